@@ -1,0 +1,202 @@
+/**
+ * Typed values for what a Python session can hold and plain JSON cannot say.
+ *
+ * A session value read from Python is a {@link PyValue}: JSON-like data plus a few classes that
+ * keep the Python type, so that a value read from a pickle (or a Flask tagged-JSON cookie) is
+ * written back with the same type. Plain JS values map as:
+ *
+ * | Python            | TypeScript                                                   |
+ * |-------------------|--------------------------------------------------------------|
+ * | `None`            | `null`                                                       |
+ * | `bool`            | `boolean`                                                    |
+ * | `int`             | integral `number` (or `bigint` beyond 2^53)                  |
+ * | `float`           | non-integral `number`, or {@link PyFloat} when integral (`1.0`) |
+ * | `str`             | `string`                                                     |
+ * | `bytes`           | `Uint8Array`                                                 |
+ * | `list`            | array                                                        |
+ * | `dict` (str keys) | plain object                                                 |
+ * | `tuple`           | {@link PyTuple}                                              |
+ * | `datetime` / `date` / `timedelta` | {@link PyDateTime} / {@link PyDate} / {@link PyTimeDelta} |
+ * | `Decimal` / `UUID` | {@link PyDecimal} / {@link PyUUID}                          |
+ *
+ * Why a `PyFloat` wrapper: JS has one number type, so `1.0` and `1` are the same number. A
+ * reader that returned `1` for Python's `1.0` would write back an `int`. Integral floats are
+ * rare in sessions; they come back wrapped, everything else is a plain number.
+ */
+
+/** A Python `float` whose value is integral (`1.0`, `-0.0`, `1e+100`). */
+export class PyFloat {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+}
+
+/** A Python `tuple`. */
+export class PyTuple {
+  readonly items: readonly PyValue[];
+  constructor(items: readonly PyValue[]) {
+    this.items = items;
+  }
+}
+
+/** A Python `decimal.Decimal`, kept as its exact decimal string (`"12.50"`). */
+export class PyDecimal {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+/** A Python `uuid.UUID`, kept as 32 lowercase hex digits. */
+export class PyUUID {
+  readonly hex: string;
+  constructor(value: string) {
+    const hex = value.replace(/-/g, "").toLowerCase();
+    if (!/^[0-9a-f]{32}$/.test(hex)) throw new TypeError("PyUUID needs 32 hex digits");
+    this.hex = hex;
+  }
+  /** Hyphenated form, as Python's `str(uuid)`. */
+  toString(): string {
+    const h = this.hex;
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+}
+
+/** A Python `datetime.date`. */
+export class PyDate {
+  constructor(
+    readonly year: number,
+    readonly month: number,
+    readonly day: number,
+  ) {}
+  /** `YYYY-MM-DD`, as `date.isoformat()`. */
+  toISOString(): string {
+    return `${pad(this.year, 4)}-${pad(this.month, 2)}-${pad(this.day, 2)}`;
+  }
+}
+
+/**
+ * A Python `datetime.datetime` with microsecond precision. `utcOffsetSeconds` is `null` for a
+ * naive datetime, else the fixed offset of its tzinfo (UTC is `0`).
+ */
+export class PyDateTime {
+  constructor(
+    readonly year: number,
+    readonly month: number,
+    readonly day: number,
+    readonly hour = 0,
+    readonly minute = 0,
+    readonly second = 0,
+    readonly microsecond = 0,
+    readonly utcOffsetSeconds: number | null = null,
+  ) {}
+
+  /** An aware UTC datetime from a JS `Date` (millisecond precision). */
+  static fromDate(date: Date): PyDateTime {
+    return new PyDateTime(
+      date.getUTCFullYear(),
+      date.getUTCMonth() + 1,
+      date.getUTCDate(),
+      date.getUTCHours(),
+      date.getUTCMinutes(),
+      date.getUTCSeconds(),
+      date.getUTCMilliseconds() * 1000,
+      0,
+    );
+  }
+
+  /** The instant as a JS `Date` (naive datetimes are taken as UTC; microseconds truncated). */
+  toDate(): Date {
+    const ms = Date.UTC(
+      this.year,
+      this.month - 1,
+      this.day,
+      this.hour,
+      this.minute,
+      this.second,
+      Math.floor(this.microsecond / 1000),
+    );
+    return new Date(ms - (this.utcOffsetSeconds ?? 0) * 1000);
+  }
+
+  /** As Python's `datetime.isoformat()`: microseconds only when non-zero, offset when aware. */
+  toISOString(): string {
+    let s =
+      `${pad(this.year, 4)}-${pad(this.month, 2)}-${pad(this.day, 2)}` +
+      `T${pad(this.hour, 2)}:${pad(this.minute, 2)}:${pad(this.second, 2)}`;
+    if (this.microsecond) s += `.${pad(this.microsecond, 6)}`;
+    if (this.utcOffsetSeconds !== null) {
+      const off = this.utcOffsetSeconds;
+      const abs = Math.abs(off);
+      s += `${off < 0 ? "-" : "+"}${pad(Math.floor(abs / 3600), 2)}:${pad(Math.floor(abs / 60) % 60, 2)}`;
+      if (abs % 60) s += `:${pad(abs % 60, 2)}`;
+    }
+    return s;
+  }
+}
+
+/** A Python `datetime.timedelta`, normalised as Python does (0 ≤ seconds < 86400, 0 ≤ µs < 1e6). */
+export class PyTimeDelta {
+  readonly days: number;
+  readonly seconds: number;
+  readonly microseconds: number;
+  constructor(days: number, seconds = 0, microseconds = 0) {
+    let us = days * 86_400_000_000 + seconds * 1_000_000 + microseconds;
+    if (!Number.isSafeInteger(us)) us = Math.round(us);
+    const totalSeconds = Math.floor(us / 1_000_000);
+    this.microseconds = us - totalSeconds * 1_000_000;
+    this.days = Math.floor(totalSeconds / 86_400);
+    this.seconds = totalSeconds - this.days * 86_400;
+  }
+  /** As `timedelta.total_seconds()`. */
+  totalSeconds(): number {
+    return this.days * 86_400 + this.seconds + this.microseconds / 1_000_000;
+  }
+}
+
+/** Flask's `markupsafe.Markup`: a string already escaped for HTML. */
+export class PyMarkup {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+/** A Python dict with string keys. */
+export interface PyDict {
+  [key: string]: PyValue;
+}
+
+/** Any value a Python session can hold that sessionbridge can carry without loss. */
+export type PyValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | PyFloat
+  | PyTuple
+  | PyDecimal
+  | PyUUID
+  | PyDate
+  | PyDateTime
+  | PyTimeDelta
+  | PyMarkup
+  | PyValue[]
+  | PyDict;
+
+/** A whole session: top-level keys in insertion order (Python dict order). */
+export type SessionData = Map<string, PyValue>;
+
+/** True for a plain object used as a Python dict (not an array, not a typed value). */
+export function isPyDict(value: unknown): value is PyDict {
+  if (value === null || typeof value !== "object") return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, "0");
+}

@@ -1,0 +1,34 @@
+/**
+ * zlib as the Python side uses it: `zlib.compress(data)` (RFC 1950 wrapper, level 6) and
+ * `zlib.decompress`, with a hard output bound so a stored "zlib bomb" is refused rather than
+ * expanded.
+ *
+ * Node's bundled zlib may emit other (equally valid) bytes than CPython's for the same input;
+ * Python reads either. Only the compress-or-not decision can differ right at the boundary.
+ */
+import { deflateSync, inflateSync } from "node:zlib";
+import { MalformedError, TooLargeError } from "../errors.ts";
+
+/** Default decompression bound: far above any cookie or session row, far below harm. */
+export const DEFAULT_MAX_INFLATED_BYTES = 1024 * 1024;
+
+/** `zlib.compress(data)` with Python's default level. */
+export function zlibCompress(data: Uint8Array): Buffer {
+  return deflateSync(data, { level: 6 });
+}
+
+/**
+ * `zlib.decompress(data)`, refusing output larger than `maxBytes`.
+ * @throws {TooLargeError} when the output would exceed `maxBytes`.
+ * @throws {MalformedError} when the input is not a zlib stream.
+ */
+export function zlibDecompress(data: Uint8Array, maxBytes = DEFAULT_MAX_INFLATED_BYTES): Buffer {
+  try {
+    return inflateSync(data, { maxOutputLength: maxBytes });
+  } catch (err) {
+    if (err instanceof RangeError || (err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new TooLargeError(`Decompressed data exceeds ${maxBytes} bytes`);
+    }
+    throw new MalformedError("Invalid zlib data", { cause: err });
+  }
+}

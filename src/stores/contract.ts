@@ -1,0 +1,65 @@
+/**
+ * The one small contract every session store speaks.
+ *
+ * A store is async I/O and nothing else: it knows where sessions live and how the Python side
+ * lays them out there (table, key prefix, serialisation), but nothing about HTTP or cookies.
+ * It mirrors Django's `SessionBase` storage methods (`load`, `exists`, `save(must_create)`,
+ * `delete`, `clear_expired`), so every Django engine maps onto it one to one.
+ *
+ * Error rules, which the engine and the adapters rely on:
+ * - a key that is missing, expired or whose stored value cannot be decoded: `load` resolves
+ *   `null` (corrupt data is reported through {@link StoreLogger.warn}, never thrown, never run);
+ * - `save` with `mustCreate` on a taken key: {@link SessionExistsError};
+ * - `save` without `mustCreate` on a key that no longer exists: {@link SessionMissingError};
+ * - anything the backend itself fails on (connection refused, SQL error, timeout):
+ *   {@link SessionStoreError}, with a message that names the store but no credentials.
+ *
+ * @example
+ * ```ts
+ * import type { SessionStore } from "sessionbridge";
+ * const data = await store.load("k5u2y0zq3n7b0x1c9d8e7f6g5h4j3k2l");
+ * ```
+ */
+import type { SessionData } from "../codecs/python-values.ts";
+
+export type { SessionData };
+
+/** When a saved session stops being valid, computed by the engine as Django does. */
+export interface SessionExpiry {
+  /** Seconds from now (Django `get_expiry_age()`); may be ≤ 0 for an absolute date in the past. */
+  readonly age: number;
+  /** The absolute instant (Django `get_expiry_date()`), what SQL stores write to `expire_date`. */
+  readonly date: Date;
+}
+
+/** Options of {@link SessionStore.save}. */
+export interface SaveOptions {
+  /** Insert only: fail with `SessionExistsError` if the key is taken (Django `must_create`). */
+  readonly mustCreate: boolean;
+  readonly expiry: SessionExpiry;
+}
+
+/** Where stores report what they skip (a corrupt row, an undecodable value). */
+export interface StoreLogger {
+  warn(message: string, detail?: Readonly<Record<string, string | number | boolean>>): void;
+}
+
+/** The storage contract. See the module documentation for the error rules. */
+export interface SessionStore {
+  /** A short name for messages and logs, for example `"sql:sqlite"`. */
+  readonly name: string;
+  /** The session's data, or `null` when the key is unknown, expired or undecodable. */
+  load(key: string): Promise<SessionData | null>;
+  /** Whether a record with this key exists (Django: regardless of expiry for the db engine). */
+  exists(key: string): Promise<boolean>;
+  /** Writes the whole session under `key`. */
+  save(key: string, data: SessionData, options: SaveOptions): Promise<void>;
+  /** Removes the session; a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Removes expired sessions where the backend does not expire them itself; returns how many. */
+  clearExpired(): Promise<number>;
+  /** Extends the expiry without rewriting the data, where the backend can do that cheaply. */
+  touch?(key: string, expiry: SessionExpiry): Promise<void>;
+  /** Releases connections the store opened itself (never a client the caller passed in). */
+  close?(): Promise<void>;
+}

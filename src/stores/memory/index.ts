@@ -1,0 +1,77 @@
+/**
+ * An in-memory store, for development and tests only: data lives in this process, is lost on
+ * restart and is not shared between processes. Expired entries are dropped on read and by
+ * {@link MemoryStore.clearExpired}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore } from "sessionbridge/stores/memory";
+ * const store = new MemoryStore();
+ * ```
+ */
+import { SessionExistsError, SessionMissingError } from "../../errors.ts";
+import type { SaveOptions, SessionData, SessionExpiry, SessionStore } from "../contract.ts";
+
+interface Entry {
+  readonly data: SessionData;
+  expiresAt: number;
+}
+
+/** Dev-only store keeping sessions in a `Map`. */
+export class MemoryStore implements SessionStore {
+  readonly name = "memory";
+  readonly #entries = new Map<string, Entry>();
+  readonly #now: () => number;
+
+  /** @param options.now clock in milliseconds, for tests. */
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  load(key: string): Promise<SessionData | null> {
+    const entry = this.#live(key);
+    // A copy, so that a session mutated and never saved does not leak into the store.
+    return Promise.resolve(entry ? new Map(entry.data) : null);
+  }
+
+  exists(key: string): Promise<boolean> {
+    return Promise.resolve(this.#entries.has(key));
+  }
+
+  save(key: string, data: SessionData, options: SaveOptions): Promise<void> {
+    const taken = this.#entries.has(key);
+    if (options.mustCreate && taken) return Promise.reject(new SessionExistsError());
+    if (!options.mustCreate && !taken) return Promise.reject(new SessionMissingError());
+    this.#entries.set(key, { data: new Map(data), expiresAt: options.expiry.date.getTime() });
+    return Promise.resolve();
+  }
+
+  delete(key: string): Promise<void> {
+    this.#entries.delete(key);
+    return Promise.resolve();
+  }
+
+  clearExpired(): Promise<number> {
+    const now = this.#now();
+    let removed = 0;
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt < now) {
+        this.#entries.delete(key);
+        removed++;
+      }
+    }
+    return Promise.resolve(removed);
+  }
+
+  touch(key: string, expiry: SessionExpiry): Promise<void> {
+    const entry = this.#entries.get(key);
+    if (entry) entry.expiresAt = expiry.date.getTime();
+    return Promise.resolve();
+  }
+
+  #live(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry && entry.expiresAt <= this.#now()) return undefined;
+    return entry;
+  }
+}
