@@ -82,6 +82,8 @@ export class TooLargeError extends SessionBridgeError {
  * Adapters answer 503 by default. The message names the store, never its credentials.
  */
 export class SessionStoreError extends SessionBridgeError {
+  /** Suggested HTTP status (also what Express's final handler uses): 503 Service Unavailable. */
+  readonly status = 503;
   constructor(message: string, options?: { cause?: unknown }) {
     super("store-unavailable", message, options);
   }
@@ -100,6 +102,8 @@ export class SessionExistsError extends SessionBridgeError {
  * `SessionInterrupted`.
  */
 export class SessionMissingError extends SessionBridgeError {
+  /** Suggested HTTP status: 400, as Django's `SessionInterrupted`. */
+  readonly status = 400;
   constructor() {
     super("session-missing", "The request's session was deleted before the request completed");
   }
@@ -110,6 +114,12 @@ export class ConfigurationError extends SessionBridgeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("configuration", message, options);
   }
+}
+
+/** The HTTP status an adapter answers with for this error, if it has one (503 for store errors). */
+export function httpStatusOf(error: unknown): number | undefined {
+  if (error instanceof SessionStoreError || error instanceof SessionMissingError) return error.status;
+  return undefined;
 }
 
 /** True for any error sessionbridge throws on purpose. */

@@ -1,0 +1,52 @@
+/**
+ * Express 5 adapter: the node:http middleware typed for Express, plus an error handler that
+ * answers 503 for a store outage and 400 for a session deleted mid-request.
+ *
+ * @example
+ * ```ts
+ * import express from "express";
+ * import { sessionMiddleware, getSession, sessionErrorHandler } from "sessionbridge/express";
+ * const app = express();
+ * app.use(sessionMiddleware({ store }));
+ * app.get("/", async (req, res) => {
+ *   const session = getSession<{ visits: number }>(req);
+ *   const visits = ((await session.get("visits")) ?? 0) + 1;
+ *   await session.set("visits", visits);
+ *   res.json({ visits });
+ * });
+ * app.use(sessionErrorHandler());
+ * ```
+ */
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { httpStatusOf } from "../../errors.ts";
+import {
+  getSession,
+  sessionMiddleware as nodeSessionMiddleware,
+  type NodeSessionOptions,
+} from "../node/index.ts";
+
+export { getSession };
+export type { NodeSessionOptions as ExpressSessionOptions };
+
+/** The session middleware as an Express `RequestHandler`; the session is `req.session`. */
+export function sessionMiddleware(options: NodeSessionOptions): RequestHandler {
+  const middleware = nodeSessionMiddleware(options);
+  return (req, res, next) => {
+    middleware(req, res, next);
+  };
+}
+
+/**
+ * Maps session errors to their status (503 store outage, 400 session vanished) with a short
+ * plain-text body; passes every other error on.
+ */
+export function sessionErrorHandler(): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    const status = httpStatusOf(error);
+    if (status === undefined || res.headersSent) {
+      next(error);
+      return;
+    }
+    res.status(status).type("text/plain").send(status === 503 ? "Service Unavailable\n" : "Bad Request\n");
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Hono 4 adapter (Web `Request`/`Response`, any runtime): Django's SessionMiddleware as a Hono
+ * middleware. The session is `c.get("session")`. A store outage anywhere in the request
+ * becomes a 503, a session deleted mid-request a 400.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { sessionMiddleware, type SessionEnv } from "sessionbridge/hono";
+ * const app = new Hono<SessionEnv>();
+ * app.use(sessionMiddleware({ store }));
+ * app.get("/", async (c) => {
+ *   const session = c.get("session");
+ *   return c.json({ visits: (await session.get("visits")) ?? 0 });
+ * });
+ * ```
+ */
+import type { MiddlewareHandler } from "hono";
+import { httpStatusOf } from "../../errors.ts";
+import { resolveSessionSettings, type SessionSettingsInput } from "../../engine/config.ts";
+import {
+  addVaryCookie,
+  commitResponseSession,
+  openRequestSession,
+  plainResponseHeaders,
+  type SessionResponseHeaders,
+} from "../../engine/http.ts";
+import type { Session, SessionShape } from "../../engine/session.ts";
+import type { SessionStore } from "../../stores/contract.ts";
+
+/** Options: the store plus Django's session settings. */
+export interface HonoSessionOptions extends SessionSettingsInput {
+  readonly store: SessionStore;
+  /** Called with a session error before the 503/400 answer; for logging. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Hono environment carrying the session; use as `new Hono<SessionEnv>()`. */
+export interface SessionEnv<T extends SessionShape = SessionShape> {
+  Variables: { session: Session<T> };
+}
+
+/** Creates the middleware. */
+export function sessionMiddleware<T extends SessionShape = SessionShape>(
+  options: HonoSessionOptions,
+): MiddlewareHandler<SessionEnv<T>> {
+  const { store, onError, ...rest } = options;
+  const settings = resolveSessionSettings(rest);
+  return async (c, next) => {
+    const requestSession = openRequestSession<T>(c.req.header("Cookie"), store, settings);
+    c.set("session", requestSession.session);
+    await next();
+    const handlerError: unknown = c.error;
+    if (httpStatusOf(handlerError) !== undefined) {
+      c.res = errorResponse(handlerError, onError);
+      return;
+    }
+    let headers: SessionResponseHeaders;
+    try {
+      headers =
+        plainResponseHeaders(requestSession, settings, c.res.status) ??
+        (await commitResponseSession(requestSession, settings, c.res.status));
+    } catch (error) {
+      c.res = errorResponse(error, onError);
+      return;
+    }
+    if (headers.varyCookie) c.header("Vary", addVaryCookie(c.res.headers.get("Vary")));
+    for (const cookie of headers.setCookie) c.header("Set-Cookie", cookie, { append: true });
+  };
+}
+
+function errorResponse(error: unknown, onError: ((error: unknown) => void) | undefined): Response {
+  onError?.(error);
+  const status = httpStatusOf(error) ?? 500;
+  const text = status === 503 ? "Service Unavailable\n" : status === 400 ? "Bad Request\n" : "Internal Server Error\n";
+  return new Response(text, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+}

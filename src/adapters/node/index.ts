@@ -1,0 +1,176 @@
+/**
+ * node:http adapter: Django's SessionMiddleware for plain Node servers and Connect-style
+ * stacks (Express 5 included). The session is `req.session`.
+ *
+ * The response is held back only when a save is due: the first `write`/`end` waits for the
+ * store write, then the cookie is set and the body goes out. Read-only requests add at most a
+ * `Vary` header and no async hop.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { sessionMiddleware, getSession } from "sessionbridge/node";
+ * const sessions = sessionMiddleware({ store });
+ * createServer((req, res) =>
+ *   sessions(req, res, async () => {
+ *     const session = getSession(req);
+ *     const visits = ((await session.get("visits")) as number | undefined ?? 0) + 1;
+ *     await session.set("visits", visits);
+ *     res.end(`visit ${visits}`);
+ *   }),
+ * ).listen(8000);
+ * ```
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { httpStatusOf } from "../../errors.ts";
+import { resolveSessionSettings, type SessionSettingsInput } from "../../engine/config.ts";
+import {
+  addVaryCookie,
+  commitResponseSession,
+  openRequestSession,
+  plainResponseHeaders,
+  type SessionResponseHeaders,
+} from "../../engine/http.ts";
+import type { Session, SessionShape } from "../../engine/session.ts";
+import type { SessionStore } from "../../stores/contract.ts";
+
+/** Options: the store plus Django's session settings. */
+export interface NodeSessionOptions extends SessionSettingsInput {
+  readonly store: SessionStore;
+  /**
+   * Called when saving fails at the end of a request, before the error response (503 for a
+   * store outage, 400 when the session vanished). Use it to log; it must not throw.
+   */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** A request the middleware has seen. */
+export type RequestWithSession<T extends SessionShape = SessionShape> = IncomingMessage & {
+  session: Session<T>;
+};
+
+/** Connect-style `next`. */
+export type NextFunction = (error?: unknown) => void;
+
+/** A Connect-style middleware function. */
+export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
+
+/** The request's session. @throws {TypeError} when the middleware did not run. */
+export function getSession<T extends SessionShape = SessionShape>(req: IncomingMessage): Session<T> {
+  const session = (req as Partial<RequestWithSession<T>>).session;
+  if (!session) throw new TypeError("No session on this request: add sessionMiddleware() first");
+  return session;
+}
+
+/** Creates the middleware. */
+export function sessionMiddleware(options: NodeSessionOptions): NodeMiddleware {
+  const { store, onError, ...rest } = options;
+  const settings = resolveSessionSettings(rest);
+
+  return (req, res, next) => {
+    const requestSession = openRequestSession(req.headers.cookie, store, settings);
+    (req as RequestWithSession).session = requestSession.session;
+
+    const { writeHead, write, end } = res;
+    const queue: (() => void)[] = [];
+    let pendingHead: unknown[] | undefined;
+    let started = false;
+
+    const restore = (): void => {
+      res.writeHead = writeHead;
+      res.write = write;
+      res.end = end;
+    };
+    const apply = (headers: SessionResponseHeaders): void => {
+      if (res.headersSent) return;
+      if (headers.varyCookie) res.setHeader("Vary", addVaryCookie(res.getHeader("Vary") as string | undefined));
+      if (headers.setCookie.length > 0) res.appendHeader("Set-Cookie", [...headers.setCookie]);
+    };
+    const release = (): void => {
+      restore();
+      if (pendingHead) (writeHead as (...args: unknown[]) => ServerResponse).apply(res, pendingHead);
+      for (const call of queue) call();
+    };
+    const fail = (error: unknown): void => {
+      restore();
+      onError?.(error);
+      const status = httpStatusOf(error) ?? 500;
+      if (res.headersSent) {
+        res.destroy(error instanceof Error ? error : undefined);
+        return;
+      }
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end(status === 503 ? "Service Unavailable\n" : "Bad Request\n");
+    };
+    const commit = (): void => {
+      if (started) return;
+      started = true;
+      const plain = plainResponseHeaders(requestSession, settings, res.statusCode);
+      if (plain) {
+        apply(plain);
+        release();
+        return;
+      }
+      commitResponseSession(requestSession, settings, res.statusCode).then((headers) => {
+        apply(headers);
+        release();
+      }, fail);
+    };
+
+    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+      if (typeof args[0] === "number") res.statusCode = args[0];
+      pendingHead = args;
+      return this;
+    } as typeof res.writeHead;
+    res.write = function (this: ServerResponse, ...args: unknown[]) {
+      queue.push(() => (write as (...a: unknown[]) => boolean).apply(res, args));
+      commit();
+      return true;
+    } as typeof res.write;
+    res.end = function (this: ServerResponse, ...args: unknown[]) {
+      queue.push(() => (end as (...a: unknown[]) => ServerResponse).apply(res, args));
+      commit();
+      return this;
+    } as typeof res.end;
+
+    next();
+  };
+}
+
+/**
+ * Wraps a whole `(req, res)` handler for `http.createServer`: runs the middleware, then the
+ * handler, and answers 503 (store outage) or 400 (session vanished) for the session errors
+ * the handler lets escape; other errors become a bare 500.
+ *
+ * @example
+ * ```ts
+ * createServer(withSessions({ store }, async (req, res) => {
+ *   res.end(String(await getSession(req).get("visits")));
+ * })).listen(8000);
+ * ```
+ */
+export function withSessions(
+  options: NodeSessionOptions,
+  handler: (req: RequestWithSession, res: ServerResponse) => unknown,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const middleware = sessionMiddleware(options);
+  return (req, res) => {
+    middleware(req, res, () => {
+      Promise.resolve()
+        .then(() => handler(req as RequestWithSession, res))
+        .catch((error: unknown) => {
+          options.onError?.(error);
+          if (res.headersSent) {
+            res.destroy();
+            return;
+          }
+          const status = httpStatusOf(error) ?? 500;
+          res.statusCode = status;
+          res.setHeader("Content-Type", "text/plain; charset=utf-8");
+          res.end(`${status === 503 ? "Service Unavailable" : status === 400 ? "Bad Request" : "Internal Server Error"}\n`);
+        });
+    });
+  };
+}
+

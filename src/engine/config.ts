@@ -1,0 +1,71 @@
+/**
+ * Session settings, named after Django's (`SESSION_COOKIE_*`, `SESSION_SAVE_EVERY_REQUEST`, …)
+ * with Django's defaults, plus the few rules that differ between Django versions.
+ */
+
+/** Django versions whose behaviour sessionbridge reproduces. */
+export type DjangoVersion = "3.2" | "4.2" | "5.2";
+
+/** `SameSite` attribute; `false` omits it (Django `SESSION_COOKIE_SAMESITE = None`). */
+export type SameSite = "Lax" | "Strict" | "None" | false;
+
+/** Everything the engine needs to know, all fields filled. */
+export interface SessionSettings {
+  /** `SESSION_COOKIE_NAME`, default `sessionid`. */
+  readonly cookieName: string;
+  /** `SESSION_COOKIE_AGE` in seconds, default 1209600 (two weeks). */
+  readonly cookieAge: number;
+  /** `SESSION_COOKIE_DOMAIN`, default none (host-only cookie). */
+  readonly cookieDomain: string | undefined;
+  /** `SESSION_COOKIE_PATH`, default `/`. */
+  readonly cookiePath: string;
+  /** `SESSION_COOKIE_SECURE`, default `false`. */
+  readonly cookieSecure: boolean;
+  /** `SESSION_COOKIE_HTTPONLY`, default `true`. */
+  readonly cookieHttpOnly: boolean;
+  /** `SESSION_COOKIE_SAMESITE`, default `Lax`. */
+  readonly cookieSameSite: SameSite;
+  /** `SESSION_SAVE_EVERY_REQUEST`, default `false`. */
+  readonly saveEveryRequest: boolean;
+  /** `SESSION_EXPIRE_AT_BROWSER_CLOSE`, default `false`. */
+  readonly expireAtBrowserClose: boolean;
+  /** Which Django's rules to follow where versions differ; default `5.2`. */
+  readonly djangoVersion: DjangoVersion;
+}
+
+/** The subset a caller may override. */
+export type SessionSettingsInput = Partial<SessionSettings>;
+
+/** Django's defaults (`django/conf/global_settings.py`, identical in 3.2, 4.2 and 5.2). */
+export const DEFAULT_SESSION_SETTINGS: SessionSettings = {
+  cookieName: "sessionid",
+  cookieAge: 1_209_600,
+  cookieDomain: undefined,
+  cookiePath: "/",
+  cookieSecure: false,
+  cookieHttpOnly: true,
+  cookieSameSite: "Lax",
+  saveEveryRequest: false,
+  expireAtBrowserClose: false,
+  djangoVersion: "5.2",
+};
+
+/** Fills the defaults in. */
+export function resolveSessionSettings(input: SessionSettingsInput = {}): SessionSettings {
+  const settings = { ...DEFAULT_SESSION_SETTINGS };
+  for (const [name, value] of Object.entries(input)) {
+    if (value !== undefined) Object.assign(settings, { [name]: value });
+  }
+  if (!Number.isInteger(settings.cookieAge) || settings.cookieAge <= 0) {
+    throw new RangeError("cookieAge must be a positive whole number of seconds");
+  }
+  return settings;
+}
+
+/**
+ * Whether a response with this status must not save the session. Django 4.0+ skips every
+ * 5xx; 3.2 only exactly 500 (django-formats.md §5, §9.10).
+ */
+export function skipsSaveOnStatus(settings: SessionSettings, status: number): boolean {
+  return settings.djangoVersion === "3.2" ? status === 500 : status >= 500;
+}

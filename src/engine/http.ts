@@ -1,0 +1,144 @@
+/**
+ * Django's `SessionMiddleware` as two framework-free steps (django-formats.md §5):
+ * {@link openRequestSession} when a request arrives and {@link commitResponseSession} when its
+ * response is about to be sent. Adapters only move headers between these and their framework.
+ *
+ * The response rules, in Django's order:
+ * 1. the request carried the cookie and the session is now empty → delete the cookie (+ Vary);
+ * 2. otherwise, accessed → `Vary: Cookie`; modified (or save-every-request) and not empty →
+ *    save and set the cookie, unless the status is 5xx (3.2: exactly 500).
+ */
+import { parse as parseCookieHeader, serialize as serializeCookie } from "cookie";
+import { SessionMissingError } from "../errors.ts";
+import type { SessionStore } from "../stores/contract.ts";
+import { skipsSaveOnStatus, type SessionSettings } from "./config.ts";
+import { Session, type SessionShape } from "./session.ts";
+
+/** A request's session and whether the request carried a session cookie at all. */
+export interface RequestSession<T extends SessionShape = SessionShape> {
+  readonly session: Session<T>;
+  /** Django: `settings.SESSION_COOKIE_NAME in request.COOKIES` (even with an empty value). */
+  readonly hadCookie: boolean;
+}
+
+/** Headers to add to the response. */
+export interface SessionResponseHeaders {
+  /** `Set-Cookie` values (zero or one). */
+  readonly setCookie: readonly string[];
+  /** Whether `Cookie` must be added to `Vary`. */
+  readonly varyCookie: boolean;
+}
+
+const NOTHING: SessionResponseHeaders = Object.freeze({ setCookie: [], varyCookie: false });
+const VARY_ONLY: SessionResponseHeaders = Object.freeze({ setCookie: [], varyCookie: true });
+
+// Values are taken verbatim: Django neither URL-encodes nor URL-decodes cookie values, and
+// signed values contain `:` which encodeURIComponent would mangle.
+const identity = (value: string): string => value;
+
+/**
+ * Reads the session cookie from a `Cookie` header and makes a lazy session for it.
+ *
+ * @example
+ * ```ts
+ * const { session, hadCookie } = openRequestSession(req.headers.cookie, store, settings);
+ * ```
+ */
+export function openRequestSession<T extends SessionShape = SessionShape>(
+  cookieHeader: string | null | undefined,
+  store: SessionStore,
+  settings: SessionSettings,
+  now?: () => number,
+): RequestSession<T> {
+  let value: string | undefined;
+  if (cookieHeader && cookieHeader.includes(settings.cookieName)) {
+    value = parseCookieHeader(cookieHeader, { decode: identity })[settings.cookieName];
+  }
+  return { session: new Session<T>(store, value, settings, now), hadCookie: value !== undefined };
+}
+
+/**
+ * What the response needs, when that is known without I/O; `undefined` means a save is due
+ * (call {@link commitResponseSession}). Lets adapters skip any async work on most requests.
+ */
+export function plainResponseHeaders<T extends SessionShape>(
+  { session, hadCookie }: RequestSession<T>,
+  settings: SessionSettings,
+  status: number,
+): SessionResponseHeaders | undefined {
+  const empty = session.isEmpty();
+  if (hadCookie && empty) {
+    return { setCookie: [deleteCookieHeader(settings)], varyCookie: true };
+  }
+  const due = (session.modified || settings.saveEveryRequest) && !empty;
+  if (!due || skipsSaveOnStatus(settings, status)) return session.accessed ? VARY_ONLY : NOTHING;
+  return undefined;
+}
+
+/**
+ * Saves the session if Django would, and returns the headers to add.
+ * @throws {SessionStoreError} when saving fails (adapters answer 503).
+ * @throws {SessionMissingError} when the session was deleted meanwhile (adapters answer 400,
+ *   like Django's `SessionInterrupted`).
+ */
+export async function commitResponseSession<T extends SessionShape>(
+  requestSession: RequestSession<T>,
+  settings: SessionSettings,
+  status: number,
+  now: () => number = Date.now,
+): Promise<SessionResponseHeaders> {
+  const plain = plainResponseHeaders(requestSession, settings, status);
+  if (plain) return plain;
+  const { session } = requestSession;
+  // Django reads `accessed` before computing expiry and saving, which read the data again.
+  const varyCookie = session.accessed;
+  let maxAge: number | undefined;
+  if (!(await session.getExpireAtBrowserClose())) maxAge = await session.getExpiryAge();
+  await session.save();
+  const key = session.key;
+  if (key === null) throw new SessionMissingError();
+  const cookie = serializeCookie(settings.cookieName, key, {
+    encode: identity,
+    ...(maxAge === undefined ? {} : { maxAge, expires: new Date(now() + maxAge * 1000) }),
+    ...(settings.cookieDomain === undefined ? {} : { domain: settings.cookieDomain }),
+    path: settings.cookiePath,
+    secure: settings.cookieSecure,
+    httpOnly: settings.cookieHttpOnly,
+    ...sameSite(settings),
+  });
+  return { setCookie: [cookie], varyCookie };
+}
+
+/**
+ * Django `delete_cookie`: empty value, `Max-Age=0`, the 1970 date, same path, domain and
+ * SameSite; `Secure` only for `__Secure-`/`__Host-` names or `SameSite=None`; no HttpOnly.
+ */
+export function deleteCookieHeader(settings: SessionSettings): string {
+  const name = settings.cookieName;
+  const secure =
+    name.startsWith("__Secure-") || name.startsWith("__Host-") || settings.cookieSameSite === "None";
+  return serializeCookie(name, "", {
+    maxAge: 0,
+    expires: new Date(0),
+    ...(settings.cookieDomain === undefined ? {} : { domain: settings.cookieDomain }),
+    path: settings.cookiePath,
+    secure,
+    ...sameSite(settings),
+  });
+}
+
+function sameSite(settings: SessionSettings): { sameSite?: "lax" | "strict" | "none" } {
+  const value = settings.cookieSameSite;
+  return value === false ? {} : { sameSite: value.toLowerCase() as "lax" | "strict" | "none" };
+}
+
+/**
+ * Django `patch_vary_headers(response, ("Cookie",))`: keeps existing values in order, adds
+ * `Cookie` unless present (case-insensitive), leaves `*` alone.
+ */
+export function addVaryCookie(existing: string | null | undefined): string {
+  if (!existing) return "Cookie";
+  const values = existing.split(",").map((v) => v.trim().toLowerCase());
+  if (values.includes("*") || values.includes("cookie")) return existing;
+  return `${existing}, Cookie`;
+}

@@ -1,0 +1,362 @@
+/**
+ * The session object: Django's `SessionBase` semantics behind a typed, Map-like, async API.
+ *
+ * - Lazy: nothing touches the store until the first data access (`get`, `set`, `keys`, …).
+ * - `accessed` is set by every data access, `modified` by every change (as Django does), and
+ *   the HTTP layer saves only when `modified` (or when told to save every request).
+ * - A key from the client that the store does not know is dropped on load and a fresh random
+ *   key is made at save time: no session fixation (django-formats.md §4.1).
+ * - `cycleKey()` keeps the data under a new key and deletes the old record; `flush()` drops
+ *   both data and key.
+ */
+import { SessionBridgeError, SessionExistsError, SessionStoreError } from "../errors.ts";
+import { PyDateTime, type PyValue, type SessionData } from "../codecs/python-values.ts";
+import type { SessionExpiry, SessionStore } from "../stores/contract.ts";
+import type { SessionSettings } from "./config.ts";
+import { generateSessionKey, isValidSessionKey } from "./keys.ts";
+
+/** The session key under which Django keeps a per-session expiry. */
+export const EXPIRY_KEY = "_session_expiry";
+
+/** The shape of session data, for typed access; values must be {@link PyValue}s. */
+export type SessionShape = Record<string, PyValue>;
+
+/** What `setExpiry` takes (Django `set_expiry`). */
+export type ExpiryInput = number | Date | null;
+
+const MAX_CREATE_ATTEMPTS = 100;
+
+/**
+ * A session for one request.
+ *
+ * @typeParam T - the keys and value types the application keeps in the session.
+ * @example
+ * ```ts
+ * const session = new Session<{ visits: number }>(store, cookieValue, settings);
+ * const visits = ((await session.get("visits")) ?? 0) + 1;
+ * await session.set("visits", visits);
+ * if (session.modified) await session.save();
+ * ```
+ */
+export class Session<T extends SessionShape = SessionShape> {
+  readonly #store: SessionStore;
+  readonly #settings: SessionSettings;
+  readonly #now: () => number;
+  #key: string | null;
+  #cache: SessionData | undefined;
+  #loading: Promise<SessionData> | undefined;
+  #accessed = false;
+  #modified = false;
+
+  /**
+   * @param store where the session lives.
+   * @param key the key the client sent (cookie value); invalid keys count as none.
+   * @param settings resolved settings (see `resolveSessionSettings`).
+   * @param now clock in milliseconds, for tests.
+   */
+  constructor(
+    store: SessionStore,
+    key: string | null | undefined,
+    settings: SessionSettings,
+    now: () => number = Date.now,
+  ) {
+    this.#store = store;
+    this.#settings = settings;
+    this.#now = now;
+    this.#key = isValidSessionKey(key) ? key : null;
+  }
+
+  /** The current key, or `null` when the session has none (yet). */
+  get key(): string | null {
+    return this.#key;
+  }
+
+  /** The store this session reads from and writes to. */
+  get store(): SessionStore {
+    return this.#store;
+  }
+
+  /** Whether the data was read or written during this request (drives `Vary: Cookie`). */
+  get accessed(): boolean {
+    return this.#accessed;
+  }
+
+  /** Whether the data changed; set it to `true` after mutating a nested value in place. */
+  get modified(): boolean {
+    return this.#modified;
+  }
+  set modified(value: boolean) {
+    this.#modified = value;
+  }
+
+  /** Whether the data has been loaded (or set) during this request. */
+  get loaded(): boolean {
+    return this.#cache !== undefined;
+  }
+
+  /**
+   * Django `is_empty()`: no key and no data. Never touches the store: a session with a key
+   * that was never loaded counts as non-empty.
+   */
+  isEmpty(): boolean {
+    return this.#key === null && (this.#cache === undefined || this.#cache.size === 0);
+  }
+
+  /** The data, loading it on first use. Marks the session accessed. */
+  async #data(): Promise<SessionData> {
+    this.#accessed = true;
+    if (this.#cache !== undefined) return this.#cache;
+    this.#loading ??= this.#load();
+    try {
+      return await this.#loading;
+    } finally {
+      this.#loading = undefined;
+    }
+  }
+
+  async #load(): Promise<SessionData> {
+    let data: SessionData | null = null;
+    if (this.#key !== null) {
+      try {
+        data = await this.#store.load(this.#key);
+      } catch (err) {
+        throw asStoreError(err, this.#store);
+      }
+    }
+    // Django: an unknown or expired key is forgotten, so a new one is made at save time.
+    if (data === null) this.#key = null;
+    this.#cache ??= data ?? new Map();
+    return this.#cache;
+  }
+
+  /** The value stored under `key`, or `undefined`. */
+  async get<K extends keyof T & string>(key: K): Promise<T[K] | undefined> {
+    return (await this.#data()).get(key) as T[K] | undefined;
+  }
+
+  /** Stores `value` under `key`. */
+  async set<K extends keyof T & string>(key: K, value: T[K]): Promise<void> {
+    (await this.#data()).set(key, value);
+    this.#modified = true;
+  }
+
+  /** Removes `key`; returns whether it was there. Only an actual removal marks the session modified. */
+  async delete(key: keyof T & string): Promise<boolean> {
+    const removed = (await this.#data()).delete(key);
+    if (removed) this.#modified = true;
+    return removed;
+  }
+
+  /** Whether `key` is present. */
+  async has(key: keyof T & string): Promise<boolean> {
+    return (await this.#data()).has(key);
+  }
+
+  /** Removes and returns `key`'s value (Django `pop`). */
+  async pop<K extends keyof T & string>(key: K): Promise<T[K] | undefined> {
+    const data = await this.#data();
+    if (!data.has(key)) return undefined;
+    const value = data.get(key) as T[K];
+    data.delete(key);
+    this.#modified = true;
+    return value;
+  }
+
+  /** Sets several keys at once (Django `update`). */
+  async update(values: Partial<T>): Promise<void> {
+    const data = await this.#data();
+    for (const [key, value] of Object.entries(values)) {
+      if (value !== undefined) data.set(key, value);
+    }
+    this.#modified = true;
+  }
+
+  /** The keys, in insertion order. */
+  async keys(): Promise<(keyof T & string)[]> {
+    return [...(await this.#data()).keys()] as (keyof T & string)[];
+  }
+
+  /** The values, in insertion order. */
+  async values(): Promise<PyValue[]> {
+    return [...(await this.#data()).values()];
+  }
+
+  /** `[key, value]` pairs, in insertion order. */
+  async entries(): Promise<[keyof T & string, PyValue][]> {
+    return [...(await this.#data()).entries()] as [keyof T & string, PyValue][];
+  }
+
+  /** A copy of the whole data as a `Map`. */
+  async toMap(): Promise<SessionData> {
+    return new Map(await this.#data());
+  }
+
+  /** Empties the data but keeps the key (Django `clear`). */
+  clear(): void {
+    this.#cache = new Map();
+    this.#accessed = true;
+    this.#modified = true;
+  }
+
+  /** Empties the data, deletes the stored session and forgets the key (Django `flush`; logout). */
+  async flush(): Promise<void> {
+    this.clear();
+    const key = this.#key;
+    this.#key = null;
+    if (key !== null) await this.#deleteRecord(key);
+  }
+
+  /**
+   * Moves the data to a new key and deletes the old record (Django `cycle_key`): call it on
+   * login so a key known before authentication is worthless after it.
+   */
+  async cycleKey(): Promise<void> {
+    const data = await this.#data();
+    const old = this.#key;
+    await this.#create(data);
+    if (old !== null) await this.#deleteRecord(old);
+  }
+
+  /**
+   * Writes the session. With no key, a new unique key is made (retrying on collision).
+   * @throws {SessionStoreError} when the store fails; {@link SessionMissingError} when the
+   *   record vanished meanwhile.
+   */
+  async save(mustCreate = false): Promise<void> {
+    const data = mustCreate || this.#key === null ? (this.#cache ?? new Map()) : await this.#peekData();
+    // Loading may have dropped an unknown key: then this is a creation.
+    if (this.#key === null) {
+      await this.#create(data);
+      return;
+    }
+    try {
+      await this.#store.save(this.#key, data, { mustCreate, expiry: this.#expiry(data) });
+    } catch (err) {
+      throw asStoreError(err, this.#store);
+    }
+  }
+
+  /** Loads without marking the session accessed (saving is not an access). */
+  async #peekData(): Promise<SessionData> {
+    const accessed = this.#accessed;
+    const data = await this.#data();
+    this.#accessed = accessed;
+    return data;
+  }
+
+  async #create(data: SessionData): Promise<void> {
+    for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
+      const key = generateSessionKey();
+      try {
+        await this.#store.save(key, data, { mustCreate: true, expiry: this.#expiry(data) });
+      } catch (err) {
+        if (err instanceof SessionExistsError) continue;
+        throw asStoreError(err, this.#store);
+      }
+      this.#key = key;
+      this.#cache = data;
+      this.#modified = true;
+      return;
+    }
+    throw new SessionStoreError(`${this.#store.name}: unable to create a new session key`);
+  }
+
+  async #deleteRecord(key: string): Promise<void> {
+    try {
+      await this.#store.delete(key);
+    } catch (err) {
+      throw asStoreError(err, this.#store);
+    }
+  }
+
+  // --- expiry (Django `set_expiry` / `get_expiry_age` / `get_expiry_date`) -----------------
+
+  /**
+   * Sets when this session expires:
+   * - a positive number: that many seconds of inactivity (counted from each save);
+   * - `0`: when the browser closes (the server still keeps it for `cookieAge`);
+   * - a `Date`: at that instant;
+   * - `null`: back to the global policy.
+   */
+  async setExpiry(value: ExpiryInput): Promise<void> {
+    if (value === null) {
+      await this.delete(EXPIRY_KEY);
+      return;
+    }
+    if (typeof value === "number") {
+      if (!Number.isInteger(value)) throw new RangeError("setExpiry takes whole seconds");
+      await this.set(EXPIRY_KEY, value as T[string]);
+      return;
+    }
+    const at = PyDateTime.fromDate(value);
+    // Django 4.x+ stores `datetime.isoformat()` so the JSON serializer can carry it;
+    // 3.2 stores the datetime object itself (only pickle-serialised stores can hold it).
+    const stored: PyValue = this.#settings.djangoVersion === "3.2" ? at : at.toISOString();
+    await this.set(EXPIRY_KEY, stored as T[string]);
+  }
+
+  /** Seconds until expiry, counted from now (Django `get_expiry_age`); may be negative. */
+  async getExpiryAge(): Promise<number> {
+    return this.#expiry(await this.#data()).age;
+  }
+
+  /** The instant the session expires (Django `get_expiry_date`). */
+  async getExpiryDate(): Promise<Date> {
+    return this.#expiry(await this.#data()).date;
+  }
+
+  /** Whether the cookie should be a browser-session cookie (Django `get_expire_at_browser_close`). */
+  async getExpireAtBrowserClose(): Promise<boolean> {
+    const data = await this.#data();
+    if (!data.has(EXPIRY_KEY)) return this.#settings.expireAtBrowserClose;
+    return data.get(EXPIRY_KEY) === 0;
+  }
+
+  /** Both expiry forms for `data` at the current time. */
+  #expiry(data: SessionData): SessionExpiry {
+    return computeExpiry(data.get(EXPIRY_KEY), this.#now(), this.#settings.cookieAge);
+  }
+}
+
+/**
+ * Django's `get_expiry_age` and `get_expiry_date` for a stored `_session_expiry` value:
+ * none/0 → the cookie age; an int → that many seconds from `nowMs`; a datetime (or its
+ * ISO string) → that instant, with the age floored to whole seconds as Django's
+ * `days * 86400 + seconds` does.
+ */
+export function computeExpiry(stored: PyValue | undefined, nowMs: number, cookieAge: number): SessionExpiry {
+  const absolute = expiryInstant(stored);
+  if (absolute !== undefined) {
+    return { age: Math.floor((absolute.getTime() - nowMs) / 1000), date: absolute };
+  }
+  const age = typeof stored === "number" && stored !== 0 ? stored : cookieAge;
+  return { age, date: new Date(nowMs + age * 1000) };
+}
+
+function expiryInstant(stored: PyValue | undefined): Date | undefined {
+  if (stored instanceof PyDateTime) return stored.toDate();
+  if (typeof stored !== "string") return undefined;
+  // datetime.fromisoformat output of isoformat(): offset optional (naive is taken as UTC).
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:\d{2}(?::\d{2})?)?$/.exec(
+      stored,
+    );
+  if (!m) return undefined;
+  const frac = (m[7] ?? "").padEnd(6, "0");
+  let offset = 0;
+  const tz = m[8];
+  if (tz !== undefined && tz !== "Z") {
+    const [h, min, s] = tz.slice(1).split(":").map(Number);
+    offset = (tz.startsWith("-") ? -1 : 1) * ((h ?? 0) * 3600 + (min ?? 0) * 60 + (s ?? 0));
+  }
+  const ms =
+    Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)) +
+    Math.floor(Number(frac) / 1000);
+  return new Date(ms - offset * 1000);
+}
+
+/** Wraps anything a store throws that is not already typed, so callers can map it to 503. */
+function asStoreError(err: unknown, store: SessionStore): SessionBridgeError {
+  if (err instanceof SessionBridgeError) return err;
+  return new SessionStoreError(`${store.name}: store operation failed`, { cause: err });
+}
