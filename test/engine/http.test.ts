@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { resolveSessionSettings, type SessionSettingsInput } from "../../src/engine/config.ts";
+import {
+  addVaryCookie,
+  commitResponseSession,
+  deleteCookieHeader,
+  openRequestSession,
+} from "../../src/engine/http.ts";
+import { Session } from "../../src/engine/session.ts";
+import { MemoryStore } from "../../src/stores/memory/index.ts";
+
+const NOW = 1_700_000_000_000;
+const clock = () => NOW;
+
+async function existing(store: MemoryStore): Promise<string> {
+  const s = new Session(store, null, resolveSessionSettings());
+  await s.set("user", "alice");
+  await s.save();
+  return s.key!;
+}
+
+function run(cookie: string | undefined, input: SessionSettingsInput = {}) {
+  const settings = resolveSessionSettings(input);
+  const store = new MemoryStore();
+  return { settings, store, rs: openRequestSession(cookie, store, settings, clock) };
+}
+
+describe("SessionMiddleware response policy", () => {
+  it("sets Django's cookie when modified: Max-Age 1209600 + Expires, Path=/, HttpOnly, SameSite=Lax", async () => {
+    const { settings, rs } = run(undefined);
+    await rs.session.set("a", 1);
+    const h = await commitResponseSession(rs, settings, 200, clock);
+    assert.equal(h.varyCookie, true);
+    assert.equal(
+      h.setCookie[0],
+      `sessionid=${rs.session.key!}; Max-Age=1209600; Path=/; Expires=Tue, 28 Nov 2023 22:13:20 GMT; HttpOnly; SameSite=Lax`,
+    );
+  });
+
+  it("sends nothing for an untouched session, only Vary for a read", async () => {
+    const { settings, store, rs } = run(undefined);
+    assert.deepEqual(await commitResponseSession(rs, settings, 200, clock), { setCookie: [], varyCookie: false });
+    const key = await existing(store);
+    const read = openRequestSession(`sessionid=${key}`, store, settings, clock);
+    assert.equal(await read.session.get("user"), "alice");
+    assert.deepEqual(await commitResponseSession(read, settings, 200, clock), { setCookie: [], varyCookie: true });
+  });
+
+  it("never saves on 5xx (4.x+), only on exactly 500 skips for 3.2", async () => {
+    for (const [version, status, saved] of [
+      ["5.2", 503, false],
+      ["4.2", 500, false],
+      ["3.2", 500, false],
+      ["3.2", 503, true],
+    ] as const) {
+      const { settings, store, rs } = run(undefined, { djangoVersion: version });
+      await rs.session.set("a", 1);
+      const h = await commitResponseSession(rs, settings, status, clock);
+      assert.equal(h.setCookie.length, saved ? 1 : 0, `${version} ${status}`);
+      assert.equal(h.varyCookie, true);
+      assert.equal(rs.session.key !== null && (await store.exists(rs.session.key)), saved);
+    }
+  });
+
+  it("deletes the cookie when a session that came with a cookie ends up empty", async () => {
+    const { settings, store } = run(undefined);
+    const key = await existing(store);
+    const rs = openRequestSession(`sessionid=${key}`, store, settings, clock);
+    await rs.session.flush();
+    const h = await commitResponseSession(rs, settings, 200, clock);
+    assert.deepEqual(h.setCookie, ['sessionid=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax']);
+    assert.equal(h.varyCookie, true);
+  });
+
+  it("deletes a short (<8 chars) cookie even when the view never touched the session", async () => {
+    const { settings, rs } = run("sessionid=abc");
+    const h = await commitResponseSession(rs, settings, 200, clock);
+    assert.equal(h.setCookie.length, 1);
+    assert.match(h.setCookie[0]!, /^sessionid=; Max-Age=0/);
+  });
+
+  it("treats a tampered or unknown cookie as a fresh empty session, writing nothing", async () => {
+    const { settings, store, rs } = run("sessionid=0000000000garbage0000000000000000");
+    assert.equal(await rs.session.get("user"), undefined);
+    const h = await commitResponseSession(rs, settings, 200, clock);
+    // Django: the unknown key was dropped on load, the session is empty and had a cookie → delete.
+    assert.match(h.setCookie[0]!, /^sessionid=; Max-Age=0/);
+    assert.equal(await store.clearExpired(), 0);
+  });
+
+  it("makes a browser-session cookie when expiring at browser close", async () => {
+    const { settings, rs } = run(undefined, { expireAtBrowserClose: true });
+    await rs.session.set("a", 1);
+    const h = await commitResponseSession(rs, settings, 200, clock);
+    assert.equal(h.setCookie[0], `sessionid=${rs.session.key!}; Path=/; HttpOnly; SameSite=Lax`);
+    const { settings: s2, rs: rs2 } = run(undefined);
+    await rs2.session.setExpiry(0);
+    assert.doesNotMatch((await commitResponseSession(rs2, s2, 200, clock)).setCookie[0]!, /Max-Age|Expires/);
+  });
+
+  it("re-saves every request when saveEveryRequest is on, without adding Vary for an untouched session", async () => {
+    const { settings, store } = run(undefined, { saveEveryRequest: true });
+    const key = await existing(store);
+    const rs = openRequestSession(`sessionid=${key}`, store, settings, clock);
+    const h = await commitResponseSession(rs, settings, 200, clock);
+    assert.equal(h.setCookie.length, 1);
+    assert.equal(h.varyCookie, false);
+  });
+
+  it("honours Secure, Domain, SameSite=None and a custom cookie name", async () => {
+    const { settings, rs } = run(undefined, {
+      cookieName: "sid",
+      cookieDomain: ".example.com",
+      cookieSecure: true,
+      cookieSameSite: "None",
+    });
+    await rs.session.set("a", 1);
+    const h = await commitResponseSession(rs, settings, 200, clock);
+    assert.match(h.setCookie[0]!, /^sid=[a-z0-9]{32}; Max-Age=1209600; Domain=\.example\.com; Path=\/; Expires=.*; HttpOnly; Secure; SameSite=None$/);
+    assert.match(deleteCookieHeader(settings), /; Secure; SameSite=None$/);
+  });
+
+  it("patches Vary like Django", () => {
+    assert.equal(addVaryCookie(undefined), "Cookie");
+    assert.equal(addVaryCookie("Accept-Encoding"), "Accept-Encoding, Cookie");
+    assert.equal(addVaryCookie("cookie"), "cookie");
+    assert.equal(addVaryCookie("*"), "*");
+  });
+});

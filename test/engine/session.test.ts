@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { PyDateTime } from "../../src/codecs/python-values.ts";
+import { resolveSessionSettings } from "../../src/engine/config.ts";
+import { generateSessionKey, isValidSessionKey } from "../../src/engine/keys.ts";
+import { EXPIRY_KEY, Session, computeExpiry } from "../../src/engine/session.ts";
+import { SessionExistsError, SessionStoreError } from "../../src/errors.ts";
+import type { SaveOptions, SessionData, SessionStore } from "../../src/stores/contract.ts";
+import { MemoryStore } from "../../src/stores/memory/index.ts";
+
+const settings = resolveSessionSettings();
+const NOW = 1_700_000_000_000;
+
+/** A MemoryStore that counts calls, to prove laziness. */
+class CountingStore extends MemoryStore {
+  loads = 0;
+  saves: { key: string; options: SaveOptions }[] = [];
+  override load(key: string): Promise<SessionData | null> {
+    this.loads++;
+    return super.load(key);
+  }
+  override save(key: string, data: SessionData, options: SaveOptions): Promise<void> {
+    this.saves.push({ key, options });
+    return super.save(key, data, options);
+  }
+}
+
+async function storedSession(store: SessionStore, entries: [string, string | number][]): Promise<string> {
+  const s = new Session(store, null, settings);
+  for (const [k, v] of entries) await s.set(k, v);
+  await s.save();
+  return s.key!;
+}
+
+describe("session keys", () => {
+  it("are 32 chars of [a-z0-9] and unique", () => {
+    const keys = new Set(Array.from({ length: 1000 }, () => generateSessionKey()));
+    assert.equal(keys.size, 1000);
+    for (const k of keys) assert.match(k, /^[a-z0-9]{32}$/);
+  });
+  it("shorter than 8 characters count as no key", () => {
+    assert.equal(isValidSessionKey("1234567"), false);
+    assert.equal(isValidSessionKey("12345678"), true);
+    assert.equal(new Session(new MemoryStore(), "short", settings).key, null);
+  });
+});
+
+describe("Session", () => {
+  it("does no store I/O until the data is first read", async () => {
+    const store = new CountingStore();
+    const key = await storedSession(store, [["a", 1]]);
+    const s = new Session(store, key, settings);
+    assert.equal(store.loads, 0);
+    assert.equal(s.accessed, false);
+    assert.equal(await s.get("a"), 1);
+    await s.get("a");
+    assert.equal(store.loads, 1);
+    assert.equal(s.accessed, true);
+    assert.equal(s.modified, false);
+  });
+
+  it("loads once even when reads race", async () => {
+    const store = new CountingStore();
+    const key = await storedSession(store, [["a", 1]]);
+    const s = new Session(store, key, settings);
+    await Promise.all([s.get("a"), s.has("a"), s.keys()]);
+    assert.equal(store.loads, 1);
+  });
+
+  it("marks modified only on real changes, as Django does", async () => {
+    const s = new Session(new MemoryStore(), null, settings);
+    assert.equal(await s.delete("missing"), false);
+    assert.equal(await s.pop("missing"), undefined);
+    assert.equal(s.modified, false);
+    await s.set("x", 1);
+    assert.equal(s.modified, true);
+  });
+
+  it("drops an unknown client key, so a fresh one is made at save (no fixation)", async () => {
+    const store = new MemoryStore();
+    const attackerKey = "attackerchosenkey000000000000000";
+    const s = new Session(store, attackerKey, settings);
+    await s.set("x", 1);
+    assert.equal(s.key, null);
+    await s.save();
+    assert.notEqual(s.key, attackerKey);
+    assert.match(s.key!, /^[a-z0-9]{32}$/);
+    assert.equal(await store.exists(attackerKey), false);
+  });
+
+  it("cycleKey keeps the data under a new key and deletes the old record", async () => {
+    const store = new MemoryStore();
+    const key = await storedSession(store, [["cart", "apple"]]);
+    const s = new Session(store, key, settings);
+    await s.cycleKey();
+    assert.notEqual(s.key, key);
+    assert.equal(await store.exists(key), false);
+    assert.equal((await store.load(s.key!))?.get("cart"), "apple");
+    assert.equal(await s.get("cart"), "apple");
+  });
+
+  it("flush drops data, record and key", async () => {
+    const store = new MemoryStore();
+    const key = await storedSession(store, [["a", 1]]);
+    const s = new Session(store, key, settings);
+    await s.flush();
+    assert.equal(s.key, null);
+    assert.equal(s.isEmpty(), true);
+    assert.equal(await store.exists(key), false);
+  });
+
+  it("retries creation on a key collision", async () => {
+    let collisions = 2;
+    class CollidingStore extends MemoryStore {
+      override save(key: string, data: SessionData, options: SaveOptions): Promise<void> {
+        if (options.mustCreate && collisions-- > 0) return Promise.reject(new SessionExistsError());
+        return super.save(key, data, options);
+      }
+    }
+    const s = new Session(new CollidingStore(), null, settings);
+    await s.set("a", 1);
+    await s.save();
+    assert.equal(collisions, -1);
+    assert.notEqual(s.key, null);
+  });
+
+  it("wraps an untyped store failure as SessionStoreError without leaking the cause's text", async () => {
+    class BrokenStore extends MemoryStore {
+      override load(): Promise<SessionData | null> {
+        return Promise.reject(new Error("connect ECONNREFUSED password=hunter2"));
+      }
+    }
+    const s = new Session(new BrokenStore(), "abcdefgh12345678", settings);
+    await assert.rejects(s.get("a"), (err: unknown) => {
+      assert.ok(err instanceof SessionStoreError);
+      assert.equal(err.code, "store-unavailable");
+      assert.doesNotMatch(err.message, /hunter2/);
+      return true;
+    });
+  });
+});
+
+describe("expiry (Django set_expiry / get_expiry_age / get_expiry_date)", () => {
+  const clock = () => NOW;
+  it("defaults to the cookie age", async () => {
+    const s = new Session(new MemoryStore(), null, settings, clock);
+    assert.equal(await s.getExpiryAge(), 1_209_600);
+    assert.equal((await s.getExpiryDate()).getTime(), NOW + 1_209_600_000);
+    assert.equal(await s.getExpireAtBrowserClose(), false);
+  });
+  it("takes seconds, 0 for browser close (server keeps the cookie age), and null to reset", async () => {
+    const s = new Session(new MemoryStore(), null, settings, clock);
+    await s.setExpiry(300);
+    assert.equal(await s.getExpiryAge(), 300);
+    await s.setExpiry(0);
+    assert.equal(await s.getExpireAtBrowserClose(), true);
+    assert.equal(await s.getExpiryAge(), 1_209_600);
+    await s.setExpiry(null);
+    assert.equal(await s.has(EXPIRY_KEY), false);
+    assert.equal(await s.getExpireAtBrowserClose(), false);
+  });
+  it("stores a Date as isoformat (4.x+) or a datetime (3.2), and floors the age", async () => {
+    const s = new Session(new MemoryStore(), null, settings, clock);
+    await s.setExpiry(new Date(NOW + 60_500));
+    assert.equal(await s.get(EXPIRY_KEY), "2023-11-14T22:14:20.500000+00:00");
+    assert.equal(await s.getExpiryAge(), 60);
+    const old = new Session(new MemoryStore(), null, resolveSessionSettings({ djangoVersion: "3.2" }), clock);
+    await old.setExpiry(new Date(NOW - 500));
+    assert.ok((await old.get(EXPIRY_KEY)) instanceof PyDateTime);
+    assert.equal(await old.getExpiryAge(), -1);
+  });
+  it("reads the forms Django stores: int, iso with and without offset/microseconds", () => {
+    assert.equal(computeExpiry(42, NOW, 1209600).age, 42);
+    assert.equal(computeExpiry("2023-11-14T23:13:20+00:00", NOW, 1209600).age, 3600);
+    assert.equal(computeExpiry("2023-11-14T23:13:20", NOW, 1209600).age, 3600);
+    assert.equal(computeExpiry("2023-11-15T00:13:20.250000+01:00", NOW, 1209600).age, 3600);
+  });
+});
