@@ -1,0 +1,46 @@
+import { after, before, describe } from "node:test";
+import { createServer } from "node:http";
+import { Hono } from "hono";
+import { getRequestListener } from "@hono/node-server";
+import { sessionMiddleware, type SessionEnv } from "../../src/adapters/hono/index.ts";
+import { MemoryStore } from "../../src/stores/memory/index.ts";
+import { DownStore } from "../support/stores.ts";
+import { listen } from "../support/http.ts";
+import { sharedAdapterBehaviour } from "./shared-behaviour.ts";
+
+type Env = SessionEnv<{ visits: number }>;
+
+function buildApp(): Hono<Env> {
+  const app = new Hono<Env>();
+  const down = new Hono<Env>();
+  down.use(sessionMiddleware({ store: new DownStore() }));
+  down.get("/outage", async (c) => c.json({ visits: (await c.get("session").get("visits")) ?? null }));
+  app.route("/", down);
+  app.use(sessionMiddleware({ store: new MemoryStore() }));
+  app.get("/count", async (c) => {
+    const session = c.get("session");
+    const visits = ((await session.get("visits")) ?? 0) + 1;
+    await session.set("visits", visits);
+    return c.json({ visits });
+  });
+  app.get("/read", async (c) => c.json({ visits: (await c.get("session").get("visits")) ?? null }));
+  app.get("/plain", (c) => c.text("plain"));
+  app.get("/flush", async (c) => {
+    await c.get("session").flush();
+    return c.text("flushed");
+  });
+  app.get("/boom", async (c) => {
+    await c.get("session").set("visits", 99);
+    return c.text("boom", 500);
+  });
+  return app;
+}
+
+describe("Hono 4 adapter over real HTTP (@hono/node-server)", () => {
+  let server: Awaited<ReturnType<typeof listen>>;
+  before(async () => {
+    server = await listen(createServer(getRequestListener(buildApp().fetch)));
+  });
+  after(() => server.close());
+  sharedAdapterBehaviour(() => server.url);
+});

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createServer } from "node:http";
+import { getSession, withSessions } from "../../src/adapters/node/index.ts";
+import { MemoryStore } from "../../src/stores/memory/index.ts";
+import { DownStore } from "../support/stores.ts";
+import { CookieJar, listen } from "../support/http.ts";
+import { sharedAdapterBehaviour } from "./shared-behaviour.ts";
+
+type Shape = { visits: number };
+const memory = new MemoryStore();
+const down = new DownStore();
+
+const app = withSessions({ store: memory }, async (req, res) => {
+  const session = getSession<Shape>(req);
+  const json = (value: unknown) => {
+    res.setHeader("Content-Type", "application/json");
+    res.end(JSON.stringify(value));
+  };
+  switch (req.url) {
+    case "/count": {
+      const visits = ((await session.get("visits")) ?? 0) + 1;
+      await session.set("visits", visits);
+      return json({ visits });
+    }
+    case "/read":
+      return json({ visits: (await session.get("visits")) ?? null });
+    case "/plain":
+      return res.end("plain");
+    case "/flush":
+      await session.flush();
+      return res.end("flushed");
+    case "/boom":
+      await session.set("visits", 99);
+      res.statusCode = 500;
+      return res.end("boom");
+    case "/stream": {
+      await session.set("visits", 7);
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.write("a");
+      res.write("b");
+      return res.end("c");
+    }
+    default:
+      res.statusCode = 404;
+      return res.end();
+  }
+});
+const outage = withSessions({ store: down }, async (req, res) => {
+  res.end(String(await getSession(req).get("visits")));
+});
+
+describe("node:http adapter over real HTTP", () => {
+  let server: Awaited<ReturnType<typeof listen>>;
+  before(async () => {
+    server = await listen(createServer((req, res) => (req.url === "/outage" ? outage(req, res) : app(req, res))));
+  });
+  after(() => server.close());
+  sharedAdapterBehaviour(() => server.url);
+
+  it("holds a streamed response (writeHead + write) until the session is saved", async () => {
+    const jar = new CookieJar();
+    const res = await jar.fetch(`${server.url}/stream`);
+    assert.equal(await res.text(), "abc");
+    assert.equal(res.headers.get("content-type"), "text/plain");
+    assert.match(res.headers.getSetCookie()[0] ?? "", /^sessionid=[a-z0-9]{32};/);
+    const key = jar.cookies.get("sessionid")!;
+    assert.equal((await memory.load(key))?.get("visits"), 7);
+  });
+});
