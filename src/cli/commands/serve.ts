@@ -5,8 +5,7 @@ import type { AddressInfo } from "node:net";
 import { resolveSessionSettings } from "../../engine/config.ts";
 import { isSessionBridgeError } from "../../errors.ts";
 import type { Command } from "../command.ts";
-import { UsageError } from "../command.ts";
-import { createDemoServer } from "../demo/server.ts";
+import { CommandFailure, UsageError } from "../command.ts";
 import { parsePort, readEnvConfig } from "../env-config.ts";
 import { openSessionStore, resolveSecretKey } from "../session-store.ts";
 
@@ -50,6 +49,7 @@ Examples:
       else if (arg.startsWith("--host=")) host = arg.slice(7);
       else throw new UsageError(`Unknown option ${arg}`);
     }
+    const { createDemoServer } = await loadDemoServer();
     const config = readEnvConfig(env);
     const warn = (message: string): void => void stderr.write(`warning: ${message}\n`);
     const secret = resolveSecretKey(config, warn);
@@ -78,3 +78,15 @@ Examples:
     await opened.close();
   },
 };
+
+/** The demo's second app uses Hono, an optional peer dependency: load it only here. */
+async function loadDemoServer(): Promise<typeof import("../demo/server.ts")> {
+  try {
+    return await import("../demo/server.ts");
+  } catch (error) {
+    if ((error as { code?: string }).code === "ERR_MODULE_NOT_FOUND") {
+      throw new CommandFailure("serve needs the optional packages hono and @hono/node-server: npm install hono @hono/node-server");
+    }
+    throw error;
+  }
+}

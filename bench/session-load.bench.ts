@@ -1,0 +1,82 @@
+// Issue 2 benchmark: a request that loads an unmodified session.
+//  - bare node:http server doing the same store load by hand (the floor),
+//  - our node:http adapter,
+//  - express-session with its MemoryStore (the equivalent in-process store),
+// all in one run, plus the engine's own per-request cost without HTTP.
+import { createServer } from "node:http";
+import express from "express";
+import expressSession from "express-session";
+import { sign as signCookie } from "cookie-signature";
+import { getSession, withSessions } from "../src/adapters/node/index.ts";
+import { resolveSessionSettings } from "../src/engine/config.ts";
+import { openRequestSession, plainResponseHeaders } from "../src/engine/http.ts";
+import { Session } from "../src/engine/session.ts";
+import { MemoryStore } from "../src/stores/memory/index.ts";
+import { loadTest, report, startServer, timeOps } from "./support.ts";
+
+const settings = resolveSessionSettings();
+const ours = new MemoryStore();
+const seed = new Session(ours, null, settings);
+await seed.update({ user: "alice", visits: 3, cart: ["apple", "pear"] });
+await seed.save();
+const key = seed.key!;
+
+// Bare floor: parse the cookie by hand, one store load, answer.
+const bare = await startServer(
+  createServer((req, res) => {
+    const m = /sessionid=([a-z0-9]+)/.exec(req.headers.cookie ?? "");
+    void ours.load(m?.[1] ?? "").then((data) => {
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify({ user: data?.get("user") ?? null }));
+    });
+  }),
+);
+
+const adapter = await startServer(
+  createServer(
+    withSessions({ store: ours }, async (req, res) => {
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify({ user: (await getSession(req).get("user")) ?? null }));
+    }),
+  ),
+);
+
+const SECRET = "bench-secret";
+const expressStore = new expressSession.MemoryStore();
+const app = express();
+app.use(
+  expressSession({ secret: SECRET, store: expressStore, resave: false, saveUninitialized: false, name: "sessionid" }),
+);
+app.get("/", (req, res) => {
+  res.json({ user: (req.session as unknown as { user?: string }).user ?? null });
+});
+const sid = "benchsessionidbenchsessionid0001";
+await new Promise<void>((resolve, reject) =>
+  expressStore.set(
+    sid,
+    { cookie: { originalMaxAge: 1209600000, expires: new Date(Date.now() + 1209600000), httpOnly: true, path: "/" }, user: "alice", visits: 3, cart: ["apple", "pear"] } as unknown as expressSession.SessionData,
+    (err) => (err ? reject(err as Error) : resolve()),
+  ),
+);
+const expressServer = await startServer(createServer(app));
+const expressCookie = `sessionid=${encodeURIComponent(`s:${signCookie(sid, SECRET)}`)}`;
+
+const total = Number(process.env.BENCH_REQUESTS ?? 20_000);
+const floor = await loadTest("bare node:http + store.load", bare.port, "/", `sessionid=${key}`, { total });
+const ourRun = await loadTest("sessionbridge node:http adapter", adapter.port, "/", `sessionid=${key}`, { total });
+const expressRun = await loadTest("express + express-session (MemoryStore)", expressServer.port, "/", expressCookie, { total });
+report("Load an unmodified session over HTTP (keep-alive, 16 in flight, loopback)", [floor, ourRun, expressRun], expressRun);
+console.log(`  sessionbridge vs express-session: ${(ourRun.opsPerSecond / expressRun.opsPerSecond).toFixed(2)}×`);
+console.log(`  sessionbridge adds ${(ourRun.microsPerOp - floor.microsPerOp).toFixed(2)} µs/request over the bare floor (target ≤ 10 µs)`);
+
+// The engine alone, no sockets: open + read + response plan, per request.
+const engine = await timeOps("engine per request (open, get, plan headers)", async () => {
+  const rs = openRequestSession(`csrftoken=abc; sessionid=${key}`, ours, settings);
+  await rs.session.get("user");
+  plainResponseHeaders(rs, settings, 200);
+});
+const storeOnly = await timeOps("store.load alone", () => ours.load(key));
+report("Engine cost without HTTP", [storeOnly, engine], storeOnly);
+console.log(`  engine adds ${(engine.microsPerOp - storeOnly.microsPerOp).toFixed(2)} µs/request above the store round trip (target ≤ 10 µs)`);
+
+await Promise.all([bare.close(), adapter.close(), expressServer.close()]);
