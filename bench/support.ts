@@ -13,7 +13,9 @@ export interface Measurement {
 }
 
 /** Starts a server on an ephemeral loopback port. */
-export async function startServer(server: Server): Promise<{ port: number; close: () => Promise<void> }> {
+export async function startServer(
+  server: Server,
+): Promise<{ port: number; close: () => Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -21,7 +23,9 @@ export async function startServer(server: Server): Promise<{ port: number; close
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }
@@ -65,7 +69,11 @@ export async function loadTest(
 }
 
 /** Times an async or sync function over `iterations` calls (after a warm-up). */
-export async function timeOps(name: string, fn: () => unknown, iterations = 100_000): Promise<Measurement> {
+export async function timeOps(
+  name: string,
+  fn: () => unknown,
+  iterations = 100_000,
+): Promise<Measurement> {
   for (let i = 0; i < Math.min(10_000, iterations); i++) await fn();
   const start = process.hrtime.bigint();
   for (let i = 0; i < iterations; i++) await fn();

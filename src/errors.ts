@@ -118,7 +118,8 @@ export class ConfigurationError extends SessionBridgeError {
 
 /** The HTTP status an adapter answers with for this error, if it has one (503 for store errors). */
 export function httpStatusOf(error: unknown): number | undefined {
-  if (error instanceof SessionStoreError || error instanceof SessionMissingError) return error.status;
+  if (error instanceof SessionStoreError || error instanceof SessionMissingError)
+    return error.status;
   return undefined;
 }
 

@@ -25,7 +25,8 @@ export interface EnvConfig {
 
 /** Reads the shared variables. @throws {ConfigurationError} for a value that cannot be used. */
 export function readEnvConfig(env: Readonly<Record<string, string | undefined>>): EnvConfig {
-  const secretKey = env.SECRET_KEY === undefined || env.SECRET_KEY === "" ? undefined : env.SECRET_KEY;
+  const secretKey =
+    env.SECRET_KEY === undefined || env.SECRET_KEY === "" ? undefined : env.SECRET_KEY;
   return {
     databaseUrl: env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL,
     secretKey,
@@ -46,7 +47,9 @@ export function parseDjangoVersion(value: string): DjangoVersion {
   if (major === "3") return "3.2";
   if (major === "4") return "4.2";
   if (major === "5") return "5.2";
-  throw new ConfigurationError(`Unsupported Django version "${value.slice(0, 20)}": use 3.2, 4.2 or 5.2`);
+  throw new ConfigurationError(
+    `Unsupported Django version "${value.slice(0, 20)}": use 3.2, 4.2 or 5.2`,
+  );
 }
 
 /** Reads an integer port. @throws {ConfigurationError} */
@@ -54,7 +57,9 @@ export function parsePort(value: string | undefined, fallback: number): number {
   if (value === undefined || value === "") return fallback;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigurationError(`PORT must be a number from 0 to 65535, not "${value.slice(0, 20)}"`);
+    throw new ConfigurationError(
+      `PORT must be a number from 0 to 65535, not "${value.slice(0, 20)}"`,
+    );
   }
   return port;
 }

@@ -11,7 +11,9 @@ import { serveCommand } from "./commands/serve.ts";
 const COMMANDS: readonly Command[] = [serveCommand];
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -27,7 +29,10 @@ Run 'sessionbridge <command> --help' for a command's options.
 }
 
 /** Runs the CLI; resolves the exit code. Exported for tests. */
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     process.stdout.write(overview());
@@ -47,15 +52,21 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 0;
   }
   const stopSignal = new Promise<void>((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
+    process.once("SIGINT", () => {
+      resolve();
+    });
+    process.once("SIGTERM", () => {
+      resolve();
+    });
   });
   try {
     await command.run({ args, env, stdout: process.stdout, stderr: process.stderr, stopSignal });
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`sessionbridge ${name}: ${error.message}\nRun 'sessionbridge ${name} --help' for usage.\n`);
+      process.stderr.write(
+        `sessionbridge ${name}: ${error.message}\nRun 'sessionbridge ${name} --help' for usage.\n`,
+      );
       return 2;
     }
     const message =
@@ -63,7 +74,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         ? error.message
         : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
     process.stderr.write(`sessionbridge ${name}: ${message}\n`);
-    if (env.SESSIONBRIDGE_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    if (env.SESSIONBRIDGE_DEBUG && error instanceof Error && error.stack)
+      process.stderr.write(`${error.stack}\n`);
     return 1;
   }
 }

@@ -66,7 +66,12 @@ export async function openSessionStore(
   const target = parseDatabaseUrl(config.databaseUrl);
   return {
     store,
-    description: target.dialect === "sqlite" ? `SQLite ${target.path}` : target.dialect === "postgres" ? "PostgreSQL" : "MySQL/MariaDB",
+    description:
+      target.dialect === "sqlite"
+        ? `SQLite ${target.path}`
+        : target.dialect === "postgres"
+          ? "PostgreSQL"
+          : "MySQL/MariaDB",
     close: () => store.close(),
   };
 }

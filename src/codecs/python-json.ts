@@ -121,6 +121,7 @@ export function floatRepr(x: number): string {
 // ensure_ascii: everything outside printable ASCII, plus `"` and `\` (CPython ESCAPE_ASCII).
 const NEEDS_ASCII_ESCAPE = /[^\x20-\x21\x23-\x5b\x5d-\x7e]/;
 // ensure_ascii=False: only `"`, `\` and C0 controls (CPython ESCAPE).
+// eslint-disable-next-line no-control-regex -- matching C0 controls is the point
 const NEEDS_UNICODE_ESCAPE = /["\\\x00-\x1f]/;
 
 const SHORT_ESCAPES: Readonly<Record<number, string>> = {
@@ -224,7 +225,7 @@ export function loadsPythonJsonSession(text: string): SessionData {
     const keys = Object.keys(parsed);
     // Integer-like keys are the only ones a JS object reorders, and they always come first.
     if (keys.length === 0 || !INDEX_LIKE_KEY.test(keys[0]!)) {
-      return new Map(Object.entries(parsed as PyDict));
+      return new Map(Object.entries(parsed));
     }
   }
   const doc = new ExactParser(text).parseDocument(true);

@@ -116,7 +116,9 @@ export async function commitResponseSession<T extends SessionShape>(
 export function deleteCookieHeader(settings: SessionSettings): string {
   const name = settings.cookieName;
   const secure =
-    name.startsWith("__Secure-") || name.startsWith("__Host-") || settings.cookieSameSite === "None";
+    name.startsWith("__Secure-") ||
+    name.startsWith("__Host-") ||
+    settings.cookieSameSite === "None";
   return serializeCookie(name, "", {
     maxAge: 0,
     expires: new Date(0),

@@ -11,6 +11,7 @@
  */
 import { SessionBridgeError, SessionExistsError, SessionStoreError } from "../errors.ts";
 import { PyDateTime, type PyValue, type SessionData } from "../codecs/python-values.ts";
+import { parseIsoDateTime } from "../codecs/typed-json.ts";
 import type { SessionExpiry, SessionStore } from "../stores/contract.ts";
 import type { SessionSettings } from "./config.ts";
 import { generateSessionKey, isValidSessionKey } from "./keys.ts";
@@ -165,7 +166,7 @@ export class Session<T extends SessionShape = SessionShape> {
   /** Sets several keys at once (Django `update`). */
   async update(values: Partial<T>): Promise<void> {
     const data = await this.#data();
-    for (const [key, value] of Object.entries(values)) {
+    for (const [key, value] of Object.entries(values) as [string, PyValue | undefined][]) {
       if (value !== undefined) data.set(key, value);
     }
     this.#modified = true;
@@ -223,7 +224,10 @@ export class Session<T extends SessionShape = SessionShape> {
    *   record vanished meanwhile.
    */
   async save(mustCreate = false): Promise<void> {
-    const data = mustCreate || this.#key === null ? (this.#cache ?? new Map()) : await this.#peekData();
+    const data =
+      mustCreate || this.#key === null
+        ? (this.#cache ?? new Map<string, PyValue>())
+        : await this.#peekData();
     // Loading may have dropped an unknown key: then this is a creation.
     if (this.#key === null) {
       await this.#create(data);
@@ -324,7 +328,11 @@ export class Session<T extends SessionShape = SessionShape> {
  * ISO string) → that instant, with the age floored to whole seconds as Django's
  * `days * 86400 + seconds` does.
  */
-export function computeExpiry(stored: PyValue | undefined, nowMs: number, cookieAge: number): SessionExpiry {
+export function computeExpiry(
+  stored: PyValue | undefined,
+  nowMs: number,
+  cookieAge: number,
+): SessionExpiry {
   const absolute = expiryInstant(stored);
   if (absolute !== undefined) {
     return { age: Math.floor((absolute.getTime() - nowMs) / 1000), date: absolute };
@@ -336,27 +344,21 @@ export function computeExpiry(stored: PyValue | undefined, nowMs: number, cookie
 function expiryInstant(stored: PyValue | undefined): Date | undefined {
   if (stored instanceof PyDateTime) return stored.toDate();
   if (typeof stored !== "string") return undefined;
-  // datetime.fromisoformat output of isoformat(): offset optional (naive is taken as UTC).
-  const m =
-    /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:\d{2}(?::\d{2})?)?$/.exec(
-      stored,
-    );
-  if (!m) return undefined;
-  const frac = (m[7] ?? "").padEnd(6, "0");
-  let offset = 0;
-  const tz = m[8];
-  if (tz !== undefined && tz !== "Z") {
-    const [h, min, s] = tz.slice(1).split(":").map(Number);
-    offset = (tz.startsWith("-") ? -1 : 1) * ((h ?? 0) * 3600 + (min ?? 0) * 60 + (s ?? 0));
+  try {
+    // Django 4.x+ stores `datetime.isoformat()`; a naive value is taken as UTC.
+    return parseIsoDateTime(stored).toDate();
+  } catch {
+    return undefined;
   }
-  const ms =
-    Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)) +
-    Math.floor(Number(frac) / 1000);
-  return new Date(ms - offset * 1000);
 }
 
-/** Wraps anything a store throws that is not already typed, so callers can map it to 503. */
-function asStoreError(err: unknown, store: SessionStore): SessionBridgeError {
-  if (err instanceof SessionBridgeError) return err;
+/**
+ * Wraps what a store throws that is not already typed, so callers can map it to 503.
+ * `TypeError`/`RangeError` pass through: they are programming errors (a value the serializer
+ * cannot hold, as Python's `json.dumps` raises `TypeError`), not outages.
+ */
+function asStoreError(err: unknown, store: SessionStore): unknown {
+  if (err instanceof SessionBridgeError || err instanceof TypeError || err instanceof RangeError)
+    return err;
   return new SessionStoreError(`${store.name}: store operation failed`, { cause: err });
 }

@@ -1,7 +1,11 @@
 import { after, before, describe } from "node:test";
 import express, { type Request } from "express";
 import { createServer } from "node:http";
-import { getSession, sessionErrorHandler, sessionMiddleware } from "../../src/adapters/express/index.ts";
+import {
+  getSession,
+  sessionErrorHandler,
+  sessionMiddleware,
+} from "../../src/adapters/express/index.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
 import { DownStore } from "../support/stores.ts";
 import { listen } from "../support/http.ts";

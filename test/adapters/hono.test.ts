@@ -14,7 +14,9 @@ function buildApp(): Hono<Env> {
   const app = new Hono<Env>();
   const down = new Hono<Env>();
   down.use(sessionMiddleware({ store: new DownStore() }));
-  down.get("/outage", async (c) => c.json({ visits: (await c.get("session").get("visits")) ?? null }));
+  down.get("/outage", async (c) =>
+    c.json({ visits: (await c.get("session").get("visits")) ?? null }),
+  );
   app.route("/", down);
   app.use(sessionMiddleware({ store: new MemoryStore() }));
   app.get("/count", async (c) => {
@@ -39,7 +41,8 @@ function buildApp(): Hono<Env> {
 describe("Hono 4 adapter over real HTTP (@hono/node-server)", () => {
   let server: Awaited<ReturnType<typeof listen>>;
   before(async () => {
-    server = await listen(createServer(getRequestListener(buildApp().fetch)));
+    const listener = getRequestListener(buildApp().fetch);
+    server = await listen(createServer((req, res) => void listener(req, res)));
   });
   after(() => server.close());
   sharedAdapterBehaviour(() => server.url);

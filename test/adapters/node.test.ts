@@ -21,10 +21,13 @@ const app = withSessions({ store: memory }, async (req, res) => {
     case "/count": {
       const visits = ((await session.get("visits")) ?? 0) + 1;
       await session.set("visits", visits);
-      return json({ visits });
+      json({ visits });
+      return;
     }
-    case "/read":
-      return json({ visits: (await session.get("visits")) ?? null });
+    case "/read": {
+      json({ visits: (await session.get("visits")) ?? null });
+      return;
+    }
     case "/plain":
       return res.end("plain");
     case "/flush":
@@ -47,13 +50,18 @@ const app = withSessions({ store: memory }, async (req, res) => {
   }
 });
 const outage = withSessions({ store: down }, async (req, res) => {
-  res.end(String(await getSession(req).get("visits")));
+  res.end(JSON.stringify(await getSession(req).get("visits")));
 });
 
 describe("node:http adapter over real HTTP", () => {
   let server: Awaited<ReturnType<typeof listen>>;
   before(async () => {
-    server = await listen(createServer((req, res) => (req.url === "/outage" ? outage(req, res) : app(req, res))));
+    server = await listen(
+      createServer((req, res) => {
+        if (req.url === "/outage") outage(req, res);
+        else app(req, res);
+      }),
+    );
   });
   after(() => server.close());
   sharedAdapterBehaviour(() => server.url);

@@ -13,7 +13,10 @@ export function sharedAdapterBehaviour(base: () => string): void {
     assert.equal(first.status, 200);
     assert.deepEqual(await first.json(), { visits: 1 });
     const cookie = first.headers.getSetCookie()[0]!;
-    assert.match(cookie, /^sessionid=[a-z0-9]{32}; Max-Age=1209600; Path=\/; Expires=[^;]+ GMT; HttpOnly; SameSite=Lax$/);
+    assert.match(
+      cookie,
+      /^sessionid=[a-z0-9]{32}; Max-Age=1209600; Path=\/; Expires=[^;]+ GMT; HttpOnly; SameSite=Lax$/,
+    );
     assert.match(first.headers.get("vary") ?? "", /Cookie/);
     const second = await jar.fetch(`${base()}/count`);
     assert.deepEqual(await second.json(), { visits: 2 });

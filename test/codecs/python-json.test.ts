@@ -18,13 +18,16 @@ const compact = { separators: COMPACT_SEPARATORS } as const;
 describe("dumpsPythonJson", () => {
   it("escapes like ensure_ascii: lowercase hex, surrogate pairs, DEL, U+2028", () => {
     assert.equal(
-      dumpsPythonJson("é😀\u007f\u2028</>&\n\t\"\\", compact),
+      dumpsPythonJson('é😀\u007f\u2028</>&\n\t"\\', compact),
       '"\\u00e9\\ud83d\\ude00\\u007f\\u2028</>&\\n\\t\\"\\\\"',
     );
   });
   it("keeps insertion order and Python's float reprs", () => {
     const value = { b: 1, a: 2, f: new PyFloat(1), z: -0.5, big: 10n ** 20n };
-    assert.equal(dumpsPythonJson(value, compact), '{"b":1,"a":2,"f":1.0,"z":-0.5,"big":100000000000000000000}');
+    assert.equal(
+      dumpsPythonJson(value, compact),
+      '{"b":1,"a":2,"f":1.0,"z":-0.5,"big":100000000000000000000}',
+    );
   });
   it("writes floats as float.__repr__", () => {
     const cases: [number, string][] = [
@@ -59,7 +62,9 @@ describe("dumpsPythonJson", () => {
 
 describe("loadsPythonJson", () => {
   it("reads NaN/Infinity, keeps integral floats as PyFloat and big ints as bigint", () => {
-    const value = loadsPythonJson('{"a":1.0,"b":NaN,"c":-Infinity,"d":12345678901234567890,"e":2.5,"f":1e5}') as Record<string, PyValue>;
+    const value = loadsPythonJson(
+      '{"a":1.0,"b":NaN,"c":-Infinity,"d":12345678901234567890,"e":2.5,"f":1e5}',
+    ) as Record<string, PyValue>;
     assert.ok(value.a instanceof PyFloat && value.a.value === 1);
     assert.ok(Number.isNaN(value.b));
     assert.equal(value.c, -Infinity);
@@ -111,11 +116,18 @@ for line in sys.stdin:
     v = {"s": s, "f": float.fromhex(c["f"]), "i": c["i"], "l": [float.fromhex(x) for x in c["l"]]}
     print(json.dumps(v, separators=(",", ":")))
 `;
-    const out = (await runPython(py, carrier.map((c) => JSON.stringify(c)).join("\n") + "\n")).trimEnd().split("\n");
+    const out = (await runPython(py, carrier.map((c) => JSON.stringify(c)).join("\n") + "\n"))
+      .trimEnd()
+      .split("\n");
     assert.equal(out.length, samples.length);
     samples.forEach((sample, n) => {
       const ours = dumpsPythonJson(
-        { s: sample.s, f: Number.isInteger(sample.f) ? new PyFloat(sample.f) : sample.f, i: sample.i, l: sample.l.map((x) => (Number.isInteger(x) ? new PyFloat(x) : x)) },
+        {
+          s: sample.s,
+          f: Number.isInteger(sample.f) ? new PyFloat(sample.f) : sample.f,
+          i: sample.i,
+          l: sample.l.map((x) => (Number.isInteger(x) ? new PyFloat(x) : x)),
+        },
         compact,
       );
       assert.equal(ours, out[n], `sample ${n}`);

@@ -40,11 +40,17 @@ describe("SessionMiddleware response policy", () => {
 
   it("sends nothing for an untouched session, only Vary for a read", async () => {
     const { settings, store, rs } = run(undefined);
-    assert.deepEqual(await commitResponseSession(rs, settings, 200, clock), { setCookie: [], varyCookie: false });
+    assert.deepEqual(await commitResponseSession(rs, settings, 200, clock), {
+      setCookie: [],
+      varyCookie: false,
+    });
     const key = await existing(store);
     const read = openRequestSession(`sessionid=${key}`, store, settings, clock);
     assert.equal(await read.session.get("user"), "alice");
-    assert.deepEqual(await commitResponseSession(read, settings, 200, clock), { setCookie: [], varyCookie: true });
+    assert.deepEqual(await commitResponseSession(read, settings, 200, clock), {
+      setCookie: [],
+      varyCookie: true,
+    });
   });
 
   it("never saves on 5xx (4.x+), only on exactly 500 skips for 3.2", async () => {
@@ -69,7 +75,9 @@ describe("SessionMiddleware response policy", () => {
     const rs = openRequestSession(`sessionid=${key}`, store, settings, clock);
     await rs.session.flush();
     const h = await commitResponseSession(rs, settings, 200, clock);
-    assert.deepEqual(h.setCookie, ['sessionid=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax']);
+    assert.deepEqual(h.setCookie, [
+      "sessionid=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax",
+    ]);
     assert.equal(h.varyCookie, true);
   });
 
@@ -96,7 +104,10 @@ describe("SessionMiddleware response policy", () => {
     assert.equal(h.setCookie[0], `sessionid=${rs.session.key!}; Path=/; HttpOnly; SameSite=Lax`);
     const { settings: s2, rs: rs2 } = run(undefined);
     await rs2.session.setExpiry(0);
-    assert.doesNotMatch((await commitResponseSession(rs2, s2, 200, clock)).setCookie[0]!, /Max-Age|Expires/);
+    assert.doesNotMatch(
+      (await commitResponseSession(rs2, s2, 200, clock)).setCookie[0]!,
+      /Max-Age|Expires/,
+    );
   });
 
   it("re-saves every request when saveEveryRequest is on, without adding Vary for an untouched session", async () => {
@@ -117,7 +128,10 @@ describe("SessionMiddleware response policy", () => {
     });
     await rs.session.set("a", 1);
     const h = await commitResponseSession(rs, settings, 200, clock);
-    assert.match(h.setCookie[0]!, /^sid=[a-z0-9]{32}; Max-Age=1209600; Domain=\.example\.com; Path=\/; Expires=.*; HttpOnly; Secure; SameSite=None$/);
+    assert.match(
+      h.setCookie[0]!,
+      /^sid=[a-z0-9]{32}; Max-Age=1209600; Domain=\.example\.com; Path=\/; Expires=.*; HttpOnly; Secure; SameSite=None$/,
+    );
     assert.match(deleteCookieHeader(settings), /; Secure; SameSite=None$/);
   });
 

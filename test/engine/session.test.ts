@@ -25,7 +25,10 @@ class CountingStore extends MemoryStore {
   }
 }
 
-async function storedSession(store: SessionStore, entries: [string, string | number][]): Promise<string> {
+async function storedSession(
+  store: SessionStore,
+  entries: [string, string | number][],
+): Promise<string> {
   const s = new Session(store, null, settings);
   for (const [k, v] of entries) await s.set(k, v);
   await s.save();
@@ -164,7 +167,12 @@ describe("expiry (Django set_expiry / get_expiry_age / get_expiry_date)", () => 
     await s.setExpiry(new Date(NOW + 60_500));
     assert.equal(await s.get(EXPIRY_KEY), "2023-11-14T22:14:20.500000+00:00");
     assert.equal(await s.getExpiryAge(), 60);
-    const old = new Session(new MemoryStore(), null, resolveSessionSettings({ djangoVersion: "3.2" }), clock);
+    const old = new Session(
+      new MemoryStore(),
+      null,
+      resolveSessionSettings({ djangoVersion: "3.2" }),
+      clock,
+    );
     await old.setExpiry(new Date(NOW - 500));
     assert.ok((await old.get(EXPIRY_KEY)) instanceof PyDateTime);
     assert.equal(await old.getExpiryAge(), -1);

@@ -47,6 +47,9 @@ export function sessionErrorHandler(): ErrorRequestHandler {
       next(error);
       return;
     }
-    res.status(status).type("text/plain").send(status === 503 ? "Service Unavailable\n" : "Bad Request\n");
+    res
+      .status(status)
+      .type("text/plain")
+      .send(status === 503 ? "Service Unavailable\n" : "Bad Request\n");
   };
 }

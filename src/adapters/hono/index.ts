@@ -72,6 +72,11 @@ export function sessionMiddleware<T extends SessionShape = SessionShape>(
 function errorResponse(error: unknown, onError: ((error: unknown) => void) | undefined): Response {
   onError?.(error);
   const status = httpStatusOf(error) ?? 500;
-  const text = status === 503 ? "Service Unavailable\n" : status === 400 ? "Bad Request\n" : "Internal Server Error\n";
+  const text =
+    status === 503
+      ? "Service Unavailable\n"
+      : status === 400
+        ? "Bad Request\n"
+        : "Internal Server Error\n";
   return new Response(text, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
 }

@@ -53,10 +53,16 @@ export type RequestWithSession<T extends SessionShape = SessionShape> = Incoming
 export type NextFunction = (error?: unknown) => void;
 
 /** A Connect-style middleware function. */
-export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
+export type NodeMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: NextFunction,
+) => void;
 
 /** The request's session. @throws {TypeError} when the middleware did not run. */
-export function getSession<T extends SessionShape = SessionShape>(req: IncomingMessage): Session<T> {
+export function getSession<T extends SessionShape = SessionShape>(
+  req: IncomingMessage,
+): Session<T> {
   const session = (req as Partial<RequestWithSession<T>>).session;
   if (!session) throw new TypeError("No session on this request: add sessionMiddleware() first");
   return session;
@@ -71,7 +77,10 @@ export function sessionMiddleware(options: NodeSessionOptions): NodeMiddleware {
     const requestSession = openRequestSession(req.headers.cookie, store, settings);
     (req as RequestWithSession).session = requestSession.session;
 
+    // The originals, re-applied to `res` later (never called unbound).
+    /* eslint-disable @typescript-eslint/unbound-method */
     const { writeHead, write, end } = res;
+    /* eslint-enable @typescript-eslint/unbound-method */
     const queue: (() => void)[] = [];
     let pendingHead: unknown[] | undefined;
     let started = false;
@@ -83,12 +92,14 @@ export function sessionMiddleware(options: NodeSessionOptions): NodeMiddleware {
     };
     const apply = (headers: SessionResponseHeaders): void => {
       if (res.headersSent) return;
-      if (headers.varyCookie) res.setHeader("Vary", addVaryCookie(res.getHeader("Vary") as string | undefined));
+      if (headers.varyCookie)
+        res.setHeader("Vary", addVaryCookie(res.getHeader("Vary") as string | undefined));
       if (headers.setCookie.length > 0) res.appendHeader("Set-Cookie", [...headers.setCookie]);
     };
     const release = (): void => {
       restore();
-      if (pendingHead) (writeHead as (...args: unknown[]) => ServerResponse).apply(res, pendingHead);
+      if (pendingHead)
+        (writeHead as (...args: unknown[]) => ServerResponse).apply(res, pendingHead);
       for (const call of queue) call();
     };
     const fail = (error: unknown): void => {
@@ -122,7 +133,7 @@ export function sessionMiddleware(options: NodeSessionOptions): NodeMiddleware {
       if (typeof args[0] === "number") res.statusCode = args[0];
       pendingHead = args;
       return this;
-    } as typeof res.writeHead;
+    };
     res.write = function (this: ServerResponse, ...args: unknown[]) {
       queue.push(() => (write as (...a: unknown[]) => boolean).apply(res, args));
       commit();
@@ -168,9 +179,10 @@ export function withSessions(
           const status = httpStatusOf(error) ?? 500;
           res.statusCode = status;
           res.setHeader("Content-Type", "text/plain; charset=utf-8");
-          res.end(`${status === 503 ? "Service Unavailable" : status === 400 ? "Bad Request" : "Internal Server Error"}\n`);
+          res.end(
+            `${status === 503 ? "Service Unavailable" : status === 400 ? "Bad Request" : "Internal Server Error"}\n`,
+          );
         });
     });
   };
 }
-

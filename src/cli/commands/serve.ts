@@ -59,7 +59,9 @@ Examples:
       store: opened.store,
       settings,
       onError: (error) => {
-        const what = isSessionBridgeError(error) ? `${error.code}: ${error.message}` : "unexpected error";
+        const what = isSessionBridgeError(error)
+          ? `${error.code}: ${error.message}`
+          : "unexpected error";
         stderr.write(`request failed (${what})\n`);
       },
     });
@@ -74,7 +76,11 @@ Examples:
     );
     await stopSignal;
     server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
     await opened.close();
   },
 };
@@ -85,7 +91,9 @@ async function loadDemoServer(): Promise<typeof import("../demo/server.ts")> {
     return await import("../demo/server.ts");
   } catch (error) {
     if ((error as { code?: string }).code === "ERR_MODULE_NOT_FOUND") {
-      throw new CommandFailure("serve needs the optional packages hono and @hono/node-server: npm install hono @hono/node-server");
+      throw new CommandFailure(
+        "serve needs the optional packages hono and @hono/node-server: npm install hono @hono/node-server",
+      );
     }
     throw error;
   }

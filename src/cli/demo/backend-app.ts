@@ -9,9 +9,9 @@ import type { SessionStore } from "../../stores/contract.ts";
 
 /** Builds the `/backend` app. */
 export function backendApp(store: SessionStore, settings: SessionSettings): Hono<SessionEnv> {
-  const app = new Hono<SessionEnv>().basePath("/backend");
+  const app = new Hono<SessionEnv>({ strict: false });
   app.use(sessionMiddleware({ store, ...settings }));
-  app.get("/session", async (c) => {
+  app.get("/backend/session", async (c) => {
     const session = c.get("session");
     const visits = await session.get("visits");
     return c.json({ visits: typeof visits === "number" ? visits : 0, keys: await session.keys() });

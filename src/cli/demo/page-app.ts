@@ -7,8 +7,7 @@ import { getSession, type RequestWithSession } from "../../adapters/node/index.t
 
 type DemoShape = { visits: number };
 
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Handles every request that is not under `/backend`. */
 export async function pageApp(req: RequestWithSession, res: ServerResponse): Promise<void> {

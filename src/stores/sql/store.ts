@@ -1,0 +1,250 @@
+/**
+ * The session store on Django's `django_session` table (`backends.db`), with Django's exact
+ * semantics (django-formats.md §3.1): `load` only sees rows with `expire_date > now`,
+ * `exists` ignores expiry, `clearExpired` deletes `expire_date < now`, a forced insert that
+ * collides is `SessionExistsError`, a forced update that finds no row is `SessionMissingError`.
+ *
+ * @example
+ * ```ts
+ * import { DjangoSessionCodec } from "sessionbridge/django";
+ * import { createSqlStore, openDatabaseUrl } from "sessionbridge/stores/sql";
+ * const store = createSqlStore({
+ *   database: await openDatabaseUrl(process.env.DATABASE_URL!),
+ *   codec: new DjangoSessionCodec({ secret: process.env.SECRET_KEY! }),
+ * });
+ * ```
+ */
+import { SessionExistsError, SessionMissingError, SessionStoreError } from "../../errors.ts";
+import { SqlDuplicateKeyError, errorCode } from "./database.ts";
+import type { SqlDatabase, SqlValue } from "./database.ts";
+import { expireDateParam, parseExpireDate } from "./dates.ts";
+import { ensureSessionTable } from "./ddl.ts";
+import { DJANGO_SESSION_TABLE, checkTableName, quoteIdentifier } from "./identifiers.ts";
+import type {
+  SaveOptions,
+  SessionData,
+  SessionExpiry,
+  SessionStore,
+  StoreLogger,
+} from "../contract.ts";
+
+/** What the store needs from a codec: Django's `SessionBase.encode` / `decode`. */
+export interface SessionDataCodec {
+  encode(data: SessionData): string;
+  /** Throws on a bad signature or malformed value. */
+  decode(value: string): SessionData;
+}
+
+/** Options of {@link createSqlStore}. */
+export interface SqlStoreOptions {
+  readonly database: SqlDatabase;
+  /** Usually a `DjangoSessionCodec` with the project's `SECRET_KEY`. */
+  readonly codec: SessionDataCodec;
+  /** Table name; default `django_session`. */
+  readonly table?: string;
+  /** Where undecodable rows are reported; default `console.warn`. */
+  readonly logger?: StoreLogger;
+  /** Clock in milliseconds, for tests; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Django session keys are `varchar(40)`: a longer key cannot be in the table. */
+const MAX_KEY_LENGTH = 40;
+
+interface Statements {
+  readonly load: string;
+  readonly exists: string;
+  readonly insert: string;
+  readonly update: string;
+  readonly touch: string;
+  readonly remove: string;
+  readonly clearExpired: string;
+  readonly expiry: string;
+}
+
+/** The store's SQL, built once per store: the texts are then stable keys for statement caches. */
+function statementsFor(database: SqlDatabase, table: string): Statements {
+  const dialect = database.dialect;
+  const t = quoteIdentifier(dialect, table);
+  const [key, data, expire] = ["session_key", "session_data", "expire_date"].map((c) =>
+    quoteIdentifier(dialect, c),
+  ) as [string, string, string];
+  const p = (n: number): string => (dialect === "postgres" ? `$${n}` : "?");
+  // Read the date back as naive UTC text in every dialect, independent of driver type parsing
+  // and of the connection's time zone.
+  const expireText =
+    dialect === "postgres"
+      ? `to_char(${expire} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`
+      : dialect === "mysql"
+        ? `DATE_FORMAT(${expire}, '%Y-%m-%d %H:%i:%s.%f')`
+        : expire;
+  return {
+    load: `SELECT ${data} AS session_data FROM ${t} WHERE ${key} = ${p(1)} AND ${expire} > ${p(2)}`,
+    exists: `SELECT 1 AS present FROM ${t} WHERE ${key} = ${p(1)} LIMIT 1`,
+    insert: `INSERT INTO ${t} (${key}, ${data}, ${expire}) VALUES (${p(1)}, ${p(2)}, ${p(3)})`,
+    update: `UPDATE ${t} SET ${data} = ${p(1)}, ${expire} = ${p(2)} WHERE ${key} = ${p(3)}`,
+    touch: `UPDATE ${t} SET ${expire} = ${p(1)} WHERE ${key} = ${p(2)}`,
+    remove: `DELETE FROM ${t} WHERE ${key} = ${p(1)}`,
+    clearExpired: `DELETE FROM ${t} WHERE ${expire} < ${p(1)}`,
+    expiry: `SELECT ${expireText} AS expire_date FROM ${t} WHERE ${key} = ${p(1)}`,
+  };
+}
+
+const consoleLogger: StoreLogger = {
+  warn(message, detail) {
+    console.warn(`sessionbridge: ${message}`, detail ?? "");
+  },
+};
+
+/**
+ * Sessions in Django's `django_session` table, shared with a running Django project.
+ *
+ * @example
+ * ```ts
+ * const store = new SqlSessionStore({ database: await sqliteDatabase("./db.sqlite3"), codec });
+ * await store.ensureSessionTable();
+ * const data = await store.load(key);
+ * ```
+ */
+export class SqlSessionStore implements SessionStore {
+  /** `sql:sqlite`, `sql:postgres` or `sql:mysql`. */
+  readonly name: string;
+  /** The table this store reads and writes. */
+  readonly table: string;
+  readonly #database: SqlDatabase;
+  readonly #codec: SessionDataCodec;
+  readonly #logger: StoreLogger;
+  readonly #now: () => number;
+  readonly #sql: Statements;
+
+  constructor(options: SqlStoreOptions) {
+    this.#database = options.database;
+    this.#codec = options.codec;
+    this.#logger = options.logger ?? consoleLogger;
+    this.#now = options.now ?? Date.now;
+    this.table = checkTableName(options.table ?? DJANGO_SESSION_TABLE);
+    this.name = `sql:${options.database.dialect}`;
+    this.#sql = statementsFor(options.database, this.table);
+  }
+
+  /** The database this store runs on. */
+  get database(): SqlDatabase {
+    return this.#database;
+  }
+
+  /** Creates the table and its indexes with Django's DDL where missing (idempotent). */
+  ensureSessionTable(): Promise<void> {
+    return ensureSessionTable(this.#database, this.table);
+  }
+
+  async load(key: string): Promise<SessionData | null> {
+    if (key.length > MAX_KEY_LENGTH) return null;
+    const rows = await this.#database.query(this.#sql.load, [key, this.#nowParam()]);
+    const value = rows[0]?.["session_data"];
+    if (value === undefined) return null;
+    try {
+      if (typeof value !== "string") throw new TypeError("session_data is not text");
+      return this.#codec.decode(value);
+    } catch (err) {
+      // Django logs and starts an empty session; the data and the key stay out of the log.
+      this.#logger.warn("Ignoring a session row that cannot be decoded", {
+        store: this.name,
+        reason: errorCode(err) ?? (err instanceof Error ? err.name : "unknown"),
+        key: `${key.slice(0, 4)}…`,
+      });
+      return null;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    if (key.length > MAX_KEY_LENGTH) return false;
+    return (await this.#database.query(this.#sql.exists, [key])).length > 0;
+  }
+
+  async save(key: string, data: SessionData, options: SaveOptions): Promise<void> {
+    const value = this.#codec.encode(data);
+    const expire = expireDateParam(this.#database.dialect, options.expiry.date);
+    if (options.mustCreate) {
+      try {
+        await this.#database.execute(this.#sql.insert, [key, value, expire]);
+      } catch (err) {
+        if (err instanceof SqlDuplicateKeyError) throw new SessionExistsError();
+        throw err;
+      }
+      return;
+    }
+    const matched = await this.#database.execute(this.#sql.update, [value, expire, key]);
+    if (matched === 0 && !(await this.#unchangedRowExists(key))) throw new SessionMissingError();
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#database.execute(this.#sql.remove, [key]);
+  }
+
+  clearExpired(): Promise<number> {
+    return this.#database.execute(this.#sql.clearExpired, [this.#nowParam()]);
+  }
+
+  /** Writes only `expire_date`; a missing key is left missing. */
+  async touch(key: string, expiry: SessionExpiry): Promise<void> {
+    await this.#database.execute(this.#sql.touch, [
+      expireDateParam(this.#database.dialect, expiry.date),
+      key,
+    ]);
+  }
+
+  /**
+   * The stored `expire_date` of a key, expired or not; `null` when there is no such row.
+   *
+   * @example
+   * ```ts
+   * (await store.expiryOf(key))?.toISOString();
+   * ```
+   */
+  async expiryOf(key: string): Promise<Date | null> {
+    const rows = await this.#database.query(this.#sql.expiry, [key]);
+    const value = rows[0]?.["expire_date"];
+    if (value === undefined) return null;
+    try {
+      return parseExpireDate(value);
+    } catch (err) {
+      throw new SessionStoreError(
+        `SQL session store (${this.#database.dialect}) read a bad expire_date`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  /** Closes the database connections this store's database opened itself. */
+  close(): Promise<void> {
+    return this.#database.close();
+  }
+
+  #nowParam(): SqlValue {
+    return expireDateParam(this.#database.dialect, new Date(this.#now()));
+  }
+
+  /**
+   * MySQL counts changed rows, not matched ones, unless the connection has `CLIENT_FOUND_ROWS`
+   * (mysql2's default, but a caller's pool may turn it off): an UPDATE writing identical values
+   * then reports 0. Only that case pays for a second look; elsewhere 0 means gone.
+   */
+  async #unchangedRowExists(key: string): Promise<boolean> {
+    if (this.#database.dialect !== "mysql") return false;
+    return this.exists(key);
+  }
+}
+
+/**
+ * Creates a {@link SqlSessionStore}.
+ *
+ * @example
+ * ```ts
+ * const store = createSqlStore({ database: await sqliteDatabase("./db.sqlite3"), codec });
+ * ```
+ */
+export function createSqlStore(options: SqlStoreOptions): SqlSessionStore {
+  return new SqlSessionStore(options);
+}

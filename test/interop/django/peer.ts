@@ -1,0 +1,207 @@
+// Drives test/interop/django/peer.py (a real Django from .cache/python-peers) with
+// Debian's system Python. Run `npm run peers` first to fetch the peers.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const DJANGO_VERSIONS = ["3.2", "4.2", "5.2"] as const;
+export type DjangoVersion = (typeof DJANGO_VERSIONS)[number];
+
+export const SYSTEM_PYTHON = "/usr/bin/python3";
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(HERE, "..", "..", "..");
+export const PEER_SCRIPT = join(HERE, "peer.py");
+export const PEERS_JSON = join(REPO_ROOT, ".cache", "python-peers", "peers.json");
+
+let peersCache: Record<string, string[]> | undefined;
+
+/** The peer name -> PYTHONPATH directories map written by scripts/python-peers.sh. */
+export function loadPeers(): Record<string, string[]> {
+  if (peersCache !== undefined) return peersCache;
+  if (!existsSync(PEERS_JSON)) {
+    throw new Error(
+      `${PEERS_JSON} is missing: run \`npm run peers\` (scripts/python-peers.sh) to fetch the Python peers`,
+    );
+  }
+  const parsed: unknown = JSON.parse(readFileSync(PEERS_JSON, "utf8"));
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`${PEERS_JSON} is malformed: re-run \`npm run peers\``);
+  }
+  const out: Record<string, string[]> = {};
+  for (const [name, dirs] of Object.entries(parsed)) {
+    if (!Array.isArray(dirs) || !dirs.every((d): d is string => typeof d === "string")) {
+      throw new Error(`${PEERS_JSON}: entry ${name} is malformed: re-run \`npm run peers\``);
+    }
+    out[name] = dirs;
+  }
+  peersCache = out;
+  return out;
+}
+
+/** Environment (PYTHONPATH etc.) for running a peer with the system Python. */
+export function peerEnv(peer: string): Record<string, string> {
+  const dirs = loadPeers()[peer];
+  if (dirs === undefined) {
+    throw new Error(`peer ${peer} not in ${PEERS_JSON}: re-run \`npm run peers\``);
+  }
+  return {
+    PYTHONPATH: dirs.join(":"),
+    PYTHONDONTWRITEBYTECODE: "1",
+    PYTHONNOUSERSITE: "1",
+    PYTHONUNBUFFERED: "1",
+  };
+}
+
+export function djangoPeerEnv(version: DjangoVersion): Record<string, string> {
+  return peerEnv(`django-${version}`);
+}
+
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  // Only what Python needs from the parent; never leak a pyenv / virtualenv setup.
+  for (const k of ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ"]) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Runs `peer.py <args>` with the given Django and returns its parsed JSON output. */
+export function runDjango(
+  version: DjangoVersion,
+  args: string[],
+  opts: RunOptions = {},
+): Promise<unknown> {
+  const env = baseEnv({ ...djangoPeerEnv(version), ...(opts.env ?? {}) });
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(SYSTEM_PYTHON, [PEER_SCRIPT, ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: opts.timeoutMs ?? 60_000,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      const stdout = Buffer.concat(out).toString("utf8");
+      const stderr = Buffer.concat(err).toString("utf8");
+      if (code !== 0) {
+        reject(
+          new Error(
+            `django ${version} peer.py ${args.join(" ")} exited with ${code ?? signal ?? "?"}:\n${stderr}`,
+          ),
+        );
+        return;
+      }
+      try {
+        resolvePromise(JSON.parse(stdout) as unknown);
+      } catch {
+        reject(
+          new Error(
+            `django ${version} peer.py ${args.join(" ")}: bad JSON on stdout: ${stdout}\n${stderr}`,
+          ),
+        );
+      }
+    });
+    child.stdin.on("error", () => {
+      /* the process may exit before reading its input; reported through "close" */
+    });
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** A free TCP port on 127.0.0.1 (released before returning). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => {
+        if (addr !== null && typeof addr === "object") resolvePromise(addr.port);
+        else reject(new Error("could not get a free port"));
+      });
+    });
+  });
+}
+
+export interface DjangoServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `peer.py serve` (real SessionMiddleware over HTTP) and resolves once it
+ * prints READY. The server binds port 0 itself and reports the port it got, so
+ * there is no window in which another process can take it.
+ */
+export function startDjangoServer(
+  version: DjangoVersion,
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<DjangoServer> {
+  const child = spawn(SYSTEM_PYTHON, [PEER_SCRIPT, "serve", "0"], {
+    cwd: REPO_ROOT,
+    env: baseEnv({ ...djangoPeerEnv(version), ...env }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<void>((r) =>
+    child.once("exit", () => {
+      r();
+    }),
+  );
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  return new Promise((resolvePromise, reject) => {
+    let stdout = "";
+    let stderr = "";
+    let settled = false;
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void stop().then(() => {
+        reject(new Error(`django ${version} server: ${why}\n${stderr}`));
+      });
+    };
+    const timer = setTimeout(() => {
+      fail(`no READY within ${timeoutMs} ms`);
+    }, timeoutMs);
+    child.stderr.on("data", (b: Buffer) => {
+      stderr += b.toString("utf8");
+    });
+    child.stdout.on("data", (b: Buffer) => {
+      stdout += b.toString("utf8");
+      const m = /^READY (\d+)$/m.exec(stdout);
+      if (m !== null && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolvePromise({ url: `http://127.0.0.1:${m[1] ?? ""}`, stop });
+      }
+    });
+    child.on("error", (e) => {
+      fail(e.message);
+    });
+    child.on("exit", (code, signal) => {
+      fail(`exited early (${code ?? signal ?? "?"})`);
+    });
+  });
+}
