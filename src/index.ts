@@ -56,3 +56,10 @@ export {
   type RequestSession,
   type SessionResponseHeaders,
 } from "./engine/http.ts";
+export {
+  djangoSessionPolicy,
+  policyFrom,
+  type DjangoPolicyOptions,
+  type PolicyOptions,
+  type SessionPolicy,
+} from "./engine/policy.ts";

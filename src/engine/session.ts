@@ -228,8 +228,9 @@ export class Session<T extends SessionShape = SessionShape> {
       mustCreate || this.#key === null
         ? (this.#cache ?? new Map<string, PyValue>())
         : await this.#peekData();
-    // Loading may have dropped an unknown key: then this is a creation.
-    if (this.#key === null) {
+    // Loading may have dropped an unknown key: then this is a creation. Stores whose key is
+    // the data (signed cookies) always "create": the new key is the new signed value.
+    if (this.#key === null || this.#store.encodeKey) {
       await this.#create(data);
       return;
     }
@@ -249,6 +250,12 @@ export class Session<T extends SessionShape = SessionShape> {
   }
 
   async #create(data: SessionData): Promise<void> {
+    if (this.#store.encodeKey) {
+      this.#key = this.#store.encodeKey(data, this.#expiry(data));
+      this.#cache = data;
+      this.#modified = true;
+      return;
+    }
     for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
       const key = generateSessionKey();
       try {

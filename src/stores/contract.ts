@@ -58,6 +58,12 @@ export interface SessionStore {
   delete(key: string): Promise<void>;
   /** Removes expired sessions where the backend does not expire them itself; returns how many. */
   clearExpired(): Promise<number>;
+  /**
+   * Only for stores whose key *is* the data (Django's `signed_cookies`, Flask's cookie
+   * session): returns the new key (the signed value) for `data`, with no I/O. The engine then
+   * never calls `save` and never needs a random key.
+   */
+  encodeKey?(data: SessionData, expiry: SessionExpiry): string;
   /** Extends the expiry without rewriting the data, where the backend can do that cheaply. */
   touch?(key: string, expiry: SessionExpiry): Promise<void>;
   /** Releases connections the store opened itself (never a client the caller passed in). */

@@ -17,23 +17,18 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { httpStatusOf } from "../../errors.ts";
-import { resolveSessionSettings, type SessionSettingsInput } from "../../engine/config.ts";
-import {
-  addVaryCookie,
-  commitResponseSession,
-  openRequestSession,
-  plainResponseHeaders,
-  type SessionResponseHeaders,
-} from "../../engine/http.ts";
+import { addVaryCookie, type SessionResponseHeaders } from "../../engine/http.ts";
+import { policyFrom, type PolicyOptions } from "../../engine/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
-import type { SessionStore } from "../../stores/contract.ts";
 
-/** Options: the store plus Django's session settings. */
-export interface HonoSessionOptions extends SessionSettingsInput {
-  readonly store: SessionStore;
+/**
+ * Options: the store plus Django's session settings (Django's policy), or `{ policy }` for
+ * another framework's (Flask, Starlette).
+ */
+export type HonoSessionOptions<T extends SessionShape = SessionShape> = PolicyOptions<T> & {
   /** Called with a session error before the 503/400 answer; for logging. */
   readonly onError?: (error: unknown) => void;
-}
+};
 
 /** Hono environment carrying the session; use as `new Hono<SessionEnv>()`. */
 export interface SessionEnv<T extends SessionShape = SessionShape> {
@@ -42,12 +37,12 @@ export interface SessionEnv<T extends SessionShape = SessionShape> {
 
 /** Creates the middleware. */
 export function sessionMiddleware<T extends SessionShape = SessionShape>(
-  options: HonoSessionOptions,
+  options: HonoSessionOptions<T>,
 ): MiddlewareHandler<SessionEnv<T>> {
-  const { store, onError, ...rest } = options;
-  const settings = resolveSessionSettings(rest);
+  const { onError } = options;
+  const policy = policyFrom(options);
   return async (c, next) => {
-    const requestSession = openRequestSession<T>(c.req.header("Cookie"), store, settings);
+    const requestSession = policy.open(c.req.header("Cookie"));
     c.set("session", requestSession.session);
     await next();
     const handlerError: unknown = c.error;
@@ -58,8 +53,8 @@ export function sessionMiddleware<T extends SessionShape = SessionShape>(
     let headers: SessionResponseHeaders;
     try {
       headers =
-        plainResponseHeaders(requestSession, settings, c.res.status) ??
-        (await commitResponseSession(requestSession, settings, c.res.status));
+        policy.plan(requestSession, c.res.status) ??
+        (await policy.commit(requestSession, c.res.status));
     } catch (error) {
       c.res = errorResponse(error, onError);
       return;

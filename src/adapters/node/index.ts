@@ -23,26 +23,21 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { httpStatusOf } from "../../errors.ts";
-import { resolveSessionSettings, type SessionSettingsInput } from "../../engine/config.ts";
-import {
-  addVaryCookie,
-  commitResponseSession,
-  openRequestSession,
-  plainResponseHeaders,
-  type SessionResponseHeaders,
-} from "../../engine/http.ts";
+import { addVaryCookie, type SessionResponseHeaders } from "../../engine/http.ts";
+import { policyFrom, type PolicyOptions } from "../../engine/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
-import type { SessionStore } from "../../stores/contract.ts";
 
-/** Options: the store plus Django's session settings. */
-export interface NodeSessionOptions extends SessionSettingsInput {
-  readonly store: SessionStore;
+/**
+ * Options: the store plus Django's session settings (Django's policy), or `{ policy }` for
+ * another framework's (Flask, Starlette).
+ */
+export type NodeSessionOptions = PolicyOptions & {
   /**
    * Called when saving fails at the end of a request, before the error response (503 for a
    * store outage, 400 when the session vanished). Use it to log; it must not throw.
    */
   readonly onError?: (error: unknown) => void;
-}
+};
 
 /** A request the middleware has seen. */
 export type RequestWithSession<T extends SessionShape = SessionShape> = IncomingMessage & {
@@ -70,11 +65,11 @@ export function getSession<T extends SessionShape = SessionShape>(
 
 /** Creates the middleware. */
 export function sessionMiddleware(options: NodeSessionOptions): NodeMiddleware {
-  const { store, onError, ...rest } = options;
-  const settings = resolveSessionSettings(rest);
+  const { onError } = options;
+  const policy = policyFrom(options);
 
   return (req, res, next) => {
-    const requestSession = openRequestSession(req.headers.cookie, store, settings);
+    const requestSession = policy.open(req.headers.cookie);
     (req as RequestWithSession).session = requestSession.session;
 
     // The originals, re-applied to `res` later (never called unbound).
@@ -117,13 +112,13 @@ export function sessionMiddleware(options: NodeSessionOptions): NodeMiddleware {
     const commit = (): void => {
       if (started) return;
       started = true;
-      const plain = plainResponseHeaders(requestSession, settings, res.statusCode);
+      const plain = policy.plan(requestSession, res.statusCode);
       if (plain) {
         apply(plain);
         release();
         return;
       }
-      commitResponseSession(requestSession, settings, res.statusCode).then((headers) => {
+      policy.commit(requestSession, res.statusCode).then((headers) => {
         apply(headers);
         release();
       }, fail);
