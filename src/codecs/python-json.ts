@@ -182,8 +182,21 @@ function pyTypeName(v: object): string {
 // --- reading ------------------------------------------------------------------------------
 
 // JSON.parse is exact unless the text has a float, NaN/Infinity or an int too big for a double.
-// A false positive (say "1.5" inside a string) only costs the slower exact parser.
-const NEEDS_EXACT_PARSER = /\d[.eE]|NaN|Infinity|\d{16}/;
+// A cheap test first; only when it hits (say a hex token "3e4f…" inside a string) are the
+// tokens outside strings checked one by one.
+const MAYBE_INEXACT = /\d[.eE]|NaN|Infinity|\d{16}/;
+const TOKENS = /"(?:[^"\\]|\\.)*"|NaN|-?Infinity|\d[\d.eE+-]*/g;
+
+function needsExactParser(text: string): boolean {
+  if (!MAYBE_INEXACT.test(text)) return false;
+  TOKENS.lastIndex = 0;
+  for (let m = TOKENS.exec(text); m !== null; m = TOKENS.exec(text)) {
+    const token = m[0];
+    if (token.charCodeAt(0) === 0x22) continue; // a string: its contents are not numbers
+    if (token.length >= 16 || /[.eEIN]/.test(token)) return true;
+  }
+  return false;
+}
 const INDEX_LIKE_KEY = /^(?:0|[1-9]\d{0,9})$/;
 
 /**
@@ -197,7 +210,7 @@ const INDEX_LIKE_KEY = /^(?:0|[1-9]\d{0,9})$/;
  * ```
  */
 export function loadsPythonJson(text: string): PyValue {
-  if (!NEEDS_EXACT_PARSER.test(text)) {
+  if (!needsExactParser(text)) {
     try {
       return JSON.parse(text) as PyValue;
     } catch (err) {
@@ -214,7 +227,7 @@ export function loadsPythonJson(text: string): PyValue {
  * @throws {MalformedError} on invalid JSON or when the document is not an object.
  */
 export function loadsPythonJsonSession(text: string): SessionData {
-  if (!NEEDS_EXACT_PARSER.test(text)) {
+  if (!needsExactParser(text)) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

@@ -150,3 +150,25 @@ function floatHex(x: number): string {
   const e = exp === 0 ? -1022 : exp - 1023;
   return `${sign}0x${lead}.${mant.toString(16).padStart(13, "0")}p${e >= 0 ? "+" : ""}${e}`;
 }
+
+describe("loadsPythonJson fast path", () => {
+  it("is exact whether or not strings look like numbers", () => {
+    const value = loadsPythonJson('{"csrf":"3e4f9a1.5","n":2,"f":2.0,"s":"NaN"}') as Record<
+      string,
+      PyValue
+    >;
+    assert.equal(value.csrf, "3e4f9a1.5");
+    assert.equal(value.n, 2);
+    assert.ok(value.f instanceof PyFloat);
+    assert.equal(value.s, "NaN");
+    const plainInts = loadsPythonJson('{"csrf":"3e4f","n":1234567890123456}') as Record<
+      string,
+      PyValue
+    >;
+    assert.equal(plainInts.n, 1234567890123456);
+    assert.equal(
+      (loadsPythonJson('{"big":12345678901234567890}') as Record<string, PyValue>).big,
+      12345678901234567890n,
+    );
+  });
+});
