@@ -6,9 +6,11 @@
 import { readFileSync } from "node:fs";
 import { isSessionBridgeError } from "../errors.ts";
 import { CommandFailure, UsageError, type Command } from "./command.ts";
+import { decodeCommand } from "./commands/decode.ts";
+import { encodeCommand } from "./commands/encode.ts";
 import { serveCommand } from "./commands/serve.ts";
 
-const COMMANDS: readonly Command[] = [serveCommand];
+const COMMANDS: readonly Command[] = [serveCommand, decodeCommand, encodeCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
