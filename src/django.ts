@@ -40,3 +40,4 @@ export {
   type PythonJsonDumpOptions,
 } from "./codecs/python-json.ts";
 export { base62Decode, base62Encode } from "./codecs/base62.ts";
+export { djangoCodecOptions, djangoPreset, type DjangoPreset } from "./presets/django.ts";

@@ -11,6 +11,7 @@
  */
 import { ConfigurationError } from "../errors.ts";
 import type { DjangoVersion } from "../engine/config.ts";
+import { djangoPreset } from "../presets/django.ts";
 
 /** The embedded default store. */
 export const DEFAULT_DATABASE_URL = "sqlite:./sessionbridge.sqlite3";
@@ -43,13 +44,7 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>)
  * @throws {ConfigurationError} for anything else.
  */
 export function parseDjangoVersion(value: string): DjangoVersion {
-  const major = /^\s*([345])(?:\.(?:\d+|x))*\s*$/.exec(value)?.[1];
-  if (major === "3") return "3.2";
-  if (major === "4") return "4.2";
-  if (major === "5") return "5.2";
-  throw new ConfigurationError(
-    `Unsupported Django version "${value.slice(0, 20)}": use 3.2, 4.2 or 5.2`,
-  );
+  return djangoPreset(value).version;
 }
 
 /** Reads an integer port. @throws {ConfigurationError} */

@@ -4,6 +4,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { DjangoSessionCodec } from "../codecs/django/session-encoding.ts";
+import { djangoCodecOptions, djangoPreset } from "../presets/django.ts";
 import { createSqlStore, openDatabaseUrl, parseDatabaseUrl } from "../stores/sql/index.ts";
 import type { SessionStore } from "../stores/contract.ts";
 import type { EnvConfig } from "./env-config.ts";
@@ -51,11 +52,9 @@ export async function openSessionStore(
   const database = await openDatabaseUrl(config.databaseUrl);
   const store = createSqlStore({
     database,
-    codec: new DjangoSessionCodec({
-      secret,
-      fallbackSecrets: config.djangoVersion === "3.2" ? [] : config.secretKeyFallbacks,
-      readLegacy: config.djangoVersion === "3.2",
-    }),
+    codec: new DjangoSessionCodec(
+      djangoCodecOptions(djangoPreset(config.djangoVersion), secret, config.secretKeyFallbacks),
+    ),
   });
   try {
     if (options.createTables) await store.ensureSessionTable();

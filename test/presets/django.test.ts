@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { DjangoSessionCodec } from "../../src/codecs/django/session-encoding.ts";
+import { ConfigurationError } from "../../src/errors.ts";
+import { djangoCodecOptions, djangoPreset } from "../../src/presets/django.ts";
+
+describe("djangoPreset", () => {
+  it("maps every release of a series to its supported version", () => {
+    assert.equal(djangoPreset("3.2").version, "3.2");
+    assert.equal(djangoPreset("3.1").version, "3.2");
+    assert.equal(djangoPreset("4").version, "4.2");
+    assert.equal(djangoPreset("5.x").version, "5.2");
+    assert.equal(djangoPreset("5.1.7").version, "5.2");
+    assert.throws(() => djangoPreset("2.2"), ConfigurationError);
+    assert.throws(() => djangoPreset("latest"), ConfigurationError);
+  });
+
+  it("carries the version-specific defaults of the reference", () => {
+    assert.deepEqual(
+      ["3.2", "4.2", "5.2"].map((v) => djangoPreset(v).pbkdf2Iterations),
+      [260_000, 600_000, 1_000_000],
+    );
+    assert.equal(djangoPreset("3.2").readLegacyFormats, true);
+    assert.equal(djangoPreset("4.2").readLegacyFormats, false);
+    assert.equal(djangoPreset("5.2").cachedDbCacheErrors, "log");
+    assert.equal(djangoPreset("4.2").scryptParallelism, 1);
+    assert.equal(djangoPreset("5.2").scryptParallelism, 5);
+  });
+
+  it("drops SECRET_KEY_FALLBACKS for 3.2 and reads the legacy format there only", () => {
+    const legacy = new DjangoSessionCodec({ secret: "k", writeLegacy: true }).encode(
+      new Map([["a", 1]]),
+    );
+    const old = new DjangoSessionCodec(djangoCodecOptions(djangoPreset("3.2"), "k", ["old"]));
+    assert.equal(old.decode(legacy).get("a"), 1);
+    assert.deepEqual(djangoCodecOptions(djangoPreset("3.2"), "k", ["old"]).fallbackSecrets, []);
+    const modern = new DjangoSessionCodec(djangoCodecOptions(djangoPreset("4.2"), "k", ["old"]));
+    assert.throws(() => modern.decode(legacy));
+  });
+});
