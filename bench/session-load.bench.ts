@@ -7,11 +7,15 @@ import { createServer } from "node:http";
 import express from "express";
 import expressSession from "express-session";
 import { createHmac } from "node:crypto";
-import { getSession, withSessions } from "../src/adapters/node/index.ts";
-import { resolveSessionSettings } from "../src/engine/config.ts";
-import { openRequestSession, plainResponseHeaders } from "../src/engine/http.ts";
-import { Session } from "../src/engine/session.ts";
-import { MemoryStore } from "../src/stores/memory/index.ts";
+// The package's public entry points (self-reference → the compiled dist/, as users run it).
+import {
+  Session,
+  openRequestSession,
+  plainResponseHeaders,
+  resolveSessionSettings,
+} from "sessionbridge";
+import { getSession, withSessions } from "sessionbridge/node";
+import { MemoryStore } from "sessionbridge/stores/memory";
 import { loadTest, report, startServer, timeOps } from "./support.ts";
 
 const settings = resolveSessionSettings();

@@ -1,6 +1,7 @@
 // Small, dependency-free benchmark helpers: an HTTP load loop over keep-alive connections on
 // loopback, and a micro-benchmark timer. Everything is bounded in count and time.
-import { Agent, request, type Server } from "node:http";
+import type { Server } from "node:http";
+import { Worker } from "node:worker_threads";
 import type { AddressInfo } from "node:net";
 
 /** Result of one measured scenario. */
@@ -30,19 +31,10 @@ export async function startServer(
   };
 }
 
-function get(agent: Agent, port: number, path: string, cookie: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, agent, headers: { cookie } }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode} for ${path}`));
-      res.resume();
-      res.on("end", resolve);
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-/** Sends `total` GET requests with `concurrency` in flight; returns requests per second. */
+/**
+ * Sends `total` GET requests with `concurrency` in flight from a worker thread (its own event
+ * loop and core) and returns requests per second.
+ */
 export async function loadTest(
   name: string,
   port: number,
@@ -50,21 +42,14 @@ export async function loadTest(
   cookie: string,
   { total = 20_000, concurrency = 16 } = {},
 ): Promise<Measurement> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const warmup = Math.min(2000, total / 5);
-  let sent = 0;
-  const worker = async (limit: number): Promise<void> => {
-    while (sent < limit) {
-      sent++;
-      await get(agent, port, path, cookie);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, () => worker(warmup)));
-  sent = 0;
-  const start = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, () => worker(total)));
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  agent.destroy();
+  const worker = new Worker(new URL("./load-client.mjs", import.meta.url), {
+    workerData: { port, path, cookie, total, concurrency, warmup: Math.min(2000, total / 5) },
+  });
+  const { seconds } = await new Promise<{ seconds: number }>((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+  await worker.terminate();
   return { name, opsPerSecond: total / seconds, microsPerOp: (seconds * 1e6) / total };
 }
 
