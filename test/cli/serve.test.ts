@@ -18,10 +18,10 @@ function startServe(
     env: { PATH: process.env.PATH ?? "", ...env },
   });
   let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   return new Promise((resolve, reject) => {
     let out = "";
-    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
       out += d;
       const m = /serving on (http:\/\/[^ ]+)/.exec(out);
       if (m) resolve({ child, url: m[1]!, stderr: () => stderr });
