@@ -1,0 +1,129 @@
+/**
+ * CSRF protection compatible with Django's `CsrfViewMiddleware` in `CSRF_USE_SESSIONS` mode:
+ * a 32-character secret kept in the session under `_csrftoken`, and per-form tokens that mask
+ * it (64 characters: a random mask, then the secret shifted by the mask, as Django's
+ * `_mask_cipher_secret`), so a token in a page never repeats and BREACH cannot read the secret.
+ * A token from Django's own `{% csrf_token %}` (same session) is accepted here and vice versa.
+ *
+ * Checks, in Django's order for unsafe methods: the `Origin` header, when sent, must be the
+ * request's own origin; then the token (form field `csrfmiddlewaretoken` or header
+ * `X-CSRFToken`) must unmask to the session's secret (constant-time).
+ *
+ * @example
+ * ```ts
+ * const token = await csrfToken(session);              // put it in the form
+ * const result = await verifyCsrf(session, { token: form.csrfmiddlewaretoken, origin, requestOrigin });
+ * if (!result.ok) return new Response("Forbidden", { status: 403 });
+ * ```
+ */
+import { randomInt, timingSafeEqual } from "node:crypto";
+import type { Session, SessionShape } from "../engine/session.ts";
+
+/** Django's `CSRF_SESSION_KEY`. */
+export const CSRF_SESSION_KEY = "_csrftoken";
+/** Django's form field name. */
+export const CSRF_FORM_FIELD = "csrfmiddlewaretoken";
+/** Django's default header (`CSRF_HEADER_NAME = "HTTP_X_CSRFTOKEN"`). */
+export const CSRF_HEADER = "X-CSRFToken";
+
+// Django `CSRF_ALLOWED_CHARS = string.ascii_letters + string.digits`, secret 32, token 64.
+const CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const SECRET_LENGTH = 32;
+const TOKEN_LENGTH = 64;
+const VALID = /^[a-zA-Z0-9]+$/;
+
+function randomString(length: number): string {
+  let out = "";
+  for (let i = 0; i < length; i++) out += CHARS[randomInt(CHARS.length)]!;
+  return out;
+}
+
+/** Django `_mask_cipher_secret`: mask + (secret + mask) mod 62, char by char. */
+function mask(secret: string): string {
+  const m = randomString(SECRET_LENGTH);
+  let cipher = "";
+  for (let i = 0; i < SECRET_LENGTH; i++) {
+    cipher += CHARS[(CHARS.indexOf(secret[i]!) + CHARS.indexOf(m[i]!)) % CHARS.length]!;
+  }
+  return m + cipher;
+}
+
+/** Django `_unmask_cipher_token`. */
+function unmask(token: string): string {
+  const m = token.slice(0, SECRET_LENGTH);
+  const cipher = token.slice(SECRET_LENGTH);
+  let secret = "";
+  for (let i = 0; i < SECRET_LENGTH; i++) {
+    const x = CHARS.indexOf(cipher[i]!) - CHARS.indexOf(m[i]!);
+    secret += CHARS[(x + CHARS.length) % CHARS.length]!;
+  }
+  return secret;
+}
+
+async function secretOf<T extends SessionShape>(
+  session: Session<T>,
+  create: boolean,
+): Promise<string | undefined> {
+  const s = session as unknown as Session;
+  const stored = await s.get(CSRF_SESSION_KEY);
+  if (typeof stored === "string" && stored.length === SECRET_LENGTH && VALID.test(stored))
+    return stored;
+  if (!create) return undefined;
+  const secret = randomString(SECRET_LENGTH);
+  await s.set(CSRF_SESSION_KEY, secret);
+  return secret;
+}
+
+/** A fresh masked token for a form, creating the session's secret if needed (Django `get_token`). */
+export async function csrfToken<T extends SessionShape>(session: Session<T>): Promise<string> {
+  return mask((await secretOf(session, true))!);
+}
+
+/** Replaces the secret (Django `rotate_token`): call it on login so pre-login tokens stop working. */
+export async function rotateCsrfToken<T extends SessionShape>(session: Session<T>): Promise<void> {
+  await (session as unknown as Session).set(CSRF_SESSION_KEY, randomString(SECRET_LENGTH));
+}
+
+/** What {@link verifyCsrf} needs from the request. */
+export interface CsrfRequest {
+  /** The submitted token (form field or header), if any. */
+  readonly token: string | null | undefined;
+  /** The `Origin` header, if sent. */
+  readonly origin: string | null | undefined;
+  /** This server's own origin as the browser sees it, e.g. `https://app.example.com`. */
+  readonly requestOrigin: string;
+}
+
+/** The outcome, with Django's reasons. */
+export type CsrfResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly reason: "origin-mismatch" | "no-secret" | "missing-token" | "bad-token";
+    };
+
+/** Checks an unsafe request (POST, …) as Django's `CsrfViewMiddleware` does. */
+export async function verifyCsrf<T extends SessionShape>(
+  session: Session<T>,
+  request: CsrfRequest,
+): Promise<CsrfResult> {
+  if (request.origin && request.origin !== "null" && request.origin !== request.requestOrigin) {
+    return { ok: false, reason: "origin-mismatch" };
+  }
+  if (request.origin === "null") return { ok: false, reason: "origin-mismatch" };
+  const secret = await secretOf(session, false);
+  if (secret === undefined) return { ok: false, reason: "no-secret" };
+  const token = request.token ?? "";
+  if (token === "") return { ok: false, reason: "missing-token" };
+  if (!VALID.test(token) || (token.length !== TOKEN_LENGTH && token.length !== SECRET_LENGTH)) {
+    return { ok: false, reason: "bad-token" };
+  }
+  const candidate = token.length === TOKEN_LENGTH ? unmask(token) : token;
+  const ok = timingSafeEqual(Buffer.from(candidate), Buffer.from(secret));
+  return ok ? { ok: true } : { ok: false, reason: "bad-token" };
+}
+
+/** Methods Django exempts (RFC 9110 §9.2.1 safe methods). */
+export function isSafeMethod(method: string): boolean {
+  return method === "GET" || method === "HEAD" || method === "OPTIONS" || method === "TRACE";
+}
