@@ -1,0 +1,52 @@
+// Packaging: every public entry point resolves, by its public name, to built JavaScript with
+// types; nothing else of the package is importable from outside.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+  exports: Record<string, string | { types: string; default: string }>;
+  bin: Record<string, string>;
+  dependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional: boolean }>;
+};
+
+describe("package.json", () => {
+  const entries = Object.entries(pkg.exports).filter(([name]) => name !== "./package.json");
+
+  for (const [name, target] of entries) {
+    it(`${name} has built JavaScript and types, and imports by its public name`, async () => {
+      assert.equal(typeof target, "object");
+      const { types, default: js } = target as { types: string; default: string };
+      assert.ok(existsSync(join(ROOT, js)), js);
+      assert.ok(existsSync(join(ROOT, types)), types);
+      const specifier = name === "." ? "sessionbridge" : `sessionbridge/${name.slice(2)}`;
+      const mod = (await import(specifier)) as Record<string, unknown>;
+      assert.ok(Object.keys(mod).length > 0, `${specifier} exports nothing`);
+    });
+  }
+
+  it("keeps internals private (no deep imports)", async () => {
+    await assert.rejects(import("sessionbridge/dist/engine/session.js"), {
+      code: "ERR_PACKAGE_PATH_NOT_EXPORTED",
+    });
+  });
+
+  it("ships the CLI binary", () => {
+    assert.ok(existsSync(join(ROOT, pkg.bin.sessionbridge!)));
+    assert.match(
+      readFileSync(join(ROOT, pkg.bin.sessionbridge!), "utf8"),
+      /^#!\/usr\/bin\/env node/,
+    );
+  });
+
+  it("forces only the embedded default's driver and the cookie parser on users", () => {
+    assert.deepEqual(Object.keys(pkg.dependencies).sort(), ["better-sqlite3", "cookie"]);
+    for (const peer of ["pg", "mysql2", "redis", "ioredis", "express", "hono"]) {
+      assert.equal(pkg.peerDependenciesMeta[peer]?.optional, true, peer);
+    }
+  });
+});
