@@ -20,6 +20,7 @@ import {
 } from "../codecs/django/signing.ts";
 import { djangoJsonSerializer } from "../codecs/django/session-encoding.ts";
 import { FlaskSessionCodec } from "../codecs/flask/index.ts";
+import { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../codecs/msgpack/msgspec.ts";
 import { dumpsPickle, loadsPickleSession } from "../codecs/pickle/index.ts";
 import type { SessionData } from "../codecs/python-values.ts";
 import { StarletteSessionCodec } from "../codecs/starlette/index.ts";
@@ -71,23 +72,15 @@ function djangoSigner(options: FormatOptions, defaultSalt: string): DjangoTimest
   });
 }
 
-async function msgpack(): Promise<typeof import("@msgpack/msgpack")> {
-  try {
-    return await import("@msgpack/msgpack");
-  } catch {
-    throw new MalformedError("msgpack needs the optional package @msgpack/msgpack");
-  }
-}
-
 /**
  * Decodes `value` (text, or bytes for binary formats).
  * @throws typed errors (`bad-signature`, `expired`, `malformed`, `too-large`, `unsupported-pickle-*`).
  */
-export async function decodeValue(
+export function decodeValue(
   format: FormatName,
   value: string | Uint8Array,
   options: FormatOptions,
-): Promise<SessionData> {
+): SessionData {
   const text = typeof value === "string" ? value.trim() : Buffer.from(value).toString("latin1");
   switch (format) {
     case "django":
@@ -124,21 +117,17 @@ export async function decodeValue(
       }).decode(text);
     case "flask-session": {
       if ((options.serializer ?? "pickle") === "pickle") return loadsPickleSession(asBytes(value));
-      const decoded = (await msgpack()).decode(asBytes(value));
-      if (decoded === null || typeof decoded !== "object" || Array.isArray(decoded)) {
-        throw new MalformedError("msgpack value is not a map");
-      }
-      return new Map(Object.entries(decoded as Record<string, never>));
+      return decodeMsgspecMsgpack(asBytes(value));
     }
   }
 }
 
 /** Encodes a session; binary formats return bytes. */
-export async function encodeValue(
+export function encodeValue(
   format: FormatName,
   data: SessionData,
   options: FormatOptions,
-): Promise<string | Uint8Array> {
+): string | Uint8Array {
   switch (format) {
     case "django":
       return djangoSignBytes(
@@ -173,7 +162,7 @@ export async function encodeValue(
       return new StarletteSessionCodec({ secretKey: needSecret(options) }).encode(data);
     case "flask-session":
       if ((options.serializer ?? "pickle") === "pickle") return dumpsPickle(data, { protocol: 4 });
-      return (await msgpack()).encode(Object.fromEntries(data));
+      return encodeMsgspecMsgpack(data);
   }
 }
 

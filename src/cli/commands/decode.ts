@@ -64,7 +64,7 @@ Examples:
       input = new Uint8Array(Buffer.from(hex, "hex"));
     }
     try {
-      const data = await decodeValue(format, input, {
+      const data = decodeValue(format, input, {
         secret: values.secret ?? env.SECRET_KEY,
         fallbackSecrets: values["fallback-secret"] ?? splitList(env.SECRET_KEY_FALLBACKS),
         salt: values.salt,

@@ -47,7 +47,7 @@ Examples:
       throw new CommandFailure("malformed: --json is not valid JSON");
     }
     try {
-      const encoded = await encodeValue(format, sessionFromTypedJson(parsed), {
+      const encoded = encodeValue(format, sessionFromTypedJson(parsed), {
         secret: values.secret ?? env.SECRET_KEY,
         fallbackSecrets: [],
         salt: values.salt,

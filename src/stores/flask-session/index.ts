@@ -1,0 +1,168 @@
+/**
+ * `sessionbridge/stores/flask-session`: Flask-Session's Redis sessions
+ * (flask-starlette-formats.md §4), read and written byte-compatibly, and the policy that
+ * reproduces Flask-Session's cookie rules.
+ *
+ * | | 0.3 (≤ 0.5) | 0.8 (≥ 0.7) |
+ * |---|---|---|
+ * | value | `pickle.dumps(dict(session))` (protocol 4) | msgspec msgpack (json and pickle still read) |
+ * | sid | `str(uuid4())` | `secrets.token_urlsafe(32)` |
+ * | unknown sid | reused | replaced by a new one |
+ * | write | `SETEX` + Set-Cookie on **every** request with a non-empty session | `SET … EX` when modified or `refreshEachRequest`; cookie when modified or permanent+refresh; `Vary: Cookie` |
+ * | empty | no keys | no keys, or only `_permanent` |
+ *
+ * Key: `keyPrefix` (default `session:`) + sid; TTL: `PERMANENT_SESSION_LIFETIME`. Cookie: the
+ * sid, or with `useSigner` `sid.sig` (`Signer(SECRET_KEY, salt="flask-session",
+ * key_derivation="hmac")`, no timestamp).
+ *
+ * @example
+ * ```ts
+ * import { FlaskSessionRedisStore, flaskSessionServerPolicy } from "sessionbridge/stores/flask-session";
+ * const store = new FlaskSessionRedisStore({ client: redis, serializer: "msgpack" });
+ * app.use(sessionMiddleware({ policy: flaskSessionServerPolicy({ store, version: "0.8" }) }));
+ * ```
+ */
+import { MalformedError } from "../../errors.ts";
+import { dumpsPickle, loadsPickleSession } from "../../codecs/pickle/index.ts";
+import { loadsPythonJsonSession } from "../../codecs/python-json.ts";
+import type { SessionData } from "../../codecs/python-values.ts";
+import type { SaveOptions, SessionStore, StoreLogger } from "../contract.ts";
+import { SessionStoreError } from "../../errors.ts";
+import { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../codecs/msgpack/msgspec.ts";
+import { toFlaskSessionRedis, type FlaskSessionRedis } from "./redis.ts";
+
+export { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../codecs/msgpack/msgspec.ts";
+export { toFlaskSessionRedis, type FlaskSessionRedis } from "./redis.ts";
+export {
+  flaskSessionServerPolicy,
+  type FlaskSessionPolicyOptions,
+  type FlaskSessionVersion,
+} from "./policy.ts";
+
+/** How values are serialised: `pickle` (Flask-Session ≤ 0.6) or `msgpack` (≥ 0.7). */
+export type FlaskSessionSerializer = "pickle" | "msgpack";
+
+/** Options of {@link FlaskSessionRedisStore}. */
+export interface FlaskSessionRedisStoreOptions {
+  /** A connected node-redis or ioredis client (never closed by the store). */
+  readonly client: unknown;
+  /** `SESSION_KEY_PREFIX`, default `session:`. */
+  readonly keyPrefix?: string | undefined;
+  /** Value format written; reading follows Flask-Session (msgpack also reads json and pickle). */
+  readonly serializer: FlaskSessionSerializer;
+  /** Pickle protocol written (default 4: CPython 3.8–3.13's default). */
+  readonly pickleProtocol?: 2 | 3 | 4 | 5 | undefined;
+  readonly logger?: StoreLogger | undefined;
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Flask-Session's `RedisSessionInterface` storage: `GET`/`SET … EX`/`DEL` on `prefix + sid`.
+ * `load` resolves `null` for a missing or undecodable value (reported to the logger).
+ *
+ * @example
+ * ```ts
+ * const store = new FlaskSessionRedisStore({ client: redis, serializer: "pickle" });
+ * await store.load("0f0e0d0c-0b0a-4908-8706-050403020100");
+ * ```
+ */
+export class FlaskSessionRedisStore implements SessionStore {
+  readonly name: string;
+  readonly keyPrefix: string;
+  readonly serializer: FlaskSessionSerializer;
+  readonly #redis: FlaskSessionRedis;
+  readonly #protocol: 2 | 3 | 4 | 5;
+  readonly #logger: StoreLogger | undefined;
+
+  constructor(options: FlaskSessionRedisStoreOptions) {
+    this.#redis = toFlaskSessionRedis(options.client);
+    this.keyPrefix = options.keyPrefix ?? "session:";
+    this.serializer = options.serializer;
+    if (!["pickle", "msgpack"].includes(this.serializer)) {
+      throw new TypeError('serializer must be "pickle" or "msgpack"');
+    }
+    this.#protocol = options.pickleProtocol ?? 4;
+    this.#logger = options.logger;
+    this.name = `flask-session:${this.#redis.kind}`;
+  }
+
+  /** The Redis key of a session id. */
+  storeKey(sid: string): string {
+    return this.keyPrefix + sid;
+  }
+
+  /** Serialises data as Flask-Session would. */
+  encode(data: SessionData): Uint8Array {
+    return this.serializer === "msgpack"
+      ? encodeMsgspecMsgpack(data)
+      : dumpsPickle(data, { protocol: this.#protocol });
+  }
+
+  /**
+   * Deserialises a stored value. msgpack mode tries msgpack, then JSON, then pickle, as
+   * Flask-Session 0.7+'s `MsgSpecSerializer.decode` does (pickle through the safe reader).
+   *
+   * @throws {MalformedError} when no format fits.
+   */
+  decode(bytes: Uint8Array): SessionData {
+    if (this.serializer === "pickle") return loadsPickleSession(bytes);
+    try {
+      return decodeMsgspecMsgpack(bytes);
+    } catch {
+      /* not msgpack */
+    }
+    try {
+      return loadsPythonJsonSession(UTF8.decode(bytes));
+    } catch {
+      /* not JSON */
+    }
+    try {
+      return loadsPickleSession(bytes);
+    } catch (err) {
+      throw new MalformedError("Failed to deserialize session data", { cause: err });
+    }
+  }
+
+  async #call<R>(what: string, run: () => Promise<R>): Promise<R> {
+    try {
+      return await run();
+    } catch (err) {
+      throw new SessionStoreError(`${this.name}: ${what} failed`, { cause: err });
+    }
+  }
+
+  async load(sid: string): Promise<SessionData | null> {
+    const bytes = await this.#call("GET", () => this.#redis.get(this.storeKey(sid)));
+    if (bytes === null || bytes.length === 0) return null;
+    try {
+      return this.decode(bytes);
+    } catch (err) {
+      this.#logger?.warn("flask-session: undecodable session value skipped", {
+        store: this.name,
+        reason: err instanceof Error ? err.message : String(err),
+      });
+      return null;
+    }
+  }
+
+  async exists(sid: string): Promise<boolean> {
+    return (await this.#call("GET", () => this.#redis.get(this.storeKey(sid)))) !== null;
+  }
+
+  /** `SET prefix+sid value EX ttl` with `ttl = options.expiry.age` (the session lifetime). */
+  async save(sid: string, data: SessionData, options: SaveOptions): Promise<void> {
+    const bytes = this.encode(data);
+    const ttl = Math.max(1, Math.floor(options.expiry.age));
+    await this.#call("SET", () => this.#redis.setEx(this.storeKey(sid), bytes, ttl));
+  }
+
+  async delete(sid: string): Promise<void> {
+    await this.#call("DEL", () => this.#redis.del(this.storeKey(sid)));
+  }
+
+  /** Redis expires keys itself. */
+  clearExpired(): Promise<number> {
+    return Promise.resolve(0);
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * Flask-Session's `save_session`/`open_session` cookie rules as a {@link SessionPolicy}
+ * (real code read: Flask-Session 0.3.2 `sessions.py` RedisSessionInterface; 0.8.0 `base.py`
+ * ServerSideSessionInterface + `redis/redis.py`).
+ */
+import { randomUUID, randomBytes } from "node:crypto";
+import type { Secret } from "../../codecs/itsdangerous/encoding.ts";
+import { flaskSessionIdSigner } from "../../codecs/flask/flask-session.ts";
+import type { PyValue, SessionData } from "../../codecs/python-values.ts";
+import { resolveSessionSettings } from "../../engine/config.ts";
+import type { SessionResponseHeaders } from "../../engine/http.ts";
+import type { SessionPolicy } from "../../engine/policy.ts";
+import { Session, type SessionShape } from "../../engine/session.ts";
+import { ConfigurationError } from "../../errors.ts";
+import { NOTHING, VARY_ONLY } from "../../flask/cookie-session.ts";
+import {
+  deleteWerkzeugCookie,
+  dumpWerkzeugCookie,
+  pyTruthy,
+  readCookie,
+  type WerkzeugSameSite,
+} from "../../flask/cookies.ts";
+import type { SessionStore } from "../contract.ts";
+
+/** Which Flask-Session's rules: `"0.3"` (0.3.x–0.5.x) or `"0.8"` (0.7.x–0.8.x). */
+export type FlaskSessionVersion = "0.3" | "0.8";
+
+/** Options of {@link flaskSessionServerPolicy}, named after Flask / Flask-Session config. */
+export interface FlaskSessionPolicyOptions {
+  /** Where sessions live, e.g. a `FlaskSessionRedisStore`. */
+  readonly store: SessionStore;
+  /** Which Flask-Session to imitate. */
+  readonly version: FlaskSessionVersion;
+  /** `SECRET_KEY`: required with `useSigner`. */
+  readonly secretKey?: Secret | undefined;
+  /** `SESSION_USE_SIGNER`, default `false`. */
+  readonly useSigner?: boolean | undefined;
+  /** `SESSION_PERMANENT`, default `true`: new sessions hold `_permanent: True`. */
+  readonly permanent?: boolean | undefined;
+  /** `PERMANENT_SESSION_LIFETIME` in whole seconds (Redis TTL and cookie Expires), default 31 days. */
+  readonly permanentSessionLifetime?: number | undefined;
+  /** `SESSION_REFRESH_EACH_REQUEST` (0.8 only), default `true`. */
+  readonly refreshEachRequest?: boolean | undefined;
+  /** `SESSION_ID_LENGTH` (0.8, bytes of `token_urlsafe`), default 32. */
+  readonly sidLength?: number | undefined;
+  readonly cookieName?: string | undefined;
+  readonly cookieDomain?: string | undefined;
+  readonly cookiePath?: string | undefined;
+  readonly cookieHttpOnly?: boolean | undefined;
+  readonly cookieSecure?: boolean | undefined;
+  /** `SESSION_COOKIE_SAMESITE` (written by 0.8 only; 0.3 never writes SameSite). */
+  readonly cookieSameSite?: WerkzeugSameSite | undefined;
+  /** Clock in milliseconds, for tests. */
+  readonly now?: (() => number) | undefined;
+}
+
+interface RequestState {
+  sid: string;
+  /** No stored session behind `sid` (new, or unknown and regenerated/reused). */
+  fresh: boolean;
+  /** The store's answer, once asked. */
+  loaded?: SessionData;
+}
+
+/**
+ * Flask-Session (server-side, Redis) for the node, Express and Hono adapters.
+ *
+ * Session ids: `session.key` is the sid the request came with; the policy writes under the sid
+ * Flask-Session would use (a new one for unknown sids in 0.8). `session.cycleKey()` moves the
+ * data to a new sid (Flask-Session 0.8 `regenerate`).
+ *
+ * @example
+ * ```ts
+ * const policy = flaskSessionServerPolicy({ store, version: "0.3", useSigner: true, secretKey });
+ * ```
+ */
+export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
+  options: FlaskSessionPolicyOptions,
+): SessionPolicy<T> {
+  const { store, version } = options;
+  if (!["0.3", "0.8"].includes(version)) throw new TypeError('version must be "0.3" or "0.8"');
+  const v08 = version === "0.8";
+  const useSigner = options.useSigner ?? false;
+  if (useSigner && options.secretKey === undefined) {
+    throw new ConfigurationError("SECRET_KEY must be set when SESSION_USE_SIGNER=True");
+  }
+  const signer = useSigner ? flaskSessionIdSigner(options.secretKey!) : undefined;
+  const permanentDefault = options.permanent ?? true;
+  const lifetime = options.permanentSessionLifetime ?? 2_678_400;
+  if (!Number.isInteger(lifetime) || lifetime <= 0) {
+    throw new RangeError("permanentSessionLifetime must be a positive whole number of seconds");
+  }
+  const refresh = options.refreshEachRequest ?? true;
+  const sidLength = options.sidLength ?? 32;
+  const now = options.now ?? Date.now;
+  const name = options.cookieName ?? "session";
+  const attributes = {
+    domain: options.cookieDomain,
+    path: options.cookiePath ?? "/",
+  };
+  const settings = resolveSessionSettings({ cookieName: name, cookieAge: lifetime });
+  const newSid = (): string => (v08 ? randomBytes(sidLength).toString("base64url") : randomUUID());
+  const initial = (): SessionData =>
+    permanentDefault
+      ? new Map<string, PyValue>([["_permanent", true]])
+      : new Map<string, PyValue>();
+  const states = new WeakMap<object, RequestState>();
+
+  const loadState = async (state: RequestState): Promise<SessionData> => {
+    if (state.loaded) return state.loaded;
+    let data: SessionData | null = null;
+    if (!state.fresh) data = await store.load(state.sid);
+    if (data === null) {
+      // 0.8: an unknown sid is replaced (no fixation); 0.3 keeps using it.
+      if (v08 && !state.fresh) state.sid = newSid();
+      state.fresh = true;
+      data = initial();
+    }
+    state.loaded = data;
+    return data;
+  };
+
+  const isEmpty = (data: SessionData): boolean =>
+    data.size === 0 || (v08 && data.size === 1 && data.has("_permanent"));
+
+  return {
+    open(cookieHeader) {
+      const raw = readCookie(cookieHeader, name, "first");
+      let sid: string | undefined = raw === "" ? undefined : raw;
+      if (sid !== undefined && signer) {
+        try {
+          sid = signer.unsign(sid);
+        } catch {
+          sid = undefined;
+        }
+      }
+      const state: RequestState = { sid: sid ?? newSid(), fresh: sid === undefined };
+      const perRequest: SessionStore = {
+        name: store.name,
+        load: () => loadState(state),
+        exists: (key) => store.exists(key),
+        save: (key, data, saveOptions) => store.save(key, data, saveOptions),
+        delete: (key) => store.delete(key),
+        clearExpired: () => store.clearExpired(),
+        // Called by `session.save()`/`cycleKey()`: the data moves to a new sid.
+        encodeKey: () => {
+          state.sid = newSid();
+          state.fresh = true;
+          return state.sid;
+        },
+      };
+      const session = new Session<T>(perRequest, state.sid, settings, now);
+      states.set(session, state);
+      return { session, hadCookie: raw !== undefined };
+    },
+
+    plan({ session }) {
+      const state = states.get(session);
+      if (!state || session.loaded || session.modified || !state.fresh) return undefined;
+      // A new, untouched session: 0.8 treats `{_permanent}` as empty; 0.3 saves it.
+      if (v08 || !permanentDefault) return session.accessed ? VARY_ONLY : NOTHING;
+      return undefined;
+    },
+
+    async commit({ session }) {
+      const state = states.get(session);
+      if (!state) throw new TypeError("flaskSessionServerPolicy: unknown session");
+      let data = session.loaded ? await session.toMap() : await loadState(state);
+      const { accessed, modified } = session;
+      if (v08 && permanentDefault && !data.has("_permanent") && data.size > 0) {
+        // 0.8's clear() keeps `_permanent`, and new sessions start with it.
+        data = new Map([["_permanent", true], ...data]);
+      }
+      const vary = v08 && accessed;
+      const none = vary ? VARY_ONLY : NOTHING;
+      if (isEmpty(data)) {
+        if (!modified) return none;
+        await store.delete(state.sid);
+        const cookie = deleteWerkzeugCookie(name, attributes);
+        return { setCookie: [cookie], varyCookie: v08 };
+      }
+      if (v08 && !(modified || refresh)) return none;
+      const nowMs = now();
+      await store.save(state.sid, data, {
+        mustCreate: false,
+        expiry: { age: lifetime, date: new Date(nowMs + lifetime * 1000) },
+      });
+      const permanent = pyTruthy(data.get("_permanent"));
+      if (v08 && !(modified || (permanent && refresh))) return none;
+      const value = signer ? signer.sign(state.sid) : state.sid;
+      const cookie = dumpWerkzeugCookie(name, value, {
+        ...attributes,
+        expires: permanent ? Math.floor(nowMs / 1000) + lifetime : undefined,
+        httpOnly: options.cookieHttpOnly ?? true,
+        secure: options.cookieSecure ?? false,
+        sameSite: v08 ? (options.cookieSameSite ?? null) : null,
+      });
+      const headers: SessionResponseHeaders = { setCookie: [cookie], varyCookie: v08 };
+      return headers;
+    },
+  };
+}

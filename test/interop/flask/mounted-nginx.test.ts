@@ -1,0 +1,201 @@
+// The mounted-apps scenario (flask-starlette-formats.md §7) as a feature: one origin, one cookie
+// jar, a path-dispatching reverse proxy (Debian's nginx) sending /flask/ to a real Flask app and
+// /node/ to our node app with flaskSessionPolicy. The sequence that logs the user out when a
+// Starlette app shares the cookie must keep user, Node's writes and flashes intact throughout,
+// and Node's read-only requests must send no Set-Cookie.
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { flaskSessionPolicy } from "../../../src/flask/index.ts";
+import { freePort } from "../django/peer.ts";
+import { CookieJar } from "../../support/http.ts";
+import { startNodeApp, type NodeApp } from "./node-app.ts";
+import { FLASK_PEER_SCRIPT, startPythonServer, type PythonServer } from "./server.ts";
+
+const NGINX = "/usr/sbin/nginx";
+const SECRET = "mounted-secret-key";
+
+interface Nginx {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startNginx(routes: Record<string, number>): Promise<Nginx> {
+  if (!existsSync(NGINX)) {
+    throw new Error(
+      `${NGINX} is missing: this test needs Debian's nginx (run \`apt-get install -y nginx\`; CI must install it too)`,
+    );
+  }
+  const dir = mkdtempSync(join(tmpdir(), "sessionbridge-nginx-"));
+  for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"])
+    mkdirSync(join(dir, sub));
+  const port = await freePort();
+  const locations = Object.entries(routes)
+    .map(
+      ([prefix, target]) => `
+    location ${prefix} {
+      proxy_pass http://127.0.0.1:${target}/;
+      proxy_set_header Host $http_host;
+      proxy_buffering off;
+    }`,
+    )
+    .join("\n");
+  const conf = `daemon off;
+master_process on;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+${locations}
+  }
+}
+`;
+  writeFileSync(join(dir, "nginx.conf"), conf);
+  const child: ChildProcess = spawn(
+    NGINX,
+    ["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf")],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGQUIT");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) break;
+    try {
+      await fetch(`${url}/__nginx_probe`);
+      return { url, stop };
+    } catch {
+      await sleep(50);
+    }
+  }
+  const log = existsSync(join(dir, "error.log"))
+    ? readFileSync(join(dir, "error.log"), "utf8")
+    : "";
+  await stop();
+  throw new Error(`nginx did not start: ${stderr}\n${log}`);
+}
+
+describe("mounted apps behind nginx: Flask at /flask/, Node at /node/, one cookie", () => {
+  let flask: PythonServer | undefined;
+  let node: NodeApp | undefined;
+  let proxy: Nginx | undefined;
+
+  before(async () => {
+    flask = await startPythonServer("flask-3.1", FLASK_PEER_SCRIPT, ["cookie"], {
+      SECRET_KEY: SECRET,
+    });
+    node = await startNodeApp(flaskSessionPolicy({ secretKey: SECRET }));
+    proxy = await startNginx({
+      "/flask/": flask.port,
+      "/node/": Number(new URL(node.url).port),
+    });
+  });
+  after(async () => {
+    await Promise.all([proxy?.stop(), flask?.stop(), node?.close()]);
+  });
+
+  test("the §7 sequence keeps the user, Node's writes and the flashes", async () => {
+    const jar = new CookieJar();
+    const base = proxy!.url;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- typed replies
+    const step = async <T>(path: string): Promise<{ body: T; setCookie: string[] }> => {
+      const { body, res } = await jar
+        .fetch(`${base}${path}`)
+        .then(async (r) => ({ body: (await r.json()) as T, res: r }));
+      assert.equal(res.status, 200, path);
+      return { body, setCookie: res.headers.getSetCookie() };
+    };
+    type NodeMe = { user: string | null; visits: number | null; pending_flashes: unknown[] };
+    type FlaskMe = {
+      user: string | null;
+      data: Record<string, unknown>;
+      pending_flashes: unknown[];
+    };
+    const welcome = [["message", "welcome"]];
+
+    // 1. Flask logs the user in (Flask-Login) and flashes.
+    const login = await step("/flask/login/42");
+    assert.equal(login.setCookie.length, 1);
+    assert.match(login.setCookie[0]!, /^session=[^;]+; HttpOnly; Path=\/$/);
+
+    // 2. Node reads: same user, flash still pending, and no Set-Cookie.
+    let me = await step<NodeMe>("/node/me");
+    assert.deepEqual(me.body, { user: "42", visits: null, pending_flashes: welcome });
+    assert.deepEqual(me.setCookie, []);
+
+    // 3. Flask still sees the user.
+    let fme = await step<FlaskMe>("/flask/me");
+    assert.equal(fme.body.user, "42");
+    assert.deepEqual(fme.setCookie, []);
+
+    // 4. Node writes.
+    const visit = await step<{ visits: number }>("/node/visit");
+    assert.equal(visit.body.visits, 1);
+    assert.equal(visit.setCookie.length, 1);
+    assert.match(visit.setCookie[0]!, /^session=[^;]+; HttpOnly; Path=\/$/);
+
+    // 5. Node reads again: no Set-Cookie.
+    me = await step<NodeMe>("/node/me");
+    assert.deepEqual(me.body, { user: "42", visits: 1, pending_flashes: welcome });
+    assert.deepEqual(me.setCookie, []);
+
+    // 6. Flask reads Node's write, keeps the user and the flash.
+    fme = await step<FlaskMe>("/flask/me");
+    assert.deepEqual(fme.body.data, { visits: 1 });
+    assert.equal(fme.body.user, "42");
+    assert.deepEqual(fme.body.pending_flashes, welcome);
+    assert.deepEqual(fme.setCookie, []);
+
+    // 7. Flask consumes the flash (and rewrites the cookie without it).
+    const flashes = await step<{ flashes: unknown[] }>("/flask/flashes");
+    assert.deepEqual(flashes.body.flashes, welcome);
+    assert.equal(flashes.setCookie.length, 1);
+
+    // 8. Node: user and visits intact, flash gone, no Set-Cookie.
+    me = await step<NodeMe>("/node/me");
+    assert.deepEqual(me.body, { user: "42", visits: 1, pending_flashes: [] });
+    assert.deepEqual(me.setCookie, []);
+
+    // 9. Node writes again; Flask reads it; the user is still logged in.
+    assert.equal((await step<{ visits: number }>("/node/visit")).body.visits, 2);
+    fme = await step<FlaskMe>("/flask/me");
+    assert.equal(fme.body.user, "42");
+    assert.deepEqual(fme.body.data, { visits: 2 });
+
+    // 10. A Node route that never touches the session: nothing at all.
+    const plain = await jar.fetch(`${base}/node/plain`);
+    await plain.text();
+    assert.deepEqual(plain.headers.getSetCookie(), []);
+    assert.equal(plain.headers.get("vary"), null);
+
+    // 11. Flask logs out; Node agrees.
+    await step("/flask/logout");
+    me = await step<NodeMe>("/node/me");
+    assert.equal(me.body.user, null);
+    assert.equal(me.body.visits, 2);
+    assert.deepEqual(me.setCookie, []);
+  });
+});

@@ -1,0 +1,166 @@
+"""A real Flask app (cookie sessions, or Flask-Session on Redis) with Flask-Login, served by
+Werkzeug's threaded WSGI server. Prints "READY <port>" once listening.
+
+    python3 peer.py cookie            # SecureCookieSessionInterface
+    python3 peer.py flask-session     # Flask-Session RedisSessionInterface (env FS_PREFIX, FS_SIGNER, FS_FORMAT)
+
+Env: SECRET_KEY (default "test-secret-key").
+
+Routes (GET): /set/<scenario>, /expected/<scenario>, /dump, /login/<uid>, /logout, /me,
+/flash, /flashes, /clear, /plain, /permanent, /cookie-headers.
+"""
+import json
+import os
+import sys
+import uuid
+from datetime import datetime, timezone
+
+from flask import Flask, flash, get_flashed_messages, jsonify, session
+from flask.sessions import session_json_serializer
+from flask_login import LoginManager, UserMixin, current_user, login_fresh, login_user, logout_user
+from markupsafe import Markup
+from werkzeug.serving import make_server
+
+MODE = sys.argv[1] if len(sys.argv) > 1 else "cookie"
+app = Flask(__name__)
+app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "test-secret-key")
+
+if MODE == "flask-session":
+    import redis
+    from flask_session import Session
+
+    app.config["SESSION_TYPE"] = "redis"
+    app.config["SESSION_REDIS"] = redis.Redis(host="127.0.0.1", port=6379)
+    app.config["SESSION_KEY_PREFIX"] = os.environ.get("FS_PREFIX", "session:")
+    app.config["SESSION_USE_SIGNER"] = os.environ.get("FS_SIGNER") == "1"
+    if os.environ.get("FS_FORMAT"):
+        app.config["SESSION_SERIALIZATION_FORMAT"] = os.environ["FS_FORMAT"]
+    Session(app)
+
+login_manager = LoginManager(app)
+
+
+class User(UserMixin):
+    def __init__(self, uid):
+        self.id = uid
+
+
+@login_manager.user_loader
+def load_user(uid):
+    return User(uid) if uid in ("42", "alice", "7") else None
+
+
+def scenario(name):
+    if name == "plain":
+        return {"user": "alice", "n": 42, "flag": True, "nothing": None, "f": 1.5, "one": 1.0,
+                "big": 12345678901234567890, "neg": -7}
+    if name == "unicode":
+        return {"name": "Zo\u00eb \U0001f389", "k\u00e9y": "\u2603", "\uff5e": 1, "\U0001f600": 2}
+    if name == "nested":
+        return {"cart": {"items": [{"sku": "a", "qty": 2}], "total": 12.5}, "list": [1, [2, [3]]]}
+    if name == "tagged":
+        return {
+            "tuple": (1, "a", (2,)),
+            "bytes": b"\x00\xffhello",
+            "uuid": uuid.UUID("12345678123456781234567812345678"),
+            "dt": datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+            "markup": Markup("<b>hi</b>"),
+            "escaped": {" t": "x"},
+            "list_of_tuples": [("message", "Hello")],
+        }
+    if name == "typed":  # for Flask-Session: what pickle and msgpack both carry
+        return {"tuple": (1, "a"), "bytes": b"\x00\xff", "dt": datetime(2024, 1, 2, 3, 4, 5, 123000, tzinfo=timezone.utc)}
+    if name == "large":
+        return {"blob": "lorem ipsum dolor " * 300, "n": list(range(200))}
+    if name == "permanent":
+        return {"user": "alice"}
+    raise KeyError(name)
+
+
+def canonical(data):
+    """Flask's own tagged JSON, sorted: the comparison form for both sides."""
+    return session_json_serializer.dumps(dict(data))
+
+
+@app.get("/set/<name>")
+def set_scenario(name):
+    data = scenario(name)
+    session.update(data)
+    if name == "permanent":
+        session.permanent = True
+    return jsonify(ok=True)
+
+
+@app.get("/expected/<name>")
+def expected(name):
+    data = dict(scenario(name))
+    if name == "permanent":
+        data["_permanent"] = True
+    return jsonify(canonical=canonical(data))
+
+
+@app.get("/dump")
+def dump():
+    data = dict(session)
+    return jsonify(canonical=canonical(data), keys=sorted(data.keys()))
+
+
+@app.get("/login/<uid>")
+def login(uid):
+    login_user(User(uid))
+    flash("welcome")
+    return jsonify(ok=True)
+
+
+@app.get("/logout")
+def logout():
+    logout_user()
+    return jsonify(ok=True)
+
+
+@app.get("/me")
+def me():
+    user = current_user.get_id() if current_user.is_authenticated else None
+    data = {k: v for k, v in session.items() if not k.startswith("_")}
+    pending = [list(f) for f in session.get("_flashes", [])]
+    return jsonify(user=user, fresh=login_fresh(), data=json.loads(canonical(data)), pending_flashes=pending)
+
+
+@app.get("/flash")
+def do_flash():
+    flash("welcome")
+    return jsonify(ok=True)
+
+
+@app.get("/flashes")
+def flashes():
+    return jsonify(flashes=[list(f) for f in get_flashed_messages(with_categories=True)])
+
+
+@app.get("/clear")
+def clear():
+    session.clear()
+    return jsonify(ok=True)
+
+
+@app.get("/plain")
+def plain():
+    return jsonify(ok=True)
+
+
+@app.get("/read")
+def read():
+    return jsonify(user=session.get("user"))
+
+
+@app.get("/permanent")
+def permanent():
+    session["user"] = "alice"
+    session.permanent = True
+    return jsonify(ok=True)
+
+
+if __name__ == "__main__":
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    print(f"READY {server.server_port}", flush=True)
+    server.serve_forever()
