@@ -4,99 +4,14 @@
 // Starlette app shares the cookie must keep user, Node's writes and flashes intact throughout,
 // and Node's read-only requests must send no Set-Cookie.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { flaskSessionPolicy } from "../../../src/flask/index.ts";
-import { freePort } from "../django/peer.ts";
 import { CookieJar } from "../../support/http.ts";
+import { proxyLocations, startNginx, type Nginx } from "../../support/nginx.ts";
 import { startNodeApp, type NodeApp } from "./node-app.ts";
 import { FLASK_PEER_SCRIPT, startPythonServer, type PythonServer } from "./server.ts";
 
-const NGINX = "/usr/sbin/nginx";
 const SECRET = "mounted-secret-key";
-
-interface Nginx {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startNginx(routes: Record<string, number>): Promise<Nginx> {
-  if (!existsSync(NGINX)) {
-    throw new Error(
-      `${NGINX} is missing: this test needs Debian's nginx (run \`apt-get install -y nginx\`; CI must install it too)`,
-    );
-  }
-  const dir = mkdtempSync(join(tmpdir(), "sessionbridge-nginx-"));
-  for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"])
-    mkdirSync(join(dir, sub));
-  const port = await freePort();
-  const locations = Object.entries(routes)
-    .map(
-      ([prefix, target]) => `
-    location ${prefix} {
-      proxy_pass http://127.0.0.1:${target}/;
-      proxy_set_header Host $http_host;
-      proxy_buffering off;
-    }`,
-    )
-    .join("\n");
-  const conf = `daemon off;
-master_process on;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-${locations}
-  }
-}
-`;
-  writeFileSync(join(dir, "nginx.conf"), conf);
-  const child: ChildProcess = spawn(
-    NGINX,
-    ["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf")],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr?.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGQUIT");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) break;
-    try {
-      await fetch(`${url}/__nginx_probe`);
-      return { url, stop };
-    } catch {
-      await sleep(50);
-    }
-  }
-  const log = existsSync(join(dir, "error.log"))
-    ? readFileSync(join(dir, "error.log"), "utf8")
-    : "";
-  await stop();
-  throw new Error(`nginx did not start: ${stderr}\n${log}`);
-}
 
 describe("mounted apps behind nginx: Flask at /flask/, Node at /node/, one cookie", () => {
   let flask: PythonServer | undefined;
@@ -108,10 +23,12 @@ describe("mounted apps behind nginx: Flask at /flask/, Node at /node/, one cooki
       SECRET_KEY: SECRET,
     });
     node = await startNodeApp(flaskSessionPolicy({ secretKey: SECRET }));
-    proxy = await startNginx({
-      "/flask/": flask.port,
-      "/node/": Number(new URL(node.url).port),
-    });
+    proxy = await startNginx(
+      proxyLocations({
+        "/flask/": flask.port,
+        "/node/": Number(new URL(node.url).port),
+      }),
+    );
   });
   after(async () => {
     await Promise.all([proxy?.stop(), flask?.stop(), node?.close()]);
