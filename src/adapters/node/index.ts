@@ -107,7 +107,7 @@ export function sessionMiddleware(options: NodeSessionOptions): NodeMiddleware {
       }
       for (const name of res.getHeaderNames()) res.removeHeader(name);
       res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8" });
-      res.end(status === 503 ? "Service Unavailable\n" : "Bad Request\n");
+      res.end(`${statusText(status)}\n`);
     };
     const commit = (): void => {
       if (started) return;
@@ -174,10 +174,16 @@ export function withSessions(
           const status = httpStatusOf(error) ?? 500;
           res.statusCode = status;
           res.setHeader("Content-Type", "text/plain; charset=utf-8");
-          res.end(
-            `${status === 503 ? "Service Unavailable" : status === 400 ? "Bad Request" : "Internal Server Error"}\n`,
-          );
+          res.end(`${statusText(status)}\n`);
         });
     });
   };
+}
+
+function statusText(status: number): string {
+  return status === 503
+    ? "Service Unavailable"
+    : status === 400
+      ? "Bad Request"
+      : "Internal Server Error";
 }

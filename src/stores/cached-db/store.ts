@@ -1,0 +1,244 @@
+/**
+ * Django's `backends.cached_db` (django-formats.md §3.3) as a composition of two stores: the
+ * database (normally the SQL store on `django_session`) is the truth, and a cache (normally a
+ * Redis `DjangoCacheStore` with `engine: "cached_db"`, i.e. key prefix
+ * `django.contrib.sessions.cached_db`) holds the raw session dict in front of it.
+ *
+ * ```
+ * load    cache hit → data; miss → DB row (expire_date > now) → cache.set(remaining age)
+ * save    DB save (create/update rules) → cache.set(get_expiry_age())
+ * exists  cache, then DB          delete  DB, then cache          clearExpired  DB's
+ * ```
+ *
+ * A failing cache read counts as a miss (Django #17810). A failing cache write after the
+ * database write propagates in Django 3.2/4.2 and is logged in 5.1+ (`cacheErrors`). A failing
+ * cache delete always propagates: a logged-out session must not live on in the cache.
+ *
+ * @example
+ * ```ts
+ * import { CachedDbStore } from "sessionbridge/stores/cached-db";
+ * const store = new CachedDbStore({ db: sqlStore, cache: redisCachedDbStore });
+ * ```
+ */
+import type { DjangoVersion } from "../../engine/config.ts";
+import {
+  ConfigurationError,
+  SessionExistsError,
+  SessionMissingError,
+  isSessionBridgeError,
+} from "../../errors.ts";
+import type {
+  SaveOptions,
+  SessionData,
+  SessionExpiry,
+  SessionStore,
+  StoreLogger,
+} from "../contract.ts";
+
+/**
+ * The database half. `expiryOf` (the row's `expire_date`, which the SQL store has) lets a
+ * cache miss refill the cache with the row's remaining age, as Django does; without it, a
+ * miss is served from the database and not cached (a guessed TTL could outlive the row).
+ */
+export interface CachedDbDatabase extends SessionStore {
+  expiryOf?(key: string): Promise<Date | null>;
+}
+
+/** What to do when writing the cache fails after the database write succeeded. */
+export type CacheErrorPolicy = "raise" | "log";
+
+/** Options of {@link CachedDbStore}. */
+export interface CachedDbStoreOptions {
+  /** The database store (the truth), e.g. `createSqlStore(…)`. */
+  readonly db: CachedDbDatabase;
+  /**
+   * The cache store holding raw session dicts under Django's `cached_db` prefix. Its `save`
+   * must write regardless of `mustCreate` (a cache `set`) or follow the contract's
+   * create/update errors, which this store then retries the other way.
+   */
+  readonly cache: SessionStore;
+  /** Which Django's rules to follow where they differ; default `5.2`. */
+  readonly djangoVersion?: DjangoVersion;
+  /** Cache write failures: default `"log"` for Django 5.2 (5.1+), `"raise"` for 3.2 and 4.2. */
+  readonly cacheErrors?: CacheErrorPolicy;
+  /** Where cache failures are reported; default `console.warn`. */
+  readonly logger?: StoreLogger;
+  /** Clock in milliseconds, for tests; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+const consoleLogger: StoreLogger = {
+  warn(message, detail) {
+    console.warn(`sessionbridge: ${message}`, detail ?? "");
+  },
+};
+
+/** Attempts at writing the cache when its store answers "exists"/"missing" (create ⇄ update). */
+const CACHE_WRITE_ATTEMPTS = 3;
+
+/**
+ * Cached, database-backed sessions, sharing both halves with Django's `cached_db` engine.
+ *
+ * @example
+ * ```ts
+ * const store = new CachedDbStore({
+ *   db: createSqlStore({ database: await openDatabaseUrl(url), codec }),
+ *   cache: new DjangoCacheStore({ client, engine: "cached_db" }),
+ *   djangoVersion: "4.2",
+ * });
+ * ```
+ */
+export class CachedDbStore implements SessionStore {
+  /** `cached_db(<db name>+<cache name>)`. */
+  readonly name: string;
+  readonly #db: CachedDbDatabase;
+  readonly #cache: SessionStore;
+  readonly #cacheErrors: CacheErrorPolicy;
+  readonly #logger: StoreLogger;
+  readonly #now: () => number;
+
+  constructor(options: CachedDbStoreOptions) {
+    this.#db = options.db;
+    this.#cache = options.cache;
+    const policy: string =
+      options.cacheErrors ?? defaultCacheErrors(options.djangoVersion ?? "5.2");
+    if (policy !== "raise" && policy !== "log") {
+      throw new ConfigurationError('cacheErrors must be "raise" or "log"');
+    }
+    this.#cacheErrors = policy;
+    this.#logger = options.logger ?? consoleLogger;
+    this.#now = options.now ?? Date.now;
+    this.name = `cached_db(${this.#db.name}+${this.#cache.name})`;
+  }
+
+  /** The database half. */
+  get db(): CachedDbDatabase {
+    return this.#db;
+  }
+
+  /** The cache half. */
+  get cache(): SessionStore {
+    return this.#cache;
+  }
+
+  async load(key: string): Promise<SessionData | null> {
+    try {
+      const cached = await this.#cache.load(key);
+      if (cached !== null) return cached;
+    } catch (err) {
+      // Django: "Some backends (e.g. memcache) raise an exception on invalid cache keys. If
+      // this happens, reset the session. See #17810." — then it reads the database.
+      this.#report("Session cache read failed; reading the database", err);
+    }
+    const row = await this.#loadRow(key);
+    if (row === null) return null;
+    if (row.expiry !== null) await this.#cacheWrite(key, row.data, row.expiry, false);
+    return row.data;
+  }
+
+  async exists(key: string): Promise<boolean> {
+    // Django: `(prefix + key) in self._cache or super().exists(key)`.
+    if (await this.#cache.exists(key)) return true;
+    return this.#db.exists(key);
+  }
+
+  async save(key: string, data: SessionData, options: SaveOptions): Promise<void> {
+    await this.#db.save(key, data, options);
+    // Django: `self._cache.set(self.cache_key, self._session, self.get_expiry_age())`.
+    await this.#cacheWrite(key, data, options.expiry, !options.mustCreate);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#db.delete(key);
+    await this.#cache.delete(key);
+  }
+
+  /** The database's (cache entries expire by their TTL). */
+  clearExpired(): Promise<number> {
+    return this.#db.clearExpired();
+  }
+
+  /**
+   * The row and, when the database can tell, its remaining life as Django's
+   * `get_expiry_age(expiry=s.expire_date)`. Both queries run at once.
+   */
+  async #loadRow(key: string): Promise<{ data: SessionData; expiry: SessionExpiry | null } | null> {
+    const expiryOf = this.#db.expiryOf?.bind(this.#db);
+    const [data, date] = await Promise.all([
+      this.#db.load(key),
+      expiryOf === undefined ? Promise.resolve(null) : expiryOf(key),
+    ]);
+    if (data === null) return null;
+    if (date === null) return { data, expiry: null };
+    const age = Math.floor((date.getTime() - this.#now()) / 1000);
+    return { data, expiry: { age, date } };
+  }
+
+  /**
+   * Django's `cache.set(key, data, age)`: an age ≤ 0 deletes (django-redis and `RedisCache`
+   * both do). With a cache store that distinguishes create from update, the likely one is
+   * tried first and the other on `SessionExistsError`/`SessionMissingError`.
+   */
+  async #cacheWrite(
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    likelyExists: boolean,
+  ): Promise<void> {
+    try {
+      if (expiry.age <= 0) {
+        await this.#cache.delete(key);
+        return;
+      }
+      let mustCreate = !likelyExists;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.#cache.save(key, data, { mustCreate, expiry });
+          return;
+        } catch (err) {
+          const flip = err instanceof SessionExistsError || err instanceof SessionMissingError;
+          if (!flip || attempt >= CACHE_WRITE_ATTEMPTS) throw err;
+          mustCreate = !mustCreate;
+        }
+      }
+    } catch (err) {
+      // Django 5.1+: `logger.exception("Error saving to cache (%s)", self._cache)`; before: raised.
+      if (this.#cacheErrors === "raise") throw err;
+      this.#report("Error saving to cache", err);
+    }
+  }
+
+  #report(message: string, err: unknown): void {
+    // Only the error's class and code: a driver's message might quote a key.
+    this.#logger.warn(message, {
+      store: this.#cache.name,
+      reason: err instanceof Error ? err.name : "unknown",
+      ...(isSessionBridgeError(err) ? { code: err.code } : {}),
+    });
+  }
+}
+
+/**
+ * Creates a {@link CachedDbStore}.
+ *
+ * @example
+ * ```ts
+ * const store = createCachedDbStore({ db: sqlStore, cache: new MemoryStore() });
+ * ```
+ */
+export function createCachedDbStore(options: CachedDbStoreOptions): CachedDbStore {
+  return new CachedDbStore(options);
+}
+
+/**
+ * Django's own behaviour for a failed cache write after the database write: raised up to 5.0,
+ * logged from 5.1 (`Error saving to cache`).
+ *
+ * @example
+ * ```ts
+ * defaultCacheErrors("4.2"); // "raise"
+ * ```
+ */
+export function defaultCacheErrors(version: DjangoVersion): CacheErrorPolicy {
+  return version === "3.2" || version === "4.2" ? "raise" : "log";
+}

@@ -1,0 +1,391 @@
+/**
+ * The session store on Django's `backends.file` (django-formats.md §3.4): one file per session
+ * in `SESSION_FILE_PATH`, named `SESSION_COOKIE_NAME + key`, holding `SessionBase.encode(dict)`
+ * as ASCII, shared with a running Django project.
+ *
+ * Writes go to a `<name>_out_…` temporary file in the same directory, renamed over the session
+ * file (atomic: a reader sees the old or the new content, never a torn one). Creation first
+ * makes an empty placeholder with `O_CREAT | O_EXCL`, so two creators of one key cannot both
+ * win. Expiry is not stored in the file system: it is `_session_expiry`, else the file's mtime
+ * plus `SESSION_COOKIE_AGE` (see `expiry.ts`); an expired file is deleted when it is read.
+ *
+ * @example
+ * ```ts
+ * import { DjangoSessionCodec } from "sessionbridge/django";
+ * import { FileSessionStore } from "sessionbridge/stores/file";
+ * const store = new FileSessionStore({
+ *   directory: "/var/lib/django/sessions",
+ *   codec: new DjangoSessionCodec({ secret: process.env.SECRET_KEY! }),
+ * });
+ * ```
+ */
+import { Buffer } from "node:buffer";
+import { constants, statSync, type Stats } from "node:fs";
+import { open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  ConfigurationError,
+  MalformedError,
+  SessionExistsError,
+  SessionMissingError,
+  SessionStoreError,
+} from "../../errors.ts";
+import type { SaveOptions, SessionData, SessionStore, StoreLogger } from "../contract.ts";
+import type { SessionDataCodec } from "../sql/store.ts";
+import { fileExpiryAge, type IntExpiryRule } from "./expiry.ts";
+import {
+  checkFilePrefix,
+  redactKey,
+  sessionFileName,
+  sessionKeyOfFile,
+  tempFileName,
+} from "./paths.ts";
+
+/** Options of {@link FileSessionStore}. */
+export interface FileStoreOptions {
+  /**
+   * `SESSION_FILE_PATH`: an existing directory. Default: the system temporary directory, as
+   * Django's `tempfile.gettempdir()`.
+   */
+  readonly directory?: string;
+  /** Usually a `DjangoSessionCodec` with the project's `SECRET_KEY`. */
+  readonly codec: SessionDataCodec;
+  /** `SESSION_COOKIE_NAME`, the file-name prefix; default `sessionid`. */
+  readonly cookieName?: string;
+  /** `SESSION_COOKIE_AGE` in seconds (expiry from the file's mtime); default 1209600. */
+  readonly cookieAge?: number;
+  /**
+   * How an integer `_session_expiry` bounds a file: `"django"` (default) as Django does, where
+   * a positive integer never expires the file on the server; `"from-mtime"` counts it from the
+   * file's last write (stricter: such files expire for us before Django drops them).
+   */
+  readonly intExpiry?: IntExpiryRule;
+  /** Where undecodable files are reported; default `console.warn`. */
+  readonly logger?: StoreLogger;
+  /** Clock in milliseconds, for tests; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+const DEFAULT_COOKIE_AGE = 1_209_600;
+const TEMP_ATTEMPTS = 100;
+/** What Django's `decode` makes of an undecodable value: `{}`. */
+const EMPTY: SessionData = new Map();
+
+const consoleLogger: StoreLogger = {
+  warn(message, detail) {
+    console.warn(`sessionbridge: ${message}`, detail ?? "");
+  },
+};
+
+/** What one read of a session file found. */
+interface FileRead {
+  readonly content: Buffer;
+  readonly stats: Stats;
+}
+
+/**
+ * Sessions as files in a directory shared with Django's `backends.file`.
+ *
+ * @example
+ * ```ts
+ * const store = new FileSessionStore({ directory: "/tmp/sessions", codec });
+ * const data = await store.load(key);
+ * const removed = await store.clearExpired();
+ * ```
+ */
+export class FileSessionStore implements SessionStore {
+  readonly name = "file";
+  /** The absolute directory this store reads and writes. */
+  readonly directory: string;
+  readonly #prefix: string;
+  readonly #codec: SessionDataCodec;
+  readonly #cookieAge: number;
+  readonly #intExpiry: IntExpiryRule;
+  readonly #logger: StoreLogger;
+  readonly #now: () => number;
+
+  /** @throws {ConfigurationError} when the directory does not exist or the options are invalid. */
+  constructor(options: FileStoreOptions) {
+    this.directory = resolve(options.directory ?? tmpdir());
+    this.#prefix = checkFilePrefix(options.cookieName ?? "sessionid");
+    this.#codec = options.codec;
+    this.#cookieAge = options.cookieAge ?? DEFAULT_COOKIE_AGE;
+    if (!Number.isInteger(this.#cookieAge) || this.#cookieAge <= 0) {
+      throw new ConfigurationError("cookieAge must be a positive whole number of seconds");
+    }
+    this.#intExpiry = options.intExpiry ?? "django";
+    this.#logger = options.logger ?? consoleLogger;
+    this.#now = options.now ?? Date.now;
+    // Django: "The session storage path %r doesn't exist" (ImproperlyConfigured), checked once.
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(this.directory).isDirectory();
+    } catch {
+      isDirectory = false;
+    }
+    if (!isDirectory) {
+      throw new ConfigurationError(
+        `The session storage path ${JSON.stringify(this.directory)} is not an existing directory`,
+      );
+    }
+  }
+
+  async load(key: string): Promise<SessionData | null> {
+    const path = this.#pathOf(key);
+    if (path === null) return null;
+    const read = await this.#read(path, key);
+    if (read === null) return null;
+    // Django: "Don't fail if there is no data in the session file. We may have opened the
+    // empty placeholder file." An empty file is an empty session that keeps its key.
+    if (read.content.length === 0) return new Map();
+    const data = this.#decode(read.content, key);
+    if (this.#expiryAge(data ?? EMPTY, read.stats) <= 0) {
+      await this.#removeIfUnchanged(path, read.stats, key);
+      return null;
+    }
+    return data;
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const path = this.#pathOf(key);
+    if (path === null) return false;
+    try {
+      await stat(path);
+      return true;
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw this.#ioError("check", err, key);
+    }
+  }
+
+  async save(key: string, data: SessionData, options: SaveOptions): Promise<void> {
+    const path = this.#pathOf(key);
+    if (path === null) throw new RangeError("file session store: invalid session key");
+    // Encode before touching the directory: a value the serializer cannot hold leaves no file.
+    const content = Buffer.from(this.#codec.encode(data), "latin1");
+    await this.#claim(path, key, options.mustCreate);
+    try {
+      await this.#replace(path, key, content);
+    } catch (err) {
+      // Unlike Django, a creation that could not write its content does not leave the empty
+      // placeholder behind (it would load as an empty session until deleted by hand).
+      if (options.mustCreate) await this.#removeIfEmpty(path);
+      throw err;
+    }
+  }
+
+  async #removeIfEmpty(path: string): Promise<void> {
+    try {
+      if ((await stat(path)).size === 0) await unlink(path);
+    } catch {
+      // Best effort: the write error is what the caller needs to see.
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.#pathOf(key);
+    if (path === null) return;
+    try {
+      await unlink(path);
+    } catch (err) {
+      if (!isMissing(err)) throw this.#ioError("delete", err, key);
+    }
+  }
+
+  /**
+   * Django's `clear_expired`: every file named `<cookie name><key>` is read and deleted when
+   * expired (a temporary `_out_` file or an empty placeholder is left alone).
+   */
+  async clearExpired(): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.directory);
+    } catch (err) {
+      throw this.#ioError("list", err, "");
+    }
+    let removed = 0;
+    for (const name of names) {
+      const key = sessionKeyOfFile(this.#prefix, name);
+      if (key === null) continue;
+      const path = join(this.directory, name);
+      const read = await this.#read(path, key);
+      if (read === null || read.content.length === 0) continue;
+      // An undecodable file counts as `{}` (Django's decode), so its mtime decides.
+      const data = this.#decode(read.content, key) ?? EMPTY;
+      if (this.#expiryAge(data, read.stats) > 0) continue;
+      if (await this.#removeIfUnchanged(path, read.stats, key)) removed++;
+    }
+    return removed;
+  }
+
+  #pathOf(key: string): string | null {
+    const name = sessionFileName(this.#prefix, key);
+    return name === null ? null : join(this.directory, name);
+  }
+
+  /** The content and the stats of one open file (so both describe the same file). */
+  async #read(path: string, key: string): Promise<FileRead | null> {
+    let handle;
+    try {
+      handle = await open(path, "r");
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw this.#ioError("read", err, key);
+    }
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) return null;
+      return { stats, content: await handle.readFile() };
+    } catch (err) {
+      throw this.#ioError("read", err, key);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  #decode(content: Buffer, key: string): SessionData | null {
+    try {
+      const text = content.toString("latin1");
+      // Django opens the file with `encoding="ascii"`.
+      if (content.some((byte) => byte > 0x7f))
+        throw new MalformedError("Session file is not ASCII");
+      return this.#codec.decode(text);
+    } catch (err) {
+      // Django logs and starts an empty session; the data and the key stay out of the log.
+      this.#logger.warn("Ignoring a session file that cannot be decoded", {
+        store: this.name,
+        reason: errorReason(err),
+        key: redactKey(key),
+      });
+      return null;
+    }
+  }
+
+  #expiryAge(data: SessionData, stats: Stats): number {
+    return fileExpiryAge(data, {
+      mtimeMs: stats.mtimeMs,
+      nowMs: this.#now(),
+      cookieAge: this.#cookieAge,
+      intExpiry: this.#intExpiry,
+    });
+  }
+
+  /**
+   * Deletes an expired file unless it was replaced since it was read (a concurrent save
+   * renames a new file in: other inode or mtime), which Django does not check.
+   */
+  async #removeIfUnchanged(path: string, read: Stats, key: string): Promise<boolean> {
+    try {
+      const now = await stat(path);
+      if (now.ino !== read.ino || now.mtimeMs !== read.mtimeMs) return false;
+      await unlink(path);
+      return true;
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw this.#ioError("delete", err, key);
+    }
+  }
+
+  /**
+   * Django's first step of `save`: `os.open(name, O_WRONLY [| O_CREAT | O_EXCL])`: creation
+   * makes the empty placeholder and fails when the file exists (`CreateError`); an update
+   * fails when the file is gone (`UpdateError`).
+   */
+  async #claim(path: string, key: string, mustCreate: boolean): Promise<void> {
+    const flags = mustCreate
+      ? constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL
+      : constants.O_WRONLY;
+    try {
+      const handle = await open(path, flags, 0o600);
+      await handle.close();
+    } catch (err) {
+      if (mustCreate && errorCode(err) === "EEXIST") throw new SessionExistsError();
+      if (!mustCreate && isMissing(err)) throw new SessionMissingError();
+      throw this.#ioError("write", err, key);
+    }
+  }
+
+  /** Writes a `<name>_out_…` temporary file (mode 0600, as `mkstemp`) and renames it over `path`. */
+  async #replace(path: string, key: string, content: Buffer): Promise<void> {
+    let temp = "";
+    let handle;
+    for (let attempt = 0; handle === undefined; attempt++) {
+      temp = join(this.directory, tempFileName(`${this.#prefix}${key}`));
+      try {
+        handle = await open(temp, "wx", 0o600);
+      } catch (err) {
+        if (errorCode(err) !== "EEXIST" || attempt + 1 >= TEMP_ATTEMPTS) {
+          throw this.#ioError("write", err, key);
+        }
+      }
+    }
+    let renamed = false;
+    try {
+      try {
+        await handle.writeFile(content);
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, path);
+      renamed = true;
+    } catch (err) {
+      throw this.#ioError("write", err, key);
+    } finally {
+      if (!renamed) await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A `SessionStoreError` for a failed file operation. The cause keeps the error code and
+   * system call, but its message has the key shortened: file paths contain the full key.
+   */
+  #ioError(action: string, err: unknown, key: string): SessionStoreError {
+    const code = errorCode(err) ?? "unknown error";
+    return new SessionStoreError(`file session store: cannot ${action} a session file (${code})`, {
+      cause: redactedCause(err, key),
+    });
+  }
+}
+
+/**
+ * Creates a {@link FileSessionStore}.
+ *
+ * @example
+ * ```ts
+ * const store = createFileStore({ directory: process.env.SESSION_FILE_PATH!, codec });
+ * ```
+ */
+export function createFileStore(options: FileStoreOptions): FileSessionStore {
+  return new FileSessionStore(options);
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== "object" || err === null || !("code" in err)) return undefined;
+  return typeof err.code === "string" ? err.code : undefined;
+}
+
+/** Not there, or not a session file: `ENOENT`, a path component that is a file, a directory. */
+function isMissing(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR" || code === "ENAMETOOLONG";
+}
+
+function errorReason(err: unknown): string {
+  if (err instanceof Error && "code" in err && typeof err.code === "string") return err.code;
+  return err instanceof Error ? err.name : "unknown";
+}
+
+/** A copy of a file-system error with the session key shortened in its message and path. */
+function redactedCause(err: unknown, key: string): Error {
+  const hide = (text: string): string => (key === "" ? text : text.replaceAll(key, redactKey(key)));
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = new Error(hide(message));
+  const source = (typeof err === "object" && err !== null ? err : {}) as Record<string, unknown>;
+  for (const field of ["code", "errno", "syscall", "path", "dest"]) {
+    const value = source[field];
+    if (typeof value === "string") Object.assign(cause, { [field]: hide(value) });
+    else if (typeof value === "number") Object.assign(cause, { [field]: value });
+  }
+  return cause;
+}

@@ -1,0 +1,210 @@
+/**
+ * Django's `backends.signed_cookies` (django-formats.md §3.5): no server state, the session key
+ * *is* the data:
+ *
+ * ```python
+ * signing.dumps(session, compress=True, salt="django.contrib.sessions.backends.signed_cookies",
+ *               serializer=SESSION_SERIALIZER)                       # key on save
+ * signing.loads(key, ..., max_age=SESSION_COOKIE_AGE)                # data on load
+ * ```
+ *
+ * signed with `SECRET_KEY` (verified with `SECRET_KEY_FALLBACKS` too, Django 4.1+). The age
+ * check counts from the last save and ignores `set_expiry` (ticket #19201), as Django does.
+ * Unlike Django, a value whose cookie would exceed what browsers keep is refused with
+ * {@link TooLargeError} instead of being silently dropped by the browser.
+ *
+ * @example
+ * ```ts
+ * import { SignedCookieStore } from "sessionbridge/stores/signed-cookies";
+ * const store = new SignedCookieStore({ secret: process.env.SECRET_KEY! });
+ * ```
+ */
+import { Buffer } from "node:buffer";
+import {
+  djangoJsonSerializer,
+  type SessionSerializer,
+} from "../../codecs/django/session-encoding.ts";
+import {
+  DjangoTimestampSigner,
+  djangoSignBytes,
+  djangoUnsignBytes,
+  type Secret,
+} from "../../codecs/django/signing.ts";
+import type { DjangoVersion } from "../../engine/config.ts";
+import { ConfigurationError, SignatureExpiredError, TooLargeError } from "../../errors.ts";
+import type { SessionData, SessionStore, StoreLogger } from "../contract.ts";
+
+/** The salt of Django's signed-cookie sessions (the backend's module path). */
+export const SIGNED_COOKIES_SALT = "django.contrib.sessions.backends.signed_cookies";
+
+/**
+ * Default bound on `name=value` in bytes: the smallest per-cookie size that browsers keep
+ * (4096 minus room for `=` and the attribute separators some count; RFC 6265 §6.1 only
+ * requires at least 4096 bytes per cookie including attributes).
+ */
+export const DEFAULT_MAX_COOKIE_SIZE = 4093;
+
+/** A {@link StoreLogger} that may also take debug messages (expired cookies are routine). */
+export interface SignedCookieLogger extends StoreLogger {
+  debug?(message: string, detail?: Readonly<Record<string, string | number | boolean>>): void;
+}
+
+/** Options of {@link SignedCookieStore}. */
+export interface SignedCookieStoreOptions {
+  /** `SECRET_KEY`: signs, and verifies first. */
+  readonly secret: Secret;
+  /** `SECRET_KEY_FALLBACKS` (Django 4.1+): verify only, never sign. */
+  readonly fallbackSecrets?: readonly Secret[];
+  /** `SESSION_COOKIE_AGE` in seconds, the maximum age of a signature; default 1209600. */
+  readonly cookieAge?: number;
+  /** `SESSION_COOKIE_NAME`, counted in the cookie size; default `sessionid`. */
+  readonly cookieName?: string;
+  /** Largest `name=value` in bytes; default {@link DEFAULT_MAX_COOKIE_SIZE}. */
+  readonly maxCookieSize?: number;
+  /** `SESSION_SERIALIZER`; default Django's `JSONSerializer`. */
+  readonly serializer?: SessionSerializer;
+  /** Django 3.2 also accepts SHA-1 signatures; default `5.2`. */
+  readonly djangoVersion?: DjangoVersion;
+  /** Bound on the decompressed payload of an incoming cookie, in bytes. */
+  readonly maxBytes?: number;
+  /** Where rejected cookies are reported (never their value); default `console.warn`. */
+  readonly logger?: SignedCookieLogger;
+  /** Clock in milliseconds, for tests; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+const DEFAULT_COOKIE_AGE = 1_209_600;
+
+const consoleLogger: SignedCookieLogger = {
+  warn(message, detail) {
+    console.warn(`sessionbridge: ${message}`, detail ?? "");
+  },
+};
+
+/**
+ * Sessions kept entirely in a signed cookie, compatible with Django's `signed_cookies` engine.
+ * The engine calls {@link SignedCookieStore.encodeKey} instead of `save`.
+ *
+ * @example
+ * ```ts
+ * const store = new SignedCookieStore({ secret: "…", fallbackSecrets: ["old…"], cookieAge: 3600 });
+ * const cookie = store.encodeKey(new Map([["cart", [1, 2]]]));
+ * await store.load(cookie); // Map { "cart" => [1, 2] }
+ * ```
+ */
+export class SignedCookieStore implements SessionStore {
+  readonly name = "signed_cookies";
+  readonly #signer: DjangoTimestampSigner;
+  readonly #serializer: SessionSerializer;
+  readonly #cookieAge: number;
+  readonly #cookieName: string;
+  readonly #maxCookieSize: number;
+  readonly #maxBytes: number | undefined;
+  readonly #logger: SignedCookieLogger;
+  readonly #now: () => number;
+
+  /** @throws {ConfigurationError} for an empty secret or a non-positive age or size. */
+  constructor(options: SignedCookieStoreOptions) {
+    if (options.secret.length === 0) throw new ConfigurationError("The SECRET_KEY is empty");
+    this.#cookieAge = options.cookieAge ?? DEFAULT_COOKIE_AGE;
+    if (!Number.isInteger(this.#cookieAge) || this.#cookieAge <= 0) {
+      throw new ConfigurationError("cookieAge must be a positive whole number of seconds");
+    }
+    this.#maxCookieSize = options.maxCookieSize ?? DEFAULT_MAX_COOKIE_SIZE;
+    if (!Number.isInteger(this.#maxCookieSize) || this.#maxCookieSize <= 0) {
+      throw new ConfigurationError("maxCookieSize must be a positive whole number of bytes");
+    }
+    this.#cookieName = options.cookieName ?? "sessionid";
+    this.#serializer = options.serializer ?? djangoJsonSerializer;
+    this.#maxBytes = options.maxBytes;
+    this.#logger = options.logger ?? consoleLogger;
+    this.#now = options.now ?? Date.now;
+    this.#signer = new DjangoTimestampSigner({
+      secret: options.secret,
+      fallbackSecrets: options.fallbackSecrets ?? [],
+      salt: SIGNED_COOKIES_SALT,
+      algorithm: "sha256",
+      // Django 3.1/3.2 verify legacy SHA-1 signatures too; 4.0 dropped them.
+      acceptSha1: options.djangoVersion === "3.2",
+    });
+  }
+
+  /**
+   * The session in a signed cookie value, or `null` (reported, without the value) when the
+   * signature does not verify, is older than `cookieAge`, or the payload is malformed:
+   * Django's `load` then starts an empty session.
+   */
+  load(key: string): Promise<SessionData | null> {
+    try {
+      const bytes = djangoUnsignBytes(this.#signer, key, {
+        maxAge: this.#cookieAge,
+        now: this.#now() / 1000,
+        ...(this.#maxBytes === undefined ? {} : { maxBytes: this.#maxBytes }),
+      });
+      return Promise.resolve(this.#serializer.loads(bytes));
+    } catch (err) {
+      if (err instanceof SignatureExpiredError) {
+        this.#logger.debug?.("Ignoring an expired signed session cookie", {
+          store: this.name,
+          age: err.age,
+        });
+      } else {
+        this.#logger.warn("Ignoring a signed session cookie that cannot be verified or decoded", {
+          store: this.name,
+          reason: err instanceof Error ? err.name : "unknown",
+          length: key.length,
+        });
+      }
+      return Promise.resolve(null);
+    }
+  }
+
+  /**
+   * Django's `_get_session_key`: `signing.dumps(session, compress=True, salt=…)` with the
+   * current time. (`set_expiry` does not enter the value, so there is no expiry parameter.)
+   * @throws {TooLargeError} when `name=value` would exceed `maxCookieSize` bytes.
+   * @throws {TypeError} when a value cannot be serialized (as Python's `json.dumps`).
+   */
+  encodeKey(data: SessionData): string {
+    const value = djangoSignBytes(this.#signer, this.#serializer.dumps(data), {
+      compress: true,
+      now: this.#now() / 1000,
+    });
+    const size = Buffer.byteLength(`${this.#cookieName}=${value}`, "utf8");
+    if (size > this.#maxCookieSize) {
+      throw new TooLargeError(
+        `session too large for a signed cookie: ${size} bytes (limit ${this.#maxCookieSize})`,
+      );
+    }
+    return value;
+  }
+
+  /** Always `false`, as Django's: a signed value is never "taken". */
+  readonly exists: SessionStore["exists"] = () => Promise.resolve(false);
+
+  /** Never called by the engine (it calls `encodeKey`); a direct call is a programming error. */
+  readonly save: SessionStore["save"] = () =>
+    Promise.reject(
+      new TypeError("SignedCookieStore.save() is never used: the cookie value is the session"),
+    );
+
+  /** Nothing to delete on the server: the engine drops the cookie. */
+  readonly delete: SessionStore["delete"] = () => Promise.resolve();
+
+  /** Nothing expires on the server (Django's `clear_expired` is a no-op here). */
+  clearExpired(): Promise<number> {
+    return Promise.resolve(0);
+  }
+}
+
+/**
+ * Creates a {@link SignedCookieStore}.
+ *
+ * @example
+ * ```ts
+ * const store = createSignedCookieStore({ secret: process.env.SECRET_KEY!, cookieAge: 86400 });
+ * ```
+ */
+export function createSignedCookieStore(options: SignedCookieStoreOptions): SignedCookieStore {
+  return new SignedCookieStore(options);
+}
