@@ -44,19 +44,27 @@ peer() { # name "pkgs..." "python check snippet"
 }
 B=bookworm T=trixie S=sid
 
+# argon2-cffi and bcrypt for Django's Argon2/BCrypt password hashers: bookworm's builds are for the
+# system Python 3.11 (later suites build for 3.13), so every Django peer takes them from bookworm.
+peer hasher-libs "$B:python3-argon2 $B:python3-bcrypt $B:python3-cffi-backend" \
+  'import argon2, bcrypt, _cffi_backend; V(argon2=argon2.__version__, bcrypt=bcrypt.__version__)'
+
 peer db-drivers "$B:python3-psycopg2 $B:python3-mysqldb $B:python3-msgpack" \
   'import psycopg2, MySQLdb, msgpack; V(psycopg2=psycopg2.__version__.split()[0], MySQLdb=MySQLdb.__version__, msgpack=".".join(map(str, msgpack.version)))'
 
-DJ_CHECK='from django.conf import settings; settings.configure()
+DJ_CHECK='from django.conf import settings; settings.configure(PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher", "django.contrib.auth.hashers.BCryptSHA256PasswordHasher"])
 import django; django.setup()
 import django, asgiref, sqlparse, django_redis, redis
 import django.contrib.sessions.backends.db, django.contrib.sessions.backends.cache, django_redis.cache, django_redis.serializers.json, django_redis.compressors.zlib
 import psycopg2, MySQLdb, msgpack, django_redis.serializers.msgpack
+import argon2, bcrypt, django.contrib.auth.hashers as H
+assert H.make_password("x", hasher="argon2").startswith("argon2$argon2id$") and H.check_password("x", H.make_password("x", hasher="bcrypt_sha256"))
+V(argon2=argon2.__version__, bcrypt=bcrypt.__version__)
 V(django=django.get_version(), django_redis=".".join(map(str, django_redis.VERSION)), redis=redis.__version__, asgiref=asgiref.__version__, sqlparse=sqlparse.__version__, psycopg2=psycopg2.__version__.split()[0], MySQLdb=MySQLdb.__version__, msgpack=".".join(map(str, msgpack.version)))'
-peer django-3.2 "$B:python3-django $B:python3-asgiref $B:python3-sqlparse $B:python3-tz $B:python3-django-redis $B:python3-redis $B:python3-async-timeout $B:python3-deprecated $B:python3-wrapt $B:python3-packaging +db-drivers" \
+peer django-3.2 "$B:python3-django $B:python3-asgiref $B:python3-sqlparse $B:python3-tz $B:python3-django-redis $B:python3-redis $B:python3-async-timeout $B:python3-deprecated $B:python3-wrapt $B:python3-packaging +db-drivers +hasher-libs" \
   "$DJ_CHECK; import pytz; V(pytz=pytz.__version__)"
-peer django-4.2 "$T:python3-django $T:python3-asgiref $T:python3-sqlparse $T:python3-django-redis $T:python3-redis $T:python3-async-timeout +db-drivers" "$DJ_CHECK"
-peer django-5.2 "$S:python3-django $S:python3-asgiref $S:python3-sqlparse $S:python3-django-redis $S:python3-redis $S:python3-async-timeout $S:python3-typing-extensions +db-drivers" "$DJ_CHECK"
+peer django-4.2 "$T:python3-django $T:python3-asgiref $T:python3-sqlparse $T:python3-django-redis $T:python3-redis $T:python3-async-timeout +db-drivers +hasher-libs" "$DJ_CHECK"
+peer django-5.2 "$S:python3-django $S:python3-asgiref $S:python3-sqlparse $S:python3-django-redis $S:python3-redis $S:python3-async-timeout $S:python3-typing-extensions +db-drivers +hasher-libs" "$DJ_CHECK"
 
 FL_CHECK='import flask, werkzeug, itsdangerous, jinja2, click, blinker, markupsafe, flask_login
 from importlib.metadata import version as mv
@@ -323,6 +331,7 @@ check_shared_libs() {
     case "$l" in
       libpq.so.*) pkgs+=(libpq5) ;;
       libmariadb.so.*) pkgs+=(libmariadb3) ;;
+      libargon2.so.*) pkgs+=(libargon2-1) ;;
       *) die "shared library $l needed by a C extension is missing" ;;
     esac
   done
@@ -357,7 +366,7 @@ resolve_peer() { # name -> PEER_PATH[name] (colon-separated, ordered, unique)
 
 for name in "${PEER_ORDER[@]}"; do resolve_peer "$name"; done
 
-check_shared_libs $(find "$TREES/bookworm/python3-psycopg2" "$TREES/bookworm/python3-mysqldb" -name '*.so')
+check_shared_libs $(find "$TREES/bookworm/python3-psycopg2" "$TREES/bookworm/python3-mysqldb" "$TREES/bookworm/python3-argon2" -name '*.so')
 
 # peers.json
 {
@@ -408,7 +417,7 @@ bad = []
 for name, mod in list(sys.modules.items()):
     f = getattr(mod, "__file__", None) or ""
     top = name.split(".")[0]
-    if top in ("django", "flask", "werkzeug", "starlette", "redis", "django_redis", "flask_session", "flask_login", "msgspec", "psycopg2", "MySQLdb", "msgpack", "anyio", "asgiref", "itsdangerous", "jinja2", "cachelib", "uvicorn") and f and not f.startswith(cache):
+    if top in ("django", "flask", "werkzeug", "starlette", "redis", "django_redis", "flask_session", "flask_login", "msgspec", "psycopg2", "MySQLdb", "msgpack", "anyio", "asgiref", "itsdangerous", "jinja2", "cachelib", "uvicorn", "argon2", "bcrypt") and f and not f.startswith(cache):
         bad.append("%s from %s" % (name, f))
 if bad:
     sys.exit("imported from outside the peer cache: " + ", ".join(sorted(bad)[:5]))

@@ -1,0 +1,132 @@
+/**
+ * Hono 4 glue: {@link authMiddleware} after `sessionMiddleware` sets `c.get("auth")` (the
+ * request's {@link RequestAuth}) and `c.get("user")` (a lazy, awaitable user: nothing is read
+ * until it is awaited).
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { sessionMiddleware } from "sessionbridge/hono";
+ * import { authMiddleware, loginRequired, type AuthEnv } from "sessionbridge/auth/hono";
+ * const app = new Hono<AuthEnv>();
+ * app.use(sessionMiddleware({ store }));
+ * app.use(authMiddleware({ users, secretKey: process.env.SECRET_KEY! }));
+ * app.get("/me", loginRequired({ api: true }), async (c) => c.json(await c.get("user")));
+ * ```
+ */
+import type { MiddlewareHandler } from "hono";
+import type { Session } from "../../engine/session.ts";
+import { checkAuthConfig } from "../config.ts";
+import {
+  checkLoginRequired,
+  checkPermissionRequired,
+  type GuardDecision,
+  type LoginRequiredOptions,
+  type PermissionRequiredOptions,
+} from "../guards.ts";
+import {
+  createRequestAuth,
+  type EnrichedUser,
+  type Enrichers,
+  type NoEnrichers,
+  type RequestAuth,
+  type RequestAuthOptions,
+} from "../request-auth.ts";
+import type { AnonymousUser } from "../user.ts";
+import { missingSessionReporter } from "./shared.ts";
+
+/** The user, loaded when first awaited. */
+export type LazyUser<E extends Enrichers = NoEnrichers> = PromiseLike<
+  EnrichedUser<E> | AnonymousUser
+>;
+
+/** Hono environment with the session, the auth object and the lazy user. */
+export interface AuthEnv<E extends Enrichers = NoEnrichers> {
+  Variables: { session: Session; auth: RequestAuth<E>; user: LazyUser<E> };
+}
+
+/** Options of {@link authMiddleware}. */
+export type HonoAuthOptions<E extends Enrichers = NoEnrichers> = RequestAuthOptions<E> & {
+  /** Receives the configuration error (logged once; default `console.error`). */
+  readonly onError?: (error: unknown) => void;
+};
+
+/**
+ * Sets `auth` and `user`. The configuration is checked at registration; a request without a
+ * session gets a 500 and the fix is logged once.
+ * @throws {ConfigurationError} for an invalid configuration.
+ *
+ * @example
+ * ```ts
+ * app.use(authMiddleware({ users, secretKey }));
+ * ```
+ */
+export function authMiddleware<E extends Enrichers = NoEnrichers>(
+  options: HonoAuthOptions<E>,
+): MiddlewareHandler<AuthEnv<E>> {
+  checkAuthConfig(options);
+  const report = missingSessionReporter(options.onError);
+  return async (c, next) => {
+    const session = c.get("session") as Session | undefined;
+    if (session === undefined) {
+      report();
+      return c.text("Internal Server Error\n", 500);
+    }
+    const auth = createRequestAuth(session, options);
+    c.set("auth", auth);
+    c.set("user", {
+      then(onFulfilled, onRejected) {
+        return auth.user().then(onFulfilled, onRejected);
+      },
+    });
+    await next();
+    return undefined;
+  };
+}
+
+function respond(decision: Exclude<GuardDecision, { allow: true }>): Response {
+  return new Response(decision.status === 302 ? null : decision.body, {
+    status: decision.status,
+    headers: decision.headers,
+  });
+}
+
+/**
+ * Django `login_required`.
+ *
+ * @example
+ * ```ts
+ * app.get("/account", loginRequired(), (c) => c.text("secret"));
+ * ```
+ */
+export function loginRequired<E extends Enrichers = NoEnrichers>(
+  options: LoginRequiredOptions = {},
+): MiddlewareHandler<AuthEnv<E>> {
+  return async (c, next) => {
+    const decision = checkLoginRequired(c.req.raw, await c.get("auth").user(), options);
+    if (!decision.allow) return respond(decision);
+    await next();
+    return undefined;
+  };
+}
+
+/**
+ * Django `permission_required`.
+ *
+ * @example
+ * ```ts
+ * app.post("/polls", permissionRequired("polls.add_poll", { raise403: true }), handler);
+ * ```
+ */
+export function permissionRequired<E extends Enrichers = NoEnrichers>(
+  perms: string | readonly string[],
+  options: PermissionRequiredOptions = {},
+): MiddlewareHandler<AuthEnv<E>> {
+  return async (c, next) => {
+    const user = await c.get("auth").user();
+    const decision = await checkPermissionRequired(c.req.raw, user, perms, options);
+    if (!decision.allow) return respond(decision);
+    await next();
+    return undefined;
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * What the auth functions need to know: Django's `SECRET_KEY`, `SECRET_KEY_FALLBACKS`,
+ * `AUTHENTICATION_BACKENDS`, `PASSWORD_HASHERS` and version, and where users live.
+ *
+ * @example
+ * ```ts
+ * const config: AuthConfig = {
+ *   users: new DjangoUserSource({ database }),
+ *   secretKey: process.env.SECRET_KEY!,
+ *   secretKeyFallbacks: [],
+ *   djangoVersion: "5.2",
+ * };
+ * ```
+ */
+import { ConfigurationError } from "../errors.ts";
+import type { Session, SessionShape } from "../engine/session.ts";
+import type { HasherDjangoVersion, PasswordHasherOptions } from "./hashers/index.ts";
+import type { AuthBackend } from "./backends.ts";
+import type { LoginRateLimit } from "./rate-limit.ts";
+import type { UserSource } from "./user-source.ts";
+
+/** Settings shared by `login`, `getUser`, `authenticate` and the middleware. */
+export interface AuthConfig {
+  /** Where users are read from and written to. */
+  readonly users: UserSource;
+  /** `SECRET_KEY`: the session auth hash is an HMAC under it. */
+  readonly secretKey: string;
+  /** `SECRET_KEY_FALLBACKS` (honoured from Django 4.1.8). */
+  readonly secretKeyFallbacks?: readonly string[];
+  /** Which Django's rules to follow (hasher defaults, legacy/fallback hashes); default `"5.2"`. */
+  readonly djangoVersion?: HasherDjangoVersion;
+  /**
+   * `AUTHENTICATION_BACKENDS`, in order; default `[modelBackend]`. A session whose
+   * `_auth_user_backend` is not listed here is anonymous.
+   */
+  readonly backends?: readonly AuthBackend[];
+  /** `PASSWORD_HASHERS` and work factors (the version comes from `djangoVersion`). */
+  readonly hashers?: Omit<PasswordHasherOptions, "djangoVersion">;
+  /** Django 3.2's `DEFAULT_HASHING_ALGORITHM` (default `sha256`); ignored from 4.0. */
+  readonly hashingAlgorithm?: "sha256" | "sha1";
+  /** Failed-login limits used by `authenticate`; default none. */
+  readonly rateLimit?: LoginRateLimit;
+  /** Clock in milliseconds (for `last_login`), for tests. */
+  readonly now?: () => number;
+}
+
+/** The session as the auth functions use it, whatever the application's own shape. */
+export type AuthSession = Session;
+
+/**
+ * Views any typed session as an untyped one: the auth keys are Django's, not the app's.
+ *
+ * @example
+ * ```ts
+ * const s = authSession(session);
+ * ```
+ */
+export function authSession<T extends SessionShape>(session: Session<T>): AuthSession {
+  return session as unknown as AuthSession;
+}
+
+/**
+ * Checks a configuration once, with messages that name the fix.
+ * @throws {ConfigurationError}
+ *
+ * @example
+ * ```ts
+ * checkAuthConfig(config);
+ * ```
+ */
+export function checkAuthConfig(config: AuthConfig): void {
+  // Runtime checks for callers without the types.
+  const loose = config as Partial<AuthConfig> | undefined;
+  if (loose === undefined || typeof loose !== "object") {
+    throw new ConfigurationError("auth: a configuration object is required");
+  }
+  if (typeof loose.secretKey !== "string" || loose.secretKey === "") {
+    throw new ConfigurationError("auth: secretKey (Django's SECRET_KEY) is required");
+  }
+  if (typeof loose.users !== "object") {
+    throw new ConfigurationError(
+      "auth: users is required, e.g. users: new DjangoUserSource({ database })",
+    );
+  }
+  if (loose.backends?.length === 0) {
+    throw new ConfigurationError("auth: backends must list at least one backend");
+  }
+}
+
+/**
+ * The hasher options for this configuration.
+ *
+ * @example
+ * ```ts
+ * await makePassword("pw", hasherOptions(config));
+ * ```
+ */
+export function hasherOptions(config: AuthConfig): PasswordHasherOptions {
+  return { ...config.hashers, djangoVersion: config.djangoVersion ?? "5.2" };
+}

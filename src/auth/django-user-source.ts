@@ -1,0 +1,352 @@
+/**
+ * {@link UserSource} on Django's own tables (`auth_user`, `auth_group`, `auth_user_groups`,
+ * `auth_permission` + `django_content_type`, `auth_user_user_permissions`,
+ * `auth_group_permissions`) over any {@link SqlDatabase}: SQLite, PostgreSQL, MySQL/MariaDB.
+ *
+ * Primary keys follow Django's field types (django-formats.md §6.1): an `AutoField` key is an
+ * integer read back from the session string with Python's `int()` rules; a `UUIDField` key is
+ * `str(uuid)` in the session, stored as 32 hex characters on SQLite/MySQL and as `uuid` on
+ * PostgreSQL. Dates are written the way Django writes them with `USE_TZ=True` (naive UTC text
+ * on SQLite/MySQL, `timestamptz` on PostgreSQL).
+ *
+ * @example
+ * ```ts
+ * import { openDatabaseUrl } from "sessionbridge/stores/sql";
+ * import { DjangoUserSource } from "sessionbridge/auth";
+ * const users = new DjangoUserSource({ database: await openDatabaseUrl(process.env.DATABASE_URL!) });
+ * const alice = await users.getUserByUsername("alice");
+ * ```
+ */
+import { ConfigurationError } from "../errors.ts";
+import type { SqlDatabase, SqlRow, SqlValue } from "../stores/sql/database.ts";
+import { expireDateParam, parseExpireDate } from "../stores/sql/dates.ts";
+import { quoteIdentifier } from "../stores/sql/identifiers.ts";
+import { User, type UserId, type UserRecord } from "./user.ts";
+import type { UserSource } from "./user-source.ts";
+
+/** How the primary key is typed: `AutoField`/`BigAutoField`, `UUIDField`, or a text key. */
+export type PrimaryKeyType = "int" | "uuid" | "string";
+
+/** The `AbstractUser` fields besides the key and `USERNAME_FIELD`; `null`: the model lacks it. */
+export interface UserColumns {
+  readonly password: string;
+  readonly isActive: string | null;
+  readonly isStaff: string | null;
+  readonly isSuperuser: string | null;
+  readonly email: string | null;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  readonly lastLogin: string | null;
+  readonly dateJoined: string | null;
+}
+
+/** Options of {@link DjangoUserSource}; the defaults are `django.contrib.auth.models.User`'s. */
+export interface DjangoUserSourceOptions {
+  readonly database: SqlDatabase;
+  /** The user table (`db_table`); default `auth_user`. */
+  readonly table?: string;
+  /** Primary-key column; default `id`. */
+  readonly pkColumn?: string;
+  /** Primary-key type; default `int`. */
+  readonly pkType?: PrimaryKeyType;
+  /** The `USERNAME_FIELD` column; default `username`. */
+  readonly usernameColumn?: string;
+  /** Column names of the other fields, for custom models. */
+  readonly columns?: Partial<UserColumns>;
+  /** Extra columns to read into `user.fields` (custom models). */
+  readonly extraFields?: readonly string[];
+  /** The groups many-to-many table; default `auth_user_groups` (custom: `<app>_<model>_groups`). */
+  readonly userGroupsTable?: string;
+  /** The permissions many-to-many table; default `auth_user_user_permissions`. */
+  readonly userPermissionsTable?: string;
+  /** The user foreign key in both tables; default `user_id` (custom: `<model>_id`). */
+  readonly userFkColumn?: string;
+}
+
+const DEFAULT_COLUMNS: UserColumns = {
+  password: "password",
+  isActive: "is_active",
+  isStaff: "is_staff",
+  isSuperuser: "is_superuser",
+  email: "email",
+  firstName: "first_name",
+  lastName: "last_name",
+  lastLogin: "last_login",
+  dateJoined: "date_joined",
+};
+
+/** Plain identifiers only: these names go into SQL text. */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+function checkIdentifier(name: string, what: string): string {
+  if (!IDENTIFIER.test(name)) {
+    throw new ConfigurationError(
+      `DjangoUserSource: ${what} must match [A-Za-z_][A-Za-z0-9_]* (at most 63 characters)`,
+    );
+  }
+  return name;
+}
+
+/** Python's `int(str)` for the key: whitespace, sign and `_` between digits; safe integers only. */
+function parseIntKey(value: string): number | null {
+  const text = value.trim();
+  if (!/^[+-]?\d+(?:_\d+)*$/.test(text)) return null;
+  const n = Number(text.replace(/_/g, ""));
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** `uuid.UUID(str)`: braces, `urn:uuid:` and hyphens optional; → lowercase hyphenated. */
+function parseUuidKey(value: string): string | null {
+  let hex = value
+    .trim()
+    .replace(/^urn:/i, "")
+    .replace(/^uuid:/i, "");
+  hex = hex.replace(/^\{|\}$/g, "").replace(/-/g, "");
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return null;
+  hex = hex.toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A driver's boolean: `true`/`1` (SQLite, MySQL `tinyint(1)`), PostgreSQL `boolean`. */
+function bool(value: unknown): boolean {
+  return value === true || value === 1 || value === "1" || value === "t" || value === 1n;
+}
+
+function text(value: unknown): string {
+  if (typeof value === "string") return value;
+  return typeof value === "number" || typeof value === "bigint" ? value.toString() : "";
+}
+
+function date(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  try {
+    return parseExpireDate(value);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Users in Django's tables.
+ *
+ * @example
+ * ```ts
+ * const users = new DjangoUserSource({ database });
+ * const user = await users.getUser("1");
+ * await user?.hasPerm("auth.change_user");
+ * ```
+ */
+export class DjangoUserSource implements UserSource {
+  readonly #db: SqlDatabase;
+  readonly #pkType: PrimaryKeyType;
+  readonly #sql: {
+    readonly byId: string;
+    readonly byUsername: string;
+    readonly setPassword: string;
+    readonly setLastLogin: string | null;
+    readonly groups: string;
+    readonly userPerms: string;
+    readonly groupPerms: string;
+    readonly allPerms: string;
+  };
+  readonly #extra: readonly string[];
+  readonly #columns: UserColumns;
+
+  constructor(options: DjangoUserSourceOptions) {
+    this.#db = options.database;
+    this.#pkType = options.pkType ?? "int";
+    const dialect = options.database.dialect;
+    const q = (name: string, what: string): string =>
+      quoteIdentifier(dialect, checkIdentifier(name, what));
+    const p = (n: number): string => (dialect === "postgres" ? `$${n}` : "?");
+    const columns: UserColumns = { ...DEFAULT_COLUMNS, ...options.columns };
+    this.#columns = columns;
+    this.#extra = (options.extraFields ?? []).map((c) => checkIdentifier(c, "extraFields"));
+    const table = q(options.table ?? "auth_user", "table");
+    const pk = q(options.pkColumn ?? "id", "pkColumn");
+    const username = q(options.usernameColumn ?? "username", "usernameColumn");
+    const select = [
+      `${pk} AS ${quoteIdentifier(dialect, "pk")}`,
+      `${username} AS ${quoteIdentifier(dialect, "username_value")}`,
+      ...(Object.entries(columns) as [string, string | null][]).flatMap(([name, column]) =>
+        column === null
+          ? []
+          : [`${q(column, `columns.${name}`)} AS ${quoteIdentifier(dialect, `c_${name}`)}`],
+      ),
+      ...this.#extra.map((c) => `${q(c, "extraFields")} AS ${quoteIdentifier(dialect, `x_${c}`)}`),
+    ].join(", ");
+    const fk = q(options.userFkColumn ?? "user_id", "userFkColumn");
+    const userGroups = q(options.userGroupsTable ?? "auth_user_groups", "userGroupsTable");
+    const userPerms = q(
+      options.userPermissionsTable ?? "auth_user_user_permissions",
+      "userPermissionsTable",
+    );
+    const [perm, ct, grp, gp] = [
+      "auth_permission",
+      "django_content_type",
+      "auth_group",
+      "auth_group_permissions",
+    ].map((t) => quoteIdentifier(dialect, t)) as [string, string, string, string];
+    const c = (name: string): string => quoteIdentifier(dialect, name);
+    const permSelect = `SELECT ${c("ct")}.${c("app_label")} AS ${c("app_label")}, ${c("p")}.${c("codename")} AS ${c("codename")} FROM ${perm} ${c("p")} JOIN ${ct} ${c("ct")} ON ${c("ct")}.${c("id")} = ${c("p")}.${c("content_type_id")}`;
+    this.#sql = {
+      byId: `SELECT ${select} FROM ${table} WHERE ${pk} = ${p(1)}`,
+      byUsername: `SELECT ${select} FROM ${table} WHERE ${username} = ${p(1)}`,
+      setPassword: `UPDATE ${table} SET ${q(columns.password, "columns.password")} = ${p(1)} WHERE ${pk} = ${p(2)}`,
+      setLastLogin:
+        columns.lastLogin === null
+          ? null
+          : `UPDATE ${table} SET ${q(columns.lastLogin, "columns.lastLogin")} = ${p(1)} WHERE ${pk} = ${p(2)}`,
+      groups: `SELECT ${c("g")}.${c("name")} AS ${c("name")} FROM ${grp} ${c("g")} JOIN ${userGroups} ${c("ug")} ON ${c("ug")}.${c("group_id")} = ${c("g")}.${c("id")} WHERE ${c("ug")}.${fk} = ${p(1)} ORDER BY ${c("g")}.${c("name")}`,
+      userPerms: `${permSelect} JOIN ${userPerms} ${c("up")} ON ${c("up")}.${c("permission_id")} = ${c("p")}.${c("id")} WHERE ${c("up")}.${fk} = ${p(1)}`,
+      groupPerms: `${permSelect} JOIN ${gp} ${c("gp")} ON ${c("gp")}.${c("permission_id")} = ${c("p")}.${c("id")} JOIN ${userGroups} ${c("ug")} ON ${c("ug")}.${c("group_id")} = ${c("gp")}.${c("group_id")} WHERE ${c("ug")}.${fk} = ${p(1)}`,
+      allPerms: permSelect,
+    };
+  }
+
+  /**
+   * Django's `pk.to_python(value)` then `value_to_string`: the canonical session form of a key.
+   *
+   * @example
+   * ```ts
+   * users.normalizeId(" 007 "); // "7"
+   * ```
+   */
+  normalizeId(id: string): string | null {
+    if (this.#pkType === "int") {
+      const n = parseIntKey(id);
+      return n === null ? null : String(n);
+    }
+    if (this.#pkType === "uuid") return parseUuidKey(id);
+    return id;
+  }
+
+  /**
+   * The user with this primary key (session form), or `null`.
+   *
+   * @example
+   * ```ts
+   * await users.getUser("1");
+   * ```
+   */
+  async getUser(id: string): Promise<User | null> {
+    const key = this.#keyParam(id);
+    if (key === null) return null;
+    return this.#one(await this.#db.query(this.#sql.byId, [key]));
+  }
+
+  /**
+   * The user with this `USERNAME_FIELD` value, or `null`.
+   *
+   * @example
+   * ```ts
+   * await users.getUserByUsername("alice");
+   * ```
+   */
+  async getUserByUsername(username: string): Promise<User | null> {
+    return this.#one(await this.#db.query(this.#sql.byUsername, [username]));
+  }
+
+  /**
+   * `UPDATE … SET password` (Django `save(update_fields=["password"])`).
+   *
+   * @example
+   * ```ts
+   * await users.setPassword(user, await makePassword("new password"));
+   * ```
+   */
+  async setPassword(user: User, encoded: string): Promise<void> {
+    await this.#db.execute(this.#sql.setPassword, [encoded, this.#userParam(user)]);
+  }
+
+  /**
+   * `UPDATE … SET last_login` with Django's date format for the dialect.
+   *
+   * @example
+   * ```ts
+   * await users.updateLastLogin(user, new Date());
+   * ```
+   */
+  async updateLastLogin(user: User, at: Date): Promise<void> {
+    if (this.#sql.setLastLogin === null) return;
+    await this.#db.execute(this.#sql.setLastLogin, [
+      expireDateParam(this.#db.dialect, at),
+      this.#userParam(user),
+    ]);
+  }
+
+  /**
+   * The user's group names, sorted.
+   *
+   * @example
+   * ```ts
+   * await users.getGroupNames(user); // ["editors"]
+   * ```
+   */
+  async getGroupNames(user: User): Promise<readonly string[]> {
+    const rows = await this.#db.query(this.#sql.groups, [this.#userParam(user)]);
+    return rows.map((r) => text(r["name"]));
+  }
+
+  /**
+   * `ModelBackend.get_all_permissions`: user ∪ group permissions, or every permission for a
+   * superuser, as `"app_label.codename"` (the activity check is the caller's).
+   *
+   * @example
+   * ```ts
+   * await users.getPermissions(user); // Set { "polls.add_poll", … }
+   * ```
+   */
+  async getPermissions(user: User): Promise<Set<string>> {
+    const name = (r: SqlRow): string => `${text(r["app_label"])}.${text(r["codename"])}`;
+    if (user.isSuperuser) {
+      return new Set((await this.#db.query(this.#sql.allPerms, [])).map(name));
+    }
+    const param = [this.#userParam(user)];
+    const [own, viaGroups] = await Promise.all([
+      this.#db.query(this.#sql.userPerms, param),
+      this.#db.query(this.#sql.groupPerms, param),
+    ]);
+    return new Set([...own.map(name), ...viaGroups.map(name)]);
+  }
+
+  /** The key as a bound parameter (`get_db_prep_value`), or null when it cannot be one. */
+  #keyParam(id: string): SqlValue {
+    const normal = this.normalizeId(id);
+    if (normal === null) return null;
+    if (this.#pkType === "int") return Number(normal);
+    // UUIDField: native `uuid` on PostgreSQL, `char(32)` hex elsewhere.
+    if (this.#pkType === "uuid" && this.#db.dialect !== "postgres") return normal.replace(/-/g, "");
+    return normal;
+  }
+
+  #userParam(user: User): SqlValue {
+    return this.#keyParam(String(user.id));
+  }
+
+  #one(rows: readonly SqlRow[]): User | null {
+    const row = rows[0];
+    if (row === undefined) return null;
+    const record: UserRecord = {
+      id: this.#id(row["pk"]),
+      username: text(row["username_value"]),
+      password: text(row["c_password"]),
+      isActive: this.#columns.isActive === null ? true : bool(row["c_isActive"]),
+      isStaff: bool(row["c_isStaff"]),
+      isSuperuser: bool(row["c_isSuperuser"]),
+      email: text(row["c_email"]),
+      firstName: text(row["c_firstName"]),
+      lastName: text(row["c_lastName"]),
+      lastLogin: date(row["c_lastLogin"]),
+      dateJoined: date(row["c_dateJoined"]),
+      fields: Object.fromEntries(this.#extra.map((c) => [c, row[`x_${c}`]])),
+    };
+    return new User(record, this);
+  }
+
+  #id(value: unknown): UserId {
+    if (this.#pkType === "int") return typeof value === "number" ? value : Number(value);
+    const raw = text(value);
+    return this.#pkType === "uuid" ? (parseUuidKey(raw) ?? raw) : raw;
+  }
+}

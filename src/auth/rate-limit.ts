@@ -1,0 +1,163 @@
+/**
+ * Failed-login limits, per username and per client IP: a sliding-window log in memory by
+ * default, behind a small interface so that a shared limiter (Redis…) can replace it when
+ * several processes serve logins.
+ *
+ * A locked-out username gets the same answer whether the account exists or not, and the lock
+ * is keyed by the submitted name, so it does not reveal which names exist.
+ *
+ * @example
+ * ```ts
+ * const rateLimit = loginRateLimit({
+ *   perUsername: { limit: 5, windowMs: 15 * 60_000 },
+ *   perIp: { limit: 50, windowMs: 15 * 60_000 },
+ * });
+ * const config = { users, secretKey, rateLimit };
+ * ```
+ */
+
+/** Counts failures per key over a time window. Implementations must be safe to share. */
+export interface RateLimiter {
+  /** Milliseconds until `key` may try again; `0` when it may now. */
+  retryAfter(key: string): Promise<number>;
+  /** Records one failure for `key`. */
+  hit(key: string): Promise<void>;
+  /** Forgets `key`'s failures (after a successful login). */
+  reset(key: string): Promise<void>;
+}
+
+/** A limit: at most `limit` failures within `windowMs`. */
+export interface RateLimitRule {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/** Options of {@link MemoryRateLimiter}. */
+export interface MemoryRateLimiterOptions extends RateLimitRule {
+  /** Most keys kept; the least recently failed are forgotten beyond it. Default 100000. */
+  readonly maxKeys?: number;
+  /** Clock in milliseconds, for tests. */
+  readonly now?: () => number;
+}
+
+/**
+ * A sliding-window log in this process's memory: a key is blocked while it has `limit`
+ * failures younger than `windowMs`, until the oldest of them ages out.
+ *
+ * @example
+ * ```ts
+ * const limiter = new MemoryRateLimiter({ limit: 5, windowMs: 60_000 });
+ * await limiter.hit("user:alice");
+ * await limiter.retryAfter("user:alice"); // 0 until the fifth failure
+ * ```
+ */
+export class MemoryRateLimiter implements RateLimiter {
+  readonly #limit: number;
+  readonly #windowMs: number;
+  readonly #maxKeys: number;
+  readonly #now: () => number;
+  /** Failure times per key, oldest first; Map order = least recently failed first. */
+  readonly #log = new Map<string, number[]>();
+
+  constructor(options: MemoryRateLimiterOptions) {
+    if (!Number.isInteger(options.limit) || options.limit < 1) {
+      throw new RangeError("limit must be a positive integer");
+    }
+    if (!(options.windowMs > 0)) throw new RangeError("windowMs must be positive");
+    this.#limit = options.limit;
+    this.#windowMs = options.windowMs;
+    this.#maxKeys = options.maxKeys ?? 100_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  retryAfter(key: string): Promise<number> {
+    const times = this.#live(key);
+    if (times.length < this.#limit) return Promise.resolve(0);
+    const oldest = times[times.length - this.#limit] ?? 0;
+    return Promise.resolve(Math.max(1, oldest + this.#windowMs - this.#now()));
+  }
+
+  hit(key: string): Promise<void> {
+    const times = this.#live(key);
+    times.push(this.#now());
+    // Only the newest `limit` failures can matter.
+    if (times.length > this.#limit) times.splice(0, times.length - this.#limit);
+    this.#log.delete(key);
+    this.#log.set(key, times);
+    while (this.#log.size > this.#maxKeys) {
+      const first = this.#log.keys().next();
+      if (first.done === true) break;
+      this.#log.delete(first.value);
+    }
+    return Promise.resolve();
+  }
+
+  reset(key: string): Promise<void> {
+    this.#log.delete(key);
+    return Promise.resolve();
+  }
+
+  /** The failures still inside the window (expired ones are dropped). */
+  #live(key: string): number[] {
+    const times = this.#log.get(key);
+    if (times === undefined) return [];
+    const since = this.#now() - this.#windowMs;
+    let drop = 0;
+    while (drop < times.length && (times[drop] ?? 0) <= since) drop++;
+    if (drop > 0) times.splice(0, drop);
+    if (times.length === 0) this.#log.delete(key);
+    return times;
+  }
+}
+
+/** The limiters `authenticate` consults. */
+export interface LoginRateLimit {
+  /** Keyed by the submitted username (case-folded). */
+  readonly byUsername?: RateLimiter;
+  /** Keyed by `credentials.ip`. */
+  readonly byIp?: RateLimiter;
+}
+
+/**
+ * In-memory limits from plain numbers.
+ *
+ * @example
+ * ```ts
+ * loginRateLimit({ perUsername: { limit: 5, windowMs: 900_000 } });
+ * ```
+ */
+export function loginRateLimit(rules: {
+  readonly perUsername?: RateLimitRule;
+  readonly perIp?: RateLimitRule;
+  readonly now?: () => number;
+}): LoginRateLimit {
+  const make = (rule: RateLimitRule): RateLimiter =>
+    new MemoryRateLimiter({ ...rule, ...(rules.now ? { now: rules.now } : {}) });
+  return {
+    ...(rules.perUsername ? { byUsername: make(rules.perUsername) } : {}),
+    ...(rules.perIp ? { byIp: make(rules.perIp) } : {}),
+  };
+}
+
+/**
+ * The limiter keys for one attempt.
+ *
+ * @example
+ * ```ts
+ * rateLimitKeys("Alice", "10.0.0.1"); // { username: "username:alice", ip: "ip:10.0.0.1" }
+ * ```
+ */
+export function rateLimitKeys(
+  username: string | null | undefined,
+  ip: string | undefined,
+): { readonly username: string | undefined; readonly ip: string | undefined } {
+  return {
+    // Case-folded so that `Alice` and `alice` (one account on a case-insensitive collation)
+    // share a budget.
+    username:
+      typeof username === "string"
+        ? `username:${username.normalize("NFKC").toLowerCase()}`
+        : undefined,
+    ip: ip === undefined || ip === "" ? undefined : `ip:${ip}`,
+  };
+}

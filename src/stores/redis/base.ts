@@ -1,0 +1,175 @@
+/**
+ * What every Redis session store shares: one client, error wrapping (contract error rules,
+ * `../contract.ts`), `load` as one `GET` with undecodable values reported and skipped, `exists`,
+ * `delete`, `touch`, and the key space description {@link scanSessionKeys} lists.
+ * @internal
+ */
+import type { Buffer } from "node:buffer";
+import { SessionBridgeError } from "../../errors.ts";
+import type { SessionData, SessionExpiry, SessionStore, StoreLogger } from "../contract.ts";
+import type { SaveOptions } from "../contract.ts";
+import type { RedisCommandClient, RedisTtl } from "./client.ts";
+import { toRedisClient, type RedisClientInput } from "./detect.ts";
+import { isWrongTypeError, redisStoreError } from "./errors.ts";
+
+/** Options every Redis store takes. */
+export interface RedisStoreCommonOptions {
+  /**
+   * The caller's client: node-redis 5/6 (client, cluster, sentinel), ioredis 5/6 (Redis,
+   * Cluster), or an adapter from `fromNodeRedis` / `fromIoredis`. Never closed by the store.
+   */
+  readonly client: RedisClientInput;
+  /** Per-command timeout when a raw client is wrapped here (default 5000 ms). */
+  readonly commandTimeoutMs?: number;
+  /** Where undecodable values are reported; default `console.warn`. */
+  readonly logger?: StoreLogger;
+}
+
+/**
+ * A store's key space, for {@link scanSessionKeys}.
+ *
+ * @example
+ * ```ts
+ * for await (const key of store.client.scan(store.scanPattern, 1000)) store.sessionKeyOf(key);
+ * ```
+ */
+export interface RedisSessionKeyspace {
+  readonly name: string;
+  readonly client: RedisCommandClient;
+  /** The `SCAN MATCH` glob covering every session key of the layout. */
+  readonly scanPattern: string;
+  /** The Redis key of a session. */
+  redisKey(sessionKey: string): string;
+  /** The session key stored under a Redis key, or `null` if it is not one of the layout's. */
+  sessionKeyOf(redisKey: string): string | null;
+}
+
+const consoleLogger: StoreLogger = {
+  warn(message, detail) {
+    console.warn(`sessionbridge: ${message}`, detail ?? "");
+  },
+};
+
+/**
+ * Base of the Redis session stores.
+ *
+ * @example
+ * ```ts
+ * class MyLayout extends RedisStoreBase { … } // implement redisKey, save, decodeValue, ttlFor
+ * ```
+ */
+export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspace {
+  abstract readonly name: string;
+  abstract readonly scanPattern: string;
+  /** The client the store runs its commands on. */
+  readonly client: RedisCommandClient;
+  readonly #logger: StoreLogger;
+
+  constructor(options: RedisStoreCommonOptions) {
+    this.client = toRedisClient(
+      options.client,
+      options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs },
+    );
+    this.#logger = options.logger ?? consoleLogger;
+  }
+
+  abstract redisKey(sessionKey: string): string;
+  abstract sessionKeyOf(redisKey: string): string | null;
+  abstract save(key: string, data: SessionData, options: SaveOptions): Promise<void>;
+  /** Decodes a stored value; throws on anything undecodable. */
+  protected abstract decodeValue(bytes: Buffer): SessionData;
+  /** The TTL a save with this expiry age writes; `null` when the age means "already expired". */
+  protected abstract ttlFor(age: number): RedisTtl | null;
+
+  async load(key: string): Promise<SessionData | null> {
+    let bytes: Buffer | null;
+    try {
+      bytes = await this.client.get(this.redisKey(key));
+    } catch (err) {
+      if (!isWrongTypeError(err)) throw redisStoreError(this.name, err);
+      this.#skip(key, "wrong-type");
+      return null;
+    }
+    if (bytes === null) return null;
+    try {
+      return this.decodeValue(bytes);
+    } catch (err) {
+      // Django: any error on get → no session (backends/cache.py `load`); corrupt data is
+      // reported, never thrown and never run.
+      const global = (err as { global?: unknown }).global;
+      this.#skip(
+        key,
+        err instanceof SessionBridgeError ? err.code : err instanceof Error ? err.name : "unknown",
+        typeof global === "string" ? { global } : {},
+      );
+      return null;
+    }
+  }
+
+  exists(key: string): Promise<boolean> {
+    return this.run(() => this.client.exists(this.redisKey(key)));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.run(() => this.client.del(this.redisKey(key)));
+  }
+
+  /** Redis expires keys by their TTL itself: nothing to do (Django's `clear_expired` is a no-op). */
+  clearExpired(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
+  /** Sets the key's TTL to the expiry (`PEXPIRE`/`EXPIRE`); an age ≤ 0 deletes it. */
+  async touch(key: string, expiry: SessionExpiry): Promise<void> {
+    const ttl = this.ttlFor(expiry.age);
+    const redisKey = this.redisKey(key);
+    await this.run<unknown>(() =>
+      ttl === null ? this.client.del(redisKey) : this.client.expire(redisKey, ttl),
+    );
+  }
+
+  /** Runs client calls, turning driver failures into `SessionStoreError`. */
+  protected async run<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (err) {
+      throw redisStoreError(this.name, err);
+    }
+  }
+
+  #skip(key: string, reason: string, extra: Readonly<Record<string, string>> = {}): void {
+    // The data and the full key stay out of the log.
+    this.#logger.warn("Ignoring a Redis session value that cannot be decoded", {
+      store: this.name,
+      reason,
+      key: `${key.slice(0, 4)}…`,
+      ...extra,
+    });
+  }
+}
+
+/**
+ * Seconds for `EX`/`SETEX`/`EXPIRE`: Python `int(age)`; `null` when not positive.
+ *
+ * @example
+ * ```ts
+ * secondsTtl(90.7); // { unit: "EX", value: 90 }
+ * ```
+ */
+export function secondsTtl(age: number): RedisTtl | null {
+  const value = Math.trunc(age);
+  return value > 0 ? { unit: "EX", value } : null;
+}
+
+/**
+ * Milliseconds for `PX`/`PEXPIRE`: django-redis `int(timeout * 1000)`; `null` when not positive.
+ *
+ * @example
+ * ```ts
+ * millisecondsTtl(1209600); // { unit: "PX", value: 1209600000 }
+ * ```
+ */
+export function millisecondsTtl(age: number): RedisTtl | null {
+  const value = Math.trunc(age * 1000);
+  return value > 0 ? { unit: "PX", value } : null;
+}

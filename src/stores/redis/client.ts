@@ -1,0 +1,240 @@
+/**
+ * The few Redis commands the session stores need, behind one small interface, so that the
+ * stores do not care whether the caller uses node-redis or ioredis, a single server, a Sentinel
+ * master or a Cluster.
+ *
+ * The caller passes the client they already use; the stores never connect, quit or close it.
+ * {@link toRedisClient} recognises the client by shape (documented there); {@link fromNodeRedis}
+ * and {@link fromIoredis} (in their own modules) wrap one explicitly, with options.
+ *
+ * Every call is binary-safe (values are `Buffer`s: pickles are bytes), and each store operation
+ * is exactly one command: `GET` to load, `SET … PX|EX [NX|XX]` to save. `KEYS` is never used;
+ * listing goes through `SCAN` on every master.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "redis";
+ * import { toRedisClient } from "sessionbridge/stores/redis";
+ * const redis = toRedisClient(await createClient({ url: process.env.REDIS_URL }).connect());
+ * await redis.get(":1:django.contrib.sessions.cacheabc");
+ * ```
+ */
+import { Buffer } from "node:buffer";
+import { ConfigurationError } from "../../errors.ts";
+
+/** An expiry for `SET`/`PEXPIRE`/`EXPIRE`: `PX`/`PEXPIRE` in milliseconds, `EX`/`EXPIRE` in seconds. */
+export interface RedisTtl {
+  readonly unit: "PX" | "EX";
+  /** A positive integer. */
+  readonly value: number;
+}
+
+/** Options of {@link RedisCommandClient.set}. */
+export interface RedisSetOptions {
+  /** No TTL: the key persists (Django's timeout `None`). */
+  readonly ttl?: RedisTtl;
+  /** `NX`: only if absent; `XX`: only if present. */
+  readonly condition?: "NX" | "XX";
+}
+
+/**
+ * What the session stores call. Implementations reject with the driver's own error (the
+ * stores wrap it as `SessionStoreError`), or with {@link RedisCommandTimeoutError}.
+ *
+ * @example
+ * ```ts
+ * const written = await redis.set("k", Buffer.from("v"), { ttl: { unit: "PX", value: 1000 }, condition: "NX" });
+ * ```
+ */
+export interface RedisCommandClient {
+  /** Which adapter this is, for messages: `node-redis`, `node-redis-cluster`, `ioredis`, … */
+  readonly kind: string;
+  /** `GET key` as raw bytes; `null` when missing. */
+  get(key: string): Promise<Buffer | null>;
+  /** `SET key value [PX ms | EX s] [NX | XX]`; `false` when the NX/XX condition was not met. */
+  set(key: string, value: Uint8Array, options: RedisSetOptions): Promise<boolean>;
+  /** `DEL key`: how many keys were removed (0 or 1). */
+  del(key: string): Promise<number>;
+  /** `EXISTS key`. */
+  exists(key: string): Promise<boolean>;
+  /** `PEXPIRE` / `EXPIRE`; `false` when the key does not exist. */
+  expire(key: string, ttl: RedisTtl): Promise<boolean>;
+  /**
+   * `SCAN 0 MATCH pattern COUNT count` until the cursor returns to 0, on every master of a
+   * cluster. May yield a key more than once (SCAN's own guarantee); never uses `KEYS`.
+   */
+  scan(pattern: string, count: number): AsyncIterable<string>;
+}
+
+/** Options of the client adapters. */
+export interface RedisAdapterOptions {
+  /**
+   * Fail a command that has no reply after this many milliseconds (default 5000), so that a
+   * Redis that is down cannot hang a request while the client queues commands offline. On
+   * node-redis the command is also dropped from the client's queue (its `timeout` command
+   * option); ioredis cannot withdraw a queued command: turn its offline queue off.
+   */
+  readonly commandTimeoutMs?: number;
+}
+
+/** Default per-command timeout of the adapters. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+
+/**
+ * A command got no reply in time (Redis down, the client queueing offline, a network stall).
+ *
+ * @example
+ * ```ts
+ * if (err instanceof RedisCommandTimeoutError) console.log(err.command); // "GET"
+ * ```
+ */
+export class RedisCommandTimeoutError extends Error {
+  readonly code = "ETIMEDOUT";
+  constructor(
+    readonly command: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${command} got no reply within ${timeoutMs} ms`);
+    this.name = "RedisCommandTimeoutError";
+  }
+}
+
+/**
+ * Settles with `promise`, or rejects with {@link RedisCommandTimeoutError} after `ms`.
+ *
+ * @example
+ * ```ts
+ * const value = await withTimeout(client.get(key), "GET", 1000);
+ * ```
+ */
+export function withTimeout<T>(promise: Promise<T>, command: string, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new RedisCommandTimeoutError(command, ms));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
+/**
+ * Checks an adapter timeout option and applies the default.
+ *
+ * @example
+ * ```ts
+ * commandTimeout({}); // 5000
+ * ```
+ */
+export function commandTimeout(options: RedisAdapterOptions): number {
+  const ms = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new ConfigurationError("commandTimeoutMs must be a positive number of milliseconds");
+  }
+  return ms;
+}
+
+/**
+ * A reply that should be a bulk string, as bytes (`null` for a nil reply).
+ *
+ * @example
+ * ```ts
+ * asBuffer("abc"); // <Buffer 61 62 63>
+ * ```
+ */
+export function asBuffer(reply: unknown): Buffer | null {
+  if (reply === null || reply === undefined) return null;
+  if (Buffer.isBuffer(reply)) return reply;
+  if (reply instanceof Uint8Array) return Buffer.from(reply.buffer, reply.byteOffset, reply.length);
+  // A client without a binary type mapping: only right for ASCII values; adapters avoid it.
+  if (typeof reply === "string") return Buffer.from(reply, "latin1");
+  throw new TypeError("Redis reply is not a string");
+}
+
+/**
+ * An integer reply as a number (RESP integers may come back as `number` or `bigint`).
+ *
+ * @example
+ * ```ts
+ * asInteger(1n); // 1
+ * ```
+ */
+export function asInteger(reply: unknown): number {
+  if (typeof reply === "number") return reply;
+  if (typeof reply === "bigint") return Number(reply);
+  if (typeof reply === "string" && /^-?\d+$/.test(reply)) return Number(reply);
+  throw new TypeError("Redis reply is not an integer");
+}
+
+/**
+ * A key that a SCAN reply holds, as text.
+ *
+ * @example
+ * ```ts
+ * keyText(Buffer.from("abc")); // "abc"
+ * ```
+ */
+export function keyText(key: unknown): string {
+  if (typeof key === "string") return key;
+  if (key instanceof Uint8Array) return Buffer.from(key).toString("utf8");
+  throw new TypeError("SCAN returned a key that is not a string");
+}
+
+/**
+ * Parses a `SCAN` reply in any client's shape: node-redis 5/6 `{ cursor, keys }`, ioredis and
+ * raw RESP `[cursor, keys]`.
+ *
+ * @example
+ * ```ts
+ * parseScanReply(["0", ["a", "b"]]); // { cursor: "0", keys: ["a", "b"] }
+ * ```
+ */
+export function parseScanReply(reply: unknown): { cursor: string; keys: string[] } {
+  let cursor: unknown;
+  let keys: unknown;
+  if (Array.isArray(reply)) [cursor, keys] = reply as unknown[];
+  else if (typeof reply === "object" && reply !== null && "cursor" in reply && "keys" in reply) {
+    ({ cursor, keys } = reply);
+  }
+  if (!Array.isArray(keys)) throw new TypeError("Unexpected SCAN reply");
+  const text =
+    typeof cursor === "number" || typeof cursor === "bigint"
+      ? String(cursor)
+      : cursor instanceof Uint8Array
+        ? Buffer.from(cursor).toString("latin1")
+        : cursor;
+  if (typeof text !== "string" || !/^\d+$/.test(text)) throw new TypeError("Bad SCAN cursor");
+  return { cursor: text, keys: (keys as unknown[]).map(keyText) };
+}
+
+/**
+ * True when `value` has a callable property `name`.
+ *
+ * @example
+ * ```ts
+ * hasMethod({ get() {} }, "get"); // true
+ * ```
+ */
+export function hasMethod(value: unknown, name: string): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  return typeof (value as Record<string, unknown>)[name] === "function";
+}
+
+/**
+ * True for an object that already is a {@link RedisCommandClient} (an adapter, or the caller's
+ * own implementation).
+ *
+ * @example
+ * ```ts
+ * isRedisCommandClient(fromIoredis(new Redis())); // true
+ * ```
+ */
+export function isRedisCommandClient(value: unknown): value is RedisCommandClient {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { kind?: unknown }).kind === "string" &&
+    ["get", "set", "del", "exists", "expire", "scan"].every((m) => hasMethod(value, m))
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * Turning driver failures into the store contract's errors (see `../contract.ts`): anything
+ * Redis or the client fails on becomes a `SessionStoreError` (`store-unavailable`) whose message
+ * names the store and the first line of the driver's message, with any `user:password@` of a
+ * URL blanked out, and never a key or a value. The original error is kept as `cause`.
+ *
+ * @example
+ * ```ts
+ * try { await redis.get(key); } catch (err) { throw redisStoreError("redis:django-cache", err); }
+ * ```
+ */
+import { SessionBridgeError, SessionStoreError } from "../../errors.ts";
+import { errorCode, redact } from "../sql/database.ts";
+
+/** Longest driver detail kept in an error message. */
+const MAX_DETAIL = 200;
+
+/**
+ * Wraps `error` as a {@link SessionStoreError} naming `store`. Errors sessionbridge threw on
+ * purpose pass through unchanged.
+ *
+ * @example
+ * ```ts
+ * redisStoreError("redis:django-cache", new Error("connect ECONNREFUSED 127.0.0.1:6379")).message;
+ * // "Redis session store redis:django-cache failed: connect ECONNREFUSED 127.0.0.1:6379"
+ * ```
+ */
+export function redisStoreError(store: string, error: unknown): SessionBridgeError {
+  if (error instanceof SessionBridgeError) return error;
+  const code = errorCode(error);
+  let detail = redact(errorMessage(error).split(/\r?\n/, 1)[0] ?? "", []);
+  // A `redis://` or `rediss://` URL without user info can still carry `:password@`.
+  detail = detail.replace(/(rediss?:\/\/)[^@\s/]*@/gi, "$1***@");
+  if (detail.length > MAX_DETAIL) detail = `${detail.slice(0, MAX_DETAIL)}…`;
+  const prefix = code !== undefined && !detail.includes(code) ? `${code} ` : "";
+  return new SessionStoreError(
+    `Redis session store ${store} failed: ${prefix}${detail}`.trimEnd(),
+    { cause: error },
+  );
+}
+
+/**
+ * True for Redis's `WRONGTYPE` reply: the key holds a hash, list, … not a string.
+ *
+ * @example
+ * ```ts
+ * isWrongTypeError(new Error("WRONGTYPE Operation against a key holding the wrong kind of value")); // true
+ * ```
+ */
+export function isWrongTypeError(error: unknown): boolean {
+  return errorMessage(error).startsWith("WRONGTYPE");
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof AggregateError && error.message === "") {
+    // Node reports a refused connection to a dual-stack host as an AggregateError with no message.
+    const inner: unknown = error.errors[0];
+    return inner instanceof Error ? inner.message : "connection failed";
+  }
+  if (error instanceof Error) return error.message || error.name;
+  return typeof error === "string" ? error : "unknown error";
+}

@@ -1,0 +1,216 @@
+/**
+ * {@link RedisCommandClient} over node-redis 5/6 (`redis` / `@redis/client`, an optional peer
+ * dependency that this module never imports: it only calls the client it is given).
+ *
+ * Works with what `createClient()`, `createCluster()` and `createSentinel()` return. Binary
+ * safety comes from the client's type mapping: commands run on
+ * `client.withCommandOptions({ typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer }, timeout })`,
+ * so `GET` replies are `Buffer`s (node-redis 5 removed v4's `commandOptions({ returnBuffers })`).
+ * `RESP_TYPES.BLOB_STRING` is the RESP type byte `$` (36); it is written as a number here so the
+ * package need not be imported.
+ *
+ * Offline queue: node-redis queues commands while it reconnects, so a down Redis would make
+ * them wait. Every command carries node-redis's `timeout` command option (it drops the command
+ * from the queue) and an outer timer as a backstop. Create the client with
+ * `disableOfflineQueue: true` to fail at once while disconnected, and always attach an `error`
+ * listener (`client.on("error", …)`), or Node ends the process on the first connection error.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "redis";
+ * import { fromNodeRedis } from "sessionbridge/stores/redis";
+ * const client = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true });
+ * client.on("error", () => {});
+ * const redis = fromNodeRedis(await client.connect(), { commandTimeoutMs: 2000 });
+ * ```
+ */
+import { Buffer } from "node:buffer";
+import {
+  asBuffer,
+  asInteger,
+  commandTimeout,
+  hasMethod,
+  parseScanReply,
+  withTimeout,
+  type RedisAdapterOptions,
+  type RedisCommandClient,
+  type RedisSetOptions,
+  type RedisTtl,
+} from "./client.ts";
+
+/** node-redis's `RESP_TYPES.BLOB_STRING` (the RESP type byte `$`). */
+const RESP_BLOB_STRING = 36;
+
+/** The command options this adapter sets on the client (node-redis `CommandOptions`). */
+export interface NodeRedisCommandOptions {
+  readonly typeMapping?: Readonly<Record<number, unknown>>;
+  readonly timeout?: number;
+}
+
+/**
+ * The part of a node-redis client, cluster or sentinel this module relies on to recognise it.
+ * Commands are then called on the proxy `withCommandOptions` returns.
+ */
+export interface NodeRedisClientLike {
+  withCommandOptions(options: NodeRedisCommandOptions): unknown;
+}
+
+/** A node-redis cluster (`createCluster()`): SCAN runs on each of its masters. */
+export interface NodeRedisClusterLike extends NodeRedisClientLike {
+  readonly masters: readonly object[];
+  nodeClient(node: object): unknown;
+}
+
+/** The node-redis commands used here (camelCase names exist in v5 and v6). */
+interface NodeRedisCommands {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: Buffer, options: object): Promise<unknown>;
+  del(key: string): Promise<unknown>;
+  exists(key: string): Promise<unknown>;
+  pExpire(key: string, ms: number): Promise<unknown>;
+  expire(key: string, seconds: number): Promise<unknown>;
+}
+
+interface NodeRedisScanner {
+  scan(cursor: string, options: { MATCH: string; COUNT: number }): Promise<unknown>;
+}
+
+const COMMANDS = ["get", "set", "del", "exists", "pExpire", "expire"] as const;
+
+function isCommands(value: unknown): value is NodeRedisCommands {
+  return COMMANDS.every((name) => hasMethod(value, name));
+}
+
+function isScanner(value: unknown): value is NodeRedisScanner {
+  return hasMethod(value, "scan");
+}
+
+/**
+ * True for a node-redis 5/6 client, cluster or sentinel: it has `withCommandOptions` (which
+ * ioredis does not).
+ *
+ * @example
+ * ```ts
+ * isNodeRedisClient(createClient()); // true
+ * ```
+ */
+export function isNodeRedisClient(value: unknown): value is NodeRedisClientLike {
+  return hasMethod(value, "withCommandOptions");
+}
+
+function isNodeRedisCluster(value: NodeRedisClientLike): value is NodeRedisClusterLike {
+  return hasMethod(value, "nodeClient") && Array.isArray((value as { masters?: unknown }).masters);
+}
+
+function commandsOf(client: NodeRedisClientLike, options: NodeRedisCommandOptions): unknown {
+  return client.withCommandOptions(options);
+}
+
+class NodeRedisAdapter implements RedisCommandClient {
+  readonly kind: string;
+  readonly #client: NodeRedisClientLike;
+  readonly #binary: NodeRedisCommands;
+  readonly #timeoutMs: number;
+
+  constructor(client: NodeRedisClientLike, timeoutMs: number) {
+    this.#client = client;
+    this.#timeoutMs = timeoutMs;
+    const cluster = isNodeRedisCluster(client);
+    this.kind = cluster ? "node-redis-cluster" : "node-redis";
+    const binary = commandsOf(client, {
+      typeMapping: { [RESP_BLOB_STRING]: Buffer },
+      timeout: timeoutMs,
+    });
+    if (!isCommands(binary)) {
+      throw new TypeError("The node-redis client lacks GET/SET/DEL/EXISTS/PEXPIRE/EXPIRE");
+    }
+    this.#binary = binary;
+  }
+
+  #run<T>(command: string, promise: Promise<T>): Promise<T> {
+    // node-redis's own `timeout` normally fires first; the outer timer covers clients without it.
+    return withTimeout(promise, command, this.#timeoutMs + 50);
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    return asBuffer(await this.#run("GET", this.#binary.get(key)));
+  }
+
+  async set(key: string, value: Uint8Array, options: RedisSetOptions): Promise<boolean> {
+    const setOptions: Record<string, unknown> = {};
+    if (options.ttl)
+      setOptions["expiration"] = { type: options.ttl.unit, value: options.ttl.value };
+    if (options.condition) setOptions["condition"] = options.condition;
+    const buffer = Buffer.from(value.buffer, value.byteOffset, value.length);
+    const reply = await this.#run("SET", this.#binary.set(key, buffer, setOptions));
+    return reply !== null && reply !== undefined;
+  }
+
+  async del(key: string): Promise<number> {
+    return asInteger(await this.#run("DEL", this.#binary.del(key)));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return asInteger(await this.#run("EXISTS", this.#binary.exists(key))) > 0;
+  }
+
+  async expire(key: string, ttl: RedisTtl): Promise<boolean> {
+    const reply =
+      ttl.unit === "PX"
+        ? await this.#run("PEXPIRE", this.#binary.pExpire(key, ttl.value))
+        : await this.#run("EXPIRE", this.#binary.expire(key, ttl.value));
+    return asInteger(reply) === 1;
+  }
+
+  async *scan(pattern: string, count: number): AsyncIterable<string> {
+    for (const node of await this.#scanTargets()) {
+      let cursor = "0";
+      do {
+        const reply = parseScanReply(
+          await this.#run("SCAN", node.scan(cursor, { MATCH: pattern, COUNT: count })),
+        );
+        cursor = reply.cursor;
+        yield* reply.keys;
+      } while (cursor !== "0");
+    }
+  }
+
+  /** The connection(s) to SCAN: the client itself, or a client per cluster master. */
+  async #scanTargets(): Promise<NodeRedisScanner[]> {
+    const client = this.#client;
+    const options = { timeout: this.#timeoutMs };
+    if (!isNodeRedisCluster(client)) {
+      const self = commandsOf(client, options);
+      if (!isScanner(self)) throw new TypeError("The node-redis client lacks SCAN");
+      return [self];
+    }
+    const targets: NodeRedisScanner[] = [];
+    for (const master of client.masters) {
+      const nodeClient: unknown = await this.#run(
+        "CLUSTER NODE",
+        Promise.resolve(client.nodeClient(master)),
+      );
+      const scanner = isNodeRedisClient(nodeClient) ? commandsOf(nodeClient, options) : nodeClient;
+      if (!isScanner(scanner)) throw new TypeError("A node-redis cluster node lacks SCAN");
+      targets.push(scanner);
+    }
+    return targets;
+  }
+}
+
+/**
+ * Wraps a connected node-redis 5/6 client, cluster or sentinel. The client stays the caller's:
+ * it is never connected, closed or reconfigured here.
+ *
+ * @example
+ * ```ts
+ * const redis = fromNodeRedis(await createClient().connect(), { commandTimeoutMs: 1000 });
+ * const store = new DjangoCacheStore({ client: redis });
+ * ```
+ */
+export function fromNodeRedis(
+  client: NodeRedisClientLike,
+  options: RedisAdapterOptions = {},
+): RedisCommandClient {
+  return new NodeRedisAdapter(client, commandTimeout(options));
+}

@@ -1,0 +1,100 @@
+// Test helpers for the hashers: the optional native backends and the Django batch driver.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadArgon2Backend, loadBcryptBackend } from "../../../src/auth/hashers/backends.ts";
+import type { HasherAlgorithm } from "../../../src/auth/hashers/index.ts";
+import {
+  djangoPeerEnv,
+  PEERS_JSON,
+  REPO_ROOT,
+  SYSTEM_PYTHON,
+  type DjangoVersion,
+} from "../../interop/django/peer.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const DRIVER = join(HERE, "django_hashers.py");
+
+/** Which native backends load (`@node-rs/argon2`, `@node-rs/bcrypt`: optional peers, dev-installed). */
+export async function nativeBackends(): Promise<{ argon2: boolean; bcrypt: boolean }> {
+  const loads = async (load: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await load();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return { argon2: await loads(loadArgon2Backend), bcrypt: await loads(loadBcryptBackend) };
+}
+
+/** Whether `algorithm` can run here, given {@link nativeBackends}. */
+export function runnable(
+  algorithm: HasherAlgorithm,
+  native: { argon2: boolean; bcrypt: boolean },
+): boolean {
+  if (algorithm === "argon2") return native.argon2;
+  if (algorithm === "bcrypt" || algorithm === "bcrypt_sha256") return native.bcrypt;
+  return true;
+}
+
+export type DjangoOp =
+  | { op: "make"; password: string; algorithm: HasherAlgorithm }
+  | { op: "check"; password: string | null; encoded: string; preferred?: HasherAlgorithm }
+  | { op: "must_update"; encoded: string; preferred?: HasherAlgorithm }
+  | { op: "identify"; encoded: string };
+
+export interface DjangoOpResult {
+  encoded?: string;
+  ok?: boolean;
+  must_update?: boolean | null;
+  algorithm?: string;
+  error?: string;
+}
+
+export interface DjangoBatch {
+  versions: { django: string; argon2: string | null; bcrypt: string | null };
+  results: DjangoOpResult[];
+}
+
+/** True when the Python peers have been fetched (`npm run peers`). */
+export const peersAvailable = (): boolean => existsSync(PEERS_JSON);
+
+/**
+ * Runs django_hashers.py with Django `version` and `PASSWORD_HASHERS = hashers` (argon2-cffi and
+ * bcrypt come from the Debian peers).
+ */
+export function runDjangoHashers(
+  version: DjangoVersion,
+  hashers: readonly HasherAlgorithm[],
+  ops: readonly DjangoOp[],
+): Promise<DjangoBatch> {
+  const peer = djangoPeerEnv(version);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    LANG: "C.UTF-8",
+    ...peer,
+    PYTHONIOENCODING: "utf-8",
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(SYSTEM_PYTHON, [DRIVER], { cwd: REPO_ROOT, env, timeout: 300_000 });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) {
+        reject(new Error(`django_hashers.py (Django ${version}) exited ${code ?? "?"}: ${err}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(out) as DjangoBatch);
+      } catch (e) {
+        reject(new Error(`django_hashers.py: bad JSON: ${out}\n${err}`, { cause: e }));
+      }
+    });
+    child.stdin.end(JSON.stringify({ hashers, ops }));
+  });
+}

@@ -1,0 +1,214 @@
+// Shared fixtures for the Redis store tests: a real Redis at 127.0.0.1:6379 (no mocks), in a
+// dedicated database index, with a key prefix unique to the run and file. Nothing here flushes a
+// database: tests delete the keys they made.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+import type { SessionExpiry } from "../../../src/stores/contract.ts";
+
+export { newKey, recordingLogger, startProxy, type Proxy } from "../sql/helpers.ts";
+
+export const REDIS_HOST = "127.0.0.1";
+export const REDIS_PORT = Number(process.env["SB_TEST_REDIS_PORT"] ?? 6379);
+/** The database index the store tests use (the interop tests use 11). */
+export const STORE_DB = 10;
+
+/** A key prefix unique to this run and label. */
+export function uniquePrefix(label: string): string {
+  return `sbtest-${label}-${process.pid}-${randomBytes(3).toString("hex")}`;
+}
+
+/** An expiry `age` seconds from now, as the engine computes it. */
+export function expiryIn(age: number): SessionExpiry {
+  return { age, date: new Date(Date.now() + age * 1000) };
+}
+
+export type ClientKind = "node-redis" | "ioredis";
+export const CLIENT_KINDS: readonly ClientKind[] = ["node-redis", "ioredis"];
+
+/** A connected node-redis client on `db` (error events swallowed: tests assert on rejections). */
+export async function nodeRedisClient(db = STORE_DB, port = REDIS_PORT) {
+  const client = createClient({
+    socket: { host: REDIS_HOST, port, reconnectStrategy: 100, connectTimeout: 1000 },
+    database: db,
+  });
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
+/** A connected ioredis client on `db`. */
+export async function ioredisClient(db = STORE_DB, port = REDIS_PORT): Promise<Redis> {
+  const client = new Redis({
+    host: REDIS_HOST,
+    port,
+    db,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => 100,
+  });
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
+/** A raw client of either kind, with a way to close it and a raw view for assertions. */
+export interface TestClient {
+  readonly kind: ClientKind;
+  readonly client: Awaited<ReturnType<typeof nodeRedisClient>> | Redis;
+  close(): Promise<void>;
+}
+
+export async function openClient(kind: ClientKind, db = STORE_DB): Promise<TestClient> {
+  if (kind === "node-redis") {
+    const client = await nodeRedisClient(db);
+    return {
+      kind,
+      client,
+      close: async () => {
+        await client.close();
+      },
+    };
+  }
+  const client = await ioredisClient(db);
+  return {
+    kind,
+    client,
+    close: async () => {
+      await client.quit();
+    },
+  };
+}
+
+/** An independent ioredis connection for looking at raw keys, TTLs and bytes. */
+export class RawRedis {
+  readonly redis: Redis;
+  constructor(db = STORE_DB, port = REDIS_PORT) {
+    this.redis = new Redis({ host: REDIS_HOST, port, db, maxRetriesPerRequest: 1 });
+  }
+  get(key: string): Promise<Buffer | null> {
+    return this.redis.getBuffer(key);
+  }
+  async set(key: string, value: Buffer | string, ttlSeconds = 600): Promise<void> {
+    await this.redis.set(key, value, "EX", ttlSeconds);
+  }
+  pttl(key: string): Promise<number> {
+    return this.redis.pttl(key);
+  }
+  ttl(key: string): Promise<number> {
+    return this.redis.ttl(key);
+  }
+  exists(key: string): Promise<number> {
+    return this.redis.exists(key);
+  }
+  /** Deletes every key matching `pattern` (SCAN, never KEYS or FLUSH*). */
+  async deleteMatching(pattern: string): Promise<number> {
+    let cursor = "0";
+    let removed = 0;
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) removed += await this.redis.del(...keys);
+    } while (cursor !== "0");
+    return removed;
+  }
+  async close(): Promise<void> {
+    await this.redis.quit();
+  }
+}
+
+/** Resolves once something accepts TCP connections on `port`. */
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, REDIS_HOST);
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => {
+        resolve(false);
+      });
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Throwaway `redis-server` processes on loopback, stopped (by PID) with {@link stop}. */
+export class RedisProcesses {
+  readonly dir = mkdtempSync(join(tmpdir(), "sb-redis-"));
+  readonly #children: ChildProcess[] = [];
+
+  /** Starts `redis-server` with `args` (a config file path first for sentinels). */
+  async start(port: number, args: string[]): Promise<void> {
+    const child = spawn("redis-server", args, { stdio: "ignore", cwd: this.dir });
+    this.#children.push(child);
+    await waitForPort(port);
+  }
+
+  /** A plain or cluster-enabled server. */
+  server(port: number, extra: string[] = []): Promise<void> {
+    return this.start(port, [
+      "--port",
+      String(port),
+      "--bind",
+      REDIS_HOST,
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      this.dir,
+      ...extra,
+    ]);
+  }
+
+  /** A sentinel watching `masterPort` as `name` (quorum 1). */
+  sentinel(port: number, name: string, masterPort: number): Promise<void> {
+    const conf = join(this.dir, `sentinel-${port}.conf`);
+    writeFileSync(
+      conf,
+      [
+        `port ${port}`,
+        `bind ${REDIS_HOST}`,
+        `dir ${this.dir}`,
+        `sentinel monitor ${name} ${REDIS_HOST} ${masterPort} 1`,
+        "",
+      ].join("\n"),
+    );
+    return this.start(port, [conf, "--sentinel"]);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.#children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) {
+              resolve();
+              return;
+            }
+            child.once("exit", () => {
+              resolve();
+            });
+            child.kill("SIGTERM");
+          }),
+      ),
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** `n` consecutive free-looking high loopback ports (random base; collisions are unlikely). */
+export function highPorts(n: number): number[] {
+  const base = 40_000 + Math.floor(Math.random() * 20_000);
+  return Array.from({ length: n }, (_, i) => base + i);
+}

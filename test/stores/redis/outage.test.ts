@@ -1,0 +1,217 @@
+// A Redis that goes away: every store call fails quickly with SessionStoreError (never hangs in
+// the client's offline queue), and works again once Redis is back. The outage is a local TCP
+// proxy in front of the real Redis that the test stops and restarts.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+import { SessionStoreError } from "../../../src/errors.ts";
+import { DjangoCacheStore, fromIoredis, fromNodeRedis } from "../../../src/stores/redis/index.ts";
+import type { RedisCommandClient } from "../../../src/stores/redis/index.ts";
+import {
+  REDIS_HOST,
+  REDIS_PORT,
+  RawRedis,
+  STORE_DB,
+  expiryIn,
+  highPorts,
+  newKey,
+  recordingLogger,
+  startProxy,
+  uniquePrefix,
+  type Proxy,
+} from "./helpers.ts";
+
+const TIMEOUT_MS = 400;
+
+async function failsFast(promise: Promise<unknown>, store: string): Promise<number> {
+  const started = Date.now();
+  const err = await promise.then(
+    () => assert.fail("resolved while Redis is down"),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof SessionStoreError, String(err));
+  assert.equal(err.code, "store-unavailable");
+  assert.ok(err.message.startsWith(`Redis session store ${store} failed`), err.message);
+  assert.ok(!err.message.includes("\n"));
+  return Date.now() - started;
+}
+
+/** Retries `action` until it succeeds (the client reconnects in the background). */
+async function eventually<T>(action: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await action();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+describe("Redis outage", () => {
+  const prefix = uniquePrefix("outage");
+  const raw = new RawRedis();
+  const closers: (() => void)[] = [];
+  let proxy: Proxy;
+
+  before(async () => {
+    proxy = await startProxy(REDIS_PORT, REDIS_HOST);
+  });
+  after(async () => {
+    for (const close of closers) {
+      try {
+        close();
+      } catch {
+        // already closed
+      }
+    }
+    await proxy.stop();
+    await raw.deleteMatching(`${prefix}:*`);
+    await raw.close();
+  });
+
+  // [label, open, whether a command that timed out may still run once Redis is back]
+  const clients: [string, () => Promise<RedisCommandClient>, boolean][] = [
+    [
+      "node-redis (offline queue on)",
+      async () => {
+        const client = createClient({
+          socket: { host: REDIS_HOST, port: proxy.port, reconnectStrategy: 100 },
+          database: STORE_DB,
+        });
+        client.on("error", () => {});
+        await client.connect();
+        closers.push(() => {
+          client.destroy();
+        });
+        return fromNodeRedis(client, { commandTimeoutMs: TIMEOUT_MS });
+      },
+      false,
+    ],
+    [
+      "node-redis (disableOfflineQueue)",
+      async () => {
+        const client = createClient({
+          socket: { host: REDIS_HOST, port: proxy.port, reconnectStrategy: 100 },
+          database: STORE_DB,
+          disableOfflineQueue: true,
+        });
+        client.on("error", () => {});
+        await client.connect();
+        closers.push(() => {
+          client.destroy();
+        });
+        return fromNodeRedis(client, { commandTimeoutMs: TIMEOUT_MS });
+      },
+      false,
+    ],
+    [
+      // Fails fast too, but a queued command may still run after the reconnection.
+      "ioredis (maxRetriesPerRequest: 1)",
+      async () => {
+        const client = new Redis({
+          host: REDIS_HOST,
+          port: proxy.port,
+          db: STORE_DB,
+          maxRetriesPerRequest: 1,
+        });
+        client.on("error", () => {});
+        await client.ping();
+        closers.push(() => {
+          client.disconnect();
+        });
+        return fromIoredis(client, { commandTimeoutMs: TIMEOUT_MS });
+      },
+      true,
+    ],
+    [
+      "ioredis (enableOfflineQueue: false, as documented)",
+      async () => {
+        const client = new Redis({
+          host: REDIS_HOST,
+          port: proxy.port,
+          db: STORE_DB,
+          enableOfflineQueue: false,
+        });
+        client.on("error", () => {});
+        await new Promise((resolve) => client.once("ready", resolve));
+        closers.push(() => {
+          client.disconnect();
+        });
+        return fromIoredis(client, { commandTimeoutMs: TIMEOUT_MS });
+      },
+      false,
+    ],
+    [
+      // ioredis keeps queued commands for 20 reconnections by default: the store's timeout
+      // still answers quickly, but the queued commands run once Redis is back (documented).
+      "ioredis (defaults)",
+      async () => {
+        const client = new Redis({ host: REDIS_HOST, port: proxy.port, db: STORE_DB });
+        client.on("error", () => {});
+        await client.ping();
+        closers.push(() => {
+          client.disconnect();
+        });
+        return fromIoredis(client, { commandTimeoutMs: TIMEOUT_MS });
+      },
+      true,
+    ],
+  ];
+
+  for (const [label, open, replays] of clients) {
+    it(`${label}: fails fast while Redis is down, then recovers`, async () => {
+      const store = new DjangoCacheStore({
+        client: await open(),
+        keyPrefix: prefix,
+        logger: recordingLogger(),
+      });
+      const key = newKey();
+      await store.save(key, new Map([["a", 1]]), { mustCreate: true, expiry: expiryIn(60) });
+      await proxy.stop();
+      try {
+        for (const call of [
+          () => store.load(key),
+          () => store.save(key, new Map([["a", 2]]), { mustCreate: false, expiry: expiryIn(60) }),
+          () => store.exists(key),
+          () => store.delete(key),
+          () => store.touch(key, expiryIn(60)),
+        ]) {
+          const ms = await failsFast(call(), store.name);
+          assert.ok(ms < TIMEOUT_MS + 1000, `took ${ms} ms`);
+        }
+      } finally {
+        await proxy.start();
+      }
+      const back = await eventually(() => store.load(key));
+      if (!replays) assert.deepEqual(back, new Map([["a", 1]]));
+      await store.delete(key);
+    });
+  }
+
+  it("a client pointed at a closed port fails fast", async () => {
+    const [closedPort = 1] = highPorts(1);
+    const client = new Redis({
+      host: REDIS_HOST,
+      port: closedPort,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => 200,
+    });
+    client.on("error", () => {});
+    closers.push(() => {
+      client.disconnect();
+    });
+    const store = new DjangoCacheStore({ client, commandTimeoutMs: TIMEOUT_MS });
+    const ms = await failsFast(store.load(newKey()), "redis:django-cache");
+    assert.ok(ms < TIMEOUT_MS + 1000, `took ${ms} ms`);
+  });
+
+  it("a node-redis client that was never connected fails at once", async () => {
+    const client = createClient({ socket: { host: REDIS_HOST, port: REDIS_PORT } });
+    const store = new DjangoCacheStore({ client });
+    const ms = await failsFast(store.load(newKey()), "redis:django-cache");
+    assert.ok(ms < 200, `took ${ms} ms`);
+  });
+});
