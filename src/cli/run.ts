@@ -9,8 +9,33 @@ import { CommandFailure, UsageError, type Command } from "./command.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { encodeCommand } from "./commands/encode.ts";
 import { serveCommand } from "./commands/serve.ts";
+import { changepasswordCommand } from "./commands/changepassword.ts";
+import { clearsessionsCommand } from "./commands/clearsessions.ts";
+import { createsuperuserCommand, createuserCommand } from "./commands/createuser.ts";
+import { dumpdataCommand, loaddataCommand } from "./commands/dumpdata.ts";
+import { flushCommand, sqlflushCommand } from "./commands/flush.ts";
+import { migrateCommand } from "./commands/migrate.ts";
+import { secretCommand } from "./commands/secret.ts";
+import { sessionsCommand } from "./commands/sessions.ts";
+import { usersCommand } from "./commands/users.ts";
 
-const COMMANDS: readonly Command[] = [serveCommand, decodeCommand, encodeCommand];
+const COMMANDS: readonly Command[] = [
+  serveCommand,
+  decodeCommand,
+  encodeCommand,
+  migrateCommand,
+  createuserCommand,
+  createsuperuserCommand,
+  changepasswordCommand,
+  usersCommand,
+  clearsessionsCommand,
+  sessionsCommand,
+  dumpdataCommand,
+  loaddataCommand,
+  flushCommand,
+  sqlflushCommand,
+  secretCommand,
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {

@@ -1,0 +1,96 @@
+// `sessionbridge clearsessions` against Django's own `manage.py clearsessions` on the same data
+// in the same run: N expired rows (BENCH_ROWS, default 1,000,000) plus 10% live ones in
+// PostgreSQL; wall time and peak RSS of each process (getrusage of the child).
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { djangoPeerEnv, SYSTEM_PYTHON } from "../test/interop/django/peer.ts";
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
+const NAME = `sb_bench_clear_${process.pid}`;
+const URL_ = `postgres://postgres@127.0.0.1:5432/${NAME}`;
+const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const MANAGE = fileURLToPath(new URL("../test/cli/manage/django_manage.py", import.meta.url));
+
+// Runs a command and reports its wall time and the child's peak RSS (ru_maxrss, KiB on Linux).
+const MEASURE = `import resource, subprocess, sys, time, json
+t = time.monotonic(); r = subprocess.run(sys.argv[1:], capture_output=True)
+print(json.dumps({"seconds": time.monotonic() - t, "maxrss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "code": r.returncode, "err": r.stderr.decode()[-500:]}))`;
+
+function measure(
+  command: string[],
+  env: Record<string, string>,
+): { seconds: number; maxrss_kib: number } {
+  const r = spawnSync(SYSTEM_PYTHON, ["-c", MEASURE, ...command], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    encoding: "utf8",
+  });
+  const out = JSON.parse(r.stdout) as {
+    seconds: number;
+    maxrss_kib: number;
+    code: number;
+    err: string;
+  };
+  if (out.code !== 0) throw new Error(`${command.join(" ")} failed: ${out.err}`);
+  return out;
+}
+
+async function fill(client: pg.Client): Promise<void> {
+  await client.query("TRUNCATE django_session");
+  await client.query(
+    `INSERT INTO django_session (session_key, session_data, expire_date)
+     SELECT 'x' || lpad(i::text, 31, '0'), 'eyJmb28iOiJiYXIifQ:1r31eq:nS3WMxIk864-TZxNTF3tbcDvdEJME5izsdXn0HNCPAA',
+            now() - (i % 86400) * interval '1 second' - interval '1 second'
+     FROM generate_series(1, $1) AS i`,
+    [ROWS],
+  );
+  await client.query(
+    `INSERT INTO django_session (session_key, session_data, expire_date)
+     SELECT 'y' || lpad(i::text, 31, '0'), 'live', now() + interval '1 day' FROM generate_series(1, $1) AS i`,
+    [Math.ceil(ROWS / 10)],
+  );
+  await client.query("VACUUM ANALYZE django_session");
+}
+
+const admin = new pg.Client(ADMIN);
+await admin.connect();
+await admin.query(`CREATE DATABASE ${NAME}`);
+await admin.end();
+const client = new pg.Client(URL_);
+await client.connect();
+try {
+  spawnSync(process.execPath, [CLI, "migrate", "--database-url", URL_], { stdio: "ignore" });
+  console.log(
+    `clearsessions: ${ROWS.toLocaleString("en")} expired + ${Math.ceil(ROWS / 10).toLocaleString("en")} live rows, PostgreSQL`,
+  );
+  await fill(client);
+  const batch =
+    process.env.BENCH_BATCH === undefined ? [] : ["--batch-size", process.env.BENCH_BATCH];
+  const ours = measure(
+    [process.execPath, CLI, "clearsessions", "--database-url", URL_, ...batch],
+    {},
+  );
+  const leftOurs = Number(
+    (await client.query("SELECT count(*) AS n FROM django_session")).rows[0].n,
+  );
+  await fill(client);
+  const theirs = measure([SYSTEM_PYTHON, MANAGE, "call", "clearsessions"], {
+    ...djangoPeerEnv("5.2"),
+    DJANGO_DB: URL_,
+  });
+  const leftTheirs = Number(
+    (await client.query("SELECT count(*) AS n FROM django_session")).rows[0].n,
+  );
+  const row = (name: string, m: { seconds: number; maxrss_kib: number }, left: number): string =>
+    `  ${name.padEnd(36)} ${m.seconds.toFixed(2).padStart(7)} s   peak RSS ${(m.maxrss_kib / 1024).toFixed(1).padStart(6)} MiB   rows left ${left}`;
+  console.log(row("sessionbridge clearsessions", ours, leftOurs));
+  console.log(row("Django 5.2 manage.py clearsessions", theirs, leftTheirs));
+  console.log(`  speed-up ${(theirs.seconds / ours.seconds).toFixed(2)}×`);
+} finally {
+  await client.end();
+  const drop = new pg.Client(ADMIN);
+  await drop.connect();
+  await drop.query(`DROP DATABASE IF EXISTS ${NAME} WITH (FORCE)`);
+  await drop.end();
+}

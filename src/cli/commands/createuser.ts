@@ -1,0 +1,204 @@
+/**
+ * `sessionbridge createuser` / `createsuperuser`: Django's `createsuperuser`, interactive
+ * (hidden, confirmed password) or with `--no-input`.
+ */
+import { userInfo } from "node:os";
+import { makePassword } from "../../auth/hashers/make.ts";
+import type { Command, CommandContext } from "../command.ts";
+import { CommandFailure, UsageError } from "../command.ts";
+import { CONFIG_HELP } from "../manage/config.ts";
+import { hasherVersion, parseManageArgs, withDatabase, writeJson } from "../manage/common.ts";
+import { canPrompt, confirm, createPrompter, type Prompter } from "../manage/prompt.ts";
+import {
+  emailProblem,
+  findUser,
+  insertUser,
+  normalizeEmail,
+  normalizeUsername,
+  passwordProblems,
+  requireAuthTables,
+  usernameProblem,
+} from "../manage/users.ts";
+
+function help(name: string, superuser: boolean): string {
+  const what = superuser
+    ? "a superuser (is_staff and is_superuser set)"
+    : "a user (not staff, not superuser)";
+  return `Usage: sessionbridge ${name} [--username NAME] [--email EMAIL] [--no-input] [--json] [options]
+
+Creates ${what} in auth_user, with the password hashed by the
+configured Django's default hasher (DJANGO_VERSION: 5.2 → pbkdf2_sha256 1,000,000 iterations).
+
+Interactively (standard input is a terminal) it asks for the username, the email address and
+the password twice, without echoing it; passwords failing the startproject validators
+(too short, entirely numeric, too similar to the username or email) need a confirmation.
+Ctrl-C or Ctrl-D cancels.
+
+With --no-input nothing is asked: the username comes from --username (or
+DJANGO_SUPERUSER_USERNAME), the email from --email (or DJANGO_SUPERUSER_EMAIL), the password
+from SESSIONBRIDGE_PASSWORD or DJANGO_SUPERUSER_PASSWORD, as Django reads it; without one the
+user gets an unusable password (as Django does). Passwords are not validated then.
+
+Options:
+  --username NAME   the username
+  --email EMAIL     the email address
+  --no-input        do not prompt (alias: --noinput)
+  --json            print the created user as JSON
+  -h, --help        show this help
+
+${CONFIG_HELP}  SESSIONBRIDGE_PASSWORD    the password with --no-input
+  DJANGO_SUPERUSER_PASSWORD, DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_EMAIL  as Django reads them
+
+Examples:
+  sessionbridge ${name}
+  SESSIONBRIDGE_PASSWORD=… sessionbridge ${name} --no-input --username admin --email admin@example.com
+`;
+}
+
+function makeCommand(name: string, superuser: boolean): Command {
+  return {
+    name,
+    summary: superuser
+      ? "Create a superuser in auth_user (interactive, or --no-input)"
+      : "Create a user in auth_user (interactive, or --no-input)",
+    help: help(name, superuser),
+    run: (context) => createUser(context, name, superuser),
+  };
+}
+
+export const createuserCommand = makeCommand("createuser", false);
+export const createsuperuserCommand = makeCommand("createsuperuser", true);
+
+async function createUser(
+  context: CommandContext,
+  name: string,
+  superuser: boolean,
+): Promise<void> {
+  const { args, env, stdout } = context;
+  const { values, positionals, config } = parseManageArgs(args, env, {
+    username: { type: "string" },
+    email: { type: "string" },
+    "no-input": { type: "boolean" },
+    noinput: { type: "boolean" },
+    json: { type: "boolean" },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const noInput = values["no-input"] === true || values.noinput === true;
+  if (!noInput && !canPrompt()) {
+    throw new CommandFailure(
+      `standard input is not a terminal: run '${name}' in a terminal, or use --no-input with --username and SESSIONBRIDGE_PASSWORD`,
+    );
+  }
+  await withDatabase(config, async (database) => {
+    await requireAuthTables(database);
+    let username: string;
+    let email: string;
+    let password: string | null;
+    if (noInput) {
+      const given = values.username ?? env.DJANGO_SUPERUSER_USERNAME;
+      if (given === undefined || given === "")
+        throw new UsageError("--no-input needs --username (or DJANGO_SUPERUSER_USERNAME)");
+      username = normalizeUsername(given);
+      const problem = usernameProblem(username);
+      if (problem !== null) throw new CommandFailure(`username: ${problem}`);
+      email = normalizeEmail(values.email ?? env.DJANGO_SUPERUSER_EMAIL ?? "");
+      const emailError = emailProblem(email);
+      if (emailError !== null) throw new CommandFailure(`email: ${emailError}`);
+      const fromEnv = env.SESSIONBRIDGE_PASSWORD ?? env.DJANGO_SUPERUSER_PASSWORD;
+      password = fromEnv === undefined || fromEnv === "" ? null : fromEnv;
+    } else {
+      const prompter = createPrompter(process.stdin, stdout);
+      try {
+        ({ username, email, password } = await askUser(
+          prompter,
+          database,
+          values.username,
+          values.email,
+        ));
+      } finally {
+        prompter.close();
+      }
+    }
+    const hash = await makePassword(password, { djangoVersion: hasherVersion(config) });
+    const id = await insertUser(database, {
+      username,
+      email,
+      password: hash,
+      isStaff: superuser,
+      isSuperuser: superuser,
+    });
+    if (values.json === true) {
+      writeJson(stdout, {
+        id,
+        username,
+        email,
+        is_staff: superuser,
+        is_superuser: superuser,
+        has_usable_password: password !== null,
+      });
+    } else {
+      stdout.write(`${superuser ? "Superuser" : "User"} created successfully.\n`);
+    }
+  });
+}
+
+async function askUser(
+  prompter: Prompter,
+  database: Parameters<typeof findUser>[0],
+  givenUsername: string | undefined,
+  givenEmail: string | undefined,
+): Promise<{ username: string; email: string; password: string }> {
+  const defaultName = normalizeUsername(safeOsUser());
+  let username = givenUsername === undefined ? "" : normalizeUsername(givenUsername);
+  for (;;) {
+    if (username === "") {
+      const suffix =
+        defaultName !== "" && (await findUser(database, defaultName)) === null
+          ? ` (leave blank to use '${defaultName}')`
+          : "";
+      username = normalizeUsername((await prompter.ask(`Username${suffix}: `)).trim());
+      if (username === "" && suffix !== "") username = defaultName;
+    }
+    const problem =
+      usernameProblem(username) ??
+      ((await findUser(database, username)) !== null ? "That username is already taken." : null);
+    if (problem === null) break;
+    process.stderr.write(`Error: ${problem}\n`);
+    username = "";
+  }
+  let email = givenEmail === undefined ? undefined : normalizeEmail(givenEmail);
+  while (email === undefined) {
+    const answer = normalizeEmail((await prompter.ask("Email address: ")).trim());
+    const problem = emailProblem(answer);
+    if (problem === null) email = answer;
+    else process.stderr.write(`Error: ${problem}\n`);
+  }
+  for (;;) {
+    const password = await prompter.ask("Password: ", { hidden: true });
+    const again = await prompter.ask("Password (again): ", { hidden: true });
+    if (password !== again) {
+      process.stderr.write("Error: Your passwords didn't match.\n");
+      continue;
+    }
+    if (password.trim() === "") {
+      process.stderr.write("Error: Blank passwords aren't allowed.\n");
+      continue;
+    }
+    const problems = passwordProblems(password, { username, email });
+    if (problems.length > 0) {
+      process.stderr.write(`${problems.join("\n")}\n`);
+      if (!(await confirm(prompter, "Bypass password validation and create user anyway? [y/N]: ")))
+        continue;
+    }
+    return { username, email, password };
+  }
+}
+
+function safeOsUser(): string {
+  try {
+    const name = userInfo().username;
+    return usernameProblem(name) === null ? name : "";
+  } catch {
+    return "";
+  }
+}

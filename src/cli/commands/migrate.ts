@@ -1,0 +1,77 @@
+/** `sessionbridge migrate`: creates Django's session and auth tables, exactly as Django would. */
+import type { Command } from "../command.ts";
+import { UsageError } from "../command.ts";
+import { CONFIG_HELP } from "../manage/config.ts";
+import { parseManageArgs, withDatabase, writeJson } from "../manage/common.ts";
+import { migrateSchema, schemaDdl, type AutoFieldKind } from "../manage/schema.ts";
+
+export const migrateCommand: Command = {
+  name: "migrate",
+  summary: "Create django_session and the auth_* tables with Django's exact schema (idempotent)",
+  help: `Usage: sessionbridge migrate [--auto-field big|int] [--sql] [--json] [options]
+
+Creates, where missing, the tables of Django's contenttypes, auth and sessions apps in their
+final form (after contenttypes 0001-0002, auth 0001-0012, sessions 0001): django_content_type,
+auth_permission, auth_group, auth_group_permissions, auth_user, auth_user_groups,
+auth_user_user_permissions, django_session, and django_migrations. The DDL is Django's own,
+per dialect (SQLite, PostgreSQL, MySQL/MariaDB), so Django can take the database over.
+
+The migrations these tables stand for are recorded in django_migrations, so Django's
+'manage.py migrate' (with or without --fake-initial) sees them as applied and goes on with
+its other apps.
+
+Idempotent: existing tables are checked, not changed. If one differs from Django's final
+schema (missing or extra columns, other types), nothing is created and the command exits 1
+naming the table and the difference.
+
+Options:
+  --auto-field big|int  the project's DEFAULT_AUTO_FIELD, which sizes the ids of the
+                        many-to-many tables and django_migrations: big (BigAutoField, what
+                        startproject writes since Django 3.2; default) or int (AutoField)
+  --sql                 print the DDL instead of running it
+  --json                print what was done as JSON
+  -h, --help            show this help
+
+${CONFIG_HELP}
+DJANGO_VERSION matters on PostgreSQL: 3.2 makes serial ids, 4.2 and 5.2 identity columns.
+
+Examples:
+  DATABASE_URL=postgres://app@db/app sessionbridge migrate
+  sessionbridge migrate --database-url sqlite:./db.sqlite3 --sql
+`,
+  async run({ args, env, stdout }) {
+    const { values, positionals, config } = parseManageArgs(args, env, {
+      "auto-field": { type: "string" },
+      sql: { type: "boolean" },
+      json: { type: "boolean" },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const autoField = values["auto-field"] ?? "big";
+    if (autoField !== "big" && autoField !== "int")
+      throw new UsageError("--auto-field must be big or int");
+    await withDatabase(config, async (database) => {
+      const options = {
+        dialect: database.dialect,
+        djangoVersion: config.djangoVersion,
+        autoField: autoField as AutoFieldKind,
+      };
+      if (values.sql === true) {
+        for (const statement of schemaDdl(options)) stdout.write(`${statement.sql};\n`);
+        return;
+      }
+      const result = await migrateSchema(database, options, (message) => {
+        if (values.json !== true) stdout.write(`  ${message}\n`);
+      });
+      if (values.json === true) {
+        writeJson(stdout, result);
+        return;
+      }
+      if (result.created.length === 0)
+        stdout.write(
+          `No changes: every table exists with Django's schema (${database.description}).\n`,
+        );
+      if (result.recorded.length > 0)
+        stdout.write(`  Recorded ${result.recorded.length} migrations in django_migrations\n`);
+    });
+  },
+};

@@ -1,0 +1,287 @@
+/** `sessionbridge sessions list|show|revoke|migrate`: the sessions of a store. */
+import { resolve } from "node:path";
+import { toTypedJson } from "../../codecs/typed-json.ts";
+import type { Command } from "../command.ts";
+import { CommandFailure, UsageError } from "../command.ts";
+import { intOption } from "../args.ts";
+import { CONFIG_HELP, requireSecretKey, type ManageConfig } from "../manage/config.ts";
+import { asFailure, parseManageArgs, watchStop, writeJson } from "../manage/common.ts";
+import {
+  copySessions,
+  defaultCheckpointPath,
+  migrationId,
+  readCheckpoint,
+} from "../manage/copy.ts";
+import { revokeUserSessions } from "../manage/revoke.ts";
+import {
+  openConfiguredStore,
+  openStoreUrl,
+  userIdOf,
+  type ManagedStore,
+} from "../manage/stores.ts";
+
+const DEFAULT_BATCH = 1000;
+
+export const sessionsCommand: Command = {
+  name: "sessions",
+  summary: "List, show, revoke sessions; migrate them between stores",
+  help: `Usage:
+  sessionbridge sessions list [--user ID] [--active] [--json] [options]
+  sessionbridge sessions show KEY [--json] [options]
+  sessionbridge sessions revoke KEY [options]
+  sessionbridge sessions revoke --user ID [options]
+  sessionbridge sessions migrate --from STORE_URL --to STORE_URL [--dry-run] [--checkpoint FILE] [--restart] [--batch-size N] [--json]
+
+Works on the configured store (SESSION_STORE: db, cache, cached_db, file, redis-sessions;
+signed_cookies stores nothing server-side). Decoding session data needs SECRET_KEY (and
+SECRET_KEY_FALLBACKS for data signed with an older key).
+
+  list      every session: key, user id (_auth_user_id, "-" if anonymous, "?" if undecodable)
+            and expiry; --user ID keeps that user's, --active drops expired ones. Walks the
+            store in batches (SQL pages in key order, Redis SCAN, the directory), never all at once.
+  show      one session's decoded data (typed JSON) with its expiry
+  revoke    deletes one session, or with --user ID every session of that user (decoding each;
+            Redis via SCAN, never KEYS)
+  migrate   copies every live session from one store to another with its remaining lifetime
+            (expire_date or TTL). Resumable: after each batch the position is written to a
+            checkpoint file; re-running the same command skips what is done. Ctrl-C finishes
+            the current batch, writes the checkpoint and exits 1, both stores consistent.
+            --dry-run only counts what would be copied.
+
+Store URLs (migrate):
+  sql+sqlite:PATH, sql+postgres://user:pw@host/db, sql+mysql://user:pw@host/db
+                            django_session (backends.db; also the truth of cached_db)
+  redis://host:6379/0?layout=django-redis&prefix=P&version=1&serializer=pickle|json&compressor=identity|zlib
+                            backends.cache on django-redis (layout=django: Django's RedisCache;
+                            &engine=cached_db: the cache half of cached_db)
+  redis://host:6379/0?layout=redis-sessions&prefix=P   (or redis-sessions-fork)
+  file:/path/to/dir[?cookie_name=sessionid&cookie_age=1209600]
+                            backends.file (expiry is Django's: _session_expiry or mtime + age)
+  rediss:// for TLS. A session without TTL gets SESSION_COOKIE_AGE (1209600 s) in the target.
+
+Options:
+  --user ID             a user id (auth_user.id)
+  --active              only sessions that have not expired
+  --from URL, --to URL  source and target store (migrate)
+  --dry-run             report what would be copied, write nothing
+  --checkpoint FILE     the checkpoint file (default .sessionbridge-migrate-<hash>.json here)
+  --restart             ignore an existing checkpoint
+  --batch-size N        sessions per batch (default ${DEFAULT_BATCH})
+  --json                JSON output
+  -h, --help            show this help
+
+${CONFIG_HELP}
+Examples:
+  sessionbridge sessions list --user 42 --active
+  sessionbridge sessions show k5u2y0zq3n7b0x1c9d8e7f6g5h4j3k2l
+  SESSION_STORE=cache REDIS_URL=redis://cache:6379/1 sessionbridge sessions revoke --user 42
+  sessionbridge sessions migrate --from sql+postgres://app@db/app --to 'redis://cache:6379/1?layout=django-redis'
+`,
+  async run({ args, env, stdout, stderr, stopSignal }) {
+    const { values, positionals, config } = parseManageArgs(args, env, {
+      user: { type: "string" },
+      active: { type: "boolean" },
+      json: { type: "boolean" },
+      from: { type: "string" },
+      to: { type: "string" },
+      "dry-run": { type: "boolean" },
+      checkpoint: { type: "string" },
+      restart: { type: "boolean" },
+      "batch-size": { type: "string" },
+    });
+    const [sub, ...rest] = positionals;
+    const batchSize = intOption(values["batch-size"], "--batch-size") ?? DEFAULT_BATCH;
+    if (batchSize < 1) throw new UsageError("--batch-size must be at least 1");
+    const stop = watchStop(stopSignal);
+    const json = values.json === true;
+    switch (sub) {
+      case "list": {
+        if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+        await withStore(config, async (managed) => {
+          if (json) stdout.write("[");
+          else stdout.write("SESSION KEY\tUSER\tEXPIRES\n");
+          let first = true;
+          const now = Date.now();
+          for await (const batch of managed.scan({
+            batchSize,
+            activeOnly: values.active === true,
+          })) {
+            for (const record of batch.records) {
+              const user = record.data === null ? "?" : (userIdOf(record.data) ?? "-");
+              if (values.user !== undefined && user !== values.user) continue;
+              const expired = record.expireDate !== null && record.expireDate.getTime() <= now;
+              if (values.active === true && expired) continue;
+              if (json) {
+                stdout.write(
+                  `${first ? "" : ","}${JSON.stringify({
+                    session_key: record.key,
+                    user_id: record.data === null ? null : userIdOf(record.data),
+                    decodable: record.data !== null,
+                    expire_date: record.expireDate?.toISOString() ?? null,
+                    expired,
+                  })}`,
+                );
+              } else {
+                stdout.write(
+                  `${record.key}\t${user}\t${record.expireDate?.toISOString() ?? "never"}${expired ? " (expired)" : ""}\n`,
+                );
+              }
+              first = false;
+            }
+            if (stop.stopped) break;
+          }
+          if (json) stdout.write("]\n");
+        });
+        return;
+      }
+      case "show": {
+        if (rest.length !== 1) throw new UsageError("give exactly one session KEY");
+        const key = rest[0]!;
+        await withStore(config, async (managed) => {
+          const record = await managed.get(key);
+          if (record === null)
+            throw new CommandFailure(`no session ${key} in ${managed.description}`);
+          if (record.data === null) {
+            throw new CommandFailure(
+              `session ${key} cannot be decoded (bad signature or corrupt data; check SECRET_KEY / SECRET_KEY_FALLBACKS)`,
+            );
+          }
+          const doc = {
+            session_key: key,
+            expire_date: record.expireDate?.toISOString() ?? null,
+            expired: record.expireDate !== null && record.expireDate.getTime() <= Date.now(),
+            user_id: userIdOf(record.data),
+            data: toTypedJson(record.data),
+          };
+          stdout.write(`${JSON.stringify(doc, null, json ? undefined : 2)}\n`);
+        });
+        return;
+      }
+      case "revoke": {
+        if (values.user !== undefined) {
+          if (rest.length > 0)
+            throw new UsageError("give either a session KEY or --user ID, not both");
+          const userId = values.user;
+          await withStore(config, async (managed) => {
+            const deleted = await revokeUserSessions(managed, userId, {
+              batchSize,
+              stderr,
+              env,
+              stop,
+            });
+            if (json) writeJson(stdout, { user_id: userId, deleted });
+            else
+              stdout.write(
+                `Deleted ${deleted} session${deleted === 1 ? "" : "s"} of user ${userId} from ${managed.description}\n`,
+              );
+            if (stop.stopped)
+              throw new CommandFailure(
+                `interrupted after deleting ${deleted} sessions; run again to finish`,
+              );
+          });
+          return;
+        }
+        if (rest.length !== 1) throw new UsageError("give a session KEY or --user ID");
+        const key = rest[0]!;
+        await withStore(config, async (managed) => {
+          const existed = (await managed.get(key)) !== null;
+          await managed.store.delete(key);
+          if (json) writeJson(stdout, { session_key: key, deleted: existed ? 1 : 0 });
+          else
+            stdout.write(
+              existed ? `Deleted session ${key}\n` : `No session ${key} (nothing deleted)\n`,
+            );
+        });
+        return;
+      }
+      case "migrate": {
+        if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+        if (values.from === undefined || values.to === undefined)
+          throw new UsageError("migrate needs --from STORE_URL and --to STORE_URL");
+        const from = values.from;
+        const to = values.to;
+        if (from === to) throw new UsageError("--from and --to are the same store");
+        const secret = requireSecretKey(config);
+        const dryRun = values["dry-run"] === true;
+        const migration = migrationId(from, to);
+        const checkpointPath = resolve(values.checkpoint ?? defaultCheckpointPath(from, to));
+        const resumeFrom =
+          values.restart === true || dryRun ? null : readCheckpoint(checkpointPath, migration);
+        if (resumeFrom?.done === true) {
+          const message = `already complete (${resumeFrom.copied} sessions copied): ${checkpointPath} says so; pass --restart to copy again`;
+          if (json) writeJson(stdout, { copied: 0, skipped: 0, complete: true, note: message });
+          else stdout.write(`Nothing to do: ${message}\n`);
+          return;
+        }
+        const source = await openStoreUrl(from, config, secret);
+        let target: ManagedStore | undefined;
+        try {
+          target = await openStoreUrl(to, config, secret);
+          if (resumeFrom !== null && !json)
+            stdout.write(
+              `Resuming from ${checkpointPath} (${resumeFrom.copied} sessions already copied)\n`,
+            );
+          const result = await copySessions(source, target, {
+            batchSize,
+            dryRun,
+            checkpointPath: dryRun ? undefined : checkpointPath,
+            migration,
+            resumeFrom,
+            stop,
+            stderr,
+            env,
+          });
+          const summary = {
+            dry_run: dryRun,
+            copied: result.copied,
+            skipped: result.skipped,
+            undecodable: result.undecodable,
+            expired: result.expired,
+            complete: !result.interrupted,
+            checkpoint: dryRun ? null : checkpointPath,
+          };
+          if (json) writeJson(stdout, summary);
+          else {
+            const verb = dryRun ? "Would copy" : "Copied";
+            stdout.write(
+              `${verb} ${result.copied} session${result.copied === 1 ? "" : "s"} from ${source.description} to ${target.description}` +
+                (result.skipped > 0
+                  ? ` (skipped ${result.undecodable} undecodable, ${result.expired} expired)`
+                  : "") +
+                "\n",
+            );
+          }
+          if (result.interrupted) {
+            throw new CommandFailure(
+              `interrupted after a complete batch; run the same command again to resume (checkpoint ${checkpointPath})`,
+            );
+          }
+        } catch (error) {
+          throw asFailure(error);
+        } finally {
+          await target?.close().catch(() => {});
+          await source.close().catch(() => {});
+        }
+        return;
+      }
+      case undefined:
+        throw new UsageError("missing subcommand (list, show, revoke, migrate)");
+      default:
+        throw new UsageError(`unknown subcommand "${sub}" (list, show, revoke, migrate)`);
+    }
+  },
+};
+
+async function withStore(
+  config: ManageConfig,
+  action: (managed: ManagedStore) => Promise<void>,
+): Promise<void> {
+  const managed = await openConfiguredStore(config, requireSecretKey(config));
+  try {
+    await action(managed);
+  } catch (error) {
+    throw asFailure(error);
+  } finally {
+    await managed.close().catch(() => {});
+  }
+}

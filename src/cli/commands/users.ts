@@ -1,0 +1,74 @@
+/** `sessionbridge users list`: the rows of auth_user. */
+import type { Command } from "../command.ts";
+import { UsageError } from "../command.ts";
+import { CONFIG_HELP } from "../manage/config.ts";
+import { parseManageArgs, withDatabase } from "../manage/common.ts";
+import { iterateUsers, requireAuthTables } from "../manage/users.ts";
+
+export const usersCommand: Command = {
+  name: "users",
+  summary: "List the users of auth_user",
+  help: `Usage: sessionbridge users list [--json] [options]
+
+Lists auth_user in id order: id, username, email, staff, superuser, active, last login and
+date joined. Password hashes are never printed (only whether the password is usable).
+
+Options:
+  --json       print a JSON array of users
+  -h, --help   show this help
+
+${CONFIG_HELP}
+Examples:
+  sessionbridge users list
+  sessionbridge users list --json | jq '.[] | select(.is_superuser) | .username'
+`,
+  async run({ args, env, stdout }) {
+    const { values, positionals, config } = parseManageArgs(args, env, {
+      json: { type: "boolean" },
+    });
+    if (positionals[0] !== "list") {
+      throw new UsageError(
+        positionals.length === 0
+          ? "missing subcommand (list)"
+          : `unknown subcommand "${positionals[0]}"`,
+      );
+    }
+    if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+    await withDatabase(config, async (database) => {
+      await requireAuthTables(database);
+      const json = values.json === true;
+      if (json) stdout.write("[");
+      else
+        stdout.write(
+          `${["ID", "USERNAME", "EMAIL", "STAFF", "SUPERUSER", "ACTIVE", "LAST LOGIN", "JOINED"].join("\t")}\n`,
+        );
+      let first = true;
+      for await (const user of iterateUsers(database)) {
+        if (json) {
+          stdout.write(
+            `${first ? "" : ","}${JSON.stringify({
+              id: user.id,
+              username: user.username,
+              email: user.email,
+              first_name: user.firstName,
+              last_name: user.lastName,
+              is_staff: user.isStaff,
+              is_superuser: user.isSuperuser,
+              is_active: user.isActive,
+              has_usable_password: !user.password.startsWith("!"),
+              last_login: user.lastLogin?.toISOString() ?? null,
+              date_joined: user.dateJoined.toISOString(),
+            })}`,
+          );
+        } else {
+          const yes = (b: boolean): string => (b ? "yes" : "no");
+          stdout.write(
+            `${[user.id, user.username, user.email || "-", yes(user.isStaff), yes(user.isSuperuser), yes(user.isActive), user.lastLogin?.toISOString() ?? "never", user.dateJoined.toISOString()].join("\t")}\n`,
+          );
+        }
+        first = false;
+      }
+      if (json) stdout.write("]\n");
+    });
+  },
+};

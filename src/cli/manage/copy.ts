@@ -1,0 +1,195 @@
+/**
+ * `sessions migrate`: copies every live session from one store to another with its remaining
+ * lifetime, in batches, resumably (a checkpoint file records the position after each committed
+ * batch), stopping cleanly between batches on SIGINT.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { SessionExistsError } from "../../errors.ts";
+import { expireDateParam } from "../../stores/sql/dates.ts";
+import type { SessionData } from "../../codecs/python-values.ts";
+import { CommandFailure } from "../command.ts";
+import { startProgress } from "./progress.ts";
+import type { ManagedStore, SessionRecord } from "./stores.ts";
+
+/** `SESSION_COOKIE_AGE`: the lifetime given to a source session that has none (a Redis key without TTL). */
+export const DEFAULT_AGE_SECONDS = 1_209_600;
+
+/** The checkpoint file's content. */
+export interface Checkpoint {
+  /** Hash of the two store URLs: a checkpoint never resumes a different migration. */
+  readonly migration: string;
+  readonly position: string;
+  readonly copied: number;
+  readonly skipped: number;
+  readonly done: boolean;
+}
+
+/** The default checkpoint path for a pair of URLs (in the working directory; no credentials in the name). */
+export function defaultCheckpointPath(from: string, to: string): string {
+  return `.sessionbridge-migrate-${migrationId(from, to).slice(0, 12)}.json`;
+}
+
+export function migrationId(from: string, to: string): string {
+  return createHash("sha256").update(from).update("\0").update(to).digest("hex");
+}
+
+/** Reads a checkpoint; `null` when there is none. @throws {CommandFailure} for another migration's. */
+export function readCheckpoint(path: string, migration: string): Checkpoint | null {
+  if (!existsSync(path)) return null;
+  let parsed: Checkpoint;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8")) as Checkpoint;
+  } catch {
+    throw new CommandFailure(`checkpoint file ${path} is unreadable: delete it or pass --restart`);
+  }
+  if (parsed.migration !== migration) {
+    throw new CommandFailure(
+      `checkpoint file ${path} belongs to another --from/--to pair: delete it or pass --restart`,
+    );
+  }
+  return parsed;
+}
+
+/** Writes a checkpoint atomically (temporary file + rename). */
+export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
+  const temp = `${path}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(checkpoint)}\n`, { mode: 0o600 });
+  renameSync(temp, path);
+}
+
+/** Options of {@link copySessions}. */
+export interface CopyOptions {
+  readonly batchSize: number;
+  readonly dryRun: boolean;
+  readonly checkpointPath: string | undefined;
+  readonly migration: string;
+  readonly resumeFrom: Checkpoint | null;
+  readonly stop: { readonly stopped: boolean };
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** What {@link copySessions} did. */
+export interface CopyResult {
+  copied: number;
+  skipped: number;
+  undecodable: number;
+  expired: number;
+  interrupted: boolean;
+}
+
+/** Writes one batch to the target; SQL targets get one transaction per batch and upserts. */
+async function writeBatch(
+  target: ManagedStore,
+  records: readonly { key: string; data: SessionData; date: Date }[],
+): Promise<void> {
+  const now = Date.now();
+  const database = target.database;
+  if (database !== undefined && target.kind === "db") {
+    const q = database.q;
+    const cols = `${q("session_key")}, ${q("session_data")}, ${q("expire_date")}`;
+    const upsert =
+      database.dialect === "mysql"
+        ? `INSERT INTO ${q("django_session")} (${cols}) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE ${q("session_data")} = VALUES(${q("session_data")}), ${q("expire_date")} = VALUES(${q("expire_date")})`
+        : `INSERT INTO ${q("django_session")} (${cols}) VALUES (${database.p(1)}, ${database.p(2)}, ${database.p(3)}) ON CONFLICT (${q("session_key")}) DO UPDATE SET ${q("session_data")} = excluded.${q("session_data")}, ${q("expire_date")} = excluded.${q("expire_date")}`;
+    const encode = target.encode;
+    if (encode === undefined) throw new Error("SQL target without an encoder");
+    await database.transaction(async () => {
+      for (const record of records) {
+        await database.execute(upsert, [
+          record.key,
+          encode(record.data),
+          expireDateParam(database.dialect, record.date),
+        ]);
+      }
+    });
+    return;
+  }
+  await Promise.all(
+    records.map(async (record) => {
+      const expiry = { date: record.date, age: (record.date.getTime() - now) / 1000 };
+      try {
+        await target.store.save(record.key, record.data, { mustCreate: true, expiry });
+      } catch (error) {
+        if (!(error instanceof SessionExistsError)) throw error;
+        await target.store.save(record.key, record.data, { mustCreate: false, expiry });
+      }
+    }),
+  );
+}
+
+/** Copies the sessions; see the module documentation. */
+export async function copySessions(
+  source: ManagedStore,
+  target: ManagedStore,
+  options: CopyOptions,
+): Promise<CopyResult> {
+  const result: CopyResult = {
+    copied: 0,
+    skipped: 0,
+    undecodable: 0,
+    expired: 0,
+    interrupted: false,
+  };
+  const total = source.count ? await source.count(true) : undefined;
+  const progress = startProgress(
+    options.stderr,
+    options.dryRun ? "sessions migrate (dry run)" : "sessions migrate",
+    total,
+    options.env,
+  );
+  const base = options.resumeFrom;
+  try {
+    for await (const batch of source.scan({
+      ...(base === null ? {} : { position: base.position }),
+      batchSize: options.batchSize,
+      activeOnly: true,
+    })) {
+      const now = Date.now();
+      const live: { key: string; data: SessionData; date: Date }[] = [];
+      for (const record of batch.records) {
+        const date = expiryOf(record, now);
+        if (record.data === null) result.undecodable++;
+        else if (date.getTime() <= now) result.expired++;
+        else {
+          live.push({ key: record.key, data: record.data, date });
+          continue;
+        }
+        result.skipped++;
+      }
+      if (!options.dryRun && live.length > 0) await writeBatch(target, live);
+      result.copied += live.length;
+      progress.tick(batch.records.length);
+      if (!options.dryRun && options.checkpointPath !== undefined) {
+        writeCheckpoint(options.checkpointPath, {
+          migration: options.migration,
+          position: batch.position,
+          copied: (base?.copied ?? 0) + result.copied,
+          skipped: (base?.skipped ?? 0) + result.skipped,
+          done: batch.position === "",
+        });
+      }
+      if (options.stop.stopped && batch.position !== "") {
+        result.interrupted = true;
+        break;
+      }
+    }
+    if (!result.interrupted && !options.dryRun && options.checkpointPath !== undefined) {
+      writeCheckpoint(options.checkpointPath, {
+        migration: options.migration,
+        position: "",
+        copied: (base?.copied ?? 0) + result.copied,
+        skipped: (base?.skipped ?? 0) + result.skipped,
+        done: true,
+      });
+    }
+  } finally {
+    progress.done();
+  }
+  return result;
+}
+
+function expiryOf(record: SessionRecord, now: number): Date {
+  return record.expireDate ?? new Date(now + DEFAULT_AGE_SECONDS * 1000);
+}

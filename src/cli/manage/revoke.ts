@@ -1,0 +1,66 @@
+/** Deleting every session of one user from a store (`sessions revoke --user`, `changepassword`). */
+import { CommandFailure } from "../command.ts";
+import type { ManageConfig } from "./config.ts";
+import { startProgress } from "./progress.ts";
+import { openConfiguredStore, userIdOf, type ManagedStore } from "./stores.ts";
+
+/** Options of {@link revokeUserSessions}. */
+export interface RevokeOptions {
+  readonly batchSize?: number;
+  readonly stderr?: NodeJS.WritableStream;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly stop?: { readonly stopped: boolean };
+}
+
+/**
+ * Walks the whole store in batches (SQL keyset pages, Redis SCAN — never KEYS — or the
+ * directory), decodes each session and deletes those whose `_auth_user_id` is `userId`.
+ * Resolves how many were deleted.
+ */
+export async function revokeUserSessions(
+  managed: ManagedStore,
+  userId: string,
+  options: RevokeOptions = {},
+): Promise<number> {
+  const batchSize = options.batchSize ?? 1000;
+  const total = managed.count ? await managed.count(false) : undefined;
+  const progress = startProgress(options.stderr ?? process.stderr, "revoke", total, options.env);
+  let deleted = 0;
+  try {
+    for await (const batch of managed.scan({ batchSize, activeOnly: false })) {
+      for (const record of batch.records) {
+        if (userIdOf(record.data) === userId) {
+          await managed.store.delete(record.key);
+          deleted++;
+        }
+      }
+      progress.tick(batch.records.length);
+      if (options.stop?.stopped === true) break;
+    }
+  } finally {
+    progress.done();
+  }
+  return deleted;
+}
+
+/** Opens the configured store and revokes; `null` for signed cookies (nothing stored). */
+export async function revokeInConfiguredStore(
+  config: ManageConfig,
+  secret: string,
+  userId: string,
+  options: RevokeOptions = {},
+): Promise<{ deleted: number; description: string } | null> {
+  if (config.sessionStore === "signed_cookies") return null;
+  const managed = await openConfiguredStore(config, secret);
+  try {
+    const deleted = await revokeUserSessions(managed, userId, options);
+    return { deleted, description: managed.description };
+  } catch (error) {
+    if (error instanceof CommandFailure) throw error;
+    throw new CommandFailure(
+      `could not revoke the sessions: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  } finally {
+    await managed.close().catch(() => {});
+  }
+}
