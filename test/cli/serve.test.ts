@@ -30,9 +30,10 @@ function startServe(
   });
 }
 
+let server: Awaited<ReturnType<typeof startServe>>;
+
 describe("sessionbridge serve (embedded default)", () => {
   const dir = mkdtempSync(join(tmpdir(), "sb-serve-"));
-  let server: Awaited<ReturnType<typeof startServe>>;
   before(async () => {
     server = await startServe(dir);
   });
@@ -64,27 +65,128 @@ describe("sessionbridge serve (embedded default)", () => {
     );
   });
 
-  it("counts visits at / and shows the same session at /backend (a Hono app)", async () => {
+  it("counts visits at /, and /backend (a Hono app) answers 401 JSON to anonymous users", async () => {
     const jar = new CookieJar();
     assert.match(await (await jar.fetch(`${server.url}/`)).text(), /id="visits">1</);
     assert.match(await (await jar.fetch(`${server.url}/`)).text(), /id="visits">2</);
+    const backend = await jar.fetch(`${server.url}/backend/session`);
+    assert.equal(backend.status, 401);
+    assert.deepEqual(await backend.json(), { error: "authentication required" });
+    assert.match(jar.cookies.get("sessionid") ?? "", /^[a-z0-9]{32}$/);
+  });
+
+  it("logs a user in through the CSRF-protected form, keeps the visits, then serves /backend, /whoami and /auth/verify", async () => {
+    const created = await runCli(
+      ["createsuperuser", "--no-input", "--username", "alice", "--email", "a@example.com"],
+      {
+        cwd: dir,
+        env: { SESSIONBRIDGE_PASSWORD: "correct horse battery staple", DJANGO_VERSION: "5.2" },
+      },
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const jar = new CookieJar();
+    await jar.fetch(`${server.url}/`);
+    const anonymousKey = jar.cookies.get("sessionid");
+    const verifyAnon = await jar.fetch(`${server.url}/auth/verify`);
+    assert.equal(verifyAnon.status, 401);
+
+    // Missing CSRF token → 403, nothing logged in.
+    const noCsrf = await jar.fetch(
+      `${server.url}/login`,
+      form({ username: "alice", password: "correct horse battery staple" }),
+    );
+    assert.equal(noCsrf.status, 403);
+
+    // Wrong password and unknown user: the same page, the same message.
+    const wrong = await postLogin(jar, { username: "alice", password: "nope" });
+    const unknown = await postLogin(jar, { username: "mallory", password: "nope" });
+    assert.equal(wrong.status, 200);
+    assert.equal(unknown.status, 200);
+    const message = (html: string) => /<p id="error"[^>]*>(.*?)<\/p>/.exec(html)?.[1];
+    assert.ok(message(await wrong.text()));
+    assert.equal(
+      message(await unknown.text()),
+      message(await (await postLogin(jar, { username: "alice", password: "nope" })).text()),
+    );
+
+    // An open redirect in next is refused; the login itself works and cycles the key.
+    const ok = await postLogin(jar, {
+      username: "alice",
+      password: "correct horse battery staple",
+      next: "https://evil.example/",
+    });
+    assert.equal(ok.status, 302, await ok.clone().text());
+    assert.equal(ok.headers.get("location"), "/");
+    assert.notEqual(jar.cookies.get("sessionid"), anonymousKey, "login cycles the session key");
+
+    const whoami = (await (await jar.fetch(`${server.url}/whoami`)).json()) as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(
+      { ...whoami, id: typeof whoami.id },
+      { authenticated: true, id: "string", username: "alice", isStaff: true },
+    );
     const backend = (await (await jar.fetch(`${server.url}/backend/session`)).json()) as {
+      user: { username: string };
       visits: number;
     };
-    assert.equal(backend.visits, 2);
-    assert.match(jar.cookies.get("sessionid") ?? "", /^[a-z0-9]{32}$/);
+    assert.equal(backend.user.username, "alice");
+    assert.equal(backend.visits, 1, "anonymous data survived login (cycle_key keeps data)");
+    const verify = await jar.fetch(`${server.url}/auth/verify`);
+    assert.equal(verify.status, 200);
+    assert.equal(verify.headers.get("x-auth-username"), "alice");
+    assert.equal(verify.headers.get("x-auth-user-id"), whoami.id);
+
+    // Logout needs POST + CSRF, then the session is gone.
+    const home = await (await jar.fetch(`${server.url}/`)).text();
+    const token = /name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"/.exec(home)?.[1] ?? "";
+    assert.equal((await jar.fetch(`${server.url}/logout`, form({}))).status, 403);
+    const out = await jar.fetch(`${server.url}/logout`, form({ csrfmiddlewaretoken: token }));
+    assert.equal(out.status, 302);
+    assert.deepEqual(await (await jar.fetch(`${server.url}/whoami`)).json(), {
+      authenticated: false,
+      id: null,
+      username: null,
+      isStaff: false,
+    });
+    assert.equal(
+      (
+        await jar.fetch(`${server.url}/auth/verify?redirect=1`, {
+          headers: { "X-Forwarded-Uri": "/app/x?y=1" },
+        })
+      ).headers.get("location"),
+      "/login?next=%2Fapp%2Fx%3Fy%3D1",
+    );
   });
 
   it("keeps sessions across a restart (same secret, same file)", async () => {
     const jar = new CookieJar();
     await jar.fetch(`${server.url}/`);
+    await jar.fetch(`${server.url}/`);
     server.child.kill("SIGTERM");
     await new Promise((r) => server.child.once("exit", r));
     server = await startServe(dir);
-    assert.match(await (await jar.fetch(`${server.url}/`)).text(), /id="visits">2</);
+    assert.match(await (await jar.fetch(`${server.url}/`)).text(), /id="visits">3</);
     assert.match(server.stderr(), /using the key saved in/);
   });
 });
+
+function form(fields: Record<string, string>): RequestInit {
+  return {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(fields).toString(),
+  };
+}
+
+/** GET /login for a CSRF token, then POST the form. */
+async function postLogin(jar: CookieJar, fields: Record<string, string>): Promise<Response> {
+  const url = new URL(server.url);
+  const page = await (await jar.fetch(`${url.origin}/login`)).text();
+  const token = /name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"/.exec(page)?.[1] ?? "";
+  return jar.fetch(`${url.origin}/login`, form({ csrfmiddlewaretoken: token, ...fields }));
+}
 
 describe("sessionbridge serve errors", () => {
   it("an unreachable DATABASE_URL is one line without the password, exit 1", async () => {

@@ -2,7 +2,12 @@
  * `sessionbridge serve`: the demo server (and, later, the auth/forward-auth server).
  */
 import type { AddressInfo } from "node:net";
-import { resolveSessionSettings } from "../../engine/config.ts";
+import { DjangoUserSource } from "../../auth/django-user-source.ts";
+import { loginRateLimit, type LoginRateLimit } from "../../auth/rate-limit.ts";
+import { resolveSessionSettings, type DjangoVersion } from "../../engine/config.ts";
+import { openDatabaseUrl } from "../../stores/sql/index.ts";
+import { listTables, openManagedDatabase } from "../manage/db.ts";
+import { migrateSchema } from "../manage/schema.ts";
 import { isSessionBridgeError } from "../../errors.ts";
 import type { Command } from "../command.ts";
 import { CommandFailure, UsageError } from "../command.ts";
@@ -11,12 +16,22 @@ import { openSessionStore, resolveSecretKey } from "../session-store.ts";
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "Run the demo server: a page app at / and a JSON app at /backend sharing one session",
+  summary:
+    "Run the server: login/logout, whoami, forward auth, and the demo apps sharing one session",
   help: `Usage: sessionbridge serve [--port PORT] [--host HOST]
 
-Runs a small real server: a page app at / (node:http adapter) counting visits in the
-session, and a JSON API at /backend (Hono adapter) reading the same session. Tables are
-created on first run.
+Runs a real server on the sessions and users of a Django deployment (or of the embedded
+SQLite default, whose tables are created on first run):
+
+  /               the demo page app (node:http adapter): a visit counter in the session
+  /backend/*      a JSON API (Hono adapter) on the same session; requires login (401 JSON)
+  /login          Django's login form (username, password, next; CSRF-protected; rate-limited)
+  /logout         POST (CSRF-protected): logs out and flushes the session
+  /whoami         JSON: authenticated, id, username, isStaff
+  /auth/verify    forward auth for nginx auth_request, Traefik forwardAuth, Caddy forward_auth:
+                  200 with X-Auth-User-Id, X-Auth-Username, X-Auth-Groups, X-Auth-Is-Staff when
+                  logged in; 401 otherwise, or with ?redirect=1 a 302 to the login page carrying
+                  the original URL (X-Forwarded-Uri or X-Original-URI) as next
 
 Options:
   --port PORT   port to listen on (default: $PORT or 8000; 0 picks a free port)
@@ -28,6 +43,9 @@ Environment:
   SECRET_KEY            Django's SECRET_KEY (if unset, one is generated and kept beside the database)
   SECRET_KEY_FALLBACKS  comma-separated previous keys, accepted for reading
   DJANGO_VERSION        3.2, 4.2 or 5.2: which Django's rules to follow (default 5.2)
+  LOGIN_RATE_LIMIT      failed logins allowed per username as N/SECONDS (default 5/300; 4× per IP), or off
+  TRUST_PROXY           1 to take client IP, scheme and host from X-Forwarded-* (behind your proxy only)
+  LOGIN_URL             where forward-auth redirects go (default /login)
 
 Examples:
   sessionbridge serve
@@ -53,11 +71,23 @@ Examples:
     const config = readEnvConfig(env);
     const warn = (message: string): void => void stderr.write(`warning: ${message}\n`);
     const secret = resolveSecretKey(config, warn);
+    await ensureDjangoTables(config.databaseUrl, config.djangoVersion);
     const opened = await openSessionStore(config, secret, { createTables: true });
+    const usersDatabase = await openDatabaseUrl(config.databaseUrl);
     const settings = resolveSessionSettings({ djangoVersion: config.djangoVersion });
+    const rateLimit = loginRateLimitFromEnv(env);
     const server = createDemoServer({
       store: opened.store,
       settings,
+      auth: {
+        users: new DjangoUserSource({ database: usersDatabase }),
+        secretKey: secret,
+        secretKeyFallbacks: config.secretKeyFallbacks,
+        djangoVersion: config.djangoVersion,
+        ...(rateLimit ? { rateLimit } : {}),
+      },
+      trustProxy: env.TRUST_PROXY === "1" || env.TRUST_PROXY === "true",
+      loginUrl: env.LOGIN_URL || "/login",
       onError: (error) => {
         const what = isSessionBridgeError(error)
           ? `${error.code}: ${error.message}`
@@ -82,8 +112,47 @@ Examples:
       }),
     );
     await opened.close();
+    await usersDatabase.close();
   },
 };
+
+/**
+ * Creates Django's `django_session` and `auth_*` tables when the database has none of them
+ * (the embedded default's first run). An existing Django deployment's tables are left alone.
+ */
+async function ensureDjangoTables(
+  databaseUrl: string,
+  djangoVersion: DjangoVersion,
+): Promise<void> {
+  const database = await openManagedDatabase(databaseUrl);
+  try {
+    const tables = new Set(await listTables(database));
+    if (tables.has("django_session") && tables.has("auth_user")) return;
+    await migrateSchema(database, { dialect: database.dialect, djangoVersion, autoField: "big" });
+  } finally {
+    await database.close();
+  }
+}
+
+/**
+ * Failed-login limits: `LOGIN_RATE_LIMIT` = `N/SECONDS` per username and per client IP
+ * (default `5/300` per username, `20/300` per IP); `off` disables them.
+ */
+function loginRateLimitFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): LoginRateLimit | undefined {
+  const spec = env.LOGIN_RATE_LIMIT ?? "";
+  if (spec === "off") return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(spec);
+  if (spec !== "" && !m)
+    throw new UsageError('LOGIN_RATE_LIMIT must look like "5/300" (attempts/seconds) or "off"');
+  const limit = m ? Number(m[1]) : 5;
+  const windowMs = (m ? Number(m[2]) : 300) * 1000;
+  return loginRateLimit({
+    perUsername: { limit, windowMs },
+    perIp: { limit: limit * 4, windowMs },
+  });
+}
 
 /** The demo's second app uses Hono, an optional peer dependency: load it only here. */
 async function loadDemoServer(): Promise<typeof import("../demo/server.ts")> {

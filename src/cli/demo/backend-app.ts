@@ -1,20 +1,35 @@
 /**
- * The demo's second app, mounted at `/backend`: a JSON API written against the Hono adapter
- * that reads the very session the page app writes, through the same store.
+ * The demo's second app, mounted at `/backend`: a JSON API written against the Hono adapters
+ * that reads the very session the page app writes, and requires login (401 JSON otherwise).
  */
 import { Hono } from "hono";
+import { authMiddleware, loginRequired, type AuthEnv } from "../../auth/adapters/hono.ts";
+import type { AuthConfig } from "../../auth/config.ts";
 import { sessionMiddleware, type SessionEnv } from "../../adapters/hono/index.ts";
 import type { SessionSettings } from "../../engine/config.ts";
 import type { SessionStore } from "../../stores/contract.ts";
 
+type Env = { Variables: SessionEnv["Variables"] & AuthEnv["Variables"] };
+
 /** Builds the `/backend` app. */
-export function backendApp(store: SessionStore, settings: SessionSettings): Hono<SessionEnv> {
-  const app = new Hono<SessionEnv>({ strict: false });
+export function backendApp(
+  store: SessionStore,
+  settings: SessionSettings,
+  auth: AuthConfig,
+): Hono<Env> {
+  const app = new Hono<Env>({ strict: false });
   app.use(sessionMiddleware({ store, ...settings }));
+  app.use(authMiddleware(auth));
+  app.use("/backend/*", loginRequired({ api: true }));
   app.get("/backend/session", async (c) => {
     const session = c.get("session");
+    const user = await c.get("user");
     const visits = await session.get("visits");
-    return c.json({ visits: typeof visits === "number" ? visits : 0, keys: await session.keys() });
+    return c.json({
+      user: user.isAuthenticated ? { id: String(user.id), username: user.username } : null,
+      visits: typeof visits === "number" ? visits : 0,
+      keys: await session.keys(),
+    });
   });
   app.notFound((c) => c.json({ error: "not found" }, 404));
   return app;

@@ -1,49 +1,229 @@
 /**
- * The demo's page app, mounted at `/`: a plain node:http handler (through the node adapter)
- * that counts visits in the session, as the seed scenario's server-rendered app does.
+ * The `serve` node:http app (everything but `/backend`): the visit counter at `/`, Django-style
+ * `/login` and `/logout`, `/whoami`, and the forward-auth endpoint `/auth/verify` for nginx
+ * `auth_request`, Traefik `forwardAuth` and Caddy `forward_auth`.
  */
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { getSession, type RequestWithSession } from "../../adapters/node/index.ts";
+import type { AuthConfig } from "../../auth/config.ts";
+import { isSafeRedirect } from "../../auth/redirect.ts";
+import { createRequestAuth, type RequestAuth } from "../../auth/request-auth.ts";
+import type { AnyUser } from "../../auth/user.ts";
+import {
+  CSRF_FORM_FIELD,
+  CSRF_HEADER,
+  csrfToken,
+  rotateCsrfToken,
+  verifyCsrf,
+} from "../../security/csrf.ts";
+import { readForm } from "./body.ts";
+import { homePage, loginPage } from "./pages.ts";
 
 type DemoShape = { visits: number };
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** What the app needs besides the session. */
+export interface PageAppOptions {
+  readonly auth: AuthConfig;
+  /** Take client IP, scheme and host from `X-Forwarded-*` (only behind a trusted proxy). */
+  readonly trustProxy: boolean;
+  /** Where `/auth/verify?redirect=1` and guards send anonymous users. */
+  readonly loginUrl: string;
+}
 
-/** Handles every request that is not under `/backend`. */
-export async function pageApp(req: RequestWithSession, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://localhost");
-  const session = getSession<DemoShape>(req);
-  if (url.pathname === "/healthz") {
-    res.setHeader("Content-Type", "text/plain; charset=utf-8");
-    res.end("ok\n");
-    return;
+const send = (res: ServerResponse, status: number, type: string, body: string): void => {
+  res.statusCode = status;
+  res.setHeader("Content-Type", type);
+  res.end(body);
+};
+const json = (res: ServerResponse, status: number, value: unknown): void =>
+  send(res, status, "application/json", JSON.stringify(value));
+const redirect = (res: ServerResponse, location: string): void => {
+  res.statusCode = 302;
+  res.setHeader("Location", location);
+  res.end();
+};
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The request as the browser sees it (behind a trusted proxy: the forwarded values). */
+function requestOrigin(
+  req: IncomingMessage,
+  trustProxy: boolean,
+): { origin: string; host: string; ip: string | undefined } {
+  const forwardedProto = trustProxy
+    ? header(req, "x-forwarded-proto")?.split(",")[0]?.trim()
+    : undefined;
+  const forwardedHost = trustProxy
+    ? header(req, "x-forwarded-host")?.split(",")[0]?.trim()
+    : undefined;
+  const host = forwardedHost ?? header(req, "host") ?? "localhost";
+  const proto = forwardedProto === "https" ? "https" : "http";
+  const forwardedFor = trustProxy
+    ? header(req, "x-forwarded-for")?.split(",")[0]?.trim()
+    : undefined;
+  return { origin: `${proto}://${host}`, host, ip: forwardedFor ?? req.socket.remoteAddress };
+}
+
+/** Header-safe text: HTTP field values are Latin-1; anything else is percent-encoded. */
+function headerValue(text: string): string {
+  return /^[\x20-\x7e]*$/.test(text) ? text : encodeURIComponent(text);
+}
+
+function describeUser(user: AnyUser): {
+  authenticated: boolean;
+  id: string | null;
+  username: string | null;
+  isStaff: boolean;
+} {
+  return user.isAuthenticated
+    ? { authenticated: true, id: String(user.id), username: user.username, isStaff: user.isStaff }
+    : { authenticated: false, id: null, username: null, isStaff: false };
+}
+
+/** Creates the handler. */
+export function pageApp(
+  options: PageAppOptions,
+): (req: RequestWithSession, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const session = getSession<DemoShape>(req);
+    const auth = createRequestAuth(session, options.auth);
+    const method = req.method ?? "GET";
+    switch (url.pathname) {
+      case "/healthz":
+        return send(res, 200, "text/plain; charset=utf-8", "ok\n");
+      case "/whoami":
+        return json(res, 200, describeUser(await auth.user()));
+      case "/auth/verify":
+        return verify(req, res, auth, url, options);
+      case "/login":
+        return method === "POST" ? loginPost(req, res, auth, options) : loginGet(res, auth, url);
+      case "/logout":
+        if (method !== "POST")
+          return send(res, 405, "text/plain; charset=utf-8", "Method Not Allowed\n");
+        if (!(await csrfOk(req, auth, await readForm(req), options))) return forbidden(res);
+        await auth.logout();
+        return redirect(res, "/");
+      case "/": {
+        const visits = ((await session.get("visits")) ?? 0) + 1;
+        await session.set("visits", visits);
+        const user = await auth.user();
+        return send(
+          res,
+          200,
+          "text/html; charset=utf-8",
+          homePage({
+            visits,
+            username: user.isAuthenticated ? user.username : null,
+            csrfToken: user.isAuthenticated ? await csrfToken(session) : "",
+          }),
+        );
+      }
+      default:
+        return send(res, 404, "text/plain; charset=utf-8", "Not found\n");
+    }
+  };
+}
+
+/**
+ * Forward auth: 200 with the user's headers when the session is logged in; otherwise 401, or
+ * with `?redirect=1` a redirect to the login page carrying the original URL as `next`
+ * (from `X-Forwarded-Uri` (Traefik, Caddy) or `X-Original-URI` (nginx)).
+ */
+async function verify(
+  req: IncomingMessage,
+  res: ServerResponse,
+  auth: RequestAuth,
+  url: URL,
+  options: PageAppOptions,
+): Promise<void> {
+  const user = await auth.user();
+  res.setHeader("Cache-Control", "no-store");
+  if (user.isAuthenticated) {
+    res.setHeader("X-Auth-User-Id", headerValue(String(user.id)));
+    res.setHeader("X-Auth-Username", headerValue(user.username));
+    res.setHeader("X-Auth-Groups", (await user.groups()).map(headerValue).join(","));
+    res.setHeader("X-Auth-Is-Staff", user.isStaff ? "true" : "false");
+    return send(res, 200, "text/plain; charset=utf-8", "ok\n");
   }
-  if (url.pathname === "/reset" && req.method === "POST") {
-    await session.flush();
-    res.statusCode = 303;
-    res.setHeader("Location", "/");
-    res.end();
-    return;
+  if (url.searchParams.get("redirect") === "1") {
+    const original = header(req, "x-forwarded-uri") ?? header(req, "x-original-uri") ?? "/";
+    const next = isSafeRedirect(original, { host: requestOrigin(req, true).host }) ? original : "/";
+    return redirect(res, `${options.loginUrl}?next=${encodeURIComponent(next)}`);
   }
-  if (url.pathname !== "/") {
-    res.statusCode = 404;
-    res.setHeader("Content-Type", "text/plain; charset=utf-8");
-    res.end("Not found\n");
-    return;
+  return send(res, 401, "text/plain; charset=utf-8", "Unauthorized\n");
+}
+
+async function loginGet(res: ServerResponse, auth: RequestAuth, url: URL): Promise<void> {
+  return send(
+    res,
+    200,
+    "text/html; charset=utf-8",
+    loginPage({
+      csrfToken: await csrfToken(auth.session),
+      next: url.searchParams.get("next") ?? "",
+      username: "",
+      error: null,
+    }),
+  );
+}
+
+async function csrfOk(
+  req: IncomingMessage,
+  auth: RequestAuth,
+  form: URLSearchParams | null,
+  options: PageAppOptions,
+): Promise<boolean> {
+  const token = form?.get(CSRF_FORM_FIELD) ?? header(req, CSRF_HEADER.toLowerCase()) ?? null;
+  const result = await verifyCsrf(auth.session, {
+    token,
+    origin: header(req, "origin"),
+    requestOrigin: requestOrigin(req, options.trustProxy).origin,
+  });
+  return result.ok;
+}
+
+function forbidden(res: ServerResponse): void {
+  send(res, 403, "text/plain; charset=utf-8", "Forbidden (CSRF verification failed)\n");
+}
+
+async function loginPost(
+  req: IncomingMessage,
+  res: ServerResponse,
+  auth: RequestAuth,
+  options: PageAppOptions,
+): Promise<void> {
+  const form = await readForm(req);
+  if (form === null) return send(res, 400, "text/plain; charset=utf-8", "Bad Request\n");
+  if (!(await csrfOk(req, auth, form, options))) return forbidden(res);
+  const username = form.get("username") ?? "";
+  const next = form.get("next") ?? "";
+  const where = requestOrigin(req, options.trustProxy);
+  const result = await auth.authenticate({
+    username,
+    password: form.get("password") ?? "",
+    ...(where.ip ? { ip: where.ip } : {}),
+  });
+  if (!result.ok) {
+    if (result.reason === "rate-limited")
+      res.setHeader("Retry-After", String(Math.ceil(result.retryAfter)));
+    return send(
+      res,
+      result.reason === "rate-limited" ? 429 : 200,
+      "text/html; charset=utf-8",
+      loginPage({
+        csrfToken: await csrfToken(auth.session),
+        next,
+        username,
+        error: result.message,
+      }),
+    );
   }
-  const visits = ((await session.get("visits")) ?? 0) + 1;
-  await session.set("visits", visits);
-  res.setHeader("Content-Type", "text/html; charset=utf-8");
-  res.end(`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>sessionbridge demo</title></head>
-<body>
-<h1>sessionbridge demo</h1>
-<p>You have visited this page <strong id="visits">${visits}</strong> time${visits === 1 ? "" : "s"}.</p>
-<p>The JSON API at <a href="/backend/session">/backend/session</a> is a separate app (Hono) that reads the same session.</p>
-<p>Session key: <code>${escapeHtml((session.key ?? "(new)").slice(0, 6))}…</code></p>
-<form method="post" action="/reset"><button type="submit">Forget me</button></form>
-</body>
-</html>
-`);
+  await auth.login(result.user);
+  // Django's login() rotates the CSRF secret, so a token seen before login is worthless after.
+  await rotateCsrfToken(auth.session);
+  redirect(res, next !== "" && isSafeRedirect(next, { host: where.host }) ? next : "/");
 }
