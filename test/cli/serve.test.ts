@@ -1,34 +1,13 @@
 // `sessionbridge serve` as a user runs it: the built CLI, a real SQLite file, real HTTP.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { CLI, runCli } from "../support/cli.ts";
+import { runCli } from "../support/cli.ts";
+import { csrfTokenIn, formPost as form, startServe } from "../support/serve.ts";
 import { CookieJar } from "../support/http.ts";
-
-function startServe(
-  cwd: string,
-  env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], {
-    cwd,
-    env: { PATH: process.env.PATH ?? "", ...env },
-  });
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-      const m = /serving on (http:\/\/[^ ]+)/.exec(out);
-      if (m) resolve({ child, url: m[1]!, stderr: () => stderr });
-    });
-    child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-  });
-}
 
 let server: Awaited<ReturnType<typeof startServe>>;
 
@@ -172,20 +151,14 @@ describe("sessionbridge serve (embedded default)", () => {
   });
 });
 
-function form(fields: Record<string, string>): RequestInit {
-  return {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(fields).toString(),
-  };
-}
-
 /** GET /login for a CSRF token, then POST the form. */
 async function postLogin(jar: CookieJar, fields: Record<string, string>): Promise<Response> {
   const url = new URL(server.url);
   const page = await (await jar.fetch(`${url.origin}/login`)).text();
-  const token = /name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"/.exec(page)?.[1] ?? "";
-  return jar.fetch(`${url.origin}/login`, form({ csrfmiddlewaretoken: token, ...fields }));
+  return jar.fetch(
+    `${url.origin}/login`,
+    form({ csrfmiddlewaretoken: csrfTokenIn(page), ...fields }),
+  );
 }
 
 describe("sessionbridge serve errors", () => {

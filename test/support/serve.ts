@@ -1,0 +1,55 @@
+// Runs the built `sessionbridge serve` as a child process, as a user would.
+import { spawn, type ChildProcess } from "node:child_process";
+import { CLI } from "./cli.ts";
+
+export interface ServeProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `serve --port 0` in `cwd` and resolves once it prints its address. */
+export function startServe(cwd: string, env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", ...env },
+  });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      const m = /serving on (http:\/\/[^ ]+)/.exec(out);
+      if (m)
+        resolve({
+          child,
+          url: m[1]!,
+          stderr: () => stderr,
+          stop: async () => {
+            if (child.exitCode === null) child.kill("SIGTERM");
+            await exited;
+          },
+        });
+    });
+    child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+}
+
+/** A form POST. */
+export function formPost(fields: Record<string, string>): RequestInit {
+  return {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(fields).toString(),
+  };
+}
+
+/** The CSRF token of the first form on a page. */
+export function csrfTokenIn(html: string): string {
+  const token = /name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"/.exec(html)?.[1];
+  if (token === undefined) throw new Error("no CSRF token on the page");
+  return token;
+}
