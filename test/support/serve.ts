@@ -16,11 +16,11 @@ export function startServe(cwd: string, env: Record<string, string> = {}): Promi
     env: { PATH: process.env.PATH ?? "", ...env },
   });
   let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return new Promise((resolve, reject) => {
     let out = "";
-    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
       out += d;
       const m = /serving on (http:\/\/[^ ]+)/.exec(out);
       if (m)
