@@ -1,0 +1,144 @@
+// Issue 3 benchmark: the read path of a request carrying a Django session cookie whose session
+// lives in Redis in the django-redis layout (pickle), answering the user id. In one run:
+//  - a bare node:http server doing one Redis GET + JSON.parse with the same client (the floor),
+//  - our node:http adapter on DjangoCacheStore,
+//  - our Express adapter on DjangoCacheStore,
+//  - express-session + connect-redis holding the same data (it also touches on every read).
+// Targets: node adapter ≥ 0.85× the bare server; Express adapter ≥ 2.5× express-session.
+import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
+import express from "express";
+import expressSession from "express-session";
+import { RedisStore } from "connect-redis";
+import { createClient } from "redis";
+import { Session, resolveSessionSettings } from "sessionbridge";
+import { getSession as expressGetSession, sessionMiddleware } from "sessionbridge/express";
+import { getSession, withSessions } from "sessionbridge/node";
+import { DjangoCacheStore } from "sessionbridge/stores/redis";
+import { loadTest, report, startServer } from "./support.ts";
+
+const client = createClient({ url: "redis://127.0.0.1:6379/15" });
+await client.connect();
+const prefix = `bench${process.pid}`;
+const store = new DjangoCacheStore({ client, keyPrefix: prefix });
+const auth = {
+  _auth_user_id: "1",
+  _auth_user_backend: "django.contrib.auth.backends.ModelBackend",
+  _auth_user_hash: "51c1d14a69b3a402add48f0715fa42ba6e953c6730f7a5269a187912c2528ea8",
+};
+
+const seed = new Session(store, null, resolveSessionSettings());
+await seed.update(auth);
+await seed.save();
+const key = seed.key!;
+await client.set(`${prefix}:json:${key}`, JSON.stringify(auth), { EX: 3600 });
+
+const bare = await startServer(
+  createServer((req, res) => {
+    const sid = /sessionid=([a-z0-9]+)/.exec(req.headers.cookie ?? "")?.[1] ?? "";
+    void client.get(`${prefix}:json:${sid}`).then((raw) => {
+      const data = raw === null ? {} : (JSON.parse(raw) as Record<string, string>);
+      res.setHeader("Content-Type", "text/plain");
+      res.end(data._auth_user_id ?? "");
+    });
+  }),
+);
+
+const node = await startServer(
+  createServer(
+    withSessions({ store }, async (req, res) => {
+      const id = await getSession(req).get("_auth_user_id");
+      res.setHeader("Content-Type", "text/plain");
+      res.end(typeof id === "string" ? id : "");
+    }),
+  ),
+);
+
+const ours = express();
+ours.use(sessionMiddleware({ store }));
+ours.get("/", async (req, res) => {
+  const id = await expressGetSession(req).get("_auth_user_id");
+  res.type("text/plain").send(typeof id === "string" ? id : "");
+});
+const oursExpress = await startServer(createServer(ours));
+
+const SECRET = "bench-secret";
+const theirsStore = new RedisStore({ client, prefix: `${prefix}:sess:` });
+const theirs = express();
+theirs.use(
+  expressSession({
+    secret: SECRET,
+    store: theirsStore,
+    resave: false,
+    saveUninitialized: false,
+    name: "sessionid",
+  }),
+);
+theirs.get("/", (req, res) => {
+  res
+    .type("text/plain")
+    .send((req.session as unknown as { _auth_user_id?: string })._auth_user_id ?? "");
+});
+const sid = "benchsessionidbenchsessionid0002";
+await client.set(
+  `${prefix}:sess:${sid}`,
+  JSON.stringify({
+    cookie: {
+      originalMaxAge: 1209600000,
+      expires: new Date(Date.now() + 1209600000),
+      httpOnly: true,
+      path: "/",
+    },
+    ...auth,
+  }),
+  { EX: 1209600 },
+);
+const signed = `${sid}.${createHmac("sha256", SECRET).update(sid).digest("base64").replace(/=+$/, "")}`;
+const theirsServer = await startServer(createServer(theirs));
+
+const total = Number(process.env.BENCH_REQUESTS ?? 20_000);
+const floor = await loadTest(
+  "bare node:http: Redis GET + JSON.parse",
+  bare.port,
+  "/",
+  `sessionid=${key}`,
+  { total },
+);
+const nodeRun = await loadTest(
+  "sessionbridge node:http adapter (django-redis pickle)",
+  node.port,
+  "/",
+  `sessionid=${key}`,
+  { total },
+);
+const oursRun = await loadTest(
+  "sessionbridge Express adapter",
+  oursExpress.port,
+  "/",
+  `sessionid=${key}`,
+  { total },
+);
+const theirsRun = await loadTest(
+  "express-session + connect-redis",
+  theirsServer.port,
+  "/",
+  `sessionid=${encodeURIComponent(`s:${signed}`)}`,
+  { total },
+);
+report(
+  "Read a Django session from Redis and answer the user id (keep-alive, 16 in flight)",
+  [floor, nodeRun, oursRun, theirsRun],
+  floor,
+);
+console.log(
+  `  node:http adapter vs bare server: ${(nodeRun.opsPerSecond / floor.opsPerSecond).toFixed(2)}× (target ≥ 0.85×)`,
+);
+console.log(
+  `  Express adapter vs express-session + connect-redis: ${(oursRun.opsPerSecond / theirsRun.opsPerSecond).toFixed(2)}× (target ≥ 2.5×)`,
+);
+
+await Promise.all([bare.close(), node.close(), oursExpress.close(), theirsServer.close()]);
+for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+  if (keys.length > 0) await client.del(keys);
+}
+await client.quit();
