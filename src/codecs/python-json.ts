@@ -182,18 +182,34 @@ function pyTypeName(v: object): string {
 // --- reading ------------------------------------------------------------------------------
 
 // JSON.parse is exact unless the text has a float, NaN/Infinity or an int too big for a double.
-// A cheap test first; only when it hits (say a hex token "3e4f…" inside a string) are the
-// tokens outside strings checked one by one.
-const MAYBE_INEXACT = /\d[.eE]|NaN|Infinity|\d{16}/;
-const TOKENS = /"(?:[^"\\]|\\.)*"|NaN|-?Infinity|\d[\d.eE+-]*/g;
-
+// One pass over the text outside strings (strings are skipped with indexOf, whatever they hold,
+// so a hex token like "3e4f…" costs nothing): a `.`/`e`/`E` right after a digit, an `N` or `I`
+// (NaN, Infinity) or a run of 16 digits sends the text to the exact parser.
 function needsExactParser(text: string): boolean {
-  if (!MAYBE_INEXACT.test(text)) return false;
-  TOKENS.lastIndex = 0;
-  for (let m = TOKENS.exec(text); m !== null; m = TOKENS.exec(text)) {
-    const token = m[0];
-    if (token.charCodeAt(0) === 0x22) continue; // a string: its contents are not numbers
-    if (token.length >= 16 || /[.eEIN]/.test(token)) return true;
+  const n = text.length;
+  let digits = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip to the closing quote: one not preceded by an odd number of backslashes.
+      for (;;) {
+        const close = text.indexOf('"', i + 1);
+        if (close < 0) return true; // unterminated: let the strict parser report it
+        let backslashes = 0;
+        for (let j = close - 1; text.charCodeAt(j) === 0x5c; j--) backslashes++;
+        i = close;
+        if (backslashes % 2 === 0) break;
+      }
+      digits = 0;
+      continue;
+    }
+    if (c >= 0x30 && c <= 0x39) {
+      if (++digits >= 16) return true;
+      continue;
+    }
+    if (digits > 0 && (c === 0x2e || c === 0x65 || c === 0x45)) return true;
+    if (c === 0x4e || c === 0x49) return true;
+    digits = 0;
   }
   return false;
 }
