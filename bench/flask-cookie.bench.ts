@@ -4,8 +4,8 @@
 // Targets: ≥ 0.8× the raw baseline, ≥ 3× Python.
 import { spawnSync } from "node:child_process";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { FlaskSessionCodec } from "../src/codecs/flask/session-cookie.ts";
-import { PyTuple, type PyValue } from "../src/codecs/python-values.ts";
+import { FlaskSessionCodec } from "sessionbridge/flask";
+import { PyTuple, type PyValue } from "sessionbridge";
 import { peerEnv } from "../test/interop/django/peer.ts";
 import { report, timeOps, type Measurement } from "./support.ts";
 

@@ -12,8 +12,9 @@
  * constant-time. Django 3.1/3.2 also accept SHA-1 signatures (`acceptSha1`); 4.0 dropped that.
  */
 import { Buffer } from "node:buffer";
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { BadSignatureError, MalformedError, SignatureExpiredError } from "../../errors.ts";
+import { constantTimeEqual } from "../constant-time.ts";
 import { base62Decode, base62Encode } from "../base62.ts";
 import { base64UrlDecode, base64UrlEncode } from "../base64.ts";
 import { zlibCompress, zlibDecompress } from "../zlib.ts";
@@ -118,10 +119,10 @@ export class DjangoSigner {
     const at = signed.lastIndexOf(this.sep);
     if (at < 0) throw new BadSignatureError(`No "${this.sep}" found in value`);
     const value = signed.slice(0, at);
-    const given = Buffer.from(signed.slice(at + this.sep.length), "latin1");
+    const given = signed.slice(at + this.sep.length);
+    // Django's constant_time_compare is over the base64 text: a re-encoded signature fails.
     for (const key of this.#verifyKeys) {
-      const expected = Buffer.from(mac(key, value), "latin1");
-      if (expected.length === given.length && timingSafeEqual(expected, given)) return value;
+      if (constantTimeEqual(mac(key, value), given)) return value;
     }
     throw new BadSignatureError();
   }

@@ -17,6 +17,7 @@
 import { Buffer } from "node:buffer";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { BadSignatureError, ConfigurationError } from "../../errors.ts";
+import { constantTimeEqual } from "../constant-time.ts";
 import { base64Decode, wantBytes, type Secret } from "./encoding.ts";
 
 /** `key_derivation` names itsdangerous knows (§1.2). */
@@ -176,6 +177,16 @@ export class Signer {
    * ```
    */
   verifySignature(value: string, sig: string): boolean {
+    // The usual case: the canonical base64url text itsdangerous writes, compared as text.
+    if (this.algorithm !== "none") {
+      for (const key of this.#keys) {
+        const expected = createHmac(this.digestMethod, key)
+          .update(value, "utf8")
+          .digest("base64url");
+        if (constantTimeEqual(expected, sig)) return true;
+      }
+    }
+    // Python decodes leniently (padding, `+/`, junk ignored): compare decoded bytes as it does.
     const given = base64Decode(sig);
     if (given === null) return false;
     for (const key of this.#keys) {
