@@ -10,7 +10,8 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
 const NAME = `sb_bench_clear_${process.pid}`;
 const URL_ = `postgres://postgres@127.0.0.1:5432/${NAME}`;
-const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+// BENCH_CLI: another build of the CLI (to compare before/after in one tree).
+const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const MANAGE = fileURLToPath(new URL("../test/cli/manage/django_manage.py", import.meta.url));
 
 // Runs a command and reports its wall time and the child's peak RSS (ru_maxrss, KiB on Linux).
@@ -64,29 +65,63 @@ try {
   console.log(
     `clearsessions: ${ROWS.toLocaleString("en")} expired + ${Math.ceil(ROWS / 10).toLocaleString("en")} live rows, PostgreSQL`,
   );
-  await fill(client);
   const batch =
     process.env.BENCH_BATCH === undefined ? [] : ["--batch-size", process.env.BENCH_BATCH];
-  const ours = measure(
-    [process.execPath, CLI, "clearsessions", "--database-url", URL_, ...batch],
-    {},
+  const left = async (): Promise<number> =>
+    Number(
+      (await client.query<{ n: string }>("SELECT count(*) AS n FROM django_session")).rows[0]?.n,
+    );
+  // Each contender runs on a freshly filled table, BENCH_REPEAT rounds (default 1), in turn.
+  const contenders: { name: string; command: string[]; env: Record<string, string> }[] = [
+    {
+      name: "sessionbridge clearsessions",
+      command: [process.execPath, CLI, "clearsessions", "--database-url", URL_, ...batch],
+      env: {},
+    },
+    ...(process.env.BENCH_CLI_BEFORE === undefined
+      ? []
+      : [
+          {
+            name: "sessionbridge (BENCH_CLI_BEFORE)",
+            command: [
+              process.execPath,
+              process.env.BENCH_CLI_BEFORE,
+              "clearsessions",
+              "--database-url",
+              URL_,
+              ...batch,
+            ],
+            env: {},
+          },
+        ]),
+    {
+      name: "Django 5.2 manage.py clearsessions",
+      command: [SYSTEM_PYTHON, MANAGE, "call", "clearsessions"],
+      env: { ...djangoPeerEnv("5.2"), DJANGO_DB: URL_ },
+    },
+  ];
+  const rounds = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
+  const seconds = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const row = (name: string, m: { seconds: number; maxrss_kib: number }, rows: number): string =>
+    `  ${name.padEnd(36)} ${m.seconds.toFixed(2).padStart(7)} s   peak RSS ${(m.maxrss_kib / 1024).toFixed(1).padStart(6)} MiB   rows left ${rows}`;
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) console.log(`round ${round}`);
+    for (const contender of contenders) {
+      await fill(client);
+      const m = measure(contender.command, contender.env);
+      seconds.get(contender.name)?.push(m.seconds);
+      console.log(row(contender.name, m, await left()));
+    }
+  }
+  const median = (xs: number[]): number => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  };
+  const ours = median(seconds.get("sessionbridge clearsessions") ?? []);
+  const theirs = median(seconds.get("Django 5.2 manage.py clearsessions") ?? []);
+  console.log(
+    `  median: ours ${ours.toFixed(2)} s, Django ${theirs.toFixed(2)} s, speed-up ${(theirs / ours).toFixed(2)}×`,
   );
-  const leftOurs = Number(
-    (await client.query("SELECT count(*) AS n FROM django_session")).rows[0].n,
-  );
-  await fill(client);
-  const theirs = measure([SYSTEM_PYTHON, MANAGE, "call", "clearsessions"], {
-    ...djangoPeerEnv("5.2"),
-    DJANGO_DB: URL_,
-  });
-  const leftTheirs = Number(
-    (await client.query("SELECT count(*) AS n FROM django_session")).rows[0].n,
-  );
-  const row = (name: string, m: { seconds: number; maxrss_kib: number }, left: number): string =>
-    `  ${name.padEnd(36)} ${m.seconds.toFixed(2).padStart(7)} s   peak RSS ${(m.maxrss_kib / 1024).toFixed(1).padStart(6)} MiB   rows left ${left}`;
-  console.log(row("sessionbridge clearsessions", ours, leftOurs));
-  console.log(row("Django 5.2 manage.py clearsessions", theirs, leftTheirs));
-  console.log(`  speed-up ${(theirs.seconds / ours.seconds).toFixed(2)}×`);
 } finally {
   await client.end();
   const drop = new pg.Client(ADMIN);

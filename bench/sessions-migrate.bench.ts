@@ -42,7 +42,15 @@ try {
     `INSERT INTO django_session SELECT lpad(i::text, 32, 'k'), $1, now() + interval '1 day' FROM generate_series(1, $2) AS i`,
     [value, ROWS],
   );
-  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", SECRET_KEY: SECRET };
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    SECRET_KEY: SECRET,
+    // BENCH_NODE_OPTIONS: e.g. --max-old-space-size=48, to tell retained memory from garbage.
+    ...(process.env.BENCH_NODE_OPTIONS === undefined
+      ? {}
+      : { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }),
+  };
   const r = spawnSync(
     SYSTEM_PYTHON,
     [

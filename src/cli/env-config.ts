@@ -4,17 +4,81 @@
  *
  * | variable | meaning | default |
  * |---|---|---|
- * | `DATABASE_URL` | `sqlite:PATH`, `postgres://…`, `mysql://…` | `sqlite:./sessionbridge.sqlite3` |
- * | `SECRET_KEY` | Django's `SECRET_KEY` | generated and kept beside the database |
+ * | `SESSION_STORE` | which engine (Django's `SESSION_ENGINE`): `db`, `cache`, `cached_db`, `file`, `signed_cookies`, `redis-sessions`, `redis-sessions-fork` | `db` |
+ * | `DATABASE_URL` | `sqlite:PATH`, `postgres://…`, `mysql://…` (`db`, `cached_db`) | `sqlite:./sessionbridge.sqlite3` |
+ * | `REDIS_URL` | `redis://[user:pw@]host:6379/0`, `rediss://` for TLS (`cache`, `cached_db`, `redis-sessions*`) | none |
+ * | `CACHE_BACKEND` | `django-redis` (`django_redis.cache.RedisCache`) or `django` (Django 4.0+'s `RedisCache`) | `django-redis` |
+ * | `CACHE_KEY_PREFIX` | the cache's `KEY_PREFIX` | `""` |
+ * | `CACHE_VERSION` | the cache's `VERSION` | `1` |
+ * | `CACHE_SERIALIZER` | django-redis `SERIALIZER`: `pickle`, `json`, `msgpack` | `pickle` |
+ * | `CACHE_COMPRESSOR` | django-redis `COMPRESSOR`: `identity`, `zlib` | `identity` |
+ * | `SESSION_REDIS_PREFIX` | `SESSION_REDIS["prefix"]` / `SESSION_REDIS_PREFIX` of the redis-sessions engines | the engine's |
+ * | `SESSION_FILE_PATH` | the `file` engine's directory | the system temporary directory |
+ * | `SESSION_COOKIE_NAME` | file-name prefix of the `file` engine | `sessionid` |
+ * | `SESSION_COOKIE_AGE` | seconds; `file` expiry by mtime, `signed_cookies` maximum age | `1209600` |
+ * | `SECRET_KEY` | Django's `SECRET_KEY` | generated and kept beside the database (`serve`) |
  * | `SECRET_KEY_FALLBACKS` | comma-separated old keys, verify only | none |
  * | `DJANGO_VERSION` | `3.2`, `4.2` or `5.2` (`5.x`); picks version-specific rules | `5.2` |
+ * | `SESSIONBRIDGE_REDIS_CLIENT` | which Redis package: `ioredis` or `redis` (node-redis) | ioredis if installed, else redis |
  */
 import { ConfigurationError } from "../errors.ts";
 import type { DjangoVersion } from "../engine/config.ts";
 import { djangoPreset } from "../presets/django.ts";
+import type {
+  DjangoCacheBackend,
+  DjangoRedisCompressor,
+  DjangoRedisSerializer,
+} from "../stores/redis/cache-value.ts";
 
 /** The embedded default store. */
 export const DEFAULT_DATABASE_URL = "sqlite:./sessionbridge.sqlite3";
+
+/** Django's `SESSION_COOKIE_AGE` default: two weeks. */
+export const DEFAULT_SESSION_COOKIE_AGE = 1_209_600;
+
+/** `SESSION_STORE` values: Django's engines by their last dotted name. */
+export const SESSION_STORES = [
+  "db",
+  "cache",
+  "cached_db",
+  "file",
+  "signed_cookies",
+  "redis-sessions",
+  "redis-sessions-fork",
+] as const;
+export type SessionStoreKind = (typeof SESSION_STORES)[number];
+
+const CACHE_BACKENDS = ["django-redis", "django"] as const satisfies readonly DjangoCacheBackend[];
+const CACHE_SERIALIZERS = [
+  "pickle",
+  "json",
+  "msgpack",
+] as const satisfies readonly DjangoRedisSerializer[];
+const CACHE_COMPRESSORS = ["identity", "zlib"] as const satisfies readonly DjangoRedisCompressor[];
+
+/** Every variable {@link readEnvConfig} reads (a `--config` file may hold the same names). */
+export const ENV_CONFIG_NAMES = [
+  "SESSION_STORE",
+  "DATABASE_URL",
+  "REDIS_URL",
+  "CACHE_BACKEND",
+  "CACHE_KEY_PREFIX",
+  "CACHE_VERSION",
+  "CACHE_SERIALIZER",
+  "CACHE_COMPRESSOR",
+  "SESSION_REDIS_PREFIX",
+  "SESSION_FILE_PATH",
+  "SESSION_COOKIE_NAME",
+  "SESSION_COOKIE_AGE",
+  "SECRET_KEY",
+  "SECRET_KEY_FALLBACKS",
+  "DJANGO_VERSION",
+  "SESSIONBRIDGE_REDIS_CLIENT",
+] as const;
+
+/** The Redis packages the CLI can use (optional peers). */
+export const REDIS_DRIVERS = ["ioredis", "redis"] as const;
+export type RedisDriver = (typeof REDIS_DRIVERS)[number];
 
 /** What the environment says. */
 export interface EnvConfig {
@@ -22,21 +86,96 @@ export interface EnvConfig {
   readonly secretKey: string | undefined;
   readonly secretKeyFallbacks: readonly string[];
   readonly djangoVersion: DjangoVersion;
+  readonly sessionStore: SessionStoreKind;
+  readonly redisUrl: string | undefined;
+  readonly cacheBackend: DjangoCacheBackend;
+  readonly cacheKeyPrefix: string;
+  readonly cacheVersion: number;
+  readonly cacheSerializer: DjangoRedisSerializer;
+  readonly cacheCompressor: DjangoRedisCompressor;
+  /** `undefined`: the engine's own default prefix. */
+  readonly sessionRedisPrefix: string | undefined;
+  /** `undefined`: the system temporary directory, as Django's `tempfile.gettempdir()`. */
+  readonly sessionFilePath: string | undefined;
+  readonly sessionCookieName: string;
+  readonly sessionCookieAge: number;
+  /** `undefined`: ioredis when installed, else redis. */
+  readonly redisClient: RedisDriver | undefined;
 }
 
 /** Reads the shared variables. @throws {ConfigurationError} for a value that cannot be used. */
 export function readEnvConfig(env: Readonly<Record<string, string | undefined>>): EnvConfig {
-  const secretKey =
-    env.SECRET_KEY === undefined || env.SECRET_KEY === "" ? undefined : env.SECRET_KEY;
+  const get = (name: (typeof ENV_CONFIG_NAMES)[number]): string | undefined => {
+    const value = env[name];
+    return value === undefined || value === "" ? undefined : value;
+  };
   return {
-    databaseUrl: env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL,
-    secretKey,
-    secretKeyFallbacks: (env.SECRET_KEY_FALLBACKS ?? "")
+    databaseUrl: get("DATABASE_URL")?.trim() || DEFAULT_DATABASE_URL,
+    secretKey: get("SECRET_KEY"),
+    secretKeyFallbacks: (get("SECRET_KEY_FALLBACKS") ?? "")
       .split(",")
       .map((s) => s.trim())
       .filter((s) => s.length > 0),
-    djangoVersion: parseDjangoVersion(env.DJANGO_VERSION ?? "5.2"),
+    djangoVersion: parseDjangoVersion(get("DJANGO_VERSION") ?? "5.2"),
+    sessionStore: oneOf("SESSION_STORE", get("SESSION_STORE") ?? "db", SESSION_STORES),
+    redisUrl: get("REDIS_URL")?.trim(),
+    cacheBackend: oneOf("CACHE_BACKEND", get("CACHE_BACKEND") ?? "django-redis", CACHE_BACKENDS),
+    cacheKeyPrefix: env.CACHE_KEY_PREFIX ?? "",
+    cacheVersion: integer("CACHE_VERSION", get("CACHE_VERSION"), 1, { min: -(2 ** 31) }),
+    cacheSerializer: oneOf(
+      "CACHE_SERIALIZER",
+      get("CACHE_SERIALIZER") ?? "pickle",
+      CACHE_SERIALIZERS,
+    ),
+    cacheCompressor: oneOf(
+      "CACHE_COMPRESSOR",
+      get("CACHE_COMPRESSOR") ?? "identity",
+      CACHE_COMPRESSORS,
+    ),
+    sessionRedisPrefix: env.SESSION_REDIS_PREFIX,
+    sessionFilePath: get("SESSION_FILE_PATH"),
+    sessionCookieName: get("SESSION_COOKIE_NAME") ?? "sessionid",
+    sessionCookieAge: integer(
+      "SESSION_COOKIE_AGE",
+      get("SESSION_COOKIE_AGE"),
+      DEFAULT_SESSION_COOKIE_AGE,
+      { min: 1 },
+    ),
+    redisClient:
+      get("SESSIONBRIDGE_REDIS_CLIENT") === undefined
+        ? undefined
+        : oneOf(
+            "SESSIONBRIDGE_REDIS_CLIENT",
+            get("SESSIONBRIDGE_REDIS_CLIENT") ?? "",
+            REDIS_DRIVERS,
+          ),
   };
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  const found = allowed.find((a) => a === value.trim());
+  if (found === undefined) {
+    throw new ConfigurationError(
+      `${name} must be one of ${allowed.join(", ")}, not "${value.slice(0, 30)}"`,
+    );
+  }
+  return found;
+}
+
+function integer(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  { min }: { min: number },
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value.trim());
+  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+    throw new ConfigurationError(
+      `${name} must be a whole number${min === 1 ? " of seconds, at least 1" : ""}, not "${value.slice(0, 20)}"`,
+    );
+  }
+  return n;
 }
 
 /**

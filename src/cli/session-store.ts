@@ -1,20 +1,88 @@
 /**
- * Builds the session store the CLI commands and `serve` work on, from the environment, the
- * way Django's `SESSION_ENGINE` picks one. Here: the database (`db`) engine on `DATABASE_URL`.
+ * Builds the session store every CLI command (and `serve`) works on, from the environment, the
+ * way Django's `SESSION_ENGINE` picks one (`SESSION_STORE`, see `env-config.ts`):
+ *
+ * | `SESSION_STORE` | store | needs |
+ * |---|---|---|
+ * | `db` (default) | `django_session` (`backends.db`) | `DATABASE_URL` |
+ * | `cache` | `backends.cache` on django-redis or Django's `RedisCache` (`CACHE_BACKEND`) | `REDIS_URL` |
+ * | `cached_db` | `backends.cached_db`: `django_session` behind the cache | both |
+ * | `file` | `backends.file` in `SESSION_FILE_PATH` | a directory |
+ * | `signed_cookies` | `backends.signed_cookies`: nothing stored server-side | `SECRET_KEY` |
+ * | `redis-sessions`, `redis-sessions-fork` | the third-party `redis_sessions` engines | `REDIS_URL` |
+ *
+ * Redis is reached with `ioredis` or `redis` (node-redis), whichever is installed (both are
+ * optional peers, imported only here; `SESSIONBRIDGE_REDIS_CLIENT` picks one). What the
+ * factory opens (an SQL pool or connection, a Redis client) the returned `close()` closes.
  */
 import { dirname, join, resolve } from "node:path";
 import { DjangoSessionCodec } from "../codecs/django/session-encoding.ts";
+import { ConfigurationError, SessionStoreError } from "../errors.ts";
 import { djangoCodecOptions, djangoPreset } from "../presets/django.ts";
-import { createSqlStore, openDatabaseUrl, parseDatabaseUrl } from "../stores/sql/index.ts";
-import type { SessionStore } from "../stores/contract.ts";
-import type { EnvConfig } from "./env-config.ts";
+import { CachedDbStore } from "../stores/cached-db/store.ts";
+import type { SessionStore, StoreLogger } from "../stores/contract.ts";
+import { FileSessionStore } from "../stores/file/store.ts";
+import { DjangoCacheStore } from "../stores/redis/cache-store.ts";
+import { parseScanReply } from "../stores/redis/client.ts";
+import type { RedisClientInput } from "../stores/redis/detect.ts";
+import type { DjangoCacheEngine } from "../stores/redis/keys.ts";
+import { DjangoRedisSessionsStore } from "../stores/redis/redis-sessions-store.ts";
+import { SignedCookieStore } from "../stores/signed-cookies/store.ts";
+import type { SqlDatabase } from "../stores/sql/database.ts";
+import { SqlSessionStore } from "../stores/sql/store.ts";
+import { openDatabaseUrl, parseDatabaseUrl } from "../stores/sql/url.ts";
+import type { EnvConfig, RedisDriver, SessionStoreKind } from "./env-config.ts";
 import { loadOrCreateSecretFile } from "./secret-key.ts";
 
-/** A store ready for use, and how to describe and close it. */
-export interface OpenedStore {
+/** The Redis side of an opened store, for walking it (`sessions list`, `revoke --user`). */
+export interface OpenedRedis {
+  /** The store's key layout and commands. */
+  readonly store: DjangoCacheStore | DjangoRedisSessionsStore;
+  /** Which package the client is from. */
+  readonly driver: RedisDriver;
+  /** One `SCAN cursor MATCH <the store's pattern> COUNT n` (cursor `"0"` starts; `"0"` back ends). */
+  scanPage(cursor: string, count: number): Promise<{ cursor: string; keys: string[] }>;
+  /** `PTTL` of each Redis key (ms; -1 no TTL, -2 gone), pipelined on one connection. */
+  pttl(redisKeys: readonly string[]): Promise<number[]>;
+}
+
+/** A store ready for use, what it was built on, and how to describe and close it. */
+export interface OpenedStore<D extends SqlDatabase = SqlDatabase> {
+  readonly kind: SessionStoreKind;
   readonly store: SessionStore;
   readonly description: string;
+  /** The SQL database (`db`, `cached_db`). */
+  readonly database: D | undefined;
+  /** The `django_session` store (`db`, and the database half of `cached_db`). */
+  readonly sql: SqlSessionStore | undefined;
+  /** The Redis side (`cache`, the cache half of `cached_db`, `redis-sessions*`). */
+  readonly redis: OpenedRedis | undefined;
+  /** The file store (`file`). */
+  readonly files: FileSessionStore | undefined;
+  /** `SessionBase.encode`/`decode` with the configured secrets. */
+  readonly codec: DjangoSessionCodec;
+  /** Closes what was opened: the SQL pool or connection, the Redis client. */
   close(): Promise<void>;
+}
+
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions<D extends SqlDatabase> {
+  /** Create `django_session` when missing (`db`, `cached_db`). */
+  readonly createTables: boolean;
+  /** How `DATABASE_URL` is opened (a pool for servers, one connection for commands). */
+  readonly openDatabase: (url: string) => Promise<D>;
+  /**
+   * Whether the Redis client reconnects after losing a connection that worked (a server: yes;
+   * a one-shot command: no, it fails). The first connection is never retried. Default true.
+   */
+  readonly reconnect?: boolean;
+  /** Where the stores report undecodable values; default their own (`console.warn`). */
+  readonly logger?: StoreLogger;
+  /**
+   * `cache` only: `"cached_db"` opens the Redis half of `cached_db` alone (its key prefix,
+   * plain `SET`s), as `sessions migrate --to redis://…?engine=cached_db` needs. Default `"cache"`.
+   */
+  readonly cacheEngine?: DjangoCacheEngine;
 }
 
 /** Where an unset `SECRET_KEY` is kept: beside an SQLite file, else in the working directory. */
@@ -41,36 +109,377 @@ export function resolveSecretKey(config: EnvConfig, warn: (message: string) => v
 }
 
 /**
- * Opens the `django_session` store on `DATABASE_URL`, creating the table when asked.
- * @throws {ConfigurationError} for a bad URL; {SessionStoreError} for an unreachable database.
+ * Opens the store `SESSION_STORE` names, with `DATABASE_URL` as a connection pool (what
+ * `serve` uses), creating `django_session` when asked.
+ * @throws {ConfigurationError} for a bad setting or a missing optional package;
+ *   {SessionStoreError} for an unreachable database or Redis.
  */
-export async function openSessionStore(
+export function openSessionStore(
   config: EnvConfig,
   secret: string,
-  options: { createTables: boolean },
+  options: Omit<OpenStoreOptions<SqlDatabase>, "openDatabase"> & {
+    readonly openDatabase?: (url: string) => Promise<SqlDatabase>;
+  },
 ): Promise<OpenedStore> {
-  const database = await openDatabaseUrl(config.databaseUrl);
-  const store = createSqlStore({
-    database,
-    codec: new DjangoSessionCodec(
-      djangoCodecOptions(djangoPreset(config.djangoVersion), secret, config.secretKeyFallbacks),
-    ),
+  return openStore(config, secret, {
+    ...options,
+    openDatabase: options.openDatabase ?? openDatabaseUrl,
+  });
+}
+
+/** {@link openSessionStore} with the caller's way of opening the database. */
+export async function openStore<D extends SqlDatabase>(
+  config: EnvConfig,
+  secret: string,
+  options: OpenStoreOptions<D>,
+): Promise<OpenedStore<D>> {
+  const codec = new DjangoSessionCodec(
+    djangoCodecOptions(djangoPreset(config.djangoVersion), secret, config.secretKeyFallbacks),
+  );
+  const logger = options.logger === undefined ? {} : { logger: options.logger };
+  const base = {
+    kind: config.sessionStore,
+    codec,
+    database: undefined,
+    sql: undefined,
+    redis: undefined,
+    files: undefined,
+  };
+  // What is open so far, closed in reverse if a later step fails.
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch {
+        // Closing is best effort: the first failure must not hide the others.
+      }
+    }
+  };
+  const openSql = async (): Promise<{ database: D; sql: SqlSessionStore; description: string }> => {
+    const database = await options.openDatabase(config.databaseUrl);
+    closers.push(() => database.close());
+    const sql = new SqlSessionStore({ database, codec, ...logger });
+    if (options.createTables) await sql.ensureSessionTable();
+    return { database, sql, description: databaseDescription(config.databaseUrl) };
+  };
+  const openRedis = async (
+    engine: DjangoCacheEngine,
+  ): Promise<OpenedRedis & { description: string }> => {
+    const connection = await connectRedis(
+      requireRedisUrl(config),
+      config.redisClient,
+      options.reconnect ?? true,
+    );
+    closers.push(() => connection.close());
+    const store =
+      config.sessionStore === "redis-sessions" || config.sessionStore === "redis-sessions-fork"
+        ? new DjangoRedisSessionsStore({
+            client: connection.client,
+            codec,
+            flavor: config.sessionStore,
+            ...(config.sessionRedisPrefix === undefined
+              ? {}
+              : { prefix: config.sessionRedisPrefix }),
+            ...logger,
+          })
+        : new DjangoCacheStore({
+            client: connection.client,
+            engine,
+            backend: config.cacheBackend,
+            serializer: config.cacheSerializer,
+            compressor: config.cacheCompressor,
+            keyPrefix: config.cacheKeyPrefix,
+            version: config.cacheVersion,
+            ...logger,
+          });
+    const pattern = store.scanPattern;
+    return {
+      store,
+      driver: connection.driver,
+      description: `Redis ${connection.where} (${store.name})`,
+      async scanPage(cursor, count) {
+        const reply = await connection.call([
+          "SCAN",
+          cursor,
+          "MATCH",
+          pattern,
+          "COUNT",
+          String(count),
+        ]);
+        return parseScanReply(reply);
+      },
+      pttl: (keys) =>
+        Promise.all(keys.map(async (key) => Number(await connection.call(["PTTL", key])))),
+    };
+  };
+  try {
+    switch (config.sessionStore) {
+      case "db": {
+        const { database, sql, description } = await openSql();
+        return { ...base, store: sql, database, sql, description, close: closeAll };
+      }
+      case "cached_db": {
+        const { database, sql, description } = await openSql();
+        const redis = await openRedis("cached_db");
+        const store = new CachedDbStore({
+          db: sql,
+          cache: redis.store,
+          djangoVersion: config.djangoVersion,
+          ...logger,
+        });
+        return {
+          ...base,
+          store,
+          database,
+          sql,
+          redis,
+          description: `${description} + ${redis.description}`,
+          close: closeAll,
+        };
+      }
+      case "cache":
+      case "redis-sessions":
+      case "redis-sessions-fork": {
+        const redis = await openRedis(options.cacheEngine ?? "cache");
+        return {
+          ...base,
+          store: redis.store,
+          redis,
+          description: redis.description,
+          close: closeAll,
+        };
+      }
+      case "file": {
+        const files = new FileSessionStore({
+          ...(config.sessionFilePath === undefined ? {} : { directory: config.sessionFilePath }),
+          codec,
+          cookieName: config.sessionCookieName,
+          cookieAge: config.sessionCookieAge,
+          ...logger,
+        });
+        return {
+          ...base,
+          store: files,
+          files,
+          description: `files in ${files.directory}`,
+          close: closeAll,
+        };
+      }
+      case "signed_cookies": {
+        const preset = djangoPreset(config.djangoVersion);
+        const store = new SignedCookieStore({
+          secret,
+          fallbackSecrets: preset.supportsSecretKeyFallbacks ? config.secretKeyFallbacks : [],
+          cookieAge: config.sessionCookieAge,
+          cookieName: config.sessionCookieName,
+          djangoVersion: config.djangoVersion,
+          ...logger,
+        });
+        return {
+          ...base,
+          store,
+          description: "signed cookies (nothing stored server-side)",
+          close: closeAll,
+        };
+      }
+    }
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function databaseDescription(url: string): string {
+  const target = parseDatabaseUrl(url);
+  return target.dialect === "sqlite"
+    ? `SQLite ${target.path}`
+    : target.dialect === "postgres"
+      ? "PostgreSQL"
+      : "MySQL/MariaDB";
+}
+
+function requireRedisUrl(config: EnvConfig): URL {
+  if (config.redisUrl === undefined) {
+    throw new ConfigurationError(`SESSION_STORE=${config.sessionStore} needs REDIS_URL`);
+  }
+  let url: URL;
+  try {
+    url = new URL(config.redisUrl);
+  } catch {
+    throw new ConfigurationError("REDIS_URL is not a valid URL (redis://host:6379/0)");
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new ConfigurationError("REDIS_URL must start with redis:// or rediss://");
+  }
+  url.search = "";
+  url.hash = "";
+  return url;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis connections
+
+/** A connected client, whichever package it is from. */
+interface RedisConnection {
+  readonly driver: RedisDriver;
+  readonly client: RedisClientInput;
+  /** `host:port/db`, no credentials. */
+  readonly where: string;
+  /** One raw command (text replies). */
+  call(args: readonly string[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** The part of an ioredis `Redis` used here. */
+interface IoredisClient {
+  connect(): Promise<void>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+  call(command: string, ...args: string[]): Promise<unknown>;
+  callBuffer(command: string, ...args: string[]): Promise<unknown>;
+  on(event: "error", listener: (err: Error) => void): unknown;
+}
+type IoredisConstructor = new (url: string, options: Record<string, unknown>) => IoredisClient;
+
+/** The part of a node-redis client used here. */
+interface NodeRedisClient {
+  connect(): Promise<unknown>;
+  close?(): Promise<unknown>;
+  quit?(): Promise<unknown>;
+  destroy?(): unknown;
+  sendCommand(args: string[]): Promise<unknown>;
+  withCommandOptions(options: object): unknown;
+  on(event: "error", listener: (err: Error) => void): unknown;
+}
+type CreateNodeRedisClient = (options: Record<string, unknown>) => NodeRedisClient;
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+async function connectRedis(
+  url: URL,
+  preferred: RedisDriver | undefined,
+  reconnect: boolean,
+): Promise<RedisConnection> {
+  const where = `${url.hostname}:${url.port || "6379"}${url.pathname === "/" ? "" : url.pathname}`;
+  const secrets = [url.password, decodeURIComponent(url.password), url.username].filter(
+    (s) => s.length > 2,
+  );
+  const failed = (cause: unknown): SessionStoreError => {
+    const err = cause instanceof Error ? cause : undefined;
+    const code = (err as { code?: unknown } | undefined)?.code;
+    let detail = (err?.message || "connection failed").split("\n")[0] ?? "";
+    detail = detail.replace(/\/\/[^@\s]*@/g, "//***@");
+    for (const s of secrets) detail = detail.split(s).join("***");
+    const prefix = typeof code === "string" && !detail.includes(code) ? `${code} ` : "";
+    return new SessionStoreError(`cannot connect to Redis at ${where}: ${prefix}${detail}`);
+  };
+  let connected = false;
+  const driver = preferred ?? ((await canImport("ioredis")) ? "ioredis" : "redis");
+  if (driver === "ioredis") {
+    const Redis = await importRedisPackage<{ Redis: IoredisConstructor }>(
+      "ioredis",
+      preferred !== undefined,
+      () => import("ioredis"),
+    );
+    const client = new Redis.Redis(url.href, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      retryStrategy: (times: number) =>
+        connected && reconnect ? Math.min(times * 200, 3000) : null,
+    });
+    let lastError: Error | undefined;
+    client.on("error", (err) => {
+      lastError = err;
+    });
+    try {
+      await client.connect();
+    } catch (error) {
+      client.disconnect();
+      throw failed(lastError ?? error);
+    }
+    connected = true;
+    return {
+      driver,
+      client: client as unknown as RedisClientInput,
+      where,
+      call: ([command = "", ...args]) => client.call(command, ...args),
+      async close() {
+        try {
+          await client.quit();
+        } catch {
+          client.disconnect();
+        }
+      },
+    };
+  }
+  const module = await importRedisPackage<{ createClient: CreateNodeRedisClient }>(
+    "redis",
+    preferred !== undefined,
+    () => import("redis"),
+  );
+  const client = module.createClient({
+    url: url.href,
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      reconnectStrategy: (retries: number, cause: Error) =>
+        connected && reconnect ? Math.min(retries * 200, 3000) : cause,
+    },
+  });
+  let lastError: Error | undefined;
+  client.on("error", (err) => {
+    lastError = err;
   });
   try {
-    if (options.createTables) await store.ensureSessionTable();
-  } catch (err) {
-    await store.close();
-    throw err;
+    await client.connect();
+  } catch (error) {
+    client.destroy?.();
+    throw failed(lastError ?? error);
   }
-  const target = parseDatabaseUrl(config.databaseUrl);
+  connected = true;
   return {
-    store,
-    description:
-      target.dialect === "sqlite"
-        ? `SQLite ${target.path}`
-        : target.dialect === "postgres"
-          ? "PostgreSQL"
-          : "MySQL/MariaDB",
-    close: () => store.close(),
+    driver,
+    client: client as unknown as RedisClientInput,
+    where,
+    call: (args) => client.sendCommand([...args]),
+    async close() {
+      try {
+        if (client.close !== undefined) await client.close();
+        else if (client.quit !== undefined) await client.quit();
+      } catch {
+        client.destroy?.();
+      }
+    },
   };
+}
+
+async function canImport(name: string): Promise<boolean> {
+  try {
+    await import(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function importRedisPackage<T>(
+  name: RedisDriver,
+  explicit: boolean,
+  load: () => Promise<unknown>,
+): Promise<T> {
+  try {
+    return (await load()) as T;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ERR_MODULE_NOT_FOUND") {
+      throw new ConfigurationError(
+        explicit
+          ? `SESSIONBRIDGE_REDIS_CLIENT=${name}, but the package ${name} is not installed (npm install ${name})`
+          : "Redis session stores need the optional package ioredis or redis (npm install ioredis)",
+      );
+    }
+    throw error;
+  }
 }

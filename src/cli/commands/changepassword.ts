@@ -3,7 +3,7 @@
  * user is deleted from the configured store.
  */
 import { userInfo } from "node:os";
-import { makePassword } from "../../auth/hashers/make.ts";
+import { setPassword } from "../../auth/set-password.ts";
 import type { Command } from "../command.ts";
 import { CommandFailure, UsageError } from "../command.ts";
 import { CONFIG_HELP, requireSecretKey } from "../manage/config.ts";
@@ -16,7 +16,7 @@ import {
 } from "../manage/common.ts";
 import { canPrompt, createPrompter } from "../manage/prompt.ts";
 import { revokeInConfiguredStore } from "../manage/revoke.ts";
-import { findUser, passwordProblems, requireAuthTables, setPasswordHash } from "../manage/users.ts";
+import { passwordProblems, requireAuthTables, userSource } from "../manage/users.ts";
 
 const MAX_TRIES = 3;
 
@@ -59,9 +59,10 @@ Examples:
       );
     }
     const secret = config.sessionStore === "signed_cookies" ? "" : requireSecretKey(config);
-    const user = await withDatabase(config, async (database) => {
+    const { user, users } = await withDatabase(config, async (database) => {
       await requireAuthTables(database);
-      const found = await findUser(database, username);
+      const users = userSource(database);
+      const found = await users.getUserByUsername(username);
       if (found === null) throw new CommandFailure(`user '${username}' does not exist`);
       let password: string;
       if (fromEnv !== undefined && fromEnv !== "") {
@@ -75,16 +76,19 @@ Examples:
           prompter.close();
         }
       }
-      await setPasswordHash(
-        database,
-        found.id,
-        await makePassword(password, { djangoVersion: hasherVersion(config) }),
-      );
+      // user.set_password(raw); user.save(): the preferred hasher of the configured Django.
+      await setPassword(found, password, {
+        users,
+        secretKey: config.secretKey ?? "", // setPassword signs nothing
+        djangoVersion: hasherVersion(config),
+      });
       if (values.json !== true)
         stdout.write(`Password changed successfully for user '${username}'\n`);
-      return found;
+      return { user: found, users };
     });
-    const revoked = await revokeInConfiguredStore(config, secret, String(user.id), {
+    const revoked = await revokeInConfiguredStore(config, secret, user.sessionId, {
+      // Django's pk.to_python: "007" in a session is user 7.
+      normalizeId: (id) => users.normalizeId(id),
       stderr,
       env,
       stop: watchStop(stopSignal),

@@ -9,15 +9,16 @@ import { CommandFailure, UsageError } from "../command.ts";
 import { CONFIG_HELP } from "../manage/config.ts";
 import { hasherVersion, parseManageArgs, withDatabase, writeJson } from "../manage/common.ts";
 import { canPrompt, confirm, createPrompter, type Prompter } from "../manage/prompt.ts";
+import type { DjangoUserSource } from "../../auth/django-user-source.ts";
 import {
   emailProblem,
-  findUser,
   insertUser,
   normalizeEmail,
   normalizeUsername,
   passwordProblems,
   requireAuthTables,
   usernameProblem,
+  userSource,
 } from "../manage/users.ts";
 
 function help(name: string, superuser: boolean): string {
@@ -91,6 +92,7 @@ async function createUser(
   }
   await withDatabase(config, async (database) => {
     await requireAuthTables(database);
+    const source = userSource(database);
     let username: string;
     let email: string;
     let password: string | null;
@@ -111,7 +113,7 @@ async function createUser(
       try {
         ({ username, email, password } = await askUser(
           prompter,
-          database,
+          source,
           values.username,
           values.email,
         ));
@@ -120,7 +122,7 @@ async function createUser(
       }
     }
     const hash = await makePassword(password, { djangoVersion: hasherVersion(config) });
-    const id = await insertUser(database, {
+    const { id } = await insertUser(database, source, {
       username,
       email,
       password: hash,
@@ -144,7 +146,7 @@ async function createUser(
 
 async function askUser(
   prompter: Prompter,
-  database: Parameters<typeof findUser>[0],
+  source: DjangoUserSource,
   givenUsername: string | undefined,
   givenEmail: string | undefined,
 ): Promise<{ username: string; email: string; password: string }> {
@@ -153,7 +155,7 @@ async function askUser(
   for (;;) {
     if (username === "") {
       const suffix =
-        defaultName !== "" && (await findUser(database, defaultName)) === null
+        defaultName !== "" && (await source.getUserByUsername(defaultName)) === null
           ? ` (leave blank to use '${defaultName}')`
           : "";
       username = normalizeUsername((await prompter.ask(`Username${suffix}: `)).trim());
@@ -161,7 +163,9 @@ async function askUser(
     }
     const problem =
       usernameProblem(username) ??
-      ((await findUser(database, username)) !== null ? "That username is already taken." : null);
+      ((await source.getUserByUsername(username)) !== null
+        ? "That username is already taken."
+        : null);
     if (problem === null) break;
     process.stderr.write(`Error: ${problem}\n`);
     username = "";

@@ -46,14 +46,15 @@ Examples:
       json: { type: "boolean" },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    const autoField = values["auto-field"] ?? "big";
-    if (autoField !== "big" && autoField !== "int")
+    const autoFieldOption = values["auto-field"] ?? "big";
+    if (autoFieldOption !== "big" && autoFieldOption !== "int")
       throw new UsageError("--auto-field must be big or int");
+    const autoField: AutoFieldKind = autoFieldOption;
     await withDatabase(config, async (database) => {
       const options = {
         dialect: database.dialect,
         djangoVersion: config.djangoVersion,
-        autoField: autoField as AutoFieldKind,
+        autoField,
       };
       if (values.sql === true) {
         for (const statement of schemaDdl(options)) stdout.write(`${statement.sql};\n`);

@@ -39,7 +39,11 @@ Options:
   -h, --help    show this help
 
 Environment:
-  DATABASE_URL          sqlite:PATH | postgres://… | mysql://…  (default sqlite:./sessionbridge.sqlite3)
+  DATABASE_URL          sqlite:PATH | postgres://… | mysql://…  (default sqlite:./sessionbridge.sqlite3): users, and sessions for SESSION_STORE=db
+  SESSION_STORE         db (default) | cache | cached_db | file | signed_cookies | redis-sessions, as Django's SESSION_ENGINE
+  REDIS_URL             the Redis of the cache, cached_db and redis-sessions stores; CACHE_KEY_PREFIX, CACHE_VERSION,
+                        CACHE_BACKEND (django-redis | django), CACHE_SERIALIZER as in Django's CACHES
+  SESSION_FILE_PATH     the file store's directory
   SECRET_KEY            Django's SECRET_KEY (if unset, one is generated and kept beside the database)
   SECRET_KEY_FALLBACKS  comma-separated previous keys, accepted for reading
   DJANGO_VERSION        3.2, 4.2 or 5.2: which Django's rules to follow (default 5.2)

@@ -16,6 +16,7 @@ import { revokeUserSessions } from "../manage/revoke.ts";
 import {
   openConfiguredStore,
   openStoreUrl,
+  SIGNED_COOKIES_NOTE,
   userIdOf,
   type ManagedStore,
 } from "../manage/stores.ts";
@@ -184,6 +185,7 @@ Examples:
         if (rest.length !== 1) throw new UsageError("give a session KEY or --user ID");
         const key = rest[0]!;
         await withStore(config, async (managed) => {
+          if (managed.kind === "signed_cookies") throw new CommandFailure(SIGNED_COOKIES_NOTE);
           const existed = (await managed.get(key)) !== null;
           await managed.store.delete(key);
           if (json) writeJson(stdout, { session_key: key, deleted: existed ? 1 : 0 });

@@ -3,7 +3,8 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { CONFIG_HELP } from "../manage/config.ts";
 import { parseManageArgs, withDatabase } from "../manage/common.ts";
-import { iterateUsers, requireAuthTables } from "../manage/users.ts";
+import { isPasswordUsable } from "../../auth/hashers/random.ts";
+import { iterateUsers, requireAuthTables, userSource } from "../manage/users.ts";
 
 export const usersCommand: Command = {
   name: "users",
@@ -43,7 +44,7 @@ Examples:
           `${["ID", "USERNAME", "EMAIL", "STAFF", "SUPERUSER", "ACTIVE", "LAST LOGIN", "JOINED"].join("\t")}\n`,
         );
       let first = true;
-      for await (const user of iterateUsers(database)) {
+      for await (const user of iterateUsers(database, userSource(database))) {
         if (json) {
           stdout.write(
             `${first ? "" : ","}${JSON.stringify({
@@ -55,15 +56,15 @@ Examples:
               is_staff: user.isStaff,
               is_superuser: user.isSuperuser,
               is_active: user.isActive,
-              has_usable_password: !user.password.startsWith("!"),
+              has_usable_password: isPasswordUsable(user.password),
               last_login: user.lastLogin?.toISOString() ?? null,
-              date_joined: user.dateJoined.toISOString(),
+              date_joined: user.dateJoined?.toISOString() ?? null,
             })}`,
           );
         } else {
           const yes = (b: boolean): string => (b ? "yes" : "no");
           stdout.write(
-            `${[user.id, user.username, user.email || "-", yes(user.isStaff), yes(user.isSuperuser), yes(user.isActive), user.lastLogin?.toISOString() ?? "never", user.dateJoined.toISOString()].join("\t")}\n`,
+            `${[user.id, user.username, user.email || "-", yes(user.isStaff), yes(user.isSuperuser), yes(user.isActive), user.lastLogin?.toISOString() ?? "never", user.dateJoined?.toISOString() ?? "-"].join("\t")}\n`,
           );
         }
         first = false;

@@ -15,7 +15,7 @@ export function parseManageArgs<T extends Options>(
   options: T,
 ): ReturnType<typeof parseCommandArgs<T & typeof CONFIG_OPTIONS>> & { config: ManageConfig } {
   const parsed = parseCommandArgs(args, { ...CONFIG_OPTIONS, ...options });
-  const config = resolveManageConfig(parsed.values as Record<string, string | undefined>, env);
+  const config = resolveManageConfig(parsed.values, env);
   return { ...parsed, config };
 }
 

@@ -3,51 +3,33 @@
  *
  * 1. flags (`--database-url`, `--redis-url`, `--store`, `--cache-key-prefix`,
  *    `--session-file-path`, `--django-version`);
- * 2. the environment (`DATABASE_URL`, `REDIS_URL`, `SECRET_KEY`, `SECRET_KEY_FALLBACKS`,
- *    `SESSION_STORE`, `CACHE_KEY_PREFIX`, `SESSION_FILE_PATH`, `DJANGO_VERSION`);
+ * 2. the environment (every variable `env-config.ts` reads: `SESSION_STORE`, `DATABASE_URL`,
+ *    `REDIS_URL`, `CACHE_*`, `SESSION_*`, `SECRET_KEY`, `SECRET_KEY_FALLBACKS`, `DJANGO_VERSION`);
  * 3. a JSON config file (`--config FILE`) with the same names as keys, for example
  *    `{"DATABASE_URL": "postgres://app@db/app", "SESSION_STORE": "db"}`
  *    (`SECRET_KEY_FALLBACKS` may be a list or a comma-separated string).
+ *
+ * The result is the same {@link EnvConfig} `serve` reads, so every command opens its store
+ * through the one factory in `../session-store.ts`.
  */
 import { readFileSync } from "node:fs";
-import type { DjangoVersion } from "../../engine/config.ts";
+import { ConfigurationError } from "../../errors.ts";
 import { CommandFailure, UsageError } from "../command.ts";
-import { DEFAULT_DATABASE_URL, parseDjangoVersion } from "../env-config.ts";
+import {
+  DEFAULT_DATABASE_URL,
+  ENV_CONFIG_NAMES,
+  readEnvConfig,
+  SESSION_STORES,
+  type EnvConfig,
+} from "../env-config.ts";
 
-/** `SESSION_STORE` values: Django's engines by their last dotted name. */
-export const SESSION_STORES = [
-  "db",
-  "cache",
-  "cached_db",
-  "file",
-  "signed_cookies",
-  "redis-sessions",
-] as const;
-export type SessionStoreKind = (typeof SESSION_STORES)[number];
+export { SESSION_STORES, type SessionStoreKind } from "../env-config.ts";
 
 /** The names a config file may hold. */
-export const CONFIG_NAMES = [
-  "DATABASE_URL",
-  "REDIS_URL",
-  "SECRET_KEY",
-  "SECRET_KEY_FALLBACKS",
-  "SESSION_STORE",
-  "CACHE_KEY_PREFIX",
-  "SESSION_FILE_PATH",
-  "DJANGO_VERSION",
-] as const;
+export const CONFIG_NAMES = ENV_CONFIG_NAMES;
 
 /** The resolved configuration. */
-export interface ManageConfig {
-  readonly databaseUrl: string;
-  readonly redisUrl: string | undefined;
-  readonly secretKey: string | undefined;
-  readonly secretKeyFallbacks: readonly string[];
-  readonly sessionStore: SessionStoreKind;
-  readonly cacheKeyPrefix: string;
-  readonly sessionFilePath: string | undefined;
-  readonly djangoVersion: DjangoVersion;
-}
+export type ManageConfig = EnvConfig;
 
 /** Option definitions every management command accepts (for `parseCommandArgs`). */
 export const CONFIG_OPTIONS = {
@@ -60,69 +42,67 @@ export const CONFIG_OPTIONS = {
   "django-version": { type: "string" },
 } as const;
 
+/** Which variable each flag sets. */
+const FLAG_NAMES: Readonly<Record<Exclude<keyof typeof CONFIG_OPTIONS, "config">, string>> = {
+  "database-url": "DATABASE_URL",
+  "redis-url": "REDIS_URL",
+  store: "SESSION_STORE",
+  "cache-key-prefix": "CACHE_KEY_PREFIX",
+  "session-file-path": "SESSION_FILE_PATH",
+  "django-version": "DJANGO_VERSION",
+};
+
 /** The `--help` lines describing {@link CONFIG_OPTIONS}. */
 export const CONFIG_HELP = `Configuration (flags > environment > --config file):
   --config FILE             JSON file with any of the environment names below as keys
+  --store NAME              SESSION_STORE: ${SESSION_STORES.join(" | ")} (default db)
   --database-url URL        DATABASE_URL: sqlite:PATH | postgres://… | mysql://…  (default ${DEFAULT_DATABASE_URL})
   --redis-url URL           REDIS_URL: redis://host:6379/0 (cache, cached_db, redis-sessions stores)
-  --store NAME              SESSION_STORE: ${SESSION_STORES.join(" | ")} (default db)
   --cache-key-prefix P      CACHE_KEY_PREFIX: the cache's KEY_PREFIX (default "")
-  --session-file-path DIR   SESSION_FILE_PATH: the file store's directory
+  --session-file-path DIR   SESSION_FILE_PATH: the file store's directory (default: the temp dir)
   --django-version V        DJANGO_VERSION: 3.2, 4.2 or 5.2 (default 5.2)
 
 Environment:
-  DATABASE_URL, REDIS_URL, SESSION_STORE, CACHE_KEY_PREFIX, SESSION_FILE_PATH, DJANGO_VERSION
+  SESSION_STORE, DATABASE_URL, REDIS_URL, CACHE_KEY_PREFIX, SESSION_FILE_PATH, DJANGO_VERSION
+  CACHE_BACKEND            django-redis (default) | django (Django 4.0+'s RedisCache)
+  CACHE_VERSION            the cache's VERSION (default 1)
+  CACHE_SERIALIZER         pickle (default) | json | msgpack  (django-redis SERIALIZER)
+  CACHE_COMPRESSOR         identity (default) | zlib          (django-redis COMPRESSOR)
+  SESSION_REDIS_PREFIX     key prefix of the redis-sessions engines (default theirs)
+  SESSION_COOKIE_NAME      file store file-name prefix (default sessionid)
+  SESSION_COOKIE_AGE       seconds (default 1209600): file expiry by mtime, signed cookie age
   SECRET_KEY               Django's SECRET_KEY (needed to read and write signed session data)
   SECRET_KEY_FALLBACKS     comma-separated older keys, accepted for reading
+  SESSIONBRIDGE_REDIS_CLIENT  ioredis | redis: which installed package reaches Redis
 `;
 
 type Flags = Partial<Record<keyof typeof CONFIG_OPTIONS, string | boolean | undefined>>;
 
 /**
  * Resolves the configuration.
- * @throws {UsageError} for a bad flag value; {CommandFailure} for an unreadable config file.
+ * @throws {UsageError} for a bad flag or setting value; {CommandFailure} for an unreadable
+ *   config file.
  */
 export function resolveManageConfig(
   flags: Flags,
   env: Readonly<Record<string, string | undefined>>,
 ): ManageConfig {
   const file = typeof flags.config === "string" ? readConfigFile(flags.config) : {};
-  const pick = (
-    flag: keyof typeof CONFIG_OPTIONS | undefined,
-    name: string,
-  ): string | undefined => {
-    const fromFlag = flag === undefined ? undefined : flags[flag];
-    if (typeof fromFlag === "string") return fromFlag;
+  const merged: Record<string, string | undefined> = {};
+  for (const name of CONFIG_NAMES) {
     const fromEnv = env[name];
-    if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-    return file[name];
-  };
-  const store = pick("store", "SESSION_STORE") ?? "db";
-  if (!(SESSION_STORES as readonly string[]).includes(store)) {
-    throw new UsageError(
-      `unknown session store "${store.slice(0, 30)}" (${SESSION_STORES.join(", ")})`,
-    );
+    merged[name] = fromEnv !== undefined && fromEnv !== "" ? fromEnv : file[name];
   }
-  let djangoVersion: DjangoVersion;
-  const version = pick("django-version", "DJANGO_VERSION") ?? "5.2";
+  for (const [flag, name] of Object.entries(FLAG_NAMES)) {
+    const value = flags[flag as keyof typeof FLAG_NAMES];
+    if (typeof value === "string") merged[name] = value;
+  }
   try {
-    djangoVersion = parseDjangoVersion(version);
-  } catch {
-    throw new UsageError(`unsupported Django version "${version.slice(0, 20)}" (3.2, 4.2 or 5.2)`);
+    return readEnvConfig(merged);
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw new UsageError(error.message);
+    throw error;
   }
-  return {
-    databaseUrl: pick("database-url", "DATABASE_URL")?.trim() || DEFAULT_DATABASE_URL,
-    redisUrl: pick("redis-url", "REDIS_URL"),
-    secretKey: pick(undefined, "SECRET_KEY"),
-    secretKeyFallbacks: (pick(undefined, "SECRET_KEY_FALLBACKS") ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
-    sessionStore: store as SessionStoreKind,
-    cacheKeyPrefix: pick("cache-key-prefix", "CACHE_KEY_PREFIX") ?? "",
-    sessionFilePath: pick("session-file-path", "SESSION_FILE_PATH"),
-    djangoVersion,
-  };
 }
 
 /** The secret key, or a one-line failure saying where to set it. */

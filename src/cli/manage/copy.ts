@@ -15,6 +15,9 @@ import type { ManagedStore, SessionRecord } from "./stores.ts";
 /** `SESSION_COOKIE_AGE`: the lifetime given to a source session that has none (a Redis key without TTL). */
 export const DEFAULT_AGE_SECONDS = 1_209_600;
 
+/** Writes in flight at once to a non-SQL target. */
+const WRITE_WINDOW = 128;
+
 /** The checkpoint file's content. */
 export interface Checkpoint {
   /** Hash of the two store URLs: a checkpoint never resumes a different migration. */
@@ -106,17 +109,21 @@ async function writeBatch(
     });
     return;
   }
-  await Promise.all(
-    records.map(async (record) => {
-      const expiry = { date: record.date, age: (record.date.getTime() - now) / 1000 };
-      try {
-        await target.store.save(record.key, record.data, { mustCreate: true, expiry });
-      } catch (error) {
-        if (!(error instanceof SessionExistsError)) throw error;
-        await target.store.save(record.key, record.data, { mustCreate: false, expiry });
-      }
-    }),
-  );
+  // At most WRITE_WINDOW writes in flight: enough to keep a Redis connection busy, few enough
+  // that a large batch does not hold a thousand encoded values and pending replies at once.
+  for (let i = 0; i < records.length; i += WRITE_WINDOW) {
+    await Promise.all(
+      records.slice(i, i + WRITE_WINDOW).map(async (record) => {
+        const expiry = { date: record.date, age: (record.date.getTime() - now) / 1000 };
+        try {
+          await target.store.save(record.key, record.data, { mustCreate: true, expiry });
+        } catch (error) {
+          if (!(error instanceof SessionExistsError)) throw error;
+          await target.store.save(record.key, record.data, { mustCreate: false, expiry });
+        }
+      }),
+    );
+  }
 }
 
 /** Copies the sessions; see the module documentation. */

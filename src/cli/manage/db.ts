@@ -9,6 +9,7 @@ import type { SqlDatabase, SqlDialect, SqlRow, SqlValue } from "../../stores/sql
 import { mysqlDatabase } from "../../stores/sql/mysql.ts";
 import { postgresDatabase } from "../../stores/sql/postgres.ts";
 import { sqliteDatabase } from "../../stores/sql/sqlite.ts";
+import { quoteIdentifier } from "../../stores/sql/identifiers.ts";
 import { parseDatabaseUrl } from "../../stores/sql/url.ts";
 import { CommandFailure } from "../command.ts";
 
@@ -130,7 +131,7 @@ function wrap(
       inner.execute(sql, params),
     close,
     p: (n: number) => (dialect === "postgres" ? `$${n}` : "?"),
-    q: (name: string) => (dialect === "mysql" ? `\`${name}\`` : `"${name}"`),
+    q: (name: string) => quoteIdentifier(dialect, name),
     async transaction<T>(action: () => Promise<T>): Promise<T> {
       if (depth > 0) return action();
       depth++;

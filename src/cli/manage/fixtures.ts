@@ -22,7 +22,7 @@ interface FieldSpec {
   /** varchar length. */
   readonly maxLength?: number;
   /** Django's default when a fixture omits the field; `"now"` for `timezone.now`. */
-  readonly default?: string | boolean | null | "now";
+  readonly default?: string | boolean | null;
   /** FK / M2M target model label. */
   readonly target?: string;
   /** M2M: the through table and its columns. */
@@ -178,6 +178,21 @@ export function pyJson(value: unknown, indent: number | undefined, level = 0): s
   return `{${entries.map(([k, v]) => `${pad(level + 1)}${JSON.stringify(k)}: ${pyJson(v, indent, level + 1)}`).join(sep)}${pad(level)}}`;
 }
 
+/** A fixture or row value as text for messages and parsing: JSON for anything structured. */
+export function scalarText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (
+    value === null ||
+    value === undefined ||
+    typeof value === "number" ||
+    typeof value === "bigint" ||
+    typeof value === "boolean"
+  )
+    return String(value);
+  if (value instanceof Date) return value.toISOString();
+  return JSON.stringify(value);
+}
+
 /** `DjangoJSONEncoder` of an aware UTC datetime, from naive UTC text `YYYY-MM-DD HH:MM:SS[.ffffff]`. */
 export function djangoDateTime(text: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d+))?/.exec(text);
@@ -316,7 +331,7 @@ async function* iterateObjects(
           case "datetime":
           case "datetime?":
             fields[field.name] =
-              value === null || value === undefined ? null : djangoDateTime(String(value));
+              value === null || value === undefined ? null : djangoDateTime(scalarText(value));
             break;
           case "fk": {
             const id = Number(value);
@@ -472,7 +487,7 @@ export function parseFixture(file: string, text: string, now: Date): LoadRow[] {
       if (model.pk.kind === "int") {
         const n = typeof rawPk === "string" && /^\d+$/.test(rawPk) ? Number(rawPk) : rawPk;
         if (typeof n !== "number" || !Number.isSafeInteger(n))
-          throw fail(`“${String(rawPk)}” value must be an integer.`);
+          throw fail(`“${scalarText(rawPk)}” value must be an integer.`);
         pk = n;
       } else {
         if (typeof rawPk !== "string" || rawPk === "") throw fail("pk must be a non-empty string");
@@ -484,7 +499,7 @@ export function parseFixture(file: string, text: string, now: Date): LoadRow[] {
       throw fail("a session needs its pk (session_key)");
     }
     const fieldsValue = object["fields"] ?? {};
-    if (fieldsValue === null || typeof fieldsValue !== "object" || Array.isArray(fieldsValue))
+    if (typeof fieldsValue !== "object" || Array.isArray(fieldsValue))
       throw fail('"fields" must be an object');
     const given = fieldsValue as Record<string, unknown>;
     const row: LoadRow = { index, model, pk, columns: new Map(), fk: new Map(), m2m: new Map() };
@@ -538,7 +553,7 @@ export function parseFixture(file: string, text: string, now: Date): LoadRow[] {
           const date = typeof value === "string" ? parseFixtureDateTime(value) : null;
           if (date === null) {
             throw fail(
-              `field '${field.name}': “${String(value)}” value has an invalid format. It must be in YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ] format.`,
+              `field '${field.name}': “${scalarText(value)}” value has an invalid format. It must be in YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ] format.`,
             );
           }
           row.columns.set(field.column, `@${date.toISOString()}`);
@@ -744,7 +759,7 @@ async function resolveRef(
     return rows.length > 0 ? ref : null;
   }
   if (!Array.isArray(ref) || !ref.every((v) => typeof v === "string")) return null;
-  const parts = ref as string[];
+  const parts = ref;
   let rows;
   if (target === "contenttypes.contenttype" && parts.length === 2) {
     rows = await database.query(

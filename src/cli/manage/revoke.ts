@@ -6,6 +6,8 @@ import { openConfiguredStore, userIdOf, type ManagedStore } from "./stores.ts";
 
 /** Options of {@link revokeUserSessions}. */
 export interface RevokeOptions {
+  /** The canonical form of a stored `_auth_user_id` (`DjangoUserSource.normalizeId`); default as is. */
+  readonly normalizeId?: (id: string) => string | null;
   readonly batchSize?: number;
   readonly stderr?: NodeJS.WritableStream;
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -23,13 +25,16 @@ export async function revokeUserSessions(
   options: RevokeOptions = {},
 ): Promise<number> {
   const batchSize = options.batchSize ?? 1000;
+  const normalize = options.normalizeId ?? ((id: string) => id);
+  const target = normalize(userId) ?? userId;
   const total = managed.count ? await managed.count(false) : undefined;
   const progress = startProgress(options.stderr ?? process.stderr, "revoke", total, options.env);
   let deleted = 0;
   try {
     for await (const batch of managed.scan({ batchSize, activeOnly: false })) {
       for (const record of batch.records) {
-        if (userIdOf(record.data) === userId) {
+        const owner = userIdOf(record.data);
+        if (owner !== null && normalize(owner) === target) {
           await managed.store.delete(record.key);
           deleted++;
         }

@@ -1,7 +1,9 @@
 /**
  * Session stores for the management commands: opened from the configuration
- * (`SESSION_STORE` + `DATABASE_URL` / `REDIS_URL` / `SESSION_FILE_PATH`) or from a store URL,
- * each with a way to walk every session in batches with flat memory, resumably.
+ * (`SESSION_STORE` + `DATABASE_URL` / `REDIS_URL` / `SESSION_FILE_PATH` …) or from a store URL,
+ * each with a way to walk every session in batches with flat memory, resumably. Both paths
+ * build the store with the CLI's one factory (`openStore` in `../session-store.ts`): a store
+ * URL is only another way of writing the same settings.
  *
  * Store URLs (`sessions migrate --from/--to`):
  *
@@ -15,36 +17,23 @@
  *
  * Redis query parameters: `prefix` (the cache's `KEY_PREFIX`, or `SESSION_REDIS` prefix for the
  * redis-sessions layouts), `version` (cache `VERSION`, default 1), `engine=cache|cached_db`,
- * `serializer=pickle|json` and `compressor=identity|zlib` (django-redis). `rediss://` for TLS.
- * File parameters: `cookie_name` (default `sessionid`), `cookie_age` (default 1209600).
+ * `serializer=pickle|json|msgpack` and `compressor=identity|zlib` (django-redis). `rediss://`
+ * for TLS. File parameters: `cookie_name` (default `sessionid`), `cookie_age` (default 1209600).
  */
 import { Buffer } from "node:buffer";
 import { opendir, readdir, readFile, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { DjangoSessionCodec } from "../../codecs/django/session-encoding.ts";
+import { join } from "node:path";
+import type { DjangoSessionCodec } from "../../codecs/django/session-encoding.ts";
 import type { SessionData } from "../../codecs/python-values.ts";
 import { ConfigurationError, SessionStoreError, isSessionBridgeError } from "../../errors.ts";
-import { djangoCodecOptions, djangoPreset } from "../../presets/django.ts";
 import type { SessionStore, StoreLogger } from "../../stores/contract.ts";
-import { CachedDbStore } from "../../stores/cached-db/store.ts";
 import { fileExpiryAge } from "../../stores/file/expiry.ts";
 import { sessionKeyOfFile } from "../../stores/file/paths.ts";
-import { FileSessionStore } from "../../stores/file/store.ts";
+import type { DjangoCacheEngine } from "../../stores/redis/keys.ts";
 import { parseExpireDate } from "../../stores/sql/dates.ts";
-import { SqlSessionStore } from "../../stores/sql/store.ts";
-import type {
-  DjangoCacheBackend,
-  DjangoRedisCompressor,
-  DjangoRedisSerializer,
-} from "../../stores/redis/cache-value.ts";
-import { DjangoCacheStore } from "../../stores/redis/cache-store.ts";
-import {
-  DjangoRedisSessionsStore,
-  type RedisSessionsFlavor,
-} from "../../stores/redis/redis-sessions-store.ts";
-import type { RedisStoreBase } from "../../stores/redis/base.ts";
 import { CommandFailure } from "../command.ts";
+import { readEnvConfig } from "../env-config.ts";
+import { openStore, type OpenedRedis, type OpenedStore } from "../session-store.ts";
 import type { ManageConfig } from "./config.ts";
 import { openManagedDatabase, type ManagedDatabase } from "./db.ts";
 
@@ -66,7 +55,7 @@ export interface SessionBatch {
 
 /** A store the management commands can walk. */
 export interface ManagedStore {
-  /** `db`, `cache`, `cached_db`, `file`, `redis-sessions`. */
+  /** The `SESSION_STORE` kind: `db`, `cache`, `cached_db`, `file`, `redis-sessions`, … */
   readonly kind: string;
   readonly description: string;
   readonly store: SessionStore;
@@ -87,97 +76,57 @@ export interface ManagedStore {
   close(): Promise<void>;
 }
 
-/** Thrown for stores that hold nothing server-side. */
+/** Why the signed_cookies backend has nothing to list, revoke or clear. */
 export const SIGNED_COOKIES_NOTE =
   "the signed_cookies backend keeps sessions in the browser's cookie: there is nothing stored on the server";
 
-/** Codec with the configured secrets. */
-export function sessionCodec(config: ManageConfig, secret: string): DjangoSessionCodec {
-  return new DjangoSessionCodec(
-    djangoCodecOptions(djangoPreset(config.djangoVersion), secret, config.secretKeyFallbacks),
-  );
-}
-
 const quietLogger: StoreLogger = { warn() {} };
 
-/** Opens the store `SESSION_STORE` names. */
+/**
+ * Opens the store `SESSION_STORE` names.
+ * @throws {CommandFailure} one line, for a bad setting or an unreachable store.
+ */
 export async function openConfiguredStore(
   config: ManageConfig,
   secret: string,
 ): Promise<ManagedStore> {
-  switch (config.sessionStore) {
-    case "db":
-      return openSqlStore(config.databaseUrl, config, secret);
-    case "file":
-      return openFileStore(config.sessionFilePath ?? tmpdir(), {}, config, secret);
-    case "cache":
-    case "redis-sessions": {
-      if (config.redisUrl === undefined) {
-        throw new CommandFailure(`SESSION_STORE=${config.sessionStore} needs REDIS_URL`);
-      }
-      const url = new URL(config.redisUrl);
-      if (!url.searchParams.has("layout")) {
-        url.searchParams.set(
-          "layout",
-          config.sessionStore === "cache" ? "django-redis" : "redis-sessions",
-        );
-      }
-      if (!url.searchParams.has("prefix") && config.sessionStore === "cache") {
-        url.searchParams.set("prefix", config.cacheKeyPrefix);
-      }
-      return openRedisStore(url, config, secret);
-    }
-    case "cached_db": {
-      if (config.redisUrl === undefined)
-        throw new CommandFailure("SESSION_STORE=cached_db needs REDIS_URL");
-      const url = new URL(config.redisUrl);
-      url.searchParams.set("engine", "cached_db");
-      if (!url.searchParams.has("prefix")) url.searchParams.set("prefix", config.cacheKeyPrefix);
-      const db = await openSqlStore(config.databaseUrl, config, secret);
-      let cache: ManagedStore;
-      try {
-        cache = await openRedisStore(url, config, secret);
-      } catch (error) {
-        await db.close();
-        throw error;
-      }
-      const store = new CachedDbStore({
-        db: db.store as SqlSessionStore,
-        cache: cache.store,
-        djangoVersion: config.djangoVersion,
-        logger: quietLogger,
-      });
-      return {
-        ...db,
-        kind: "cached_db",
-        description: `${db.description} + ${cache.description}`,
-        store,
-        async close() {
-          await cache.close();
-          await db.close();
-        },
-      };
-    }
-    case "signed_cookies":
-      throw new CommandFailure(SIGNED_COOKIES_NOTE);
-  }
+  return managed(await openForCommand(config, secret, "cache"), config);
 }
 
 /**
- * Opens a store URL (see the module documentation).
- * @throws {CommandFailure} for an unknown scheme or an unreachable store.
+ * Opens a store URL (see the module documentation): the URL is turned into settings, then
+ * opened like `SESSION_STORE`.
+ * @throws {CommandFailure} for an unknown scheme, a bad parameter or an unreachable store.
  */
 export async function openStoreUrl(
   url: string,
   config: ManageConfig,
   secret: string,
 ): Promise<ManagedStore> {
+  const { settings, cacheEngine } = storeUrlSettings(url, config);
+  return managed(await openForCommand(settings, secret, cacheEngine), settings);
+}
+
+/** The settings a store URL stands for, on top of `config` (secrets, Django version). */
+export function storeUrlSettings(
+  url: string,
+  config: ManageConfig,
+): { settings: ManageConfig; cacheEngine: DjangoCacheEngine } {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined)
     throw new CommandFailure("a store URL must start with sql+…:, redis://, rediss:// or file:");
-  if (scheme.startsWith("sql+")) return openSqlStore(url.slice(4), config, secret);
-  if (["sqlite", "postgres", "postgresql", "mysql", "mariadb"].includes(scheme)) {
-    return openSqlStore(url, config, secret);
+  const read = (vars: Record<string, string | undefined>): ManageConfig => {
+    try {
+      return readEnvConfig({ DJANGO_VERSION: config.djangoVersion, ...vars });
+    } catch (error) {
+      if (error instanceof ConfigurationError)
+        throw new CommandFailure(`store URL: ${error.message}`);
+      throw error;
+    }
+  };
+  if (scheme.startsWith("sql+") || SQL_SCHEMES.includes(scheme)) {
+    const databaseUrl = scheme.startsWith("sql+") ? url.slice(4) : url;
+    return { settings: { ...config, sessionStore: "db", databaseUrl }, cacheEngine: "cache" };
   }
   if (scheme === "redis" || scheme === "rediss") {
     let parsed: URL;
@@ -186,21 +135,181 @@ export async function openStoreUrl(
     } catch {
       throw new CommandFailure("invalid Redis store URL");
     }
-    return openRedisStore(parsed, config, secret);
+    const params = parsed.searchParams;
+    const layout = params.get("layout") ?? "django-redis";
+    if (!(LAYOUTS as readonly string[]).includes(layout)) {
+      throw new CommandFailure(
+        `unknown Redis layout "${layout.slice(0, 30)}" (${LAYOUTS.join(", ")})`,
+      );
+    }
+    const engine = params.get("engine") ?? "cache";
+    if (engine !== "cache" && engine !== "cached_db") {
+      throw new CommandFailure(`unknown Redis engine "${engine.slice(0, 30)}" (cache, cached_db)`);
+    }
+    const sessions = layout === "redis-sessions" || layout === "redis-sessions-fork";
+    const given = (name: string): string | undefined => params.get(name) ?? undefined;
+    const parsedSettings = read({
+      SESSION_STORE: sessions ? layout : "cache",
+      REDIS_URL: url,
+      CACHE_BACKEND: layout === "django" ? "django" : "django-redis",
+      CACHE_KEY_PREFIX: sessions ? "" : (given("prefix") ?? ""),
+      CACHE_VERSION: given("version"),
+      CACHE_SERIALIZER: given("serializer"),
+      CACHE_COMPRESSOR: given("compressor"),
+      SESSION_REDIS_PREFIX: sessions ? given("prefix") : undefined,
+    });
+    return {
+      settings: {
+        ...config,
+        sessionStore: parsedSettings.sessionStore,
+        redisUrl: parsedSettings.redisUrl,
+        cacheBackend: parsedSettings.cacheBackend,
+        cacheKeyPrefix: parsedSettings.cacheKeyPrefix,
+        cacheVersion: parsedSettings.cacheVersion,
+        cacheSerializer: parsedSettings.cacheSerializer,
+        cacheCompressor: parsedSettings.cacheCompressor,
+        sessionRedisPrefix: parsedSettings.sessionRedisPrefix,
+      },
+      cacheEngine: engine,
+    };
   }
   if (scheme === "file") {
     const rest = url.slice("file:".length);
     const [path = "", query = ""] = rest.split("?", 2);
     const params = new URLSearchParams(query);
-    const directory = path.startsWith("//")
-      ? decodeURIComponent(path.slice(2))
-      : decodeURIComponent(path);
-    return openFileStore(directory, Object.fromEntries(params), config, secret);
+    const directory = decodeURIComponent(path.startsWith("//") ? path.slice(2) : path);
+    const parsedSettings = read({
+      SESSION_STORE: "file",
+      SESSION_FILE_PATH: directory,
+      SESSION_COOKIE_NAME: params.get("cookie_name") ?? undefined,
+      SESSION_COOKIE_AGE: params.get("cookie_age") ?? undefined,
+    });
+    return {
+      settings: {
+        ...config,
+        sessionStore: "file",
+        sessionFilePath: parsedSettings.sessionFilePath,
+        sessionCookieName: parsedSettings.sessionCookieName,
+        sessionCookieAge: parsedSettings.sessionCookieAge,
+      },
+      cacheEngine: "cache",
+    };
   }
   throw new CommandFailure(
     `unsupported store URL scheme "${scheme.slice(0, 20)}" (sql+…, redis://, rediss://, file:)`,
   );
 }
+
+const SQL_SCHEMES = ["sqlite", "postgres", "postgresql", "mysql", "mariadb"];
+const LAYOUTS = ["django-redis", "django", "redis-sessions", "redis-sessions-fork"] as const;
+
+/**
+ * The configured store as the factory opens it (its parts: database, Redis, files, codec),
+ * for commands that work below the store contract (`clearsessions`).
+ */
+export function openConfiguredParts(
+  config: ManageConfig,
+  secret: string,
+): Promise<OpenedStore<ManagedDatabase>> {
+  return openForCommand(config, secret, "cache");
+}
+
+/** The factory, for a one-shot command: one connection, no reconnecting, quiet stores. */
+async function openForCommand(
+  config: ManageConfig,
+  secret: string,
+  cacheEngine: DjangoCacheEngine,
+): Promise<OpenedStore<ManagedDatabase>> {
+  try {
+    return await openStore(config, secret, {
+      createTables: false,
+      openDatabase: openManagedDatabase,
+      reconnect: false,
+      logger: quietLogger,
+      cacheEngine,
+    });
+  } catch (error) {
+    if (error instanceof CommandFailure) throw error;
+    if (isSessionBridgeError(error)) throw new CommandFailure(error.message);
+    throw error;
+  }
+}
+
+/** Adds the walking the commands need to an opened store. */
+function managed(opened: OpenedStore<ManagedDatabase>, config: ManageConfig): ManagedStore {
+  const close = (): Promise<void> => opened.close();
+  if (opened.database !== undefined) {
+    // db, cached_db: the table is the truth; deletes go through the store (cache too).
+    return {
+      ...sqlWalker(opened.database, opened.codec),
+      kind: opened.kind,
+      description: opened.description,
+      store: opened.store,
+      close,
+    };
+  }
+  if (opened.redis !== undefined) {
+    return {
+      ...redisWalker(opened.redis),
+      kind: opened.kind,
+      description: opened.description,
+      store: opened.store,
+      close,
+    };
+  }
+  if (opened.files !== undefined) {
+    return {
+      ...fileWalker(
+        opened.files.directory,
+        opened.codec,
+        config.sessionCookieName,
+        config.sessionCookieAge,
+      ),
+      kind: opened.kind,
+      description: opened.description,
+      store: opened.store,
+      close,
+    };
+  }
+  // signed_cookies: a "key" is the cookie itself, which `show` can still decode.
+  const store = opened.store;
+  return {
+    kind: opened.kind,
+    description: opened.description,
+    store,
+    database: undefined,
+    scan: () => ({
+      [Symbol.asyncIterator]: () => ({
+        next: () => Promise.reject(new CommandFailure(SIGNED_COOKIES_NOTE)),
+      }),
+    }),
+    async get(key) {
+      const data = await store.load(key);
+      if (data === null) return null;
+      const signedAt = signedCookieTimestamp(key);
+      return {
+        key,
+        data,
+        expireDate:
+          signedAt === null ? null : new Date((signedAt + config.sessionCookieAge) * 1000),
+      };
+    },
+    close,
+  };
+}
+
+/** The seconds timestamp of a `signing.dumps` value (`payload:TIMESTAMP:signature`, base 62). */
+function signedCookieTimestamp(value: string): number | null {
+  const parts = value.split(":");
+  const stamp = parts[parts.length - 2];
+  if (parts.length < 3 || stamp === undefined || !/^[0-9A-Za-z]{1,12}$/.test(stamp)) return null;
+  const digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  let n = 0;
+  for (const c of stamp) n = n * 62 + digits.indexOf(c);
+  return n;
+}
+
+type Walker = Omit<ManagedStore, "kind" | "description" | "store" | "close">;
 
 // ---------------------------------------------------------------------------------------------
 // SQL
@@ -215,14 +324,12 @@ export function expireTextSql(database: ManagedDatabase): string {
       : col;
 }
 
-async function openSqlStore(
-  databaseUrl: string,
-  config: ManageConfig,
-  secret: string,
-): Promise<ManagedStore> {
-  const database = await openManagedDatabase(databaseUrl);
-  const codec = sessionCodec(config, secret);
-  const store = new SqlSessionStore({ database, codec, logger: quietLogger });
+/** Now as the bound value compared with `expire_date` (what Django compares it with). */
+export function nowParam(database: ManagedDatabase, now: Date = new Date()): string {
+  return database.dialect === "postgres" ? `${naiveNow(now)}+00:00` : naiveNow(now);
+}
+
+function sqlWalker(database: ManagedDatabase, codec: DjangoSessionCodec): Walker {
   const q = database.q;
   const t = q("django_session");
   const expireText = expireTextSql(database);
@@ -233,27 +340,23 @@ async function openSqlStore(
       return null;
     }
   };
-  const nowParam = (): string =>
-    database.dialect === "postgres" ? `${naiveNow()}+00:00` : naiveNow();
   const toRecord = (row: Record<string, unknown>): SessionRecord => ({
     key: String(row["session_key"]),
     data: decode(row["session_data"]),
     expireDate: parseExpireDate(row["expire_date"]),
   });
+  const columns = `${q("session_key")} AS session_key, ${q("session_data")} AS session_data, ${expireText} AS expire_date`;
   return {
-    kind: "db",
-    description: database.description,
-    store,
     database,
     encode: (data) => codec.encode(data),
     async *scan({ position = "", batchSize, activeOnly }) {
       let after = position;
       for (;;) {
         const rows = await database.query(
-          `SELECT ${q("session_key")} AS session_key, ${q("session_data")} AS session_data, ${expireText} AS expire_date FROM ${t} ` +
+          `SELECT ${columns} FROM ${t} ` +
             `WHERE ${q("session_key")} > ${database.p(1)}${activeOnly ? ` AND ${q("expire_date")} > ${database.p(2)}` : ""} ` +
             `ORDER BY ${q("session_key")} LIMIT ${Math.trunc(batchSize)}`,
-          activeOnly ? [after, nowParam()] : [after],
+          activeOnly ? [after, nowParam(database)] : [after],
         );
         if (rows.length === 0) return;
         const records = rows.map(toRecord);
@@ -265,18 +368,17 @@ async function openSqlStore(
     async count(activeOnly) {
       const rows = await database.query(
         `SELECT COUNT(*) AS n FROM ${t}${activeOnly ? ` WHERE ${q("expire_date")} > ${database.p(1)}` : ""}`,
-        activeOnly ? [nowParam()] : [],
+        activeOnly ? [nowParam(database)] : [],
       );
       return Number(rows[0]?.["n"] ?? 0);
     },
     async get(key) {
       const rows = await database.query(
-        `SELECT ${q("session_key")} AS session_key, ${q("session_data")} AS session_data, ${expireText} AS expire_date FROM ${t} WHERE ${q("session_key")} = ${database.p(1)}`,
+        `SELECT ${columns} FROM ${t} WHERE ${q("session_key")} = ${database.p(1)}`,
         [key],
       );
       return rows[0] === undefined ? null : toRecord(rows[0]);
     },
-    close: () => database.close(),
   };
 }
 
@@ -288,145 +390,30 @@ export function naiveNow(now: Date = new Date()): string {
 // ---------------------------------------------------------------------------------------------
 // Redis
 
-/** The part of an ioredis client used here. */
-interface IoRedis {
-  connect(): Promise<void>;
-  quit(): Promise<unknown>;
-  disconnect(): void;
-  scan(cursor: string, ...args: (string | number)[]): Promise<[string, string[]]>;
-  pipeline(): {
-    pttl(key: string): unknown;
-    exec(): Promise<[Error | null, unknown][] | null>;
-  };
-  on(event: "error", listener: (err: Error) => void): unknown;
-}
-
-const LAYOUTS = ["django-redis", "django", "redis-sessions", "redis-sessions-fork"] as const;
-
-/** Connects ioredis to `url` (query parameters removed). */
-export async function connectRedis(url: URL): Promise<IoRedis> {
-  let module;
-  try {
-    module = await import("ioredis");
-  } catch {
-    throw new CommandFailure(
-      "Redis stores need the optional package ioredis (npm install ioredis)",
-    );
-  }
-  const bare = new URL(url.href);
-  bare.search = "";
-  const Redis = module.Redis as unknown as new (
-    url: string,
-    options: Record<string, unknown>,
-  ) => IoRedis;
-  const client = new Redis(bare.href, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    connectTimeout: 5000,
-    commandTimeout: 10_000,
-    retryStrategy: () => null,
-  });
-  let lastError: Error | undefined;
-  client.on("error", (err) => {
-    lastError = err;
-  });
-  try {
-    await client.connect();
-  } catch (error) {
-    client.disconnect();
-    const cause = lastError ?? (error instanceof Error ? error : undefined);
-    const code = (cause as { code?: string } | undefined)?.code;
-    const detail = (cause?.message ?? "connection failed")
-      .split("\n")[0]!
-      .replace(/\/\/[^@\s]*@/g, "//***@");
-    throw new CommandFailure(
-      `cannot connect to Redis at ${bare.hostname}:${bare.port || "6379"}: ${code !== undefined && !detail.includes(code) ? `${code} ` : ""}${detail}`,
-    );
-  }
-  return client;
-}
-
-async function openRedisStore(
-  url: URL,
-  config: ManageConfig,
-  secret: string,
-): Promise<ManagedStore> {
-  const params = url.searchParams;
-  const layout = params.get("layout") ?? "django-redis";
-  if (!(LAYOUTS as readonly string[]).includes(layout)) {
-    throw new CommandFailure(
-      `unknown Redis layout "${layout.slice(0, 30)}" (${LAYOUTS.join(", ")})`,
-    );
-  }
-  const engine = params.get("engine") ?? "cache";
-  if (engine !== "cache" && engine !== "cached_db") {
-    throw new CommandFailure(`unknown Redis engine "${engine.slice(0, 30)}" (cache, cached_db)`);
-  }
-  const version = Number(params.get("version") ?? "1");
-  const client = await connectRedis(url);
-  let store: RedisStoreBase;
-  try {
-    if (layout === "redis-sessions" || layout === "redis-sessions-fork") {
-      const prefix = params.get("prefix");
-      store = new DjangoRedisSessionsStore({
-        client: client as never,
-        codec: sessionCodec(config, secret),
-        flavor: layout as RedisSessionsFlavor,
-        ...(prefix === null ? {} : { prefix }),
-        logger: quietLogger,
-      });
-    } else {
-      store = new DjangoCacheStore({
-        client: client as never,
-        backend: (layout === "django" ? "django" : "django-redis") as DjangoCacheBackend,
-        serializer: (params.get("serializer") ?? "pickle") as DjangoRedisSerializer,
-        compressor: (params.get("compressor") ?? "identity") as DjangoRedisCompressor,
-        keyPrefix: params.get("prefix") ?? "",
-        version,
-        engine,
-        logger: quietLogger,
-      });
-    }
-  } catch (error) {
-    client.disconnect();
-    if (error instanceof ConfigurationError) throw new CommandFailure(error.message);
-    throw error;
-  }
-  const description = `Redis ${url.hostname}:${url.port || "6379"}${url.pathname} (${store.name})`;
-  const ttls = async (keys: readonly string[]): Promise<(Date | null | undefined)[]> => {
-    const pipe = client.pipeline();
-    for (const key of keys) pipe.pttl(store.redisKey(key));
-    const replies = (await pipe.exec()) ?? [];
-    const now = Date.now();
-    return replies.map(([err, ms]) => {
-      if (err !== null) throw new SessionStoreError(`Redis PTTL failed: ${err.message}`);
-      const n = Number(ms);
-      if (n === -2) return undefined; // gone
-      return n === -1 ? null : new Date(now + n);
-    });
-  };
+function redisWalker(redis: OpenedRedis): Walker {
+  const store = redis.store;
   const read = async (keys: readonly string[]): Promise<SessionRecord[]> => {
-    const [datas, expiries] = await Promise.all([
-      Promise.all(keys.map((k) => store.load(k))),
-      ttls(keys),
-    ]);
+    let datas: (SessionData | null)[];
+    let ttls: number[];
+    try {
+      [datas, ttls] = await Promise.all([
+        Promise.all(keys.map((k) => store.load(k))),
+        redis.pttl(keys.map((k) => store.redisKey(k))),
+      ]);
+    } catch (error) {
+      if (isSessionBridgeError(error)) throw error;
+      throw new SessionStoreError(`Redis failed: ${errorText(error)}`);
+    }
+    const now = Date.now();
     const out: SessionRecord[] = [];
     keys.forEach((key, i) => {
-      const expireDate = expiries[i];
-      if (expireDate === undefined) return; // expired or deleted meanwhile
-      out.push({ key, data: datas[i] ?? null, expireDate });
+      const ms = ttls[i] ?? -2;
+      if (ms === -2) return; // expired or deleted meanwhile
+      out.push({ key, data: datas[i] ?? null, expireDate: ms === -1 ? null : new Date(now + ms) });
     });
     return out;
   };
   return {
-    kind: layout.startsWith("redis-sessions")
-      ? "redis-sessions"
-      : engine === "cached_db"
-        ? "cached_db-cache"
-        : "cache",
-    description,
-    store,
     database: undefined,
     async *scan({ position = "0", batchSize }) {
       let cursor = position === "" ? "0" : position;
@@ -434,17 +421,9 @@ async function openRedisStore(
       do {
         let keys: string[];
         try {
-          [cursor, keys] = await client.scan(
-            cursor,
-            "MATCH",
-            store.scanPattern,
-            "COUNT",
-            batchSize,
-          );
+          ({ cursor, keys } = await redis.scanPage(cursor, batchSize));
         } catch (error) {
-          throw new SessionStoreError(
-            `Redis SCAN failed: ${error instanceof Error ? error.message : String(error)}`,
-          );
+          throw new SessionStoreError(`Redis SCAN failed: ${errorText(error)}`);
         }
         const sessionKeys: string[] = [];
         for (const redisKey of keys) {
@@ -462,64 +441,51 @@ async function openRedisStore(
       const [record] = await read([key]);
       return record ?? null;
     },
-    async close() {
-      try {
-        await client.quit();
-      } catch {
-        client.disconnect();
-      }
-    },
   };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Files
 
-async function openFileStore(
+function fileWalker(
   directory: string,
-  params: Record<string, string>,
-  config: ManageConfig,
-  secret: string,
-): Promise<ManagedStore> {
-  const codec = sessionCodec(config, secret);
-  const cookieName = params["cookie_name"] ?? "sessionid";
-  const cookieAge = Number(params["cookie_age"] ?? "1209600");
-  let store: FileSessionStore;
-  try {
-    store = new FileSessionStore({ directory, codec, cookieName, cookieAge, logger: quietLogger });
-  } catch (error) {
-    if (isSessionBridgeError(error)) throw new CommandFailure(error.message);
-    throw error;
-  }
-  const dir = resolve(directory);
+  codec: DjangoSessionCodec,
+  cookieName: string,
+  cookieAge: number,
+): Walker {
   const readRecord = async (name: string, key: string): Promise<SessionRecord | null> => {
     let content: Buffer;
     let mtimeMs: number;
     try {
-      const path = join(dir, name);
+      const path = join(directory, name);
       [content, mtimeMs] = await Promise.all([readFile(path), stat(path).then((s) => s.mtimeMs)]);
     } catch {
       return null;
     }
     if (content.length === 0) return null;
-    let data: SessionData | null = null;
+    let data: SessionData | null;
     try {
       data = codec.decode(content.toString("latin1"));
     } catch {
       data = null;
     }
     const now = Date.now();
-    const age = fileExpiryAge(data ?? new Map(), { mtimeMs, nowMs: now, cookieAge });
+    const age = fileExpiryAge(data ?? new Map<string, never>(), {
+      mtimeMs,
+      nowMs: now,
+      cookieAge,
+    });
     return { key, data, expireDate: new Date(now + age * 1000) };
   };
   return {
-    kind: "file",
-    description: `files in ${dir}`,
-    store,
     database: undefined,
     async *scan({ position = "", batchSize, activeOnly }) {
       // Sorted names make the walk resumable; only names are held, not contents.
-      const names = (await readdir(dir))
+      const names = (await readdir(directory))
         .filter((n) => sessionKeyOfFile(cookieName, n) !== null && n > position)
         .sort();
       for (let i = 0; i < names.length; i += batchSize) {
@@ -535,10 +501,9 @@ async function openFileStore(
         yield { records, position: i + batchSize >= names.length ? "" : slice[slice.length - 1]! };
       }
     },
-    async get(key) {
+    get(key) {
       return readRecord(`${cookieName}${key}`, key);
     },
-    close: () => Promise.resolve(),
   };
 }
 

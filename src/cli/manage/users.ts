@@ -1,26 +1,18 @@
 /**
- * `auth_user` rows for the user commands, with Django's rules for usernames and emails
- * (`UnicodeUsernameValidator`, NFKC `normalize_username`, `normalize_email`) and the
- * interactive password validators of a `startproject` project.
+ * Users for the user commands. Reading a user and changing a password go through the library's
+ * auth code (`DjangoUserSource`, `setPassword`, the hashers' `makePassword`), so the CLI and an
+ * application agree on `auth_user` byte for byte. What `DjangoUserSource` cannot do yet,
+ * creating a user and listing users, is written here with the same identifier quoting and date
+ * formats. Also Django's rules for usernames and emails (`UnicodeUsernameValidator`, NFKC
+ * `normalize_username`, `normalize_email`) and the interactive password validators of a
+ * `startproject` project.
  */
+import { DjangoUserSource } from "../../auth/django-user-source.ts";
+import { User } from "../../auth/user.ts";
 import { expireDateParam, parseExpireDate } from "../../stores/sql/dates.ts";
+import { quoteIdentifier } from "../../stores/sql/identifiers.ts";
 import { CommandFailure } from "../command.ts";
 import { listTables, type ManagedDatabase } from "./db.ts";
-
-/** A row of `auth_user`. */
-export interface UserRow {
-  readonly id: number;
-  readonly password: string;
-  readonly lastLogin: Date | null;
-  readonly isSuperuser: boolean;
-  readonly username: string;
-  readonly firstName: string;
-  readonly lastName: string;
-  readonly email: string;
-  readonly isStaff: boolean;
-  readonly isActive: boolean;
-  readonly dateJoined: Date;
-}
 
 /** The text of a datetime column as naive UTC, whatever the dialect. */
 export function dateTextSql(database: ManagedDatabase, column: string): string {
@@ -52,62 +44,70 @@ export async function requireAuthTables(database: ManagedDatabase): Promise<void
   }
 }
 
-function userSelect(database: ManagedDatabase): string {
-  const q = database.q;
-  return (
-    `SELECT ${q("id")} AS id, ${q("password")} AS password, ${dateTextSql(database, "last_login")} AS last_login, ` +
-    `${q("is_superuser")} AS is_superuser, ${q("username")} AS username, ${q("first_name")} AS first_name, ` +
-    `${q("last_name")} AS last_name, ${q("email")} AS email, ${q("is_staff")} AS is_staff, ` +
-    `${q("is_active")} AS is_active, ${dateTextSql(database, "date_joined")} AS date_joined FROM ${q("auth_user")}`
-  );
+/** `django.contrib.auth.models.User` on this database. */
+export function userSource(database: ManagedDatabase): DjangoUserSource {
+  return new DjangoUserSource({ database });
 }
 
-function toUser(row: Record<string, unknown>): UserRow {
-  return {
-    id: Number(row["id"]),
-    password: String(row["password"]),
-    lastLogin:
-      row["last_login"] === null || row["last_login"] === undefined
-        ? null
-        : parseExpireDate(row["last_login"]),
-    isSuperuser: asBool(row["is_superuser"]),
-    username: String(row["username"]),
-    firstName: String(row["first_name"]),
-    lastName: String(row["last_name"]),
-    email: String(row["email"]),
-    isStaff: asBool(row["is_staff"]),
-    isActive: asBool(row["is_active"]),
-    dateJoined: parseExpireDate(row["date_joined"]),
-  };
-}
+const USER_COLUMNS = [
+  "id",
+  "password",
+  "last_login",
+  "is_superuser",
+  "username",
+  "first_name",
+  "last_name",
+  "email",
+  "is_staff",
+  "is_active",
+  "date_joined",
+] as const;
 
-/** The user with this username (exact match, as Django's `get_by_natural_key`). */
-export async function findUser(
-  database: ManagedDatabase,
-  username: string,
-): Promise<UserRow | null> {
-  const rows = await database.query(
-    `${userSelect(database)} WHERE ${database.q("username")} = ${database.p(1)}`,
-    [username],
-  );
-  const row = rows.find((r) => String(r["username"]) === username);
-  return row === undefined ? null : toUser(row);
-}
-
-/** Users in id order, in batches (flat memory). */
+/**
+ * Every user in id order, in keyset pages (flat memory), as the library's `User`.
+ * (`DjangoUserSource` has no listing yet.)
+ */
 export async function* iterateUsers(
   database: ManagedDatabase,
+  source: DjangoUserSource,
   batchSize = 1000,
-): AsyncIterable<UserRow> {
+): AsyncIterable<User> {
+  const q = (name: string): string => quoteIdentifier(database.dialect, name);
+  const select = USER_COLUMNS.map((c) =>
+    c === "last_login" || c === "date_joined" ? `${dateTextSql(database, c)} AS ${q(c)}` : q(c),
+  ).join(", ");
   let after = -1;
   for (;;) {
     const rows = await database.query(
-      `${userSelect(database)} WHERE ${database.q("id")} > ${database.p(1)} ORDER BY ${database.q("id")} LIMIT ${batchSize}`,
+      `SELECT ${select} FROM ${q("auth_user")} WHERE ${q("id")} > ${database.p(1)} ORDER BY ${q("id")} LIMIT ${Math.trunc(batchSize)}`,
       [after],
     );
-    for (const row of rows) yield toUser(row);
+    for (const row of rows) {
+      const text = (name: string): string => {
+        const value = row[name];
+        return typeof value === "string" ? value : "";
+      };
+      const lastLogin = row["last_login"];
+      yield new User(
+        {
+          id: Number(row["id"]),
+          username: text("username"),
+          password: text("password"),
+          isActive: asBool(row["is_active"]),
+          isStaff: asBool(row["is_staff"]),
+          isSuperuser: asBool(row["is_superuser"]),
+          email: text("email"),
+          firstName: text("first_name"),
+          lastName: text("last_name"),
+          lastLogin:
+            lastLogin === null || lastLogin === undefined ? null : parseExpireDate(lastLogin),
+          dateJoined: parseExpireDate(row["date_joined"]),
+        },
+        source,
+      );
+    }
     if (rows.length < batchSize) return;
-    after = Number(rows[rows.length - 1]!["id"]);
+    after = Number(rows[rows.length - 1]?.["id"]);
   }
 }
 
@@ -115,68 +115,53 @@ export async function* iterateUsers(
 export interface NewUser {
   readonly username: string;
   readonly email: string;
+  /** The encoded password (`makePassword`). */
   readonly password: string;
   readonly isStaff: boolean;
   readonly isSuperuser: boolean;
 }
 
-/** Inserts a user; resolves its id. @throws {CommandFailure} when the username is taken. */
+/**
+ * Inserts a user (`UserManager._create_user`), checking the username with the source's
+ * `get_by_natural_key`; resolves the created `User` as the source reads it back.
+ * (`DjangoUserSource` cannot create users yet.)
+ * @throws {CommandFailure} when the username is taken.
+ */
 export async function insertUser(
   database: ManagedDatabase,
+  source: DjangoUserSource,
   user: NewUser,
   now = new Date(),
-): Promise<number> {
-  const q = database.q;
-  const p = database.p;
-  const columns = [
-    "password",
-    "last_login",
-    "is_superuser",
-    "username",
-    "first_name",
-    "last_name",
-    "email",
-    "is_staff",
-    "is_active",
-    "date_joined",
-  ];
-  const values = [
-    user.password,
-    null,
-    user.isSuperuser ? 1 : 0,
-    user.username,
-    "",
-    "",
-    user.email,
-    user.isStaff ? 1 : 0,
-    1,
-    dateParam(database, now),
-  ];
-  const sql = `INSERT INTO ${q("auth_user")} (${columns.map(q).join(", ")}) VALUES (${columns.map((_, i) => p(i + 1)).join(", ")})`;
+): Promise<User> {
+  const q = (name: string): string => quoteIdentifier(database.dialect, name);
+  const columns = USER_COLUMNS.filter((c) => c !== "id");
+  const values = {
+    password: user.password,
+    last_login: null,
+    is_superuser: user.isSuperuser,
+    username: user.username,
+    first_name: "",
+    last_name: "",
+    email: user.email,
+    is_staff: user.isStaff,
+    is_active: true,
+    date_joined: dateParam(database, now),
+  };
+  const params = columns.map((c) => {
+    const value = values[c];
+    // Booleans bind as 1/0 on every driver (PostgreSQL reads '1'/'0' as boolean input).
+    return typeof value === "boolean" ? (value ? 1 : 0) : value;
+  });
+  const sql = `INSERT INTO ${q("auth_user")} (${columns.map(q).join(", ")}) VALUES (${columns.map((_, i) => database.p(i + 1)).join(", ")})`;
   return database.transaction(async () => {
-    if ((await findUser(database, user.username)) !== null) {
+    if ((await source.getUserByUsername(user.username)) !== null) {
       throw new CommandFailure(`that username is already taken: ${user.username}`);
     }
-    if (database.dialect === "postgres") {
-      const rows = await database.query(`${sql} RETURNING ${q("id")} AS id`, values);
-      return Number(rows[0]?.["id"]);
-    }
-    await database.execute(sql, values);
-    const created = await findUser(database, user.username);
-    return created!.id;
+    await database.execute(sql, params);
+    const created = await source.getUserByUsername(user.username);
+    if (created === null) throw new CommandFailure("the new user could not be read back");
+    return created;
   });
-}
-
-/** Replaces a user's password hash. */
-export async function setPasswordHash(
-  database: ManagedDatabase,
-  id: number,
-  hash: string,
-): Promise<void> {
-  await database.execute(
-    `UPDATE ${database.q("auth_user")} SET ${database.q("password")} = ${database.p(1)} WHERE ${database.q("id")} = ${database.p(2)}`,
-    [hash, id],
-  );
 }
 
 /** Django's `UnicodeUsernameValidator` (letters, digits and @/./+/-/_), at most 150 characters. */

@@ -192,6 +192,9 @@ describe("flush / sqlflush", () => {
     assert.match(noTty.stderr, /--no-input/);
     const r = await runCli(["flush", "--no-input", "--json"], { env });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(JSON.parse((await runCli(["users", "list", "--json"], { env })).stdout).length, 0);
+    assert.equal(
+      (JSON.parse((await runCli(["users", "list", "--json"], { env })).stdout) as unknown[]).length,
+      0,
+    );
   });
 });

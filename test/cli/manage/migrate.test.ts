@@ -91,7 +91,7 @@ for (const version of ["3.2", "5.2"] as const) {
           "--json",
         ]);
         assert.equal(again.code, 0, again.stderr);
-        assert.deepEqual(JSON.parse(again.stdout).created, []);
+        assert.deepEqual((JSON.parse(again.stdout) as { created: string[] }).created, []);
       });
     });
   }
@@ -132,7 +132,7 @@ describe("migrate refusals and errors", () => {
     const r = await runCli(["migrate", "--json"], { env: { DATABASE_URL: url } });
     assert.equal(r.code, 0, r.stderr);
     const out = await django("5.2", url, ["migrations"]);
-    assert.equal(JSON.parse(out).length, 15);
+    assert.equal((JSON.parse(out) as unknown[]).length, 15);
   });
 
   it("wrong credentials and an unreachable server fail with one line, exit 1, no password shown", async () => {
@@ -172,7 +172,7 @@ describe("migrate refusals and errors", () => {
     writeFileSync(path, JSON.stringify({ DATABASE_URL: url, DJANGO_VERSION: "4.2" }));
     const r = await runCli(["migrate", "--config", path, "--json"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout).created.length, 9);
+    assert.equal((JSON.parse(r.stdout) as { created: string[] }).created.length, 9);
     const bad = await runCli(["migrate", "--config", `${path}.missing`]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /no such file/);

@@ -81,7 +81,10 @@ describe("clearsessions", () => {
       await seed(target, ages);
       const r = await runCli(["clearsessions", "--batch-size", "37", "--json"], { env });
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(JSON.parse(r.stdout).deleted, ages.filter((a) => a < 0).length);
+      assert.equal(
+        (JSON.parse(r.stdout) as { deleted: number }).deleted,
+        ages.filter((a) => a < 0).length,
+      );
       const ours = await keysOf(target);
       await runCli(["flush", "--no-input"], { env });
       await seed(target, ages);
@@ -122,7 +125,7 @@ print(a.session_key)`;
       env: { SESSION_STORE: "file", SESSION_FILE_PATH: sessions, SECRET_KEY: SECRET },
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout).deleted, 1);
+    assert.equal((JSON.parse(r.stdout) as { deleted: number }).deleted, 1);
     assert.deepEqual(readdirSync(sessions), [`sessionid${live}`]);
     const c = await runCli(["clearsessions"], {
       env: { SESSION_STORE: "cache", REDIS_URL: "redis://127.0.0.1:6379/0" },
@@ -146,7 +149,10 @@ describe("sessions list / show / revoke", () => {
     assert.match(list.stdout, new RegExp(`${made.session_key}\\t${made.id}\\t`));
     const show = await runCli(["sessions", "show", made.session_key, "--json"], { env });
     assert.equal(show.code, 0, show.stderr);
-    const doc = JSON.parse(show.stdout);
+    const doc = JSON.parse(show.stdout) as {
+      user_id: string | null;
+      data: Record<string, unknown>;
+    };
     assert.equal(doc.user_id, String(made.id));
     assert.equal(doc.data._auth_user_backend, "django.contrib.auth.backends.ModelBackend");
     const revoked = await runCli(["sessions", "revoke", made.session_key], { env });
@@ -197,7 +203,7 @@ describe("sessions migrate", () => {
       { env },
     );
     assert.equal(dry.code, 0, dry.stderr);
-    assert.equal(JSON.parse(dry.stdout).copied, 120);
+    assert.equal((JSON.parse(dry.stdout) as { copied: number }).copied, 120);
     assert.equal((await redis.keys(`${prefix}m:*`)).length, 0);
     assert.equal(existsSync(checkpoint), false);
     const r = await runCli(
@@ -217,7 +223,7 @@ describe("sessions migrate", () => {
       { env },
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout).copied, 120);
+    assert.equal((JSON.parse(r.stdout) as { copied: number }).copied, 120);
     const keys = await redis.keys(`${prefix}m:1:django.contrib.sessions.cache*`);
     assert.equal(keys.length, 120);
     const ttl = await redis.pttl(keys[0]!);
@@ -288,7 +294,7 @@ describe("sessions migrate", () => {
     assert.equal((await redis.keys(`${prefix}s:*`)).length, saved.copied); // consistent: exactly the committed batches
     const r = await runCli([...args, "--json"], { env });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout).copied + saved.copied, 3000);
+    assert.equal((JSON.parse(r.stdout) as { copied: number }).copied + saved.copied, 3000);
     assert.equal((await redis.keys(`${prefix}s:*`)).length, 3000);
   });
 });

@@ -39,7 +39,11 @@ describe("createsuperuser / createuser", () => {
         },
       );
       assert.equal(r.code, 0, r.stderr);
-      const doc = JSON.parse(r.stdout);
+      const doc = JSON.parse(r.stdout) as {
+        username: string;
+        email: string;
+        is_superuser: boolean;
+      };
       assert.equal(doc.username, "root1");
       assert.equal(doc.email, "Root@example.com");
       assert.equal(doc.is_superuser, true);
@@ -210,7 +214,7 @@ describe("changepassword", () => {
     const made = await runCli(["createuser", "--no-input", "--username", "gina", "--json"], {
       env: { ...env, SESSIONBRIDGE_PASSWORD: "gina-pass-1" },
     });
-    const id = JSON.parse(made.stdout).id as number;
+    const id = (JSON.parse(made.stdout) as { id: number }).id;
     // Django (django-redis cache engine) logs gina in twice and someone else once.
     const redis = new Redis(redisUrl);
     try {

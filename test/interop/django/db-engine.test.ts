@@ -156,6 +156,48 @@ for (const version of DJANGO_VERSIONS) {
           assert.deepEqual(loaded.data, {});
         });
 
+        if (version !== "3.2") {
+          it("rotates SECRET_KEY with SECRET_KEY_FALLBACKS both ways", async () => {
+            // A session we saved under the old key, read by Django configured with the new key
+            // and the old one as a fallback; and Django's old-key row read by us the same way.
+            const oldStore = createSqlStore({
+              database: await openDatabaseUrl(url),
+              codec: new DjangoSessionCodec({ secret: "old-key-0" }),
+            });
+            const old = new Session(oldStore, null, settings);
+            await old.set("who", "rotated");
+            await old.save();
+            await oldStore.close();
+            const rotatedEnv = {
+              DJANGO_DB: url,
+              SECRET_KEY: "new-key-1",
+              SECRET_KEY_FALLBACKS: "old-key-0",
+            };
+            const loaded = (await runDjango(version, ["load", old.key!], {
+              env: rotatedEnv,
+            })) as LoadResult;
+            assert.deepEqual(loaded.data, { who: "rotated" });
+            const noFallback = (await runDjango(version, ["load", old.key!], {
+              env: { DJANGO_DB: url, SECRET_KEY: "new-key-1" },
+            })) as LoadResult;
+            assert.deepEqual(noFallback.data, {});
+
+            const theirs = (await runDjango(version, ["create"], {
+              env: { DJANGO_DB: url, SECRET_KEY: "old-key-0" },
+              input: '{"from": "django"}',
+            })) as CreateResult;
+            const rotated = createSqlStore({
+              database: await openDatabaseUrl(url),
+              codec: new DjangoSessionCodec({
+                secret: "new-key-1",
+                fallbackSecrets: ["old-key-0"],
+              }),
+            });
+            assert.equal((await rotated.load(theirs.key))?.get("from"), "django");
+            await rotated.close();
+          });
+        }
+
         describe("through Django's real SessionMiddleware over HTTP", () => {
           let django: DjangoServer;
           let node: Awaited<ReturnType<typeof listen>>;
