@@ -30,7 +30,8 @@ describe("package.json", () => {
   }
 
   it("keeps internals private (no deep imports)", async () => {
-    await assert.rejects(import("sessionbridge/dist/engine/session.js"), {
+    const deep: string = "sessionbridge/dist/engine/session.js";
+    await assert.rejects(import(deep), {
       code: "ERR_PACKAGE_PATH_NOT_EXPORTED",
     });
   });
