@@ -209,6 +209,8 @@ export class RedisProcesses {
 
 /** `n` consecutive free-looking high loopback ports (random base; collisions are unlikely). */
 export function highPorts(n: number): number[] {
-  const base = 40_000 + Math.floor(Math.random() * 20_000);
+  // Below Linux's ephemeral range (32768+), and so that a cluster node's bus port (port +
+  // 10000) is below it too and never past 65535.
+  const base = 10_000 + Math.floor(Math.random() * 9_000);
   return Array.from({ length: n }, (_, i) => base + i);
 }
