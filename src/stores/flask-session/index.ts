@@ -29,10 +29,10 @@ import type { SessionData } from "../../codecs/python-values.ts";
 import type { SaveOptions, SessionStore, StoreLogger } from "../contract.ts";
 import { SessionStoreError } from "../../errors.ts";
 import { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../codecs/msgpack/msgspec.ts";
-import { toFlaskSessionRedis, type FlaskSessionRedis } from "./redis.ts";
+import type { RedisCommandClient } from "../redis/client.ts";
+import { toRedisClient, type RedisClientInput } from "../redis/detect.ts";
 
 export { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../codecs/msgpack/msgspec.ts";
-export { toFlaskSessionRedis, type FlaskSessionRedis } from "./redis.ts";
 export {
   flaskSessionServerPolicy,
   type FlaskSessionPolicyOptions,
@@ -45,7 +45,7 @@ export type FlaskSessionSerializer = "pickle" | "msgpack";
 /** Options of {@link FlaskSessionRedisStore}. */
 export interface FlaskSessionRedisStoreOptions {
   /** A connected node-redis or ioredis client (never closed by the store). */
-  readonly client: unknown;
+  readonly client: RedisClientInput;
   /** `SESSION_KEY_PREFIX`, default `session:`. */
   readonly keyPrefix?: string | undefined;
   /** Value format written; reading follows Flask-Session (msgpack also reads json and pickle). */
@@ -71,12 +71,12 @@ export class FlaskSessionRedisStore implements SessionStore {
   readonly name: string;
   readonly keyPrefix: string;
   readonly serializer: FlaskSessionSerializer;
-  readonly #redis: FlaskSessionRedis;
+  readonly #redis: RedisCommandClient;
   readonly #protocol: 2 | 3 | 4 | 5;
   readonly #logger: StoreLogger | undefined;
 
   constructor(options: FlaskSessionRedisStoreOptions) {
-    this.#redis = toFlaskSessionRedis(options.client);
+    this.#redis = toRedisClient(options.client);
     this.keyPrefix = options.keyPrefix ?? "session:";
     this.serializer = options.serializer;
     if (!["pickle", "msgpack"].includes(this.serializer)) {
@@ -147,14 +147,16 @@ export class FlaskSessionRedisStore implements SessionStore {
   }
 
   async exists(sid: string): Promise<boolean> {
-    return (await this.#call("GET", () => this.#redis.get(this.storeKey(sid)))) !== null;
+    return this.#call("EXISTS", () => this.#redis.exists(this.storeKey(sid)));
   }
 
   /** `SET prefix+sid value EX ttl` with `ttl = options.expiry.age` (the session lifetime). */
   async save(sid: string, data: SessionData, options: SaveOptions): Promise<void> {
     const bytes = this.encode(data);
     const ttl = Math.max(1, Math.floor(options.expiry.age));
-    await this.#call("SET", () => this.#redis.setEx(this.storeKey(sid), bytes, ttl));
+    await this.#call("SET", () =>
+      this.#redis.set(this.storeKey(sid), bytes, { ttl: { unit: "EX", value: ttl } }),
+    );
   }
 
   async delete(sid: string): Promise<void> {

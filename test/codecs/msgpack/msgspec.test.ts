@@ -2,7 +2,6 @@
 // encoding both ways, and the store's read fallbacks (msgpack → json → pickle).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { dumpsPickle } from "../../../src/codecs/pickle/index.ts";
 import {
   PyDate,
   PyDateTime,
@@ -14,7 +13,6 @@ import {
   type SessionData,
 } from "../../../src/codecs/python-values.ts";
 import { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../../src/codecs/msgpack/msgspec.ts";
-import { FlaskSessionRedisStore } from "../../../src/stores/flask-session/index.ts";
 import { peerEnv } from "../../interop/django/peer.ts";
 import { runPython } from "../../support/python.ts";
 
@@ -123,17 +121,5 @@ describe("msgspec msgpack codec", () => {
     const proto = decodeMsgspecMsgpack(Buffer.from("81a95f5f70726f746f5f5f01", "hex"));
     assert.equal(Object.getPrototypeOf(Object.prototype), null);
     assert.deepEqual([...proto.keys()], ["__proto__"]);
-  });
-
-  test("the store decodes msgpack, then JSON, then (safe) pickle, as Flask-Session 0.8 does", () => {
-    const store = new FlaskSessionRedisStore({
-      client: { kind: "fake", get() {}, set() {}, del() {} },
-      serializer: "msgpack",
-    });
-    const data = ts({ user: "alice", n: 1 });
-    assert.deepEqual(store.decode(encodeMsgspecMsgpack(data)), data);
-    assert.deepEqual(store.decode(Buffer.from('{"user": "alice", "n": 1}')), data);
-    assert.deepEqual(store.decode(dumpsPickle(data, { protocol: 4 })), data);
-    assert.throws(() => store.decode(Buffer.from("\x00garbage")));
   });
 });
