@@ -22,6 +22,30 @@ export interface CookieCodecLike {
   encode(data: SessionData): string;
 }
 
+/**
+ * Wraps a signed-cookie codec for the policies: a cookie that does not verify or decode (bad
+ * signature, expired, future-dated, or signed but malformed — which would crash Flask and
+ * Starlette with a 500) reads as "no session"; both sides use the policy's clock.
+ */
+export function lenientCookieCodec(
+  codec: {
+    decode(cookie: string, options: { now: number }): SessionData;
+    encode(data: SessionData, now: number): string;
+  },
+  nowSeconds: () => number,
+): CookieCodecLike {
+  return {
+    decode: (cookie) => {
+      try {
+        return codec.decode(cookie, { now: nowSeconds() });
+      } catch {
+        return null;
+      }
+    },
+    encode: (data) => codec.encode(data, nowSeconds()),
+  };
+}
+
 /** A store whose key is the signed cookie value. Never does I/O. */
 export class CookieValueStore implements SessionStore {
   readonly name: string;

@@ -20,7 +20,13 @@ import { resolveSessionSettings } from "../engine/config.ts";
 import type { SessionResponseHeaders } from "../engine/http.ts";
 import type { SessionPolicy } from "../engine/policy.ts";
 import { Session, type SessionShape } from "../engine/session.ts";
-import { CookieValueStore, IncomingCookies, NOTHING, VARY_ONLY } from "./cookie-session.ts";
+import {
+  CookieValueStore,
+  IncomingCookies,
+  lenientCookieCodec,
+  NOTHING,
+  VARY_ONLY,
+} from "./cookie-session.ts";
 import {
   deleteWerkzeugCookie,
   dumpWerkzeugCookie,
@@ -114,18 +120,7 @@ export function flaskSessionPolicy<T extends SessionShape = SessionShape>(
     ensureAscii: options.ensureAscii,
     compress: options.compress,
   });
-  const cookieCodec = {
-    // Flask: BadSignature (tampered, expired, future) → a new empty session. A validly signed
-    // but malformed payload crashes Flask (500); an empty session is the safer answer here.
-    decode: (cookie: string): SessionData | null => {
-      try {
-        return codec.decode(cookie, { now: nowSeconds() });
-      } catch {
-        return null;
-      }
-    },
-    encode: (data: SessionData): string => codec.encode(data, nowSeconds()),
-  };
+  const cookieCodec = lenientCookieCodec(codec, nowSeconds);
   const store = new CookieValueStore("flask:cookie", cookieCodec);
   const incoming = new IncomingCookies(cookieCodec);
   const settings = resolveSessionSettings({ cookieName: name, cookieAge: lifetime });

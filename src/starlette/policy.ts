@@ -17,7 +17,13 @@ import { resolveSessionSettings } from "../engine/config.ts";
 import type { SessionResponseHeaders } from "../engine/http.ts";
 import type { SessionPolicy } from "../engine/policy.ts";
 import { Session, type SessionShape } from "../engine/session.ts";
-import { CookieValueStore, IncomingCookies, NOTHING, VARY_ONLY } from "../flask/cookie-session.ts";
+import {
+  CookieValueStore,
+  IncomingCookies,
+  lenientCookieCodec,
+  NOTHING,
+  VARY_ONLY,
+} from "../flask/cookie-session.ts";
 import { readCookie } from "../flask/cookies.ts";
 
 /** Starlette's default `max_age` (14 days) in seconds. */
@@ -81,18 +87,7 @@ export function starletteSessionPolicy<T extends SessionShape = SessionShape>(
   const deleteHeader = `${name}=null; path=${path}; expires=Thu, 01 Jan 1970 00:00:00 GMT; ${flags}`;
 
   const codec = new StarletteSessionCodec({ secretKey: options.secretKey, maxAge });
-  const cookieCodec = {
-    // Only BadSignature gives an empty session in Starlette; a signed but malformed payload
-    // would crash it (500). Both are "no valid incoming session" here.
-    decode: (cookie: string): SessionData | null => {
-      try {
-        return codec.decode(cookie, { now: nowSeconds() });
-      } catch {
-        return null;
-      }
-    },
-    encode: (data: SessionData): string => codec.encode(data, nowSeconds()),
-  };
+  const cookieCodec = lenientCookieCodec(codec, nowSeconds);
   const store = new CookieValueStore("starlette:cookie", cookieCodec);
   const incoming = new IncomingCookies(cookieCodec);
   const settings = resolveSessionSettings({
