@@ -1,6 +1,6 @@
 /**
  * Native Argon2 and bcrypt, loaded lazily from optional peer dependencies so that users of the
- * other hashers install nothing: `@node-rs/argon2` (^2.2) and `@node-rs/bcrypt` (^2.0). Both are
+ * other hashers install nothing: `@node-rs/argon2` (^2.2) and `@node-rs/bcrypt` (^1.10 or ^2.0). Both are
  * napi-rs addons whose prebuilt binaries ship inside per-platform npm packages (no install
  * scripts, no download at install time), and whose async functions run on the libuv threadpool,
  * so hashing never blocks the event loop.
@@ -120,10 +120,34 @@ export function argon2BackendFromNodeRs(mod: unknown): Argon2Backend {
   };
 }
 
+/** bcrypt's own base64 alphabet (OpenBSD `bcrypt.c`), used for the 22-character salt. */
+const BCRYPT_B64 = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** The 16 salt bytes of a `$2b$12$<22 chars>` salt string. */
+function bcryptSaltBytes(salt22: string): Uint8Array {
+  const out = new Uint8Array(16);
+  let acc = 0;
+  let bits = 0;
+  let n = 0;
+  for (const c of salt22) {
+    const v = BCRYPT_B64.indexOf(c);
+    if (v < 0) throw new TypeError("invalid bcrypt salt");
+    acc = ((acc << 6) | v) & 0xffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (n < 16) out[n++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
 /**
- * Adapts the `@node-rs/bcrypt` module (`hash(password, { salt })`, v2) to {@link BcryptBackend}.
+ * Adapts the `@node-rs/bcrypt` module to {@link BcryptBackend}: 2.x (`hash(password, { salt })`)
+ * or 1.x (`hash(password, cost, saltBytes)`, which labels its output `$2y$`; the digest is the
+ * same for every `$2a$`/`$2b$`/`$2y$` variant, so the stored prefix is put back).
  *
- * @throws {ConfigurationError} when the module does not look like `@node-rs/bcrypt` 2.x.
+ * @throws {ConfigurationError} when the module does not look like `@node-rs/bcrypt`.
  * @example
  * ```ts
  * const backend = bcryptBackendFromNodeRs(await import("@node-rs/bcrypt"));
@@ -131,16 +155,21 @@ export function argon2BackendFromNodeRs(mod: unknown): Argon2Backend {
  */
 export function bcryptBackendFromNodeRs(mod: unknown): BcryptBackend {
   const hash = moduleFunction(mod, "hash");
-  // parseOptions() exists from 2.0 on, whose hash() takes an options object (1.x: positional).
-  if (hash === undefined || moduleFunction(mod, "parseOptions") === undefined) {
-    throw new ConfigurationError("@node-rs/bcrypt ^2.0.0 is required (hash(password, { salt }))");
+  if (hash === undefined) {
+    throw new ConfigurationError("@node-rs/bcrypt (^1.10 or ^2.0) is required");
   }
+  // parseOptions() exists from 2.0 on, whose hash() takes an options object.
+  const v2 = moduleFunction(mod, "parseOptions") !== undefined;
   return {
     async hash(password, salt) {
-      const result = await hash(Buffer.from(password), { salt });
+      const m = /^(\$2[abxy]\$)(\d{2})\$([./A-Za-z0-9]{22})$/.exec(salt);
+      if (!m) throw new TypeError("invalid bcrypt salt");
+      const result = v2
+        ? await hash(Buffer.from(password), { salt })
+        : await hash(Buffer.from(password), Number(m[2]), bcryptSaltBytes(m[3]!));
       if (typeof result !== "string")
         throw new TypeError("@node-rs/bcrypt hash() returned no string");
-      return result;
+      return v2 ? result : m[1]! + result.slice(4);
     },
   };
 }
