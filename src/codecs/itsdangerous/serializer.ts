@@ -15,7 +15,7 @@
  * An undecodable payload under a valid signature is Python's `BadPayload` (a `BadData`, not a
  * `BadSignature`): here a {@link MalformedError}, or {@link TooLargeError} for a zlib bomb.
  */
-import { Buffer } from "node:buffer";
+import { Buffer, isAscii } from "node:buffer";
 import { BadSignatureError, MalformedError, SignatureExpiredError } from "../../errors.ts";
 import { COMPACT_SEPARATORS, dumpsPythonJson, loadsPythonJson } from "../python-json.ts";
 import type { PyValue, SessionData } from "../python-values.ts";
@@ -263,6 +263,8 @@ function urlSafeLoadPayloadText(payload: string, maxBytes: number): string {
   const raw = base64Decode(compressed ? payload.slice(1) : payload);
   if (raw === null) throw new MalformedError("Could not base64 decode the payload");
   const json = compressed ? zlibDecompress(raw, maxBytes) : raw;
+  // Flask and Starlette write ASCII (ensure_ascii): no UTF-8 validation needed then.
+  if (isAscii(json)) return json.toString("latin1");
   try {
     return UTF8.decode(json);
   } catch (err) {

@@ -90,8 +90,8 @@ export class TimestampSigner extends Signer {
     // Python: `BadTimeSignature("timestamp missing")` / `("Malformed timestamp")`.
     if (at < 0) throw new BadSignatureError("Timestamp missing");
     const value = result.slice(0, at);
-    const tsBytes = base64Decode(result.slice(at + this.sep.length));
-    const timestamp = tsBytes === null ? null : bytesToInt(tsBytes);
+    const tsText = result.slice(at + this.sep.length);
+    const timestamp = base64UrlUint(tsText) ?? decodeTimestamp(tsText);
     if (timestamp === null) throw new BadSignatureError("Malformed timestamp");
     const { maxAge } = options;
     if (maxAge !== undefined && maxAge !== null) {
@@ -114,4 +114,34 @@ export class TimestampSigner extends Signer {
   override unsign(signed: string, options: TimestampUnsignOptions = {}): string {
     return this.unsignTimestamped(signed, options).value;
   }
+}
+
+function decodeTimestamp(text: string): number | null {
+  const bytes = base64Decode(text);
+  return bytes === null ? null : bytesToInt(bytes);
+}
+
+const B64URL_VALUE = new Int8Array(128).fill(-1);
+for (const [i, c] of [
+  ..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+].entries()) {
+  B64URL_VALUE[c.charCodeAt(0)] = i;
+}
+
+/**
+ * The usual timestamp, decoded without allocating: 6 canonical base64url characters = 4 bytes,
+ * big-endian (`int_to_bytes` of today's times). Anything else takes the general path.
+ */
+function base64UrlUint(text: string): number | null {
+  if (text.length !== 6) return null;
+  let n = 0;
+  for (let i = 0; i < 6; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? B64URL_VALUE[c]! : -1;
+    if (v < 0) return null;
+    n = n * 64 + v;
+  }
+  // 36 bits were read; the last 4 are padding bits a canonical encoder leaves at zero.
+  if (n % 16 !== 0) return null;
+  return n / 16;
 }
