@@ -215,6 +215,12 @@ function needsExactParser(text: string): boolean {
 }
 const INDEX_LIKE_KEY = /^(?:0|[1-9]\d{0,9})$/;
 
+/** Whether a JS object would move this key first (an array-index-like key); cheap first test. */
+function isIndexLike(key: string): boolean {
+  const c = key.charCodeAt(0);
+  return c >= 0x30 && c <= 0x39 && INDEX_LIKE_KEY.test(key);
+}
+
 /**
  * Parses JSON text as Python's `json.loads` does: `NaN`/`Infinity` accepted, integral floats
  * kept as {@link PyFloat}, ints beyond 2^53 as `bigint`, duplicate keys last-wins.
@@ -253,8 +259,10 @@ export function loadsPythonJsonSession(text: string): SessionData {
     if (!isPyDict(parsed)) throw new MalformedError("Session JSON is not an object");
     const keys = Object.keys(parsed);
     // Integer-like keys are the only ones a JS object reorders, and they always come first.
-    if (keys.length === 0 || !INDEX_LIKE_KEY.test(keys[0]!)) {
-      return new Map(Object.entries(parsed));
+    if (keys.length === 0 || !isIndexLike(keys[0]!)) {
+      const map: SessionData = new Map();
+      for (const key of keys) map.set(key, (parsed as PyDict)[key]!);
+      return map;
     }
   }
   const doc = new ExactParser(text).parseDocument(true);
