@@ -261,7 +261,7 @@ export function loadsPythonJsonSession(text: string): SessionData {
     // Integer-like keys are the only ones a JS object reorders, and they always come first.
     if (keys.length === 0 || !isIndexLike(keys[0]!)) {
       const map: SessionData = new Map();
-      for (const key of keys) map.set(key, (parsed)[key]!);
+      for (const key of keys) map.set(key, parsed[key]!);
       return map;
     }
   }
