@@ -1,6 +1,7 @@
 // Small, dependency-free benchmark helpers: an HTTP load loop over keep-alive connections on
 // loopback, and a micro-benchmark timer. Everything is bounded in count and time.
 import type { Server } from "node:http";
+import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import type { AddressInfo } from "node:net";
 
@@ -43,7 +44,7 @@ export async function loadTest(
   { total = 20_000, concurrency = 16 } = {},
 ): Promise<Measurement> {
   const worker = new Worker(new URL("./load-client.mjs", import.meta.url), {
-    workerData: { port, path, cookie, total, concurrency, warmup: Math.min(2000, total / 5) },
+    workerData: { port, path, cookie, total, concurrency, warmup: warmupOf(total) },
   });
   const { seconds } = await new Promise<{ seconds: number }>((resolve, reject) => {
     worker.once("message", resolve);
@@ -51,6 +52,63 @@ export async function loadTest(
   });
   await worker.terminate();
   return { name, opsPerSecond: total / seconds, microsPerOp: (seconds * 1e6) / total };
+}
+
+/** One HTTP contender of {@link compareLoad}. */
+export interface LoadContender {
+  readonly name: string;
+  readonly port: number;
+  readonly path: string;
+  readonly cookie: string;
+}
+
+/** A contender's median over the rounds of {@link compareLoad}, with its spread. */
+export interface RoundsMeasurement extends Measurement {
+  /** Fastest and slowest round, µs per request. */
+  readonly spread: readonly [number, number];
+  /**
+   * Median over the rounds of the server's own busy time per request (event loop utilization
+   * of this thread, which runs every server while the load comes from a worker thread).
+   */
+  readonly serverMicros: number;
+}
+
+/**
+ * Load-tests every contender in interleaved rounds (A B C, A B C, …) and reports each one's
+ * median round. On a small shared VM the machine's speed drifts by tens of percent within a
+ * minute; interleaving exposes every contender to the same drift, and the median discards
+ * the rounds a neighbour or the garbage collector spoiled.
+ */
+export async function compareLoad(
+  contenders: readonly LoadContender[],
+  { rounds = 5, total = 10_000, concurrency = 16 } = {},
+): Promise<RoundsMeasurement[]> {
+  const micros: number[][] = contenders.map(() => []);
+  const busy: number[][] = contenders.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, c] of contenders.entries()) {
+      const before = performance.eventLoopUtilization();
+      const m = await loadTest(c.name, c.port, c.path, c.cookie, { total, concurrency });
+      const elu = performance.eventLoopUtilization(before);
+      micros[i]!.push(m.microsPerOp);
+      busy[i]!.push((elu.active * 1000) / (total + warmupOf(total)));
+    }
+  }
+  return contenders.map((c, i) => {
+    const sorted = [...micros[i]!].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    return {
+      name: c.name,
+      opsPerSecond: 1e6 / median,
+      microsPerOp: median,
+      spread: [sorted[0]!, sorted[sorted.length - 1]!] as const,
+      serverMicros: [...busy[i]!].sort((a, b) => a - b)[Math.floor(busy[i]!.length / 2)]!,
+    };
+  });
+}
+
+function warmupOf(total: number): number {
+  return Math.min(2000, Math.floor(total / 5));
 }
 
 /** Times an async or sync function over `iterations` calls (after a warm-up). */
@@ -72,7 +130,14 @@ export function report(title: string, rows: readonly Measurement[], baseline: Me
   for (const row of rows) {
     const ratio = row.opsPerSecond / baseline.opsPerSecond;
     console.log(
-      `  ${row.name.padEnd(52)} ${row.opsPerSecond.toFixed(0).padStart(9)} ops/s  ${row.microsPerOp.toFixed(2).padStart(8)} µs/op  ${ratio.toFixed(2)}× ${baseline.name}`,
+      `  ${row.name.padEnd(52)} ${row.opsPerSecond.toFixed(0).padStart(9)} ops/s  ${row.microsPerOp.toFixed(2).padStart(8)} µs/op  ${ratio.toFixed(2)}× ${baseline.name}${spreadOf(row)}`,
     );
   }
+}
+
+function spreadOf(row: Measurement): string {
+  const spread = (row as Partial<RoundsMeasurement>).spread;
+  return spread === undefined
+    ? ""
+    : `  (rounds ${spread[0].toFixed(1)}–${spread[1].toFixed(1)} µs; server busy ${(row as RoundsMeasurement).serverMicros.toFixed(1)} µs/req)`;
 }

@@ -5,7 +5,9 @@
 import { MalformedError } from "../errors.ts";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const DIGIT = new Map([...ALPHABET].map((c, i) => [c, i]));
+/** Digit value by char code (-1: not a base62 digit). */
+const DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
 
 /** @example base62Encode(1700000000) // "1r31eq" */
 export function base62Encode(n: number): string {
@@ -30,9 +32,10 @@ export function base62Decode(text: string): number {
   if (digits.length === 0 || digits.length > 9)
     throw new MalformedError("Invalid base62 timestamp");
   let n = 0;
-  for (const c of digits) {
-    const d = DIGIT.get(c);
-    if (d === undefined) throw new MalformedError("Invalid base62 timestamp");
+  for (let i = 0; i < digits.length; i++) {
+    const c = digits.charCodeAt(i);
+    const d = c < 128 ? DIGIT[c]! : -1;
+    if (d < 0) throw new MalformedError("Invalid base62 timestamp");
     n = n * 62 + d;
   }
   return negative ? -n : n;

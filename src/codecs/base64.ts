@@ -20,7 +20,10 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
  * @throws {MalformedError} on characters outside the alphabet or an impossible length.
  */
 export function base64UrlDecode(text: string): Buffer {
-  const body = text.replace(/=+$/, "");
+  // Signed payloads carry no padding: only strip (and copy) when there is some.
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x3d /* = */) end--;
+  const body = end === text.length ? text : text.slice(0, end);
   if (!BASE64URL.test(body) || body.length % 4 === 1) throw new MalformedError("Invalid base64");
   return Buffer.from(body, "base64url");
 }

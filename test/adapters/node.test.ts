@@ -52,6 +52,18 @@ const app = withSessions({ store: memory }, async (req, res) => {
 const outage = withSessions({ store: down }, async (req, res) => {
   res.end(JSON.stringify(await getSession(req).get("visits")));
 });
+const handlerErrors: unknown[] = [];
+const throwsAtOnce = withSessions(
+  {
+    store: memory,
+    onError: (error) => {
+      handlerErrors.push(error);
+    },
+  },
+  () => {
+    throw new Error("sync failure");
+  },
+);
 
 describe("node:http adapter over real HTTP", () => {
   let server: Awaited<ReturnType<typeof listen>>;
@@ -59,12 +71,20 @@ describe("node:http adapter over real HTTP", () => {
     server = await listen(
       createServer((req, res) => {
         if (req.url === "/outage") outage(req, res);
+        else if (req.url === "/throws") throwsAtOnce(req, res);
         else app(req, res);
       }),
     );
   });
   after(() => server.close());
   sharedAdapterBehaviour(() => server.url);
+
+  it("answers a handler that throws synchronously with a bare 500, reported to onError", async () => {
+    const res = await fetch(`${server.url}/throws`);
+    assert.equal(res.status, 500);
+    assert.equal(await res.text(), "Internal Server Error\n");
+    assert.equal((handlerErrors[0] as Error).message, "sync failure");
+  });
 
   it("holds a streamed response (writeHead + write) until the session is saved", async () => {
     const jar = new CookieJar();

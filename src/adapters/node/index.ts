@@ -161,23 +161,43 @@ export function withSessions(
   handler: (req: RequestWithSession, res: ServerResponse) => unknown,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const middleware = sessionMiddleware(options);
+  const fail = (res: ServerResponse, error: unknown): void => {
+    options.onError?.(error);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const status = httpStatusOf(error) ?? 500;
+    res.statusCode = status;
+    res.setHeader("Content-Type", "text/plain; charset=utf-8");
+    res.end(`${statusText(status)}\n`);
+  };
   return (req, res) => {
     middleware(req, res, () => {
-      Promise.resolve()
-        .then(() => handler(req as RequestWithSession, res))
-        .catch((error: unknown) => {
-          options.onError?.(error);
-          if (res.headersSent) {
-            res.destroy();
-            return;
-          }
-          const status = httpStatusOf(error) ?? 500;
-          res.statusCode = status;
-          res.setHeader("Content-Type", "text/plain; charset=utf-8");
-          res.end(`${statusText(status)}\n`);
+      // The handler runs at once (no extra promise hop); a sync throw and a rejection are
+      // answered alike.
+      let result: unknown;
+      try {
+        result = handler(req as RequestWithSession, res);
+      } catch (error) {
+        fail(res, error);
+        return;
+      }
+      if (isThenable(result)) {
+        (result instanceof Promise ? result : Promise.resolve(result)).catch((error: unknown) => {
+          fail(res, error);
         });
+      }
     });
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 function statusText(status: number): string {

@@ -39,7 +39,9 @@ export const djangoJsonSerializer: SessionSerializer = {
     return Buffer.from(dumpsPythonJson(data, { separators: COMPACT_SEPARATORS }), "latin1");
   },
   loads(bytes) {
-    return loadsPythonJsonSession(Buffer.from(bytes).toString("latin1"));
+    // A view, not a copy (`Buffer.from(uint8Array)` would copy).
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return loadsPythonJsonSession(view.toString("latin1"));
   },
 };
 

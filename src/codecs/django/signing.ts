@@ -15,6 +15,7 @@ import { Buffer } from "node:buffer";
 import { createHash, createHmac } from "node:crypto";
 import { BadSignatureError, MalformedError, SignatureExpiredError } from "../../errors.ts";
 import { constantTimeEqual } from "../constant-time.ts";
+import { HmacKey } from "../hmac.ts";
 import { base62Decode, base62Encode } from "../base62.ts";
 import { base64UrlDecode, base64UrlEncode } from "../base64.ts";
 import { zlibCompress, zlibDecompress } from "../zlib.ts";
@@ -63,10 +64,7 @@ export interface DjangoSignerOptions {
   readonly sep?: string;
 }
 
-interface VerifyKey {
-  readonly algorithm: DjangoHashAlgorithm;
-  readonly key: Buffer;
-}
+type VerifyKey = HmacKey;
 
 const UNSAFE_SEP = /^[A-Za-z0-9\-_=]*$/;
 
@@ -84,10 +82,11 @@ export class DjangoSigner {
     }
     this.salt = options.salt ?? `django.core.signing.${this.defaultSaltName()}`;
     const algorithm = options.algorithm ?? "sha256";
-    const derive = (secret: Secret, alg: DjangoHashAlgorithm): VerifyKey => ({
-      algorithm: alg,
-      key: createHash(alg).update(`${this.salt}signer`, "utf8").update(toBytes(secret)).digest(),
-    });
+    const derive = (secret: Secret, alg: DjangoHashAlgorithm): VerifyKey =>
+      new HmacKey(
+        alg,
+        createHash(alg).update(`${this.salt}signer`, "utf8").update(toBytes(secret)).digest(),
+      );
     const secrets = [options.secret, ...(options.fallbackSecrets ?? [])];
     this.#signKey = derive(options.secret, algorithm);
     const keys = secrets.map((s) => derive(s, algorithm));
@@ -129,7 +128,7 @@ export class DjangoSigner {
 }
 
 function mac(key: VerifyKey, value: string): string {
-  return createHmac(key.algorithm, key.key).update(value, "utf8").digest("base64url");
+  return key.base64url(value);
 }
 
 /** Options of {@link DjangoTimestampSigner.unsign}. */

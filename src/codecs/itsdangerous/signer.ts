@@ -16,6 +16,7 @@
  */
 import { Buffer } from "node:buffer";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { HmacKey } from "../hmac.ts";
 import { BadSignatureError, ConfigurationError } from "../../errors.ts";
 import { constantTimeEqual } from "../constant-time.ts";
 import { base64Decode, wantBytes, type Secret } from "./encoding.ts";
@@ -113,6 +114,8 @@ export class Signer {
   readonly algorithm: SigningAlgorithm;
   /** Derived keys, newest first (verification order); `[0]` signs. */
   readonly #keys: readonly Buffer[];
+  /** `#keys`, ready to MAC with. */
+  readonly #macs: readonly HmacKey[];
 
   constructor(secretKey: SecretKeys, options: SignerOptions = {}) {
     this.sep = options.sep ?? ".";
@@ -129,6 +132,7 @@ export class Signer {
     this.#keys = secretKeyList(secretKey)
       .reverse()
       .map((k) => deriveKey(k, this.salt, this.keyDerivation, this.digestMethod));
+    this.#macs = this.#keys.map((k) => new HmacKey(this.digestMethod, k));
   }
 
   /** The derived key used for signing (the newest secret's). */
@@ -137,9 +141,9 @@ export class Signer {
   }
 
   /** Raw signature bytes of `value` with one derived key. */
-  #mac(key: Buffer, value: string): Buffer {
+  #mac(key: HmacKey, value: string): Buffer {
     if (this.algorithm === "none") return Buffer.alloc(0);
-    return createHmac(this.digestMethod, key).update(value, "utf8").digest();
+    return key.digest(value);
   }
 
   /**
@@ -151,7 +155,8 @@ export class Signer {
    * ```
    */
   getSignature(value: string): string {
-    return this.#mac(this.#keys[0]!, value).toString("base64url");
+    if (this.algorithm === "none") return "";
+    return this.#macs[0]!.base64url(value);
   }
 
   /**
@@ -179,17 +184,14 @@ export class Signer {
   verifySignature(value: string, sig: string): boolean {
     // The usual case: the canonical base64url text itsdangerous writes, compared as text.
     if (this.algorithm !== "none") {
-      for (const key of this.#keys) {
-        const expected = createHmac(this.digestMethod, key)
-          .update(value, "utf8")
-          .digest("base64url");
-        if (constantTimeEqual(expected, sig)) return true;
+      for (const key of this.#macs) {
+        if (constantTimeEqual(key.base64url(value), sig)) return true;
       }
     }
     // Python decodes leniently (padding, `+/`, junk ignored): compare decoded bytes as it does.
     const given = base64Decode(sig);
     if (given === null) return false;
-    for (const key of this.#keys) {
+    for (const key of this.#macs) {
       const expected = this.#mac(key, value);
       if (expected.length === given.length && timingSafeEqual(expected, given)) return true;
     }

@@ -229,6 +229,14 @@ export class DjangoCacheValueCodec {
   /** `int(value)` as Python parses bytes, or `undefined`. */
   #parseInt(bytes: Uint8Array): number | bigint | undefined {
     if (bytes.length === 0 || bytes.length > 4300) return undefined; // CPython's int digit limit
+    // An int starts with whitespace, a sign or a digit; pickles (PROTO, 0x80), zlib streams
+    // (0x78) and JSON or msgpack maps never do. This runs on every session load, so those skip
+    // the string conversion and the regex.
+    const first = bytes[0]!;
+    const digit = first >= 0x30 && first <= 0x39;
+    const sign = first === 0x2b || first === 0x2d;
+    const space = first === 0x20 || (first >= 0x09 && first <= 0x0d);
+    if (!digit && !sign && !space) return undefined;
     const m = PY_INT.exec(
       Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1"),
     );

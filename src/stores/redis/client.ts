@@ -108,14 +108,24 @@ export class RedisCommandTimeoutError extends Error {
  * ```
  */
 export function withTimeout<T>(promise: Promise<T>, command: string, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  // One wrapper promise and one timer per command: this runs on every session load, so no
+  // Promise.race/finally chain (each of those allocates promises and reactions of its own).
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       reject(new RedisCommandTimeoutError(command, ms));
     }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        // Passed through as the client rejected (node-redis and ioredis reject with Errors).
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(err);
+      },
+    );
   });
 }
 

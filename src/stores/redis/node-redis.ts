@@ -10,8 +10,12 @@
  * package need not be imported.
  *
  * Offline queue: node-redis queues commands while it reconnects, so a down Redis would make
- * them wait. Every command carries node-redis's `timeout` command option (it drops the command
- * from the queue) and an outer timer as a backstop. Create the client with
+ * them wait. Every command has an outer timer; writes, and reads issued while the client is
+ * not ready, also carry node-redis's `timeout` command option, which drops a command still in
+ * the queue, so a write that timed out here is never replayed after a reconnect. (node-redis
+ * implements that option with an `AbortSignal.timeout` per command, which costs more than the
+ * rest of a session load; a read on a ready connection is written at once, and a replayed
+ * read would be harmless anyway, so reads skip it then.) Create the client with
  * `disableOfflineQueue: true` to fail at once while disconnected, and always attach an `error`
  * listener (`client.on("error", …)`), or Node ends the process on the first connection error.
  *
@@ -53,6 +57,8 @@ export interface NodeRedisCommandOptions {
  */
 export interface NodeRedisClientLike {
   withCommandOptions(options: NodeRedisCommandOptions): unknown;
+  /** node-redis: connected and past its handshake (clusters and sentinels have it too). */
+  readonly isReady?: boolean;
 }
 
 /** A node-redis cluster (`createCluster()`): SCAN runs on each of its masters. */
@@ -110,6 +116,8 @@ class NodeRedisAdapter implements RedisCommandClient {
   readonly kind: string;
   readonly #client: NodeRedisClientLike;
   readonly #binary: NodeRedisCommands;
+  /** Like `#binary` without node-redis's queue timeout: reads on a ready single client. */
+  readonly #readyReads: NodeRedisCommands | undefined;
   readonly #timeoutMs: number;
 
   constructor(client: NodeRedisClientLike, timeoutMs: number) {
@@ -125,6 +133,21 @@ class NodeRedisAdapter implements RedisCommandClient {
       throw new TypeError("The node-redis client lacks GET/SET/DEL/EXISTS/PEXPIRE/EXPIRE");
     }
     this.#binary = binary;
+    // Clusters and sentinels route to per-node clients that may be reconnecting while the
+    // whole is "ready": they keep the queue timeout on every command.
+    const single = !cluster && !hasMethod(client, "getMasterNode");
+    // `timeout: 0` (falsy) overrides node-redis 6's default command timeout too.
+    const reads = single
+      ? commandsOf(client, { typeMapping: { [RESP_BLOB_STRING]: Buffer }, timeout: 0 })
+      : undefined;
+    this.#readyReads = reads !== undefined && isCommands(reads) ? reads : undefined;
+  }
+
+  /** The command proxy for a read: without the queue timeout when the client is ready. */
+  #reads(): NodeRedisCommands {
+    return this.#readyReads !== undefined && this.#client.isReady === true
+      ? this.#readyReads
+      : this.#binary;
   }
 
   #run<T>(command: string, promise: Promise<T>): Promise<T> {
@@ -133,7 +156,7 @@ class NodeRedisAdapter implements RedisCommandClient {
   }
 
   async get(key: string): Promise<Buffer | null> {
-    return asBuffer(await this.#run("GET", this.#binary.get(key)));
+    return asBuffer(await this.#run("GET", this.#reads().get(key)));
   }
 
   async set(key: string, value: Uint8Array, options: RedisSetOptions): Promise<boolean> {
@@ -151,7 +174,7 @@ class NodeRedisAdapter implements RedisCommandClient {
   }
 
   async exists(key: string): Promise<boolean> {
-    return asInteger(await this.#run("EXISTS", this.#binary.exists(key))) > 0;
+    return asInteger(await this.#run("EXISTS", this.#reads().exists(key))) > 0;
   }
 
   async expire(key: string, ttl: RedisTtl): Promise<boolean> {
