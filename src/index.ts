@@ -29,7 +29,13 @@ export {
   type PyValue,
   type SessionData,
 } from "./codecs/python-values.ts";
-export type { SaveOptions, SessionExpiry, SessionStore, StoreLogger } from "./stores/contract.ts";
+export type {
+  SaveOptions,
+  SessionDataCodec,
+  SessionExpiry,
+  SessionStore,
+  StoreLogger,
+} from "./stores/contract.ts";
 export {
   DEFAULT_SESSION_SETTINGS,
   resolveSessionSettings,

@@ -24,6 +24,16 @@ import type { SessionData } from "../codecs/python-values.ts";
 
 export type { SessionData };
 
+/**
+ * What a store that keeps Django's signed session text needs from a codec:
+ * `SessionBase.encode` / `decode` (a `DjangoSessionCodec` is one).
+ */
+export interface SessionDataCodec {
+  encode(data: SessionData): string;
+  /** Throws on a bad signature or malformed value. */
+  decode(value: string): SessionData;
+}
+
 /** When a saved session stops being valid, computed by the engine as Django does. */
 export interface SessionExpiry {
   /** Seconds from now (Django `get_expiry_age()`); may be ≤ 0 for an absolute date in the past. */

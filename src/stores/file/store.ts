@@ -32,7 +32,7 @@ import {
   SessionStoreError,
 } from "../../errors.ts";
 import type { SaveOptions, SessionData, SessionStore, StoreLogger } from "../contract.ts";
-import type { SessionDataCodec } from "../sql/store.ts";
+import type { SessionDataCodec } from "../contract.ts";
 import { fileExpiryAge, type IntExpiryRule } from "./expiry.ts";
 import {
   checkFilePrefix,

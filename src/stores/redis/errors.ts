@@ -10,7 +10,7 @@
  * ```
  */
 import { SessionBridgeError, SessionStoreError } from "../../errors.ts";
-import { errorCode, redact } from "../sql/database.ts";
+import { errorCode, redact } from "../store-errors.ts";
 
 /** Longest driver detail kept in an error message. */
 const MAX_DETAIL = 200;

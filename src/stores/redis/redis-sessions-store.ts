@@ -29,7 +29,7 @@
 import { Buffer } from "node:buffer";
 import { ConfigurationError, MalformedError, SessionExistsError } from "../../errors.ts";
 import type { SaveOptions, SessionData } from "../contract.ts";
-import type { SessionDataCodec } from "../sql/store.ts";
+import type { SessionDataCodec } from "../contract.ts";
 import type { RedisTtl } from "./client.ts";
 import { RedisStoreBase, secondsTtl, type RedisStoreCommonOptions } from "./base.ts";
 import { escapeGlob, looksLikeSessionKey } from "./keys.ts";

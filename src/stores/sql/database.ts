@@ -14,6 +14,9 @@
  * ```
  */
 import { ConfigurationError, SessionStoreError } from "../../errors.ts";
+import { errorCode, redact } from "../store-errors.ts";
+
+export { errorCode, redact };
 
 /** The SQL dialects the store writes Django's table for. */
 export type SqlDialect = "sqlite" | "postgres" | "mysql";
@@ -91,30 +94,6 @@ export function driverError(
   return duplicateKey
     ? new SqlDuplicateKeyError(message, { cause: error })
     : new SessionStoreError(message, { cause: error });
-}
-
-/**
- * Blanks the given secrets and the password part of any URL in `text`.
- *
- * @example
- * ```ts
- * redact("postgres://u:pw@h/db", []); // "postgres://u:***@h/db"
- * ```
- */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/(\/\/[^/\s:@]*:)[^@\s]*@/g, "$1***@");
-  for (const secret of secrets) {
-    // Short secrets would blank unrelated words; they are not worth hiding from the message.
-    if (secret.length >= 3) out = out.split(secret).join("***");
-  }
-  return out;
-}
-
-/** The driver's string error code (`ECONNREFUSED`, `23505`, `ER_DUP_ENTRY`…), if any. */
-export function errorCode(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null || !("code" in error)) return undefined;
-  const code = error.code;
-  return typeof code === "string" ? code : typeof code === "number" ? String(code) : undefined;
 }
 
 function errorMessage(error: unknown): string {

@@ -23,17 +23,13 @@ import { DJANGO_SESSION_TABLE, checkTableName, quoteIdentifier } from "./identif
 import type {
   SaveOptions,
   SessionData,
+  SessionDataCodec,
   SessionExpiry,
   SessionStore,
   StoreLogger,
 } from "../contract.ts";
 
-/** What the store needs from a codec: Django's `SessionBase.encode` / `decode`. */
-export interface SessionDataCodec {
-  encode(data: SessionData): string;
-  /** Throws on a bad signature or malformed value. */
-  decode(value: string): SessionData;
-}
+export type { SessionDataCodec };
 
 /** Options of {@link createSqlStore}. */
 export interface SqlStoreOptions {

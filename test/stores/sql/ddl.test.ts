@@ -8,7 +8,7 @@ import {
   sessionTableDdl,
 } from "../../../src/stores/sql/index.ts";
 import { djangoIndexName } from "../../../src/stores/sql/identifiers.ts";
-import { importDriver, redact } from "../../../src/stores/sql/database.ts";
+import { importDriver } from "../../../src/stores/sql/database.ts";
 
 describe("sessionTableDdl", () => {
   it("is Django's DDL, statement for statement (django-formats.md §3.1)", () => {
@@ -83,13 +83,6 @@ describe("expire_date text", () => {
     assert.equal(parseExpireDate(new Date(5)).getTime(), 5);
     assert.equal(parseExpireDate("0050-01-01 00:00:00").getUTCFullYear(), 50);
     assert.throws(() => parseExpireDate("yesterday"), TypeError);
-  });
-});
-
-describe("redact", () => {
-  it("blanks URL passwords and known secrets", () => {
-    assert.equal(redact("at postgres://u:pw@h/db", []), "at postgres://u:***@h/db");
-    assert.equal(redact("password hunter2 rejected", ["hunter2"]), "password *** rejected");
   });
 });
 
