@@ -95,6 +95,8 @@ class Unpickler {
   private pos = 0;
   /** A container was re-used through the memo or DUP. */
   private shared = false;
+  /** A global was looked up: only then can stack-only or pending values exist. */
+  private usedGlobals = false;
   private keyOrder: Map<object, string[]> | null = null;
   private readonly buf: Buffer;
   private readonly end: number;
@@ -220,6 +222,7 @@ class Unpickler {
     return v as StackValue[];
   }
   private resolveGlobal(module: string, name: string): GlobalRef {
+    this.usedGlobals = true;
     const canonical = canonicalGlobalName(module, name);
     const handler =
       this.globals.get(canonical) ??
@@ -256,6 +259,14 @@ class Unpickler {
         }
         case Op.STOP: {
           const result = this.pop();
+          // Every value and every nesting level takes at least one opcode byte, so without
+          // shared references or globals (the only sources of cycles, DAG blow-up, pending
+          // objects and stack-only values), an input no longer than both bounds is within them
+          // and the final pass has nothing to do: typical session pickles skip it.
+          const bound = Math.min(this.config.maxDepth, this.config.maxItems);
+          if (!this.shared && !this.usedGlobals && this.end <= bound) {
+            return { value: result as PyValue, keyOrder: this.keyOrder };
+          }
           return finish(result, this.config, this.shared, this.keyOrder);
         }
         case Op.MARK:
