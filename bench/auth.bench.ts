@@ -15,7 +15,7 @@ import { DjangoSessionCodec } from "sessionbridge/django";
 import { getSession, withSessions } from "sessionbridge/node";
 import { createSqlStore, openDatabaseUrl } from "sessionbridge/stores/sql";
 import { createClient } from "redis";
-import { loadTest, report, startServer } from "./support.ts";
+import { compareLoad, report, startServer, type RoundsMeasurement } from "./support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sb-auth-bench-"));
 const url = `sqlite:${join(dir, "db.sqlite3")}`;
@@ -154,16 +154,19 @@ const bare = await startServer(
   }),
 );
 const total = Number(process.env.BENCH_REQUESTS ?? 10_000);
-const floor = await loadTest("bare node:http: Redis GET + JSON.parse", bare.port, "/", "x=1", {
-  total,
-});
-const ours = await loadTest(
-  "forward-auth verify (SQLite session + auth_user + hash)",
-  verify.port,
-  "/",
-  `sessionid=${seed.key!}`,
-  { total },
-);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const [floor, ours] = (await compareLoad(
+  [
+    { name: "bare node:http: Redis GET + JSON.parse", port: bare.port, path: "/", cookie: "x=1" },
+    {
+      name: "forward-auth verify (SQLite session + auth_user + hash)",
+      port: verify.port,
+      path: "/",
+      cookie: `sessionid=${seed.key!}`,
+    },
+  ],
+  { total, rounds },
+)) as [RoundsMeasurement, RoundsMeasurement];
 report("Forward-auth verification, requests per second", [floor, ours], floor);
 
 await Promise.all([verify.close(), bare.close()]);

@@ -6,6 +6,7 @@
 // than the servers it measures, and on a 2-core machine that CPU is taken from the server (and
 // Redis), which squeezes every ratio toward 1. Responses are framed by Content-Length or by
 // chunked encoding (RFC 9112 §6.3, §7.1) and must be 200.
+import { Buffer } from "node:buffer";
 import { connect } from "node:net";
 import { parentPort, workerData } from "node:worker_threads";
 

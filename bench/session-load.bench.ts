@@ -16,7 +16,7 @@ import {
 } from "sessionbridge";
 import { getSession, withSessions } from "sessionbridge/node";
 import { MemoryStore } from "sessionbridge/stores/memory";
-import { loadTest, report, startServer, timeOps } from "./support.ts";
+import { compareLoad, report, startServer, timeOps, type RoundsMeasurement } from "./support.ts";
 
 const settings = resolveSessionSettings();
 const ours = new MemoryStore();
@@ -86,26 +86,28 @@ const expressServer = await startServer(createServer(app));
 const signed = `${sid}.${createHmac("sha256", SECRET).update(sid).digest("base64").replace(/=+$/, "")}`;
 const expressCookie = `sessionid=${encodeURIComponent(`s:${signed}`)}`;
 
-const total = Number(process.env.BENCH_REQUESTS ?? 20_000);
-const floor = await loadTest("bare node:http + store.load", bare.port, "/", `sessionid=${key}`, {
-  total,
-});
-const ourRun = await loadTest(
-  "sessionbridge node:http adapter",
-  adapter.port,
-  "/",
-  `sessionid=${key}`,
-  { total },
-);
-const expressRun = await loadTest(
-  "express + express-session (MemoryStore)",
-  expressServer.port,
-  "/",
-  expressCookie,
-  { total },
-);
+const total = Number(process.env.BENCH_REQUESTS ?? 10_000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const [floor, ourRun, expressRun] = (await compareLoad(
+  [
+    { name: "bare node:http + store.load", port: bare.port, path: "/", cookie: `sessionid=${key}` },
+    {
+      name: "sessionbridge node:http adapter",
+      port: adapter.port,
+      path: "/",
+      cookie: `sessionid=${key}`,
+    },
+    {
+      name: "express + express-session (MemoryStore)",
+      port: expressServer.port,
+      path: "/",
+      cookie: expressCookie,
+    },
+  ],
+  { total, rounds },
+)) as [RoundsMeasurement, RoundsMeasurement, RoundsMeasurement];
 report(
-  "Load an unmodified session over HTTP (keep-alive, 16 in flight, loopback)",
+  `Load an unmodified session over HTTP (keep-alive, 16 in flight, loopback; median of ${rounds} interleaved rounds)`,
   [floor, ourRun, expressRun],
   expressRun,
 );

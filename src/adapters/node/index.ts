@@ -23,8 +23,12 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { httpStatusOf } from "../../errors.ts";
-import { addVaryCookie, type SessionResponseHeaders } from "../../engine/http.ts";
-import { policyFrom, type PolicyOptions } from "../../engine/policy.ts";
+import {
+  addVaryCookie,
+  type RequestSession,
+  type SessionResponseHeaders,
+} from "../../engine/http.ts";
+import { policyFrom, type PolicyOptions, type SessionPolicy } from "../../engine/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
 
 /**
@@ -63,6 +67,140 @@ export function getSession<T extends SessionShape = SessionShape>(
   return session;
 }
 
+/** A held-back `write` or `end` call. */
+interface HeldCall {
+  readonly end: boolean;
+  readonly args: unknown[];
+}
+
+/**
+ * One response's gate: `writeHead`, `write` and `end` are replaced by wrappers that hold the
+ * response until the session's headers are known (and, when a save is due, until the store has
+ * written). State lives in this object rather than in a dozen per-request closures: this runs
+ * on every request.
+ */
+class ResponseGate {
+  readonly #res: ServerResponse;
+  readonly #policy: SessionPolicy;
+  readonly #requestSession: RequestSession;
+  readonly #onError: ((error: unknown) => void) | undefined;
+  // The originals, re-applied to `res` later (never called unbound).
+  readonly #writeHead: (...args: unknown[]) => ServerResponse;
+  readonly #write: (...args: unknown[]) => boolean;
+  readonly #end: (...args: unknown[]) => ServerResponse;
+  #pendingHead: unknown[] | undefined;
+  #held: HeldCall[] | undefined;
+  #started = false;
+
+  constructor(
+    res: ServerResponse,
+    policy: SessionPolicy,
+    requestSession: RequestSession,
+    onError: ((error: unknown) => void) | undefined,
+  ) {
+    this.#res = res;
+    this.#policy = policy;
+    this.#requestSession = requestSession;
+    this.#onError = onError;
+    /* eslint-disable @typescript-eslint/unbound-method */
+    this.#writeHead = res.writeHead as (...args: unknown[]) => ServerResponse;
+    this.#write = res.write as (...args: unknown[]) => boolean;
+    this.#end = res.end as (...args: unknown[]) => ServerResponse;
+    /* eslint-enable @typescript-eslint/unbound-method */
+    res.writeHead = (...args: unknown[]) => {
+      if (typeof args[0] === "number") res.statusCode = args[0];
+      this.#pendingHead = args;
+      return res;
+    };
+    res.write = ((...args: unknown[]) => {
+      this.#hold({ end: false, args });
+      return true;
+    }) as typeof res.write;
+    res.end = ((...args: unknown[]) => {
+      // The usual case: the first call is `end` and no save is due: the headers are set and
+      // the response goes out at once, with nothing held.
+      if (!this.#started && this.#pendingHead === undefined && this.#held === undefined) {
+        this.#started = true;
+        const plain = this.#policy.plan(this.#requestSession, res.statusCode);
+        if (plain) {
+          this.#restore();
+          this.#apply(plain);
+          return this.#end.apply(res, args);
+        }
+        this.#held = [{ end: true, args }];
+        this.#save();
+        return res;
+      }
+      this.#hold({ end: true, args });
+      return res;
+    }) as typeof res.end;
+  }
+
+  #hold(call: HeldCall): void {
+    (this.#held ??= []).push(call);
+    if (this.#started) return;
+    this.#started = true;
+    const plain = this.#policy.plan(this.#requestSession, this.#res.statusCode);
+    if (plain) {
+      this.#apply(plain);
+      this.#release();
+      return;
+    }
+    this.#save();
+  }
+
+  #save(): void {
+    this.#policy.commit(this.#requestSession, this.#res.statusCode).then(
+      (headers) => {
+        this.#apply(headers);
+        this.#release();
+      },
+      (error: unknown) => {
+        this.#fail(error);
+      },
+    );
+  }
+
+  #restore(): void {
+    const res = this.#res;
+    res.writeHead = this.#writeHead;
+    res.write = this.#write as typeof res.write;
+    res.end = this.#end as typeof res.end;
+  }
+
+  #apply(headers: SessionResponseHeaders): void {
+    const res = this.#res;
+    if (res.headersSent) return;
+    if (headers.varyCookie)
+      res.setHeader("Vary", addVaryCookie(res.getHeader("Vary") as string | undefined));
+    if (headers.setCookie.length > 0) res.appendHeader("Set-Cookie", [...headers.setCookie]);
+  }
+
+  #release(): void {
+    const res = this.#res;
+    this.#restore();
+    if (this.#pendingHead) this.#writeHead.apply(res, this.#pendingHead);
+    for (const call of this.#held ?? []) {
+      if (call.end) this.#end.apply(res, call.args);
+      else this.#write.apply(res, call.args);
+    }
+  }
+
+  #fail(error: unknown): void {
+    const res = this.#res;
+    this.#restore();
+    this.#onError?.(error);
+    const status = httpStatusOf(error) ?? 500;
+    if (res.headersSent) {
+      res.destroy(error instanceof Error ? error : undefined);
+      return;
+    }
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8" });
+    res.end(`${statusText(status)}\n`);
+  }
+}
+
 /** Creates the middleware. */
 export function sessionMiddleware(options: NodeSessionOptions): NodeMiddleware {
   const { onError } = options;
@@ -71,75 +209,7 @@ export function sessionMiddleware(options: NodeSessionOptions): NodeMiddleware {
   return (req, res, next) => {
     const requestSession = policy.open(req.headers.cookie);
     (req as RequestWithSession).session = requestSession.session;
-
-    // The originals, re-applied to `res` later (never called unbound).
-    /* eslint-disable @typescript-eslint/unbound-method */
-    const { writeHead, write, end } = res;
-    /* eslint-enable @typescript-eslint/unbound-method */
-    const queue: (() => void)[] = [];
-    let pendingHead: unknown[] | undefined;
-    let started = false;
-
-    const restore = (): void => {
-      res.writeHead = writeHead;
-      res.write = write;
-      res.end = end;
-    };
-    const apply = (headers: SessionResponseHeaders): void => {
-      if (res.headersSent) return;
-      if (headers.varyCookie)
-        res.setHeader("Vary", addVaryCookie(res.getHeader("Vary") as string | undefined));
-      if (headers.setCookie.length > 0) res.appendHeader("Set-Cookie", [...headers.setCookie]);
-    };
-    const release = (): void => {
-      restore();
-      if (pendingHead)
-        (writeHead as (...args: unknown[]) => ServerResponse).apply(res, pendingHead);
-      for (const call of queue) call();
-    };
-    const fail = (error: unknown): void => {
-      restore();
-      onError?.(error);
-      const status = httpStatusOf(error) ?? 500;
-      if (res.headersSent) {
-        res.destroy(error instanceof Error ? error : undefined);
-        return;
-      }
-      for (const name of res.getHeaderNames()) res.removeHeader(name);
-      res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8" });
-      res.end(`${statusText(status)}\n`);
-    };
-    const commit = (): void => {
-      if (started) return;
-      started = true;
-      const plain = policy.plan(requestSession, res.statusCode);
-      if (plain) {
-        apply(plain);
-        release();
-        return;
-      }
-      policy.commit(requestSession, res.statusCode).then((headers) => {
-        apply(headers);
-        release();
-      }, fail);
-    };
-
-    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-      if (typeof args[0] === "number") res.statusCode = args[0];
-      pendingHead = args;
-      return this;
-    };
-    res.write = function (this: ServerResponse, ...args: unknown[]) {
-      queue.push(() => (write as (...a: unknown[]) => boolean).apply(res, args));
-      commit();
-      return true;
-    } as typeof res.write;
-    res.end = function (this: ServerResponse, ...args: unknown[]) {
-      queue.push(() => (end as (...a: unknown[]) => ServerResponse).apply(res, args));
-      commit();
-      return this;
-    } as typeof res.end;
-
+    new ResponseGate(res, policy, requestSession, onError);
     next();
   };
 }
