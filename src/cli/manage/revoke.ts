@@ -16,8 +16,9 @@ export interface RevokeOptions {
 
 /**
  * Walks the whole store in batches (SQL keyset pages, Redis SCAN — never KEYS — or the
- * directory), decodes each session and deletes those whose `_auth_user_id` is `userId`.
- * Resolves how many were deleted.
+ * directory), decodes each session and deletes those whose `_auth_user_id` is `userId`; for
+ * `cached_db`, then the cache half too (sessions whose row is gone but whose cache entry still
+ * serves them). Resolves how many were deleted.
  */
 export async function revokeUserSessions(
   managed: ManagedStore,
@@ -29,23 +30,37 @@ export async function revokeUserSessions(
   const target = normalize(userId) ?? userId;
   const total = managed.count ? await managed.count(false) : undefined;
   const progress = startProgress(options.stderr ?? process.stderr, "revoke", total, options.env);
-  let deleted = 0;
-  try {
-    for await (const batch of managed.scan({ batchSize, activeOnly: false })) {
+  // Keys already deleted: cached_db's second pass over the cache must not count them again.
+  const gone = new Set<string>();
+  const sweep = async (
+    scan: ManagedStore["scan"],
+    onBatch: (n: number) => void,
+  ): Promise<boolean> => {
+    for await (const batch of scan({ batchSize, activeOnly: false })) {
       for (const record of batch.records) {
         const owner = userIdOf(record.data);
-        if (owner !== null && normalize(owner) === target) {
+        if (owner !== null && normalize(owner) === target && !gone.has(record.key)) {
           await managed.store.delete(record.key);
-          deleted++;
+          gone.add(record.key);
         }
       }
-      progress.tick(batch.records.length);
-      if (options.stop?.stopped === true) break;
+      onBatch(batch.records.length);
+      if (options.stop?.stopped === true) return false;
     }
+    return true;
+  };
+  try {
+    const finished = await sweep(
+      (o) => managed.scan(o),
+      (n) => {
+        progress.tick(n);
+      },
+    );
+    if (finished && managed.scanCache) await sweep(managed.scanCache, () => undefined);
   } finally {
     progress.done();
   }
-  return deleted;
+  return gone.size;
 }
 
 /** Opens the configured store and revokes; `null` for signed cookies (nothing stored). */

@@ -69,6 +69,12 @@ export interface ManagedStore {
   }): AsyncIterable<SessionBatch>;
   /** How many sessions a full scan visits, when cheap to know. */
   count?(activeOnly: boolean): Promise<number>;
+  /**
+   * `cached_db` only: walks the cache half. The table is the truth for listing, but Django's
+   * `cached_db` reads the cache first, so a session whose row is gone still works until its
+   * cache entry expires: revoking must reach those too.
+   */
+  readonly scanCache?: ManagedStore["scan"];
   /** `SessionBase.encode` with the configured secret (SQL kinds, for bulk upserts). */
   readonly encode?: (data: SessionData) => string;
   /** One session, expired or not; `null` when absent. */
@@ -242,6 +248,7 @@ function managed(opened: OpenedStore<ManagedDatabase>, config: ManageConfig): Ma
     // db, cached_db: the table is the truth; deletes go through the store (cache too).
     return {
       ...sqlWalker(opened.database, opened.codec),
+      ...(opened.redis === undefined ? {} : { scanCache: redisWalker(opened.redis).scan }),
       kind: opened.kind,
       description: opened.description,
       store: opened.store,

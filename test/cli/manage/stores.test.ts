@@ -142,6 +142,38 @@ describe("SESSION_STORE picks the store for every command", () => {
     }
   });
 
+  it("cached_db: revoke --user also reaches sessions whose row is gone but whose cache entry serves them", async () => {
+    const databaseUrl = `sqlite:${join(dir, "cached-orphans.sqlite3")}`;
+    assert.equal((await runCli(["migrate"], { env: { DATABASE_URL: databaseUrl } })).code, 0);
+    const prefix = `${run}cdb2`;
+    const db = new SqlSessionStore({ database: await openDatabaseUrl(databaseUrl), codec });
+    const cache = new DjangoCacheStore({ client: redis, engine: "cached_db", keyPrefix: prefix });
+    const store = new CachedDbStore({ db, cache });
+    try {
+      const [both, cacheOnly, other] = [newKey(), newKey(), newKey()];
+      await store.save(both, data("7"), { mustCreate: true, expiry });
+      await store.save(cacheOnly, data("7"), { mustCreate: true, expiry });
+      await store.save(other, data("8"), { mustCreate: true, expiry });
+      await db.delete(cacheOnly); // e.g. a clearsessions or a manual DELETE on the table
+      assert.notEqual(await store.load(cacheOnly), null, "Django's cached_db still serves it");
+      const env = {
+        SECRET_KEY: SECRET,
+        SESSION_STORE: "cached_db",
+        DATABASE_URL: databaseUrl,
+        REDIS_URL,
+        CACHE_KEY_PREFIX: prefix,
+      };
+      const revoked = await runCli(["sessions", "revoke", "--user", "7", "--json"], { env });
+      assert.equal(revoked.code, 0, revoked.stderr);
+      assert.equal((JSON.parse(revoked.stdout) as { deleted: number }).deleted, 2);
+      assert.equal(await store.load(both), null);
+      assert.equal(await store.load(cacheOnly), null);
+      assert.deepEqual((await store.load(other))?.get("_auth_user_id"), "8");
+    } finally {
+      await db.close();
+    }
+  });
+
   it("file: SESSION_FILE_PATH, SESSION_COOKIE_NAME", async () => {
     const path = mkdtempSync(join(dir, "files-"));
     // Django's file backend: expiry is the file's mtime + SESSION_COOKIE_AGE.
