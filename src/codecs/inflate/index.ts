@@ -55,24 +55,36 @@ const DIST_EXTRA = [
 const CLC_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15] as const;
 
 // A decode-table entry packs everything the hot loop needs into one int32:
-//   bits 0..3   code length in bits (0: not in the root table → canonical slow path)
-//   bits 4..7   number of extra bits that follow the code
-//   bits 8..9   kind (below)
-//   bits 10..   literal byte, base length or base distance
+//   bits 0..4   code length in bits (0: not in the root table → canonical slow path). As the
+//               low five bits, the entry itself is the shift count that consumes the code
+//               (JavaScript shifts use the low five bits of the count).
+//   bits 5..8   number of extra bits that follow the code
+//   bits 9..24  literal byte, base length or base distance (VALUE_SHIFT)
+//   bits 27..28 kind (below; KIND_SHIFT): literal entries are the ones below 1 << KIND_SHIFT
 const KIND_LITERAL = 0;
 const KIND_BASE = 1; // a length (lit/len alphabet) or a distance (distance alphabet)
 const KIND_END = 2; // end of block, code 256
 const KIND_INVALID = 3; // codes 286, 287 and distance codes 30, 31 (RFC 1951 §3.2.6)
+const KIND_SHIFT = 27;
+const VALUE_SHIFT = 9;
+const VALUE_MASK = 0xffff;
+/** The smallest entry that is not a literal. */
+const NOT_LITERAL = KIND_BASE << KIND_SHIFT;
 
 function info(kind: number, extra: number, value: number): number {
-  return (value << 10) | (kind << 8) | (extra << 4);
+  return (kind << KIND_SHIFT) | (value << VALUE_SHIFT) | (extra << 5);
 }
 
 /** Per-symbol entry (without the code length) of the literal/length alphabet 0..287. */
 const LITLEN_INFO = new Int32Array(288);
 /** Per-symbol entry (without the code length) of the distance alphabet 0..31. */
 const DIST_INFO = new Int32Array(32);
-/** Per-symbol entry of the code length alphabet 0..18 (RFC 1951 §3.2.7): the symbol itself. */
+/**
+ * Per-symbol entry of the code length alphabet 0..18 (RFC 1951 §3.2.7), as a run of `base` +
+ * extra bits code lengths of one `length`; the value is `length | base << 4`: a length 0–15
+ * once; 16 (kind KIND_BASE): the previous length, 3–6 times; 17: zero 3–10 times; 18: zero
+ * 11–138 times.
+ */
 const CLC_INFO = new Int32Array(19);
 for (let s = 0; s < 256; s++) LITLEN_INFO[s] = info(KIND_LITERAL, 0, s);
 LITLEN_INFO[256] = info(KIND_END, 0, 0);
@@ -82,11 +94,29 @@ for (let s = 257; s < 286; s++) {
 LITLEN_INFO[286] = LITLEN_INFO[287] = info(KIND_INVALID, 0, 0);
 for (let s = 0; s < 30; s++) DIST_INFO[s] = info(KIND_BASE, DIST_EXTRA[s] ?? 0, DIST_BASE[s] ?? 0);
 DIST_INFO[30] = DIST_INFO[31] = info(KIND_INVALID, 0, 0);
-for (let s = 0; s < 19; s++) CLC_INFO[s] = info(KIND_LITERAL, 0, s);
+for (let s = 0; s < 16; s++) CLC_INFO[s] = info(KIND_LITERAL, 0, (1 << 4) | s);
+CLC_INFO[16] = info(KIND_BASE, 2, 3 << 4);
+CLC_INFO[17] = info(KIND_LITERAL, 3, 3 << 4);
+CLC_INFO[18] = info(KIND_LITERAL, 7, 11 << 4);
+
+// Typed-array methods used on hot paths, called as `method.call(array, …)`: V8's optimized
+// code (Node 20) loads them from a typed array through a generic inline-cache call each time
+// (a few percent of a small decode, measured). Typed as plain properties with a `this`.
+type Method<T, A extends unknown[], R> = (this: T, ...args: A) => R;
+const { copyWithin } = Int32Array.prototype as {
+  copyWithin: Method<Int32Array, [target: number, start: number, end: number], Int32Array>;
+};
+const { subarray, set: setBytes } = Uint8Array.prototype as {
+  subarray: Method<Uint8Array, [begin: number, end: number], Uint8Array>;
+  set: Method<Uint8Array, [source: Uint8Array], void>;
+};
 
 const MAX_BITS = 15;
-/** Root-table bits of the literal/length code; longer codes take the canonical slow path. */
-const LITLEN_ROOT = 10;
+/**
+ * Root-table bits of the literal/length code; longer codes take the canonical slow path. At
+ * most 24 - 15: the decoder looks a code up with the bits left after the previous one.
+ */
+const LITLEN_ROOT = 9;
 /** Root-table bits of the distance code. */
 const DIST_ROOT = 8;
 /** Root-table bits of the code length code (its codes are at most 7 bits: always direct). */
@@ -94,57 +124,75 @@ const CLC_ROOT = 7;
 
 /**
  * A Huffman decoding table: a direct lookup table indexed by the next `root` input bits
- * (LSB-first, as DEFLATE packs Huffman codes bit-reversed, RFC 1951 §3.1.1), and the canonical
- * `count`/`symbols` arrays of RFC 1951 §3.2.2 for codes longer than `root` bits.
+ * (LSB-first, as DEFLATE packs Huffman codes bit-reversed, RFC 1951 §3.1.1), and the symbols of
+ * each code length in increasing value order (together, the canonical code order of RFC 1951
+ * §3.2.2), which also serve codes longer than `root` bits.
+ *
+ * The symbols are filled in by whoever reads the code lengths ({@link addSymbol}), so that
+ * building never sorts or scans zero lengths. They are kept as their packed entries (without
+ * the code length), which is all that decoding needs of them.
  */
 interface HuffmanTable {
   readonly lookup: Int32Array;
-  /** `count[len]`: number of codes of each length 0..15. */
+  /** `count[len]`: number of codes of each length 1..15 (`count[0]`: symbols without one). */
   readonly count: Uint16Array;
-  /** Symbols ordered by (code length, symbol value): canonical code order. */
-  readonly symbols: Uint16Array;
-  /** Per-symbol packed info. */
+  /** `symbols[(len << shift) + k]`: the entry of the `k`-th smallest symbol of `len` bits. */
+  readonly symbols: Int32Array;
+  /** log2 of the room for each length in `symbols` (at least the alphabet size). */
+  readonly shift: number;
+  /** Per-symbol packed entry (without the code length). */
   readonly info: Int32Array;
   root: number;
   mask: number;
 }
 
-function newTable(rootBits: number, alphabet: number, symbolInfo: Int32Array): HuffmanTable {
+function newTable(rootBits: number, shift: number, symbolInfo: Int32Array): HuffmanTable {
   return {
     lookup: new Int32Array(1 << rootBits),
     count: new Uint16Array(MAX_BITS + 1),
-    symbols: new Uint16Array(alphabet),
+    symbols: new Int32Array((MAX_BITS + 1) << shift),
+    shift,
     info: symbolInfo,
     root: 0,
     mask: 0,
   };
 }
 
-const FIXED_LITLEN = newTable(9, 288, LITLEN_INFO);
-const FIXED_DIST = newTable(5, 32, DIST_INFO);
-const DYN_LITLEN = newTable(LITLEN_ROOT, 288, LITLEN_INFO);
-const DYN_DIST = newTable(DIST_ROOT, 32, DIST_INFO);
-const DYN_CLC = newTable(CLC_ROOT, 19, CLC_INFO);
+const FIXED_LITLEN = newTable(9, 9, LITLEN_INFO);
+const FIXED_DIST = newTable(5, 5, DIST_INFO);
+const DYN_LITLEN = newTable(LITLEN_ROOT, 9, LITLEN_INFO);
+const DYN_DIST = newTable(DIST_ROOT, 5, DIST_INFO);
+const DYN_CLC = newTable(CLC_ROOT, 5, CLC_INFO);
+
+/** Empties `table`'s symbol lists before its code lengths are read. */
+function clearSymbols(table: HuffmanTable): void {
+  const count = table.count;
+  for (let len = 0; len <= MAX_BITS; len++) count[len] = 0;
+}
 
 /**
- * Code lengths of the current dynamic block, by position: HLIT literal/length lengths, then
- * HDIST distance lengths. Only positions listed in {@link NONZERO} are written and read.
+ * Records a code of `len` bits for `symbol`. Symbols must be added in increasing order (RFC 1951
+ * §3.2.2: codes of one length are assigned in increasing symbol order). `len` 0 (no code) is
+ * accepted and ignored by building, so that callers need not test for it.
  */
-const LENGTHS = new Uint8Array(288 + 32);
-/** Positions in {@link LENGTHS} with a non-zero length, in increasing order. */
-const NONZERO = new Uint16Array(288 + 32);
+function addSymbol(table: HuffmanTable, symbol: number, len: number): void {
+  table.symbols[(len << table.shift) + table.count[len]!++] = table.info[symbol]!;
+}
+
 /** Code length code lengths (RFC 1951 §3.2.7), indexed by symbol 0..18. */
 const CLC_LENGTHS = new Uint8Array(19);
-/** Symbols 0..18 with a non-zero code length code length, in increasing order. */
-const CLC_NONZERO = new Uint16Array(19);
-/** Scratch for table building: next slot in `symbols` for each length. */
-const OFFSETS = new Uint16Array(MAX_BITS + 2);
+/** Scratch for table building: the first code of each length (RFC 1951 §3.2.2 step 2). */
+const NEXT_CODE = new Uint16Array(MAX_BITS + 1);
+/** Largest root-table size in bits (the dynamic literal/length root). */
+const REV_BITS = LITLEN_ROOT;
+/** `REVERSE[x]`: `x` as a {@link REV_BITS}-bit number with its bits in reverse order. */
+const REVERSE = new Uint16Array(1 << REV_BITS);
+for (let x = 1; x < 1 << REV_BITS; x++) {
+  REVERSE[x] = (REVERSE[x >> 1]! >> 1) | ((x & 1) << (REV_BITS - 1));
+}
 
 /**
- * Builds `table` for one alphabet (RFC 1951 §3.2.2). The code lengths are
- * `lengths[nonzero[j]]` for `j` in `from..to`: exactly the symbols with a non-zero length, in
- * increasing position order; symbol values are `position - base`. (The decoder collects that
- * list while it reads the lengths, so building never scans the zero lengths.)
+ * Builds `table`'s lookup from its symbol lists (RFC 1951 §3.2.2).
  *
  * Completeness rules follow zlib's `inflate_table`, which is what "valid" means in practice:
  * - an over-subscribed set of lengths (Kraft sum > 1) is always refused;
@@ -157,19 +205,8 @@ const OFFSETS = new Uint16Array(MAX_BITS + 2);
  *
  * @returns false when the lengths do not describe an acceptable code.
  */
-function buildTable(
-  table: HuffmanTable,
-  lengths: Uint8Array,
-  nonzero: Uint16Array,
-  from: number,
-  to: number,
-  base: number,
-  maxRoot: number,
-  isCodeLengthCode: boolean,
-): boolean {
-  const { count, symbols, lookup, info: symInfo } = table;
-  for (let len = 0; len <= MAX_BITS; len++) count[len] = 0;
-  for (let j = from; j < to; j++) count[lengths[nonzero[j]!]!]!++;
+function buildTable(table: HuffmanTable, maxRoot: number, isCodeLengthCode: boolean): boolean {
+  const { count, symbols, shift, lookup } = table;
   let max = MAX_BITS;
   while (max > 0 && count[max] === 0) max--;
   if (max === 0) {
@@ -180,48 +217,50 @@ function buildTable(
     lookup[0] = lookup[1] = 0;
     return true;
   }
-  let min = 1;
-  while (count[min] === 0) min++;
-  // RFC 1951 §3.2.2 step 1 with the Kraft check: `left` = unused code space at each length.
+  // RFC 1951 §3.2.2 steps 1/2 with the Kraft check: `left` = unused code space at each length,
+  // `code` = the first code of each length.
   let left = 1;
-  for (let len = 1; len <= MAX_BITS; len++) {
-    left = (left << 1) - count[len]!;
+  let code = 0;
+  for (let len = 1; len <= max; len++) {
+    const c = count[len]!;
+    left = (left << 1) - c;
     if (left < 0) return false; // over-subscribed
+    NEXT_CODE[len] = code;
+    code = (code + c) << 1;
   }
+  // (Past `max`, `left` only doubles: the set is complete exactly when it is 0 here.)
   if (left > 0 && (isCodeLengthCode || max !== 1)) return false; // incomplete
 
-  // RFC 1951 §3.2.2 steps 2/3: canonical order is symbols sorted by (length, value); a
-  // counting sort of the (already value-ordered) non-zero list.
-  OFFSETS[1] = 0;
-  for (let len = 1; len < MAX_BITS; len++) OFFSETS[len + 1] = OFFSETS[len]! + count[len]!;
-  for (let j = from; j < to; j++) {
-    const at = nonzero[j]!;
-    symbols[OFFSETS[lengths[at]!]!++] = at - base;
-  }
-
-  // Direct lookup of the next `root` bits for codes up to `root` bits. `rev` walks the
-  // canonical codes bit-reversed (Huffman codes are packed MSB first into the LSB-first bit
-  // stream, RFC 1951 §3.1.1), incremented in reversed order as zlib does. The table is
-  // filled length by length: the codes of length `len` are written into its first 2^len
-  // entries, which are then doubled, replicating each shorter code over the longer indices.
+  // Direct lookup of the next `root` input bits for codes up to `root` bits. A Huffman code is
+  // packed MSB first into the LSB-first bit stream (RFC 1951 §3.1.1), so a code of `len` bits
+  // belongs at index `reverse(code)` of a table of 2^len entries, and at every index with the
+  // same low `len` bits in a bigger one. The table is built length by length: the codes of
+  // each length are written into the first 2^len entries, which are then doubled (copied
+  // above themselves), replicating them over the longer indices.
   const root = max < maxRoot ? max : maxRoot;
-  if (min > root) min = root; // (cannot happen for a valid code; kept for safety)
+  let min = 1;
+  while (count[min] === 0) min++;
+  if (min > root) min = root; // (cannot happen for an accepted code; kept for safety)
   let size = 1 << min;
-  for (let i = 0; i < size; i++) lookup[i] = 0; // entries no code reaches: slow path / invalid
-  let k = 0; // index into symbols (canonical order)
-  let rev = 0;
+  // Entries no code reaches (an incomplete code, or codes longer than `root`) stay 0, the slow
+  // path (or invalid); for a complete code every entry is overwritten.
+  if (left > 0 || max > root) lookup.fill(0, 0, size);
   for (let len = min; len <= root; len++) {
     if (len > min) {
-      for (let i = 0; i < size; i++) lookup[size + i] = lookup[i]!;
+      // (A loop for small tables, where the call costs more than the copy.)
+      if (size < 16) for (let i = 0; i < size; i++) lookup[size + i] = lookup[i]!;
+      else copyWithin.call(lookup, size, 0, size);
       size <<= 1;
     }
-    const end = k + count[len]!;
-    for (; k < end; k++) {
-      lookup[rev] = symInfo[symbols[k]!]! | len;
-      // Reversed increment of `rev` as a `len`-bit number.
-      let bit = 1 << (len - 1);
-      while ((rev & bit) !== 0) bit >>= 1;
-      rev = bit !== 0 ? (rev & (bit - 1)) + bit : 0;
+    // RFC 1951 §3.2.2 step 3: consecutive codes for the symbols of one length, in value order;
+    // `code` is kept left-aligned to REV_BITS bits, so that REVERSE gives it reversed as `len`
+    // bits.
+    const first = len << shift;
+    const end = first + count[len]!;
+    const inc = 1 << (REV_BITS - len);
+    let aligned = NEXT_CODE[len]! << (REV_BITS - len);
+    for (let k = first; k < end; k++, aligned = (aligned + inc) | 0) {
+      lookup[REVERSE[aligned]!] = symbols[k]! | len;
     }
   }
   table.root = root;
@@ -235,15 +274,13 @@ function buildTable(
  * @returns the packed entry (info | length), or -1 when the bits match no code.
  */
 function decodeSlow(table: HuffmanTable, bits: number): number {
-  const { count, symbols, info: symInfo } = table;
-  let code = 0;
-  let first = 0;
-  let index = 0;
+  const { count, symbols, shift } = table;
+  let code = 0; // the code read so far
+  let first = 0; // the first code of length `len`
   for (let len = 1; len <= MAX_BITS; len++) {
     code |= (bits >> (len - 1)) & 1;
-    const c = count[len] ?? 0;
-    if (code - c < first) return (symInfo[symbols[index + (code - first)] ?? 0] ?? 0) | len;
-    index += c;
+    const c = count[len]!;
+    if (code - first < c) return symbols[(len << shift) + code - first]! | len;
     first = (first + c) << 1;
     code <<= 1;
   }
@@ -253,15 +290,14 @@ function decodeSlow(table: HuffmanTable, bits: number): number {
 // RFC 1951 §3.2.6: the fixed Huffman code. Lit/len 0-143: 8 bits, 144-255: 9, 256-279: 7,
 // 280-287: 8; distance codes 0-31: 5 bits. Built once.
 {
-  const fixed = new Uint8Array(288);
-  const all = new Uint16Array(288).map((_, i) => i);
-  fixed.fill(8, 0, 144);
-  fixed.fill(9, 144, 256);
-  fixed.fill(7, 256, 280);
-  fixed.fill(8, 280, 288);
-  buildTable(FIXED_LITLEN, fixed, all, 0, 288, 0, 9, false);
-  fixed.fill(5, 0, 32);
-  buildTable(FIXED_DIST, fixed, all, 0, 32, 0, 5, false);
+  clearSymbols(FIXED_LITLEN);
+  for (let sym = 0; sym < 288; sym++) {
+    addSymbol(FIXED_LITLEN, sym, sym < 144 ? 8 : sym < 256 ? 9 : sym < 280 ? 7 : 8);
+  }
+  buildTable(FIXED_LITLEN, 9, false);
+  clearSymbols(FIXED_DIST);
+  for (let sym = 0; sym < 32; sym++) addSymbol(FIXED_DIST, sym, 5);
+  buildTable(FIXED_DIST, 5, false);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,31 +360,53 @@ function growOutput(s: State, op: number, need: number, pos: number, bc: number)
   s.cap = size;
 }
 
-/** Adler-32 (RFC 1950 §2.2, §9) of `buf[0..len)`, as a signed 32-bit integer. */
-function adler32(buf: Uint8Array, len: number): number {
+/**
+ * Adler-32 (RFC 1950 §2.2, §9) of `buf[0..len)`, as a signed 32-bit integer. `view` is a
+ * DataView of `buf` (which starts at offset 0 of its buffer).
+ */
+function adler32(buf: Uint8Array, view: DataView, len: number): number {
   let a = 1;
   let b = 0;
   let i = 0;
-  while (i < len) {
-    // Defer the modulo for up to 3800 bytes: the largest run that keeps `b` below 2^31
-    // (255·n(n+1)/2 + (n+1)·65520 < 2^31), so the sums stay small integers for the JIT.
-    const end = i + 3800 < len ? i + 3800 : len;
-    for (; i + 4 <= end; i += 4) {
-      const x0 = buf[i]!;
-      const x1 = buf[i + 1]!;
-      const x2 = buf[i + 2]!;
-      const x3 = buf[i + 3]!;
-      b += 4 * a + 4 * x0 + 3 * x1 + 2 * x2 + x3;
-      a += x0 + x1 + x2 + x3;
+  const whole = len & ~7;
+  while (i < whole) {
+    // Per 4-byte word x0..x3: b += 4a + 4x0 + 3x1 + 2x2 + x3, then a += x0 + x1 + x2 + x3 (= s).
+    // Over a block of `words` words this sums to b += 4·(words·a + Σ_k Σ_{j<k} s_j) + 4Σx0 +
+    // 3Σx1 + 2Σx2 + Σx3 and a += Σs: two running sums, and the byte sums of each position,
+    // two to an int32 (16-bit lanes, which cannot overflow in a block of 1024 bytes). All
+    // stays far below 2^31 before the modulo. Two words per iteration.
+    const end = i + 1024 < whole ? i + 1024 : whole;
+    const words = (end - i) >> 2;
+    let even = 0; // Σx0 | Σx2 << 16
+    let odd = 0; // Σx1 | Σx3 << 16
+    let sum = 0; // Σs
+    let prefix = 0; // Σ_k Σ_{j<k} s_j
+    for (; i < end; i = (i + 8) | 0) {
+      const v = view.getInt32(i, true);
+      const w = view.getInt32(i + 4, true);
+      const ev = v & 0x00ff00ff;
+      const ov = (v >>> 8) & 0x00ff00ff;
+      const ew = w & 0x00ff00ff;
+      const ow = (w >>> 8) & 0x00ff00ff;
+      even = (even + ev + ew) | 0;
+      odd = (odd + ov + ow) | 0;
+      const pv = (ev + ov) | 0;
+      const pw = (ew + ow) | 0;
+      const sv = (pv & 0xffff) + (pv >>> 16);
+      const sw = (pw & 0xffff) + (pw >>> 16);
+      prefix = (prefix + 2 * sum + sv) | 0;
+      sum = (sum + sv + sw) | 0;
     }
-    for (; i < end; i++) {
-      a += buf[i]!;
-      b += a;
-    }
-    a %= 65521;
+    b += 4 * (words * a + prefix);
+    b += 4 * (even & 0xffff) + 3 * (odd & 0xffff) + 2 * (even >>> 16) + (odd >>> 16);
+    a = (a + sum) % 65521;
     b %= 65521;
   }
-  return (b << 16) | a; // as a signed 32-bit integer
+  for (; i < len; i++) {
+    a += buf[i]!;
+    b += a;
+  }
+  return ((b % 65521) << 16) | (a % 65521); // as a signed 32-bit integer
 }
 
 /**
@@ -379,33 +437,39 @@ function readDynamicTables(s: State): void {
   // and zlib refuses HDIST > 30 too.
   if (nlen > 286 || ndist > 30) throw malformed("too many length or distance symbols");
   // Code length code lengths, 3 bits each, in CLC_ORDER; the rest are zero.
-  for (let i = 0; i < 19; i++) CLC_LENGTHS[i] = 0;
-  for (let i = 0; i < ncode; i++) {
+  let k = 0;
+  for (; k < ncode; k++) {
     if (bc < 3) {
       if (pos < n) bb |= data[pos]! << bc;
       else if (pos >= n + 4) throw truncated();
       pos++;
       bc += 8;
     }
-    CLC_LENGTHS[CLC_ORDER[i]!] = bb & 7;
+    CLC_LENGTHS[CLC_ORDER[k]!] = bb & 7;
     bb >>= 3;
     bc -= 3;
   }
-  let clcCount = 0;
-  for (let sym = 0; sym < 19; sym++) if (CLC_LENGTHS[sym] !== 0) CLC_NONZERO[clcCount++] = sym;
-  if (!buildTable(DYN_CLC, CLC_LENGTHS, CLC_NONZERO, 0, clcCount, 0, CLC_ROOT, true)) {
-    throw malformed("invalid code lengths set");
-  }
+  for (; k < 19; k++) CLC_LENGTHS[CLC_ORDER[k]!] = 0;
+  clearSymbols(DYN_CLC);
+  for (let sym = 0; sym < 19; sym++) addSymbol(DYN_CLC, sym, CLC_LENGTHS[sym]!);
+  if (!buildTable(DYN_CLC, CLC_ROOT, true)) throw malformed("invalid code lengths set");
   // HLIT + HDIST code lengths, one sequence (repeats may cross from the literal/length into
-  // the distance lengths). Only non-zero lengths are stored; their positions are listed in
-  // NONZERO, split at HLIT into the two alphabets.
+  // the distance lengths). Each position goes straight into the symbol list of its alphabet
+  // and length (what addSymbol does, inlined); zero lengths into the unused list 0, which
+  // keeps the common case (one length) free of data-dependent branches.
   const total = nlen + ndist;
   const clc = DYN_CLC.lookup;
   const clcMask = DYN_CLC.mask;
+  const litCount = DYN_LITLEN.count;
+  const litSymbols = DYN_LITLEN.symbols;
+  const litShift = DYN_LITLEN.shift;
+  const distCount = DYN_DIST.count;
+  const distSymbols = DYN_DIST.symbols;
+  const distShift = DYN_DIST.shift;
+  for (let len = 0; len <= MAX_BITS; len++) litCount[len] = distCount[len] = 0;
+  let endLength = 0; // the code length of the end-of-block code, 256
   let i = 0;
-  let nz = 0;
-  let litNz = -1; // NONZERO index of the first distance length
-  let prev = -1; // previous length, for code 16
+  let prev = -1; // the length being repeated: the previous one, for code 16
   while (i < total) {
     while (bc < 16) {
       if (pos < n) bb |= data[pos]! << bc;
@@ -413,77 +477,43 @@ function readDynamicTables(s: State): void {
       pos++;
       bc += 8;
     }
-    if (litNz < 0 && i >= nlen) litNz = nz;
-    const e = clc[bb & clcMask]!;
     // The code length code is complete, so every lookup entry is a real code.
-    const len = e & 15;
+    const e = clc[bb & clcMask]!;
+    const len = e & 31;
     bb >>= len;
     bc -= len;
-    const sym = e >> 10;
-    if (sym < 16) {
-      // 0–15: a code length.
-      if (sym !== 0) {
-        LENGTHS[i] = sym;
-        NONZERO[nz++] = i;
-      }
-      prev = sym;
-      i++;
-      continue;
-    }
-    let repeat: number;
-    if (sym === 16) {
+    const extra = (e >> 5) & 15;
+    const end = i + ((e >> (VALUE_SHIFT + 4)) & 0xfff) + (bb & ((1 << extra) - 1));
+    bb >>= extra;
+    bc -= extra;
+    if (e >> KIND_SHIFT === KIND_BASE) {
       // 16: copy the previous code length 3–6 times (2 extra bits); needs a previous one.
       if (prev < 0) throw malformed("invalid bit length repeat");
-      repeat = 3 + (bb & 3);
-      bb >>= 2;
-      bc -= 2;
-      if (i + repeat > total) throw malformed("invalid bit length repeat");
-      if (prev !== 0) {
-        for (const end = i + repeat; i < end; i++) {
-          if (litNz < 0 && i >= nlen) litNz = nz;
-          LENGTHS[i] = prev;
-          NONZERO[nz++] = i;
-        }
-      } else {
-        i += repeat;
-      }
-      continue;
-    }
-    if (sym === 17) {
-      // 17: 3–10 zero lengths (3 extra bits).
-      repeat = 3 + (bb & 7);
-      bb >>= 3;
-      bc -= 3;
     } else {
-      // 18: 11–138 zero lengths (7 extra bits).
-      repeat = 11 + (bb & 127);
-      bb >>= 7;
-      bc -= 7;
+      // 0–15: that code length once; 17: 3–10 zero lengths (3 extra bits); 18: 11–138 zero
+      // lengths (7 extra bits).
+      prev = (e >> VALUE_SHIFT) & 15;
     }
-    if (i + repeat > total) throw malformed("invalid bit length repeat");
-    prev = 0;
-    i += repeat;
+    if (end > total) throw malformed("invalid bit length repeat");
+    // A run of zero lengths only records its first position (in the unused list).
+    do {
+      if (i < nlen) {
+        litSymbols[(prev << litShift) + litCount[prev]!++] = LITLEN_INFO[i]!;
+        if (i === 256) endLength = prev;
+      } else {
+        distSymbols[(prev << distShift) + distCount[prev]!++] = DIST_INFO[i - nlen]!;
+      }
+      i++;
+    } while (i < end && prev !== 0);
+    i = end;
   }
-  if (litNz < 0) litNz = nz;
   s.pos = pos;
   s.bb = bb;
   s.bc = bc;
   // zlib: the end-of-block code must have a length (a block must be able to end).
-  let hasEnd = false;
-  for (let j = litNz - 1; j >= 0; j--) {
-    const at = NONZERO[j]!;
-    if (at <= 256) {
-      hasEnd = at === 256;
-      break;
-    }
-  }
-  if (!hasEnd) throw malformed("invalid code -- missing end-of-block");
-  if (!buildTable(DYN_LITLEN, LENGTHS, NONZERO, 0, litNz, 0, LITLEN_ROOT, false)) {
-    throw malformed("invalid literal/lengths set");
-  }
-  if (!buildTable(DYN_DIST, LENGTHS, NONZERO, litNz, nz, nlen, DIST_ROOT, false)) {
-    throw malformed("invalid distances set");
-  }
+  if (endLength === 0) throw malformed("invalid code -- missing end-of-block");
+  if (!buildTable(DYN_LITLEN, LITLEN_ROOT, false)) throw malformed("invalid literal/lengths set");
+  if (!buildTable(DYN_DIST, DIST_ROOT, false)) throw malformed("invalid distances set");
 }
 
 /** Decodes the symbols of one Huffman block (RFC 1951 §3.2.5) up to its end-of-block code. */
@@ -501,25 +531,33 @@ function inflateHuffmanBlock(s: State, lit: HuffmanTable, dist: HuffmanTable): v
   const litMask = lit.mask;
   const distLookup = dist.lookup;
   const distMask = dist.mask;
+  // (Integer arithmetic below is written `(x + y) | 0`, which lets the JIT drop overflow
+  // checks.) Refills bring `bb` to ≥ 24 bits: a code (≤ 15 bits) and its length extra bits
+  // (≤ 5). Loads happen with bc ≤ 23, so a load 4 bytes past the end means consumed bits past
+  // the end: truncated.
+  while (bc < 24) {
+    if (pos < n) bb |= data[pos]! << bc;
+    else if (pos >= n + 4) throw truncated();
+    pos = (pos + 1) | 0;
+    bc = (bc + 8) | 0;
+  }
   for (;;) {
-    // Refill to ≥ 24 bits: a code (≤ 15 bits) and its length extra bits (≤ 5). Loads happen
-    // with bc ≤ 23, so a load 4 bytes past the end means consumed bits past the end.
+    // The code is looked up before the refill: it needs LITLEN_ROOT bits, and a code takes at
+    // most 15 of the ≥ 24 bits of the last refill. So the lookup does not wait for the loads.
+    let e = litLookup[bb & litMask]!;
     while (bc < 24) {
       if (pos < n) bb |= data[pos]! << bc;
       else if (pos >= n + 4) throw truncated();
-      pos++;
-      bc += 8;
+      pos = (pos + 1) | 0;
+      bc = (bc + 8) | 0;
     }
-    let e = litLookup[bb & litMask]!;
-    if ((e & 15) === 0) {
+    if ((e & 31) === 0) {
       e = decodeSlow(lit, bb);
       if (e < 0) throw malformed("invalid literal/length code");
     }
-    let len = e & 15;
-    bb >>= len;
-    bc -= len;
-    const kind = (e >> 8) & 3;
-    if (kind === KIND_LITERAL) {
+    bb >>= e; // consumes the code (see the entry layout)
+    bc = (bc - (e & 31)) | 0;
+    if (e < NOT_LITERAL) {
       if (op >= cap) {
         s.op = op;
         growOutput(s, op, op + 1, pos, bc);
@@ -527,44 +565,45 @@ function inflateHuffmanBlock(s: State, lit: HuffmanTable, dist: HuffmanTable): v
         cap = s.cap;
         view = s.view;
       }
-      out[op++] = e >> 10;
+      out[op] = e >> VALUE_SHIFT;
+      op = (op + 1) | 0;
       continue;
     }
+    const kind = e >> KIND_SHIFT;
     if (kind === KIND_END) break; // 256: end of block
     if (kind === KIND_INVALID) throw malformed("invalid literal/length code");
     // A length code (257–285): base length plus extra bits.
-    let extra = (e >> 4) & 15;
-    const length = (e >> 10) + (bb & ((1 << extra) - 1));
+    let extra = (e >> 5) & 15;
+    const length = (((e >> VALUE_SHIFT) & VALUE_MASK) + (bb & ((1 << extra) - 1))) | 0;
     bb >>= extra;
-    bc -= extra;
+    bc = (bc - extra) | 0;
     // A distance code (≤ 15 bits) and up to 13 extra bits.
     while (bc < 24) {
       if (pos < n) bb |= data[pos]! << bc;
       else if (pos >= n + 4) throw truncated();
-      pos++;
-      bc += 8;
+      pos = (pos + 1) | 0;
+      bc = (bc + 8) | 0;
     }
     e = distLookup[bb & distMask]!;
-    if ((e & 15) === 0) {
+    if ((e & 31) === 0) {
       e = decodeSlow(dist, bb);
       if (e < 0) throw malformed("invalid distance code");
     }
-    len = e & 15;
-    bb >>= len;
-    bc -= len;
-    if (((e >> 8) & 3) === KIND_INVALID) throw malformed("invalid distance code");
-    extra = (e >> 4) & 15;
+    bb >>= e;
+    bc = (bc - (e & 31)) | 0;
+    if (e >> KIND_SHIFT === KIND_INVALID) throw malformed("invalid distance code");
+    extra = (e >> 5) & 15;
     if (bc < extra) {
       while (bc < 24) {
         if (pos < n) bb |= data[pos]! << bc;
         else if (pos >= n + 4) throw truncated();
-        pos++;
-        bc += 8;
+        pos = (pos + 1) | 0;
+        bc = (bc + 8) | 0;
       }
     }
-    const distance = (e >> 10) + (bb & ((1 << extra) - 1));
+    const distance = (((e >> VALUE_SHIFT) & VALUE_MASK) + (bb & ((1 << extra) - 1))) | 0;
     bb >>= extra;
-    bc -= extra;
+    bc = (bc - extra) | 0;
     // RFC 1951 §3.2.5 / §2: a distance cannot refer past the beginning of the output.
     if (distance > op) throw malformed("invalid distance too far back");
     if (op + length > cap) {
@@ -578,16 +617,27 @@ function inflateHuffmanBlock(s: State, lit: HuffmanTable, dist: HuffmanTable): v
     // RFC 1951 §3.2.3 requires.
     // Four bytes at a time when the source is at least four bytes back (each 4-byte read is
     // then already written); the JIT turns DataView accesses into plain unaligned loads/stores.
-    let from = op - distance;
-    const end = op + length;
+    let from = (op - distance) | 0;
+    const end = (op + length) | 0;
     if (distance >= 4) {
       while (op + 4 <= end) {
         view.setInt32(op, view.getInt32(from, true), true);
-        op += 4;
-        from += 4;
+        op = (op + 4) | 0;
+        from = (from + 4) | 0;
       }
     }
-    while (op < end) out[op++] = out[from++]!;
+    while (op < end) {
+      out[op] = out[from]!;
+      op = (op + 1) | 0;
+      from = (from + 1) | 0;
+    }
+    // Refill for the next lookup (see the top of the loop).
+    while (bc < 24) {
+      if (pos < n) bb |= data[pos]! << bc;
+      else if (pos >= n + 4) throw truncated();
+      pos = (pos + 1) | 0;
+      bc = (bc + 8) | 0;
+    }
   }
   s.pos = pos;
   s.bb = bb;
@@ -708,10 +758,10 @@ export function inflateZlib(data: Uint8Array, maxOutput: number): Uint8Array {
       (data[pos]! << 24) | (data[pos + 1]! << 16) | (data[pos + 2]! << 8) | data[pos + 3]!;
     const out = s.out;
     const op = s.op;
-    if (adler32(out, op) !== expected) throw malformed("incorrect data check");
+    if (adler32(out, s.view, op) !== expected) throw malformed("incorrect data check");
     // Anything after the trailer is ignored, as zlib (Python, Node) does.
     const result = Buffer.allocUnsafe(op);
-    result.set(out.subarray(0, op));
+    setBytes.call(result, subarray.call(out, 0, op));
     return result;
   } finally {
     // Drop references to the caller's input and any oversized output buffer.
