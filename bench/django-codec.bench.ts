@@ -2,14 +2,16 @@
 // uncompressed, in one run, same values for every contender:
 //  - ours: `DjangoSessionCodec.decode` through the built package (self-reference import),
 //  - Django 5.2's own `SessionStore().decode(v)`, timed with `timeit` in a child
-//    /usr/bin/python3 (the values are produced by that same Django, so they are real),
+//    /usr/bin/python3 (the values are produced by that same Django, so they are real), in
+//    rounds that alternate with ours; the ratio reported is the median of the paired rounds,
 //  - a naive node:crypto HMAC + base64url + `zlib.inflateSync` + JSON.parse decoder,
 // plus the inflate step alone (pure-TypeScript inflate vs inflateSync).
 // Target: ours ≥ 2× Django's Python, compressed and uncompressed.
 //
 // Run: npx tsc -p tsconfig.build.json; node --import tsx bench/run.ts django-codec
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createInterface } from "node:readline";
 import { inflateSync } from "node:zlib";
 import { DjangoSessionCodec } from "sessionbridge/django";
 import { djangoPeerEnv, SYSTEM_PYTHON } from "../test/interop/django/peer.ts";
@@ -18,8 +20,9 @@ import { report, timeOps, type Measurement } from "./support.ts";
 
 const SECRET = "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz-!@#";
 const SALT = "django.contrib.sessions.SessionStore";
-const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 100_000);
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 50_000);
 const PY_NUMBER = Number(process.env.BENCH_PY_NUMBER ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
 // Two sessions: an auth session of 3 keys + a cart (Django compresses it), and a small
 // session of random-looking strings that does not compress (Django stores it plain).
@@ -40,7 +43,11 @@ const SESSIONS = {
   },
 } as const;
 
-// Django itself: encode each session, then time `SessionStore().decode(v)` with timeit.
+// Django itself, as a long-lived child /usr/bin/python3: it encodes each session once, then
+// answers each "<name>\n" line on stdin with one timeit round of `SessionStore().decode(v)`
+// (µs per call). Rounds alternate with ours below, so both sides see the same machine speed:
+// on this kind of shared VM the CPU speed drifts by tens of percent within a minute, and
+// timing all of Python first and all of Node afterwards turned that drift into the ratio.
 const PY = String.raw`
 import json, sys, timeit
 import django
@@ -48,30 +55,37 @@ from django.conf import settings
 settings.configure(SECRET_KEY=sys.argv[1], INSTALLED_APPS=["django.contrib.sessions"], USE_TZ=True)
 django.setup()
 from django.contrib.sessions.backends.db import SessionStore
-sessions = json.loads(sys.stdin.read())
+sessions = json.loads(sys.stdin.readline())
 number = int(sys.argv[2])
-out = {"django": django.get_version()}
+values = {}
 for name, data in sessions.items():
-    store = SessionStore()
-    value = store.encode(data)
+    value = SessionStore().encode(data)
     assert SessionStore().decode(value) == data
-    best = min(timeit.repeat(lambda: SessionStore().decode(value), number=number, repeat=5))
-    out[name] = {"value": value, "us": best / number * 1e6}
-json.dump(out, sys.stdout)
+    values[name] = value
+    timeit.timeit(lambda: SessionStore().decode(value), number=number)  # warm-up
+print(json.dumps({"django": django.get_version(), "values": values}), flush=True)
+for line in sys.stdin:
+    value = values[line.strip()]
+    seconds = timeit.timeit(lambda: SessionStore().decode(value), number=number)
+    print(seconds / number * 1e6, flush=True)
 `;
-const py = spawnSync(SYSTEM_PYTHON, ["-c", PY, SECRET, String(PY_NUMBER)], {
-  input: JSON.stringify(SESSIONS),
-  encoding: "utf8",
+const py = spawn(SYSTEM_PYTHON, ["-c", PY, SECRET, String(PY_NUMBER)], {
   env: { PATH: process.env["PATH"] ?? "", ...djangoPeerEnv("5.2") },
-  maxBuffer: 1 << 20,
+  stdio: ["pipe", "pipe", "inherit"],
 });
-if (py.status !== 0) throw new Error(`Django peer failed: ${py.stderr}`);
-const django = JSON.parse(py.stdout) as Record<string, unknown> & { django: string };
+const pyLines = createInterface({ input: py.stdout })[Symbol.asyncIterator]();
+async function pyLine(): Promise<string> {
+  const next = await pyLines.next();
+  if (next.done === true) throw new Error("Django peer exited early");
+  return next.value;
+}
+py.stdin.write(`${JSON.stringify(SESSIONS)}\n`);
+const django = JSON.parse(await pyLine()) as { django: string; values: Record<string, string> };
 
-function pythonResult(name: string): { value: string; us: number } {
-  const r = django[name] as { value: string; us: number } | undefined;
-  if (r === undefined) throw new Error(`no Django result for ${name}`);
-  return r;
+/** One timeit round in the Django child for session `name`, µs per decode. */
+async function pythonRound(name: string): Promise<number> {
+  py.stdin.write(`${name}\n`);
+  return Number(await pyLine());
 }
 
 // The naive decoder: Django's signer by hand (salted HMAC-SHA256 key, base64url signature of
@@ -103,10 +117,16 @@ async function best(name: string, fn: () => unknown, iterations: number): Promis
   return top!;
 }
 
-console.log(`Django ${django.django} (/usr/bin/python3, timeit best of 5 × ${PY_NUMBER})`);
+const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+console.log(
+  `Django ${django.django} (/usr/bin/python3, ${ROUNDS} timeit rounds × ${PY_NUMBER} calls, interleaved with ours)`,
+);
 const summary: string[] = [];
 for (const name of Object.keys(SESSIONS) as (keyof typeof SESSIONS)[]) {
-  const { value, us } = pythonResult(name);
+  const value = django.values[name];
+  if (value === undefined) throw new Error(`no Django value for ${name}`);
   const compressed = value.startsWith(".");
   if (compressed !== (name === "compressed")) throw new Error(`${name}: Django chose otherwise`);
   // Same result from every contender before timing anything.
@@ -115,28 +135,41 @@ for (const name of Object.keys(SESSIONS) as (keyof typeof SESSIONS)[]) {
   if (JSON.stringify(ours) !== expectedJson) throw new Error(`ours decoded ${name} differently`);
   if (JSON.stringify(naiveDecode(value)) !== expectedJson) throw new Error(`naive: ${name}`);
 
+  // Rounds: Python, then ours, then the next pair; the ratio of each pair is taken before the
+  // median, so a slow minute slows both sides of the pair it falls in.
+  const pyMicros: number[] = [];
+  const ourMicros: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const pyUs = await pythonRound(name);
+    const ourUs = (await timeOps("ours", () => codec.decode(value), ITERATIONS)).microsPerOp;
+    pyMicros.push(pyUs);
+    ourMicros.push(ourUs);
+    ratios.push(pyUs / ourUs);
+  }
   const pyRow: Measurement = {
     name: "Django 5.2 SessionStore().decode (Python)",
-    opsPerSecond: 1e6 / us,
-    microsPerOp: us,
+    opsPerSecond: 1e6 / median(pyMicros),
+    microsPerOp: median(pyMicros),
   };
-  const oursRow = await best(
-    "sessionbridge DjangoSessionCodec.decode",
-    () => codec.decode(value),
-    ITERATIONS,
-  );
+  const oursRow: Measurement = {
+    name: "sessionbridge DjangoSessionCodec.decode",
+    opsPerSecond: 1e6 / median(ourMicros),
+    microsPerOp: median(ourMicros),
+  };
   const naiveRow = await best(
     "naive node:crypto + inflateSync + JSON.parse",
     () => naiveDecode(value),
     ITERATIONS,
   );
   report(
-    `Decode a ${compressed ? "compressed" : "uncompressed"} Django session value (${value.length} chars)`,
+    `Decode a ${compressed ? "compressed" : "uncompressed"} Django session value (${value.length} chars), medians`,
     [oursRow, pyRow, naiveRow],
     pyRow,
   );
+  const sortedRatios = [...ratios].sort((a, b) => a - b);
   summary.push(
-    `  ${name}: ours ${(oursRow.opsPerSecond / pyRow.opsPerSecond).toFixed(2)}× Django (target ≥ 2×), ${(oursRow.opsPerSecond / naiveRow.opsPerSecond).toFixed(2)}× naive`,
+    `  ${name}: ours ${median(ratios).toFixed(2)}× Django (target ≥ 2×; median of ${ROUNDS} paired rounds, range ${sortedRatios[0]!.toFixed(2)}–${sortedRatios[ROUNDS - 1]!.toFixed(2)}), ${(oursRow.opsPerSecond / naiveRow.opsPerSecond).toFixed(2)}× naive`,
   );
   if (compressed) {
     const z = Buffer.from(value.slice(1, value.indexOf(":")), "base64url");
@@ -153,5 +186,6 @@ for (const name of Object.keys(SESSIONS) as (keyof typeof SESSIONS)[]) {
     report("  the inflate step alone", [jsInflate, nodeInflate], nodeInflate);
   }
 }
+py.stdin.end();
 console.log("\nSummary");
 for (const line of summary) console.log(line);

@@ -36,7 +36,7 @@ export async function startServer(
  * Sends `total` GET requests with `concurrency` in flight from a worker thread (its own event
  * loop and core) and returns requests per second.
  */
-export async function loadTest(
+async function loadTest(
   name: string,
   port: number,
   path: string,
