@@ -9,14 +9,12 @@
 // Target: ours ≥ 2× Django's Python, compressed and uncompressed.
 //
 // Run: npx tsc -p tsconfig.build.json; node --import tsx bench/run.ts django-codec
-import { spawn } from "node:child_process";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { createInterface } from "node:readline";
 import { inflateSync } from "node:zlib";
 import { DjangoSessionCodec } from "sessionbridge/django";
 import { djangoPeerEnv, SYSTEM_PYTHON } from "../test/interop/django/peer.ts";
 import { inflateZlib } from "../src/codecs/inflate/index.ts";
-import { report, timeOps, type Measurement } from "./support.ts";
+import { median, report, startTimedChild, timeOps, type Measurement } from "./support.ts";
 
 const SECRET = "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz-!@#";
 const SALT = "django.contrib.sessions.SessionStore";
@@ -69,24 +67,13 @@ for line in sys.stdin:
     seconds = timeit.timeit(lambda: SessionStore().decode(value), number=number)
     print(seconds / number * 1e6, flush=True)
 `;
-const py = spawn(SYSTEM_PYTHON, ["-c", PY, SECRET, String(PY_NUMBER)], {
-  env: { PATH: process.env["PATH"] ?? "", ...djangoPeerEnv("5.2") },
-  stdio: ["pipe", "pipe", "inherit"],
-});
-const pyLines = createInterface({ input: py.stdout })[Symbol.asyncIterator]();
-async function pyLine(): Promise<string> {
-  const next = await pyLines.next();
-  if (next.done === true) throw new Error("Django peer exited early");
-  return next.value;
-}
-py.stdin.write(`${JSON.stringify(SESSIONS)}\n`);
-const django = JSON.parse(await pyLine()) as { django: string; values: Record<string, string> };
-
-/** One timeit round in the Django child for session `name`, µs per decode. */
-async function pythonRound(name: string): Promise<number> {
-  py.stdin.write(`${name}\n`);
-  return Number(await pyLine());
-}
+const py = await startTimedChild<{ django: string; values: Record<string, string> }>(
+  SYSTEM_PYTHON,
+  ["-c", PY, SECRET, String(PY_NUMBER)],
+  { PATH: process.env["PATH"] ?? "", ...djangoPeerEnv("5.2") },
+  JSON.stringify(SESSIONS),
+);
+const django = py.ready;
 
 // The naive decoder: Django's signer by hand (salted HMAC-SHA256 key, base64url signature of
 // "payload:timestamp"), then base64url + inflateSync + JSON.parse.
@@ -117,9 +104,6 @@ async function best(name: string, fn: () => unknown, iterations: number): Promis
   return top!;
 }
 
-const median = (xs: readonly number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 console.log(
   `Django ${django.django} (/usr/bin/python3, ${ROUNDS} timeit rounds × ${PY_NUMBER} calls, interleaved with ours)`,
 );
@@ -141,7 +125,7 @@ for (const name of Object.keys(SESSIONS) as (keyof typeof SESSIONS)[]) {
   const ourMicros: number[] = [];
   const ratios: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const pyUs = await pythonRound(name);
+    const pyUs = await py.round(name);
     const ourUs = (await timeOps("ours", () => codec.decode(value), ITERATIONS)).microsPerOp;
     pyMicros.push(pyUs);
     ourMicros.push(ourUs);
@@ -186,6 +170,6 @@ for (const name of Object.keys(SESSIONS) as (keyof typeof SESSIONS)[]) {
     report("  the inflate step alone", [jsInflate, nodeInflate], nodeInflate);
   }
 }
-py.stdin.end();
+py.close();
 console.log("\nSummary");
 for (const line of summary) console.log(line);

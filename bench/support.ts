@@ -1,6 +1,8 @@
 // Small, dependency-free benchmark helpers: an HTTP load loop over keep-alive connections on
 // loopback, and a micro-benchmark timer. Everything is bounded in count and time.
+import { spawn } from "node:child_process";
 import type { Server } from "node:http";
+import { createInterface } from "node:readline";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import type { AddressInfo } from "node:net";
@@ -140,4 +142,55 @@ function spreadOf(row: Measurement): string {
   return spread === undefined
     ? ""
     : `  (rounds ${spread[0].toFixed(1)}–${spread[1].toFixed(1)} µs; server busy ${(row as RoundsMeasurement).serverMicros.toFixed(1)} µs/req)`;
+}
+
+/** A long-lived timing child (see {@link startTimedChild}). */
+export interface TimedChild<Ready> {
+  /** The child's first line, parsed as JSON. */
+  readonly ready: Ready;
+  /** Asks for one timed round of `name`; resolves to the child's answer (µs per call). */
+  round(name: string): Promise<number>;
+  /** Closes the child's stdin, which ends it. */
+  close(): void;
+}
+
+/**
+ * Starts a child process that times another runtime (Python) in rounds on request, so that its
+ * rounds can alternate with ours: `input` is written to its stdin as one line, its first stdout
+ * line is a JSON "ready" message, then each `name` line written gets one line back, the
+ * microseconds per call of one timed round. Timing all of one side and then all of the other
+ * puts the machine's speed drift into the ratio; paired rounds cancel it.
+ */
+export async function startTimedChild<Ready>(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  input: string,
+): Promise<TimedChild<Ready>> {
+  const child = spawn(command, args, { env, stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const line = async (): Promise<string> => {
+    const next = await lines.next();
+    if (next.done === true) throw new Error(`${command} exited before answering`);
+    return next.value;
+  };
+  child.stdin.write(`${input}\n`);
+  const ready = JSON.parse(await line()) as Ready;
+  return {
+    ready,
+    async round(name) {
+      child.stdin.write(`${name}\n`);
+      const micros = Number(await line());
+      if (!Number.isFinite(micros)) throw new Error(`${command} answered a non-number`);
+      return micros;
+    },
+    close() {
+      child.stdin.end();
+    },
+  };
+}
+
+/** The median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
