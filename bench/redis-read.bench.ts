@@ -111,6 +111,9 @@ const theirsServer = await startServer(createServer(theirs));
 
 const total = Number(process.env.BENCH_REQUESTS ?? 10_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+// Requests in flight; BENCH_CONCURRENCY=1 measures latency (express-session's touch round trip
+// then shows in full) instead of throughput.
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const ourCookie = `sessionid=${key}`;
 const [floor, nodeRun, expressFloorRun, oursRun, theirsRun] = (await compareLoad(
   [
@@ -140,7 +143,7 @@ const [floor, nodeRun, expressFloorRun, oursRun, theirsRun] = (await compareLoad
       cookie: `sessionid=${encodeURIComponent(`s:${signed}`)}`,
     },
   ],
-  { total, rounds },
+  { total, rounds, concurrency },
 )) as [
   RoundsMeasurement,
   RoundsMeasurement,
@@ -149,7 +152,7 @@ const [floor, nodeRun, expressFloorRun, oursRun, theirsRun] = (await compareLoad
   RoundsMeasurement,
 ];
 report(
-  `Read a Django session from Redis and answer the user id (keep-alive, 16 in flight; median of ${rounds} interleaved rounds)`,
+  `Read a Django session from Redis and answer the user id (keep-alive, ${concurrency} in flight; median of ${rounds} interleaved rounds)`,
   [floor, nodeRun, expressFloorRun, oursRun, theirsRun],
   floor,
 );
