@@ -46,11 +46,15 @@ const DIGEST_BYTES: Readonly<Record<HmacAlgorithm, number>> = {
   sha512: 64,
 };
 
-type OneShotHash = (
-  algorithm: string,
-  data: Buffer,
-  outputEncoding: "latin1" | "base64url",
-) => string;
+interface OneShotHash {
+  (algorithm: string, data: Buffer, outputEncoding: "latin1" | "base64url"): string;
+  (algorithm: string, data: Buffer, outputEncoding: "buffer"): Buffer;
+  (
+    algorithm: string,
+    data: Buffer,
+    outputEncoding: "latin1" | "base64url" | "buffer",
+  ): string | Buffer;
+}
 const oneShot = (crypto as { hash?: OneShotHash }).hash;
 
 /** Texts up to this many UTF-16 units use the preallocated buffer (3 bytes per unit, max). */
@@ -97,6 +101,17 @@ export class HmacKey {
 
   /** The MAC of `text` (UTF-8 encoded, as Python's `.encode()` / Node's default) in base64url. */
   base64url(text: string): string {
+    return this.#mac(text, "base64url");
+  }
+
+  /** The MAC of `text` as bytes. */
+  digest(text: string): Buffer {
+    return this.#mac(text, "buffer");
+  }
+
+  #mac(text: string, encoding: "base64url"): string;
+  #mac(text: string, encoding: "buffer"): Buffer;
+  #mac(text: string, encoding: "base64url" | "buffer"): string | Buffer {
     const inner = this.#inner;
     const outer = this.#outer;
     if (
@@ -105,18 +120,14 @@ export class HmacKey {
       outer === undefined ||
       text.length > INLINE_UNITS
     ) {
-      return crypto.createHmac(this.algorithm, this.#key).update(text, "utf8").digest("base64url");
+      const mac = crypto.createHmac(this.algorithm, this.#key).update(text, "utf8");
+      return encoding === "buffer" ? mac.digest() : mac.digest(encoding);
     }
     const block = this.#block;
     const end = block + inner.write(text, block, "utf8");
     // The inner digest as a latin1 string (one char per byte), written back as bytes.
     const innerDigest = oneShot(this.algorithm, inner.subarray(0, end), "latin1");
     outer.write(innerDigest, block, "latin1");
-    return oneShot(this.algorithm, outer, "base64url");
-  }
-
-  /** The MAC of `text` as bytes. */
-  digest(text: string): Buffer {
-    return Buffer.from(this.base64url(text), "base64url");
+    return oneShot(this.algorithm, outer, encoding);
   }
 }

@@ -26,7 +26,27 @@ export type { SessionData };
 
 /**
  * What a store that keeps Django's signed session text needs from a codec:
- * `SessionBase.encode` / `decode` (a `DjangoSessionCodec` is one).
+ * `SessionBase.encode` / `decode` (a `DjangoSessionCodec` is one). Any object with these two
+ * methods will do, for example one that adds a metric around Django's codec.
+ *
+ * @example
+ * ```ts
+ * import type { SessionDataCodec } from "sessionbridge";
+ * import { DjangoSessionCodec } from "sessionbridge/django";
+ * const django = new DjangoSessionCodec({ secret: process.env.SECRET_KEY! });
+ * let failures = 0;
+ * const codec: SessionDataCodec = {
+ *   encode: (data) => django.encode(data),
+ *   decode: (value) => {
+ *     try {
+ *       return django.decode(value);
+ *     } catch (error) {
+ *       failures++; // the store reports the value as unreadable and loads no session
+ *       throw error;
+ *     }
+ *   },
+ * };
+ * ```
  */
 export interface SessionDataCodec {
   encode(data: SessionData): string;

@@ -120,15 +120,11 @@ class ResponseGate {
       // The usual case: the first call is `end` and no save is due: the headers are set and
       // the response goes out at once, with nothing held.
       if (!this.#started && this.#pendingHead === undefined && this.#held === undefined) {
-        this.#started = true;
-        const plain = this.#policy.plan(this.#requestSession, res.statusCode);
-        if (plain) {
+        if (this.#start()) {
           this.#restore();
-          this.#apply(plain);
           return this.#end.apply(res, args);
         }
         this.#held = [{ end: true, args }];
-        this.#save();
         return res;
       }
       this.#hold({ end: true, args });
@@ -138,15 +134,24 @@ class ResponseGate {
 
   #hold(call: HeldCall): void {
     (this.#held ??= []).push(call);
-    if (this.#started) return;
+    if (!this.#started && this.#start()) this.#release();
+  }
+
+  /**
+   * Runs the session step, once, when the response starts. `true`: nothing to save, the
+   * cookie headers are already set and the caller sends at once. `false`: a save is under
+   * way; it sets the headers and releases the held calls when it settles (never before the
+   * caller returns, since it resolves in a later microtask).
+   */
+  #start(): boolean {
     this.#started = true;
     const plain = this.#policy.plan(this.#requestSession, this.#res.statusCode);
     if (plain) {
       this.#apply(plain);
-      this.#release();
-      return;
+      return true;
     }
     this.#save();
+    return false;
   }
 
   #save(): void {

@@ -42,7 +42,8 @@ SECRET_KEY_FALLBACKS for data signed with an older key).
             store in batches (SQL pages in key order, Redis SCAN, the directory), never all at once.
   show      one session's decoded data (typed JSON) with its expiry
   revoke    deletes one session, or with --user ID every session of that user (decoding each;
-            Redis via SCAN, never KEYS)
+            Redis via SCAN, never KEYS). On cached_db both halves are swept: the table and
+            the cache, which Django keeps serving a session from after its row is gone
   migrate   copies every live session from one store to another with its remaining lifetime
             (expire_date or TTL). Resumable: after each batch the position is written to a
             checkpoint file; re-running the same command skips what is done. Ctrl-C finishes
