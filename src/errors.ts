@@ -29,7 +29,8 @@ export type SessionBridgeErrorCode =
   | "store-unavailable"
   | "session-exists"
   | "session-missing"
-  | "configuration";
+  | "configuration"
+  | "user-exists";
 
 /** Base class of every error sessionbridge throws on purpose. */
 export class SessionBridgeError extends Error {
@@ -113,6 +114,20 @@ export class SessionMissingError extends SessionBridgeError {
 export class ConfigurationError extends SessionBridgeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("configuration", message, options);
+  }
+}
+
+/**
+ * A user with that `USERNAME_FIELD` value already exists (`DjangoUserSource.createUser`; the
+ * unique violation Django's form validation reports as "A user with that username already
+ * exists."). The username is a property, not part of the message, so logs stay free of it.
+ */
+export class UserExistsError extends SessionBridgeError {
+  /** The (normalised) username that is taken. */
+  readonly username: string;
+  constructor(username: string, options?: { cause?: unknown }) {
+    super("user-exists", "A user with that username already exists.", options);
+    this.username = username;
   }
 }
 

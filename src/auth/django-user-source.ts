@@ -9,6 +9,10 @@
  * PostgreSQL. Dates are written the way Django writes them with `USE_TZ=True` (naive UTC text
  * on SQLite/MySQL, `timestamptz` on PostgreSQL).
  *
+ * It is also a {@link UserManager}: `createUser` writes the row `UserManager.create_user`
+ * would, and `listUsers` pages through the table, so tools (the CLI's `createuser` and
+ * `users list`) need no SQL of their own.
+ *
  * @example
  * ```ts
  * import { openDatabaseUrl } from "sessionbridge/stores/sql";
@@ -17,12 +21,14 @@
  * const alice = await users.getUserByUsername("alice");
  * ```
  */
-import { ConfigurationError } from "../errors.ts";
+import { randomUUID } from "node:crypto";
+import { ConfigurationError, SessionStoreError, UserExistsError } from "../errors.ts";
+import { SqlDuplicateKeyError } from "../stores/sql/database.ts";
 import type { SqlDatabase, SqlRow, SqlValue } from "../stores/sql/database.ts";
 import { expireDateParam, parseExpireDate } from "../stores/sql/dates.ts";
 import { quoteIdentifier } from "../stores/sql/identifiers.ts";
 import { User, type UserId, type UserRecord } from "./user.ts";
-import type { UserSource } from "./user-source.ts";
+import type { ListUsersOptions, NewUserFields, UserManager, UserSource } from "./user-source.ts";
 
 /** How the primary key is typed: `AutoField`/`BigAutoField`, `UUIDField`, or a text key. */
 export type PrimaryKeyType = "int" | "uuid" | "string";
@@ -127,6 +133,50 @@ function date(value: unknown): Date | null {
 }
 
 /**
+ * `AbstractBaseUser.normalize_username`: NFKC, so that visually identical usernames written
+ * with compatibility characters (`ﬁ`, full-width letters) are one account, as in Django.
+ *
+ * @example
+ * ```ts
+ * normalizeUsername("ｂｏｂ"); // "bob"
+ * ```
+ */
+export function normalizeUsername(username: string): string {
+  return username.normalize("NFKC");
+}
+
+/**
+ * `BaseUserManager.normalize_email`: the domain part lowercased (it is case-insensitive; the
+ * local part may not be, so it is kept). Without an `@` the value is kept as is, as Django does.
+ *
+ * @example
+ * ```ts
+ * normalizeEmail("Bob@Example.COM"); // "Bob@example.com"
+ * ```
+ */
+export function normalizeEmail(email: string): string {
+  const at = email.lastIndexOf("@");
+  if (at < 0) return email;
+  // Django strips surrounding whitespace only when it splits off a domain.
+  const trimmed = email.trim();
+  const cut = trimmed.lastIndexOf("@");
+  return `${trimmed.slice(0, cut)}@${trimmed.slice(cut + 1).toLowerCase()}`;
+}
+
+/** A value of {@link NewUserFields} as a bound parameter. */
+function param(dialect: SqlDatabase["dialect"], value: NewUserFieldValue): SqlValue {
+  // Booleans bind as 1/0 on every driver: SQLite and MySQL store them so, and PostgreSQL reads
+  // '1'/'0' as boolean input.
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (value instanceof Date) return expireDateParam(dialect, value);
+  return value;
+}
+
+type NewUserFieldValue = NonNullable<NewUserFields["fields"]>[string];
+
+const DEFAULT_BATCH_SIZE = 1000;
+
+/**
  * Users in Django's tables.
  *
  * @example
@@ -136,12 +186,27 @@ function date(value: unknown): Date | null {
  * await user?.hasPerm("auth.change_user");
  * ```
  */
-export class DjangoUserSource implements UserSource {
+export class DjangoUserSource implements UserSource, UserManager {
   readonly #db: SqlDatabase;
   readonly #pkType: PrimaryKeyType;
+  /** Quoted names for the statements built per call (`createUser`'s columns vary). */
+  readonly #names: {
+    /** Quoted table name. */
+    readonly table: string;
+    /** Quoted key column. */
+    readonly pk: string;
+    readonly pkColumn: string;
+    readonly usernameColumn: string;
+    /** Quotes and checks a column name. */
+    readonly q: (name: string, what: string) => string;
+  };
   readonly #sql: {
     readonly byId: string;
     readonly byUsername: string;
+    /** The first page of `listUsers`, without `ORDER BY`/`LIMIT`. */
+    readonly list: string;
+    /** The following pages: keys after the last one seen. */
+    readonly listAfter: string;
     readonly setPassword: string;
     readonly setLastLogin: string | null;
     readonly groups: string;
@@ -189,9 +254,18 @@ export class DjangoUserSource implements UserSource {
     ].map((t) => quoteIdentifier(dialect, t)) as [string, string, string, string];
     const c = (name: string): string => quoteIdentifier(dialect, name);
     const permSelect = `SELECT ${c("ct")}.${c("app_label")} AS ${c("app_label")}, ${c("p")}.${c("codename")} AS ${c("codename")} FROM ${perm} ${c("p")} JOIN ${ct} ${c("ct")} ON ${c("ct")}.${c("id")} = ${c("p")}.${c("content_type_id")}`;
+    this.#names = {
+      table,
+      pk,
+      pkColumn: options.pkColumn ?? "id",
+      usernameColumn: options.usernameColumn ?? "username",
+      q,
+    };
     this.#sql = {
       byId: `SELECT ${select} FROM ${table} WHERE ${pk} = ${p(1)}`,
       byUsername: `SELECT ${select} FROM ${table} WHERE ${username} = ${p(1)}`,
+      list: `SELECT ${select} FROM ${table}`,
+      listAfter: `SELECT ${select} FROM ${table} WHERE ${pk} > ${p(1)}`,
       setPassword: `UPDATE ${table} SET ${q(columns.password, "columns.password")} = ${p(1)} WHERE ${pk} = ${p(2)}`,
       setLastLogin:
         columns.lastLogin === null
@@ -310,6 +384,169 @@ export class DjangoUserSource implements UserSource {
     return new Set([...own.map(name), ...viaGroups.map(name)]);
   }
 
+  /**
+   * Inserts a user the way Django's `UserManager.create_user` / `create_superuser` store one:
+   * username NFKC-normalised, email domain lowercased, `is_active` true, `is_staff` and
+   * `is_superuser` false unless given, empty names, `last_login` NULL, `date_joined` now, in
+   * the dialect's date format. The password must already be encoded (`makePassword`). Columns
+   * the source's model lacks (`columns.x: null`) are left out; giving a value for one is an
+   * error, as the extra keyword argument is in Django. Resolves to the user as
+   * {@link getUser} reads it, with the key the database assigned.
+   *
+   * @throws {UserExistsError} when a user with that username exists (checked first, and again
+   *   from the unique constraint if another writer got there in between).
+   * @throws {TypeError} for an empty username, a text key without `id`, or an invalid `id`.
+   *
+   * @example
+   * ```ts
+   * import { makePassword } from "sessionbridge/hashers";
+   * const admin = await users.createUser({
+   *   username: "admin",
+   *   email: "admin@example.com",
+   *   password: await makePassword("correct horse battery staple"),
+   *   isStaff: true,
+   *   isSuperuser: true, // create_superuser
+   * });
+   * admin.id; // 1
+   * ```
+   */
+  async createUser(fields: NewUserFields): Promise<User> {
+    // Django: ValueError("The given username must be set").
+    if (fields.username === "") throw new TypeError("createUser: the username must be set");
+    const { q, table, pkColumn, usernameColumn } = this.#names;
+    const c = this.#columns;
+    // A model whose USERNAME_FIELD is its email: its manager normalises it as an email too.
+    const username =
+      c.email === usernameColumn
+        ? normalizeEmail(normalizeUsername(fields.username))
+        : normalizeUsername(fields.username);
+    const dialect = this.#db.dialect;
+    const columns: string[] = [];
+    const params: SqlValue[] = [];
+    const used = new Set<string>();
+    const add = (column: string, what: string, value: NewUserFieldValue): void => {
+      if (used.has(column)) throw new TypeError(`createUser: column ${column} given twice`);
+      used.add(column);
+      columns.push(q(column, what));
+      params.push(param(dialect, value));
+    };
+
+    // The key: AutoField is the database's (unless given); UUIDField has a Python-side
+    // default (uuid4), so the row needs one from here; a CharField key has no default at all.
+    let key: SqlValue | undefined;
+    if (fields.id !== undefined || this.#pkType === "uuid") {
+      key = this.#keyParam(String(fields.id ?? randomUUID()));
+      if (key === null) throw new TypeError(`createUser: id is not a valid ${this.#pkType} key`);
+    } else if (this.#pkType === "string") {
+      throw new TypeError("createUser: a text primary key has no default: give fields.id");
+    }
+    if (key !== undefined) add(pkColumn, "pkColumn", key);
+    add(usernameColumn, "usernameColumn", username);
+
+    const defaults: Record<Exclude<keyof UserColumns, "password">, NewUserFieldValue> = {
+      isActive: fields.isActive ?? true,
+      isStaff: fields.isStaff ?? false,
+      isSuperuser: fields.isSuperuser ?? false,
+      email: normalizeEmail(fields.email ?? ""),
+      firstName: fields.firstName ?? "",
+      lastName: fields.lastName ?? "",
+      lastLogin: fields.lastLogin ?? null,
+      dateJoined: fields.dateJoined ?? new Date(),
+    };
+    add(c.password, "columns.password", fields.password);
+    for (const [name, value] of Object.entries(defaults) as [keyof typeof defaults, unknown][]) {
+      const column = c[name];
+      if (column === usernameColumn) {
+        // The same field as USERNAME_FIELD (`email` on such a model): written once, above.
+        if (fields[name] !== undefined && value !== username) {
+          throw new TypeError(`createUser: ${name} is the username column; give it as username`);
+        }
+      } else if (column !== null) {
+        add(column, `columns.${name}`, value as NewUserFieldValue);
+      } else if (fields[name] !== undefined) {
+        throw new TypeError(`createUser: the user model has no ${name} column`);
+      }
+    }
+    for (const [column, value] of Object.entries(fields.fields ?? {})) {
+      add(column, "fields", value);
+    }
+
+    const p = (n: number): string => (dialect === "postgres" ? `$${n}` : "?");
+    const insert = `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((_, i) => p(i + 1)).join(", ")})`;
+    // Checked before the INSERT for a clear error in the usual case; the unique constraint on
+    // USERNAME_FIELD (Django requires one) settles races with other writers.
+    if ((await this.getUserByUsername(username)) !== null) throw new UserExistsError(username);
+    try {
+      await this.#db.execute(insert, params);
+    } catch (error) {
+      if (error instanceof SqlDuplicateKeyError && (await this.#usernameTaken(username))) {
+        throw new UserExistsError(username, { cause: error });
+      }
+      throw error;
+    }
+    // Read back rather than RETURNING: MySQL has none, and this is the row as getUser sees it.
+    const created =
+      key === undefined
+        ? await this.getUserByUsername(username)
+        : this.#one(await this.#db.query(this.#sql.byId, [key]));
+    if (created === null) {
+      throw new SessionStoreError("DjangoUserSource: the new user could not be read back");
+    }
+    return created;
+  }
+
+  /**
+   * Every user in primary-key order, read in keyset pages of `batchSize` rows (`WHERE pk >
+   * last ORDER BY pk LIMIT n`), so memory stays flat and rows added behind the cursor are not
+   * seen twice. Honours the source's table, key and column mapping, like {@link getUser}.
+   *
+   * @throws {RangeError} when `batchSize` is not a positive integer.
+   *
+   * @example
+   * ```ts
+   * for await (const user of users.listUsers({ batchSize: 500 })) {
+   *   console.log(user.id, user.username, user.isStaff);
+   * }
+   * ```
+   */
+  listUsers(options: ListUsersOptions = {}): AsyncIterable<User> {
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    // Checked now rather than on the first `next()`; the number goes into the SQL text
+    // (MySQL prepared statements take no placeholder for LIMIT).
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+      throw new RangeError("listUsers: batchSize must be a positive integer");
+    }
+    return this.#pages(batchSize);
+  }
+
+  async *#pages(batchSize: number): AsyncGenerator<User, void, undefined> {
+    const order = ` ORDER BY ${this.#names.pk} LIMIT ${batchSize}`;
+    let after: SqlValue | undefined;
+    for (;;) {
+      const rows =
+        after === undefined
+          ? await this.#db.query(this.#sql.list + order, [])
+          : await this.#db.query(this.#sql.listAfter + order, [after]);
+      for (const row of rows) yield this.#user(row);
+      const last = rows[rows.length - 1];
+      if (rows.length < batchSize || last === undefined) return;
+      // The key exactly as the driver returned it (hex for a char(32) UUID, text for an int8),
+      // so the comparison is the database's own ordering.
+      const value = last["pk"];
+      after = typeof value === "number" || typeof value === "string" ? value : text(value);
+    }
+  }
+
+  /** Whether the username exists now; false when even that cannot be told. */
+  async #usernameTaken(username: string): Promise<boolean> {
+    try {
+      return (await this.getUserByUsername(username)) !== null;
+    } catch {
+      // E.g. inside the caller's failed PostgreSQL transaction: the driver's error stands.
+      return false;
+    }
+  }
+
   /** The key as a bound parameter (`get_db_prep_value`), or null when it cannot be one. */
   #keyParam(id: string): SqlValue {
     const normal = this.normalizeId(id);
@@ -326,7 +563,10 @@ export class DjangoUserSource implements UserSource {
 
   #one(rows: readonly SqlRow[]): User | null {
     const row = rows[0];
-    if (row === undefined) return null;
+    return row === undefined ? null : this.#user(row);
+  }
+
+  #user(row: SqlRow): User {
     const record: UserRecord = {
       id: this.#id(row["pk"]),
       username: text(row["username_value"]),

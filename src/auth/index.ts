@@ -21,7 +21,7 @@ export {
 } from "./constants.ts";
 export { ANONYMOUS_USER, AnonymousUser, User } from "./user.ts";
 export type { AnyUser, PermissionSource, UserId, UserRecord } from "./user.ts";
-export type { UserSource } from "./user-source.ts";
+export type { ListUsersOptions, NewUserFields, UserManager, UserSource } from "./user-source.ts";
 export { DjangoUserSource } from "./django-user-source.ts";
 export type { DjangoUserSourceOptions, PrimaryKeyType, UserColumns } from "./django-user-source.ts";
 export { checkAuthConfig } from "./config.ts";

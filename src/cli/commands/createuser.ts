@@ -11,8 +11,8 @@ import { hasherVersion, parseManageArgs, withDatabase, writeJson } from "../mana
 import { canPrompt, confirm, createPrompter, type Prompter } from "../manage/prompt.ts";
 import type { DjangoUserSource } from "../../auth/django-user-source.ts";
 import {
+  createUserOrFail,
   emailProblem,
-  insertUser,
   normalizeEmail,
   normalizeUsername,
   passwordProblems,
@@ -122,7 +122,7 @@ async function createUser(
       }
     }
     const hash = await makePassword(password, { djangoVersion: hasherVersion(config) });
-    const { id } = await insertUser(database, source, {
+    const { id } = await createUserOrFail(source, {
       username,
       email,
       password: hash,

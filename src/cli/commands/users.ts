@@ -4,7 +4,7 @@ import { UsageError } from "../command.ts";
 import { CONFIG_HELP } from "../manage/config.ts";
 import { parseManageArgs, withDatabase } from "../manage/common.ts";
 import { isPasswordUsable } from "../../auth/hashers/random.ts";
-import { iterateUsers, requireAuthTables, userSource } from "../manage/users.ts";
+import { requireAuthTables, userSource } from "../manage/users.ts";
 
 export const usersCommand: Command = {
   name: "users",
@@ -44,7 +44,7 @@ Examples:
           `${["ID", "USERNAME", "EMAIL", "STAFF", "SUPERUSER", "ACTIVE", "LAST LOGIN", "JOINED"].join("\t")}\n`,
         );
       let first = true;
-      for await (const user of iterateUsers(database, userSource(database))) {
+      for await (const user of userSource(database).listUsers()) {
         if (json) {
           stdout.write(
             `${first ? "" : ","}${JSON.stringify({

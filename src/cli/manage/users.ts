@@ -1,16 +1,17 @@
 /**
- * Users for the user commands. Reading a user and changing a password go through the library's
- * auth code (`DjangoUserSource`, `setPassword`, the hashers' `makePassword`), so the CLI and an
- * application agree on `auth_user` byte for byte. What `DjangoUserSource` cannot do yet,
- * creating a user and listing users, is written here with the same identifier quoting and date
- * formats. Also Django's rules for usernames and emails (`UnicodeUsernameValidator`, NFKC
- * `normalize_username`, `normalize_email`) and the interactive password validators of a
- * `startproject` project.
+ * Users for the user commands. Every read and write of `auth_user` goes through the library's
+ * auth code (`DjangoUserSource`: `getUserByUsername`, `createUser`, `listUsers`, `setPassword`;
+ * the hashers' `makePassword`), so the CLI and an application agree on `auth_user` byte for
+ * byte and the CLI holds no user SQL of its own. What stays here is the command line's part:
+ * Django's rules for the usernames and emails typed in (`UnicodeUsernameValidator`, NFKC
+ * `normalize_username`, `normalize_email`), the interactive password validators of a
+ * `startproject` project, and the date helpers the fixture commands share.
  */
 import { DjangoUserSource } from "../../auth/django-user-source.ts";
-import { User } from "../../auth/user.ts";
-import { expireDateParam, parseExpireDate } from "../../stores/sql/dates.ts";
-import { quoteIdentifier } from "../../stores/sql/identifiers.ts";
+import type { User } from "../../auth/user.ts";
+import type { NewUserFields, UserManager } from "../../auth/user-source.ts";
+import { UserExistsError } from "../../errors.ts";
+import { expireDateParam } from "../../stores/sql/dates.ts";
 import { CommandFailure } from "../command.ts";
 import { listTables, type ManagedDatabase } from "./db.ts";
 
@@ -49,119 +50,20 @@ export function userSource(database: ManagedDatabase): DjangoUserSource {
   return new DjangoUserSource({ database });
 }
 
-const USER_COLUMNS = [
-  "id",
-  "password",
-  "last_login",
-  "is_superuser",
-  "username",
-  "first_name",
-  "last_name",
-  "email",
-  "is_staff",
-  "is_active",
-  "date_joined",
-] as const;
-
 /**
- * Every user in id order, in keyset pages (flat memory), as the library's `User`.
- * (`DjangoUserSource` has no listing yet.)
- */
-export async function* iterateUsers(
-  database: ManagedDatabase,
-  source: DjangoUserSource,
-  batchSize = 1000,
-): AsyncIterable<User> {
-  const q = (name: string): string => quoteIdentifier(database.dialect, name);
-  const select = USER_COLUMNS.map((c) =>
-    c === "last_login" || c === "date_joined" ? `${dateTextSql(database, c)} AS ${q(c)}` : q(c),
-  ).join(", ");
-  let after = -1;
-  for (;;) {
-    const rows = await database.query(
-      `SELECT ${select} FROM ${q("auth_user")} WHERE ${q("id")} > ${database.p(1)} ORDER BY ${q("id")} LIMIT ${Math.trunc(batchSize)}`,
-      [after],
-    );
-    for (const row of rows) {
-      const text = (name: string): string => {
-        const value = row[name];
-        return typeof value === "string" ? value : "";
-      };
-      const lastLogin = row["last_login"];
-      yield new User(
-        {
-          id: Number(row["id"]),
-          username: text("username"),
-          password: text("password"),
-          isActive: asBool(row["is_active"]),
-          isStaff: asBool(row["is_staff"]),
-          isSuperuser: asBool(row["is_superuser"]),
-          email: text("email"),
-          firstName: text("first_name"),
-          lastName: text("last_name"),
-          lastLogin:
-            lastLogin === null || lastLogin === undefined ? null : parseExpireDate(lastLogin),
-          dateJoined: parseExpireDate(row["date_joined"]),
-        },
-        source,
-      );
-    }
-    if (rows.length < batchSize) return;
-    after = Number(rows[rows.length - 1]?.["id"]);
-  }
-}
-
-/** What a new user gets. */
-export interface NewUser {
-  readonly username: string;
-  readonly email: string;
-  /** The encoded password (`makePassword`). */
-  readonly password: string;
-  readonly isStaff: boolean;
-  readonly isSuperuser: boolean;
-}
-
-/**
- * Inserts a user (`UserManager._create_user`), checking the username with the source's
- * `get_by_natural_key`; resolves the created `User` as the source reads it back.
- * (`DjangoUserSource` cannot create users yet.)
+ * `source.createUser` with the command's message for a taken username (the interactive path
+ * asks again before getting here; this covers `--no-input` and a concurrent writer).
  * @throws {CommandFailure} when the username is taken.
  */
-export async function insertUser(
-  database: ManagedDatabase,
-  source: DjangoUserSource,
-  user: NewUser,
-  now = new Date(),
-): Promise<User> {
-  const q = (name: string): string => quoteIdentifier(database.dialect, name);
-  const columns = USER_COLUMNS.filter((c) => c !== "id");
-  const values = {
-    password: user.password,
-    last_login: null,
-    is_superuser: user.isSuperuser,
-    username: user.username,
-    first_name: "",
-    last_name: "",
-    email: user.email,
-    is_staff: user.isStaff,
-    is_active: true,
-    date_joined: dateParam(database, now),
-  };
-  const params = columns.map((c) => {
-    const value = values[c];
-    // Booleans bind as 1/0 on every driver (PostgreSQL reads '1'/'0' as boolean input).
-    return typeof value === "boolean" ? (value ? 1 : 0) : value;
-  });
-  const sql = `INSERT INTO ${q("auth_user")} (${columns.map(q).join(", ")}) VALUES (${columns.map((_, i) => database.p(i + 1)).join(", ")})`;
-  return database.transaction(async () => {
-    if ((await source.getUserByUsername(user.username)) !== null) {
+export async function createUserOrFail(source: UserManager, user: NewUserFields): Promise<User> {
+  try {
+    return await source.createUser(user);
+  } catch (error) {
+    if (error instanceof UserExistsError) {
       throw new CommandFailure(`that username is already taken: ${user.username}`);
     }
-    await database.execute(sql, params);
-    const created = await source.getUserByUsername(user.username);
-    if (created === null) throw new CommandFailure("the new user could not be read back");
-    return created;
-  });
+    throw error;
+  }
 }
 
 /** Django's `UnicodeUsernameValidator` (letters, digits and @/./+/-/_), at most 150 characters. */
