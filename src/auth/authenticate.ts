@@ -46,6 +46,9 @@ const invalid = (detail: AuthFailureDetail): AuthenticateResult => ({
  * Checks credentials against the configured backends (default Django's `ModelBackend`:
  * inactive users refused, outdated password hashes upgraded on success).
  *
+ * @throws the error of a rate limiter that cannot answer — `SessionStoreError` (503) from
+ *   `RedisRateLimiter` when Redis is down — so a broken limiter fails closed: no login is let
+ *   through unchecked.
  * @example
  * ```ts
  * const result = await authenticate({ username, password, ip: req.socket.remoteAddress }, config);

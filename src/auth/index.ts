@@ -48,10 +48,13 @@ export type {
 export { loginRateLimit, MemoryRateLimiter } from "./rate-limit.ts";
 export type {
   LoginRateLimit,
+  LoginRateLimitOptions,
   MemoryRateLimiterOptions,
   RateLimiter,
   RateLimitRule,
 } from "./rate-limit.ts";
+export { DEFAULT_RATE_LIMIT_KEY_PREFIX, RedisRateLimiter } from "./redis-rate-limit.ts";
+export type { RedisRateLimiterOptions } from "./redis-rate-limit.ts";
 export { isSafeRedirect } from "./redirect.ts";
 export type { SafeRedirectOptions } from "./redirect.ts";
 export { checkLoginRequired, checkPermissionRequired, loginRedirectUrl } from "./guards.ts";

@@ -1,7 +1,7 @@
 /**
  * Failed-login limits, per username and per client IP: a sliding-window log in memory by
- * default, behind a small interface so that a shared limiter (Redis…) can replace it when
- * several processes serve logins.
+ * default, behind a small interface so that a shared limiter ({@link RedisRateLimiter}, or the
+ * caller's own) can replace it when several processes serve logins.
  *
  * A locked-out username gets the same answer whether the account exists or not, and the lock
  * is keyed by the submitted name, so it does not reveal which names exist.
@@ -16,7 +16,21 @@
  * ```
  */
 
-/** Counts failures per key over a time window. Implementations must be safe to share. */
+import { ConfigurationError } from "../errors.ts";
+import type { RedisClientInput } from "../stores/redis/detect.ts";
+import { RedisRateLimiter } from "./redis-rate-limit.ts";
+
+/**
+ * Counts failures per key over a time window. Implementations must be safe to share. A method
+ * that cannot answer (its store is down) must reject, never resolve with "allowed":
+ * `authenticate` then rejects too, so no login gets through unchecked.
+ *
+ * @example
+ * ```ts
+ * const limiter: RateLimiter = new MemoryRateLimiter({ limit: 5, windowMs: 60_000 });
+ * if ((await limiter.retryAfter("ip:10.0.0.1")) > 0) console.log("blocked");
+ * ```
+ */
 export interface RateLimiter {
   /** Milliseconds until `key` may try again; `0` when it may now. */
   retryAfter(key: string): Promise<number>;
@@ -26,13 +40,27 @@ export interface RateLimiter {
   reset(key: string): Promise<void>;
 }
 
-/** A limit: at most `limit` failures within `windowMs`. */
+/**
+ * A limit: at most `limit` failures within `windowMs`.
+ *
+ * @example
+ * ```ts
+ * const rule: RateLimitRule = { limit: 5, windowMs: 15 * 60_000 };
+ * ```
+ */
 export interface RateLimitRule {
   readonly limit: number;
   readonly windowMs: number;
 }
 
-/** Options of {@link MemoryRateLimiter}. */
+/**
+ * Options of {@link MemoryRateLimiter}.
+ *
+ * @example
+ * ```ts
+ * const options: MemoryRateLimiterOptions = { limit: 5, windowMs: 60_000, maxKeys: 10_000 };
+ * ```
+ */
 export interface MemoryRateLimiterOptions extends RateLimitRule {
   /** Most keys kept; the least recently failed are forgotten beyond it. Default 100000. */
   readonly maxKeys?: number;
@@ -110,7 +138,14 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 }
 
-/** The limiters `authenticate` consults. */
+/**
+ * The limiters `authenticate` consults.
+ *
+ * @example
+ * ```ts
+ * const rateLimit: LoginRateLimit = { byUsername: new MemoryRateLimiter({ limit: 5, windowMs: 900_000 }) };
+ * ```
+ */
 export interface LoginRateLimit {
   /** Keyed by the submitted username (case-folded). */
   readonly byUsername?: RateLimiter;
@@ -119,20 +154,57 @@ export interface LoginRateLimit {
 }
 
 /**
- * In-memory limits from plain numbers.
+ * Options of {@link loginRateLimit}.
  *
  * @example
  * ```ts
- * loginRateLimit({ perUsername: { limit: 5, windowMs: 900_000 } });
+ * const options: LoginRateLimitOptions = { perUsername: { limit: 5, windowMs: 900_000 }, redis: client };
  * ```
  */
-export function loginRateLimit(rules: {
+export interface LoginRateLimitOptions {
   readonly perUsername?: RateLimitRule;
   readonly perIp?: RateLimitRule;
+  /** In-memory limiters only: their clock in milliseconds, for tests. */
   readonly now?: () => number;
-}): LoginRateLimit {
+  /**
+   * Keep the limits in this Redis (node-redis or ioredis: single server, Cluster or Sentinel,
+   * as the Redis session stores take it) with {@link RedisRateLimiter}, so that every process
+   * shares them. Default: in this process's memory.
+   */
+  readonly redis?: RedisClientInput;
+  /** With `redis`: the key prefix (default `"sessionbridge:ratelimit:"`). */
+  readonly keyPrefix?: string;
+}
+
+/**
+ * Limits from plain numbers: in memory by default, in Redis (shared by every process) with
+ * `redis`. Both limiters can share one key prefix: their keys start with `username:` and `ip:`.
+ *
+ * @throws {RangeError} for a bad rule; {ConfigurationError} for `now` with `redis` (Redis
+ *   limits use the Redis server's clock) or `keyPrefix` without it.
+ * @example
+ * ```ts
+ * loginRateLimit({ perUsername: { limit: 5, windowMs: 900_000 } }); // this process only
+ * loginRateLimit({ perUsername: { limit: 5, windowMs: 900_000 }, redis: client }); // shared
+ * ```
+ */
+export function loginRateLimit(rules: LoginRateLimitOptions): LoginRateLimit {
+  const { redis, keyPrefix, now } = rules;
+  if (redis !== undefined && now !== undefined) {
+    throw new ConfigurationError("loginRateLimit: now applies to in-memory limits, not to redis");
+  }
+  if (redis === undefined && keyPrefix !== undefined) {
+    throw new ConfigurationError("loginRateLimit: keyPrefix needs the redis option");
+  }
   const make = (rule: RateLimitRule): RateLimiter =>
-    new MemoryRateLimiter({ ...rule, ...(rules.now ? { now: rules.now } : {}) });
+    redis === undefined
+      ? new MemoryRateLimiter({ ...rule, ...(now ? { now } : {}) })
+      : new RedisRateLimiter({
+          limit: rule.limit,
+          windowMs: rule.windowMs,
+          client: redis,
+          ...(keyPrefix === undefined ? {} : { keyPrefix }),
+        });
   return {
     ...(rules.perUsername ? { byUsername: make(rules.perUsername) } : {}),
     ...(rules.perIp ? { byIp: make(rules.perIp) } : {}),

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { DjangoUserSource } from "../../auth/django-user-source.ts";
 import { loginRateLimit, type LoginRateLimit } from "../../auth/rate-limit.ts";
 import { resolveSessionSettings, type DjangoVersion } from "../../engine/config.ts";
+import type { RedisCommandClient } from "../../stores/redis/client.ts";
 import { openDatabaseUrl } from "../../stores/sql/index.ts";
 import { listTables, openManagedDatabase } from "../manage/db.ts";
 import { migrateSchema } from "../manage/schema.ts";
@@ -47,7 +48,9 @@ Environment:
   SECRET_KEY            Django's SECRET_KEY (if unset, one is generated and kept beside the database)
   SECRET_KEY_FALLBACKS  comma-separated previous keys, accepted for reading
   DJANGO_VERSION        3.2, 4.2 or 5.2: which Django's rules to follow (default 5.2)
-  LOGIN_RATE_LIMIT      failed logins allowed per username as N/SECONDS (default 5/300; 4× per IP), or off
+  LOGIN_RATE_LIMIT      failed logins allowed per username as N/SECONDS (default 5/300; 4× per IP), or off;
+                        kept in the sessions' Redis (keys sessionbridge:ratelimit:*, shared by every serve
+                        process) when SESSION_STORE is cache, cached_db or redis-sessions, else in memory
   TRUST_PROXY           1 to take client IP, scheme and host from X-Forwarded-* (behind your proxy only)
   LOGIN_URL             where forward-auth redirects go (default /login)
 
@@ -79,7 +82,9 @@ Examples:
     const opened = await openSessionStore(config, secret, { createTables: true });
     const usersDatabase = await openDatabaseUrl(config.databaseUrl);
     const settings = resolveSessionSettings({ djangoVersion: config.djangoVersion });
-    const rateLimit = loginRateLimitFromEnv(env);
+    // Several `serve` processes on one Redis must share one failure budget, or each would allow
+    // the full limit; the sessions' client is reused (no second connection to configure).
+    const rateLimit = loginRateLimitFromEnv(env, opened.redis?.store.client);
     const server = createDemoServer({
       store: opened.store,
       settings,
@@ -140,10 +145,12 @@ async function ensureDjangoTables(
 
 /**
  * Failed-login limits: `LOGIN_RATE_LIMIT` = `N/SECONDS` per username and per client IP
- * (default `5/300` per username, `20/300` per IP); `off` disables them.
+ * (default `5/300` per username, `20/300` per IP); `off` disables them. In `redis` when given
+ * (shared by every process), else in this process's memory.
  */
 function loginRateLimitFromEnv(
   env: Readonly<Record<string, string | undefined>>,
+  redis: RedisCommandClient | undefined,
 ): LoginRateLimit | undefined {
   const spec = env.LOGIN_RATE_LIMIT ?? "";
   if (spec === "off") return undefined;
@@ -155,6 +162,7 @@ function loginRateLimitFromEnv(
   return loginRateLimit({
     perUsername: { limit, windowMs },
     perIp: { limit: limit * 4, windowMs },
+    ...(redis === undefined ? {} : { redis }),
   });
 }
 

@@ -9,7 +9,8 @@
  *
  * Every call is binary-safe (values are `Buffer`s: pickles are bytes), and each store operation
  * is exactly one command: `GET` to load, `SET … PX|EX [NX|XX]` to save. `KEYS` is never used;
- * listing goes through `SCAN` on every master.
+ * listing goes through `SCAN` on every master. Lua scripts on one key (`evalScript`, for the
+ * Redis login rate limiter) are `EVALSHA`, with `EVAL` only when the server lacks the script.
  *
  * @example
  * ```ts
@@ -20,6 +21,7 @@
  * ```
  */
 import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
 import { ConfigurationError } from "../../errors.ts";
 
 /** An expiry for `SET`/`PEXPIRE`/`EXPIRE`: `PX`/`PEXPIRE` in milliseconds, `EX`/`EXPIRE` in seconds. */
@@ -35,6 +37,46 @@ export interface RedisSetOptions {
   readonly ttl?: RedisTtl;
   /** `NX`: only if absent; `XX`: only if present. */
   readonly condition?: "NX" | "XX";
+}
+
+/**
+ * A Lua script for {@link RedisCommandClient.evalScript}: its source, and the SHA-1 that
+ * `EVALSHA` names it by (so a script is sent in full only when a server has not cached it).
+ *
+ * @example
+ * ```ts
+ * const script: RedisScript = { source: "return 1", sha1: "e0e1f9fabfc9d4800c877a703b823ac0578ff8db" };
+ * ```
+ */
+export interface RedisScript {
+  readonly source: string;
+  /** Lowercase hex SHA-1 of `source`, as Redis computes it. */
+  readonly sha1: string;
+}
+
+/**
+ * Builds a {@link RedisScript} from its source.
+ *
+ * @example
+ * ```ts
+ * redisScript("return 1").sha1; // "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"
+ * ```
+ */
+export function redisScript(source: string): RedisScript {
+  return { source, sha1: createHash("sha1").update(source, "utf8").digest("hex") };
+}
+
+/**
+ * True for Redis's `NOSCRIPT` reply: the server has no script with that SHA-1 (never loaded, a
+ * restart, `SCRIPT FLUSH`, a failover to a replica that never saw it, a new cluster node).
+ *
+ * @example
+ * ```ts
+ * isNoScriptError(new Error("NOSCRIPT No matching script. Please use EVAL.")); // true
+ * ```
+ */
+export function isNoScriptError(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith("NOSCRIPT");
 }
 
 /**
@@ -64,6 +106,22 @@ export interface RedisCommandClient {
    * cluster. May yield a key more than once (SCAN's own guarantee); never uses `KEYS`.
    */
   scan(pattern: string, count: number): AsyncIterable<string>;
+  /**
+   * Runs a Lua script on the one key it touches: `EVALSHA sha1 1 key …args`, then, on a
+   * `NOSCRIPT` reply, `EVAL source 1 key …args` (which also caches it on that server), so it is
+   * one round trip once the server knows the script. A single key keeps it valid on a Cluster
+   * (the command is routed to that key's slot). Resolves with the script's raw reply (integers
+   * as numbers, bulk strings as `Buffer`s); each command has the adapter's timeout.
+   *
+   * Optional so that a caller's own implementation of this interface, written for the session
+   * stores (which never run scripts), stays valid; the adapters here all implement it, and
+   * what needs it (the Redis login rate limiter) refuses a client without it.
+   */
+  evalScript?(
+    script: RedisScript,
+    key: string,
+    args: readonly (string | number)[],
+  ): Promise<unknown>;
 }
 
 /** Options of the client adapters. */

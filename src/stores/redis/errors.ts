@@ -26,6 +26,22 @@ const MAX_DETAIL = 200;
  * ```
  */
 export function redisStoreError(store: string, error: unknown): SessionBridgeError {
+  return redisUnavailableError(`Redis session store ${store}`, error);
+}
+
+/**
+ * Wraps `error` as a {@link SessionStoreError} (`store-unavailable`, HTTP 503) whose message
+ * starts with `subject` — what else than a session store failed on Redis, e.g. the login rate
+ * limiter — with the same redaction as {@link redisStoreError}. Errors sessionbridge threw on
+ * purpose pass through unchanged.
+ *
+ * @example
+ * ```ts
+ * redisUnavailableError("Redis login rate limiter", new Error("connect ECONNREFUSED 127.0.0.1:6379")).message;
+ * // "Redis login rate limiter failed: connect ECONNREFUSED 127.0.0.1:6379"
+ * ```
+ */
+export function redisUnavailableError(subject: string, error: unknown): SessionBridgeError {
   if (error instanceof SessionBridgeError) return error;
   const code = errorCode(error);
   let detail = redact(errorMessage(error).split(/\r?\n/, 1)[0] ?? "", []);
@@ -33,10 +49,7 @@ export function redisStoreError(store: string, error: unknown): SessionBridgeErr
   detail = detail.replace(/(rediss?:\/\/)[^@\s/]*@/gi, "$1***@");
   if (detail.length > MAX_DETAIL) detail = `${detail.slice(0, MAX_DETAIL)}…`;
   const prefix = code !== undefined && !detail.includes(code) ? `${code} ` : "";
-  return new SessionStoreError(
-    `Redis session store ${store} failed: ${prefix}${detail}`.trimEnd(),
-    { cause: error },
-  );
+  return new SessionStoreError(`${subject} failed: ${prefix}${detail}`.trimEnd(), { cause: error });
 }
 
 /**
@@ -57,6 +70,14 @@ function errorMessage(error: unknown): string {
     const inner: unknown = error.errors[0];
     return inner instanceof Error ? inner.message : "connection failed";
   }
-  if (error instanceof Error) return error.message || error.name;
+  if (error instanceof Error) {
+    if (error.message !== "") return error.message;
+    // node-redis rejects a command its `timeout` option dropped with a bare `TimeoutError`
+    // (no message, `name` "Error"): its class name is the only thing that says what happened.
+    const className = (error.constructor as { name?: unknown } | undefined)?.name;
+    return error.name !== "Error" || typeof className !== "string" || className === ""
+      ? error.name
+      : className;
+  }
   return typeof error === "string" ? error : "unknown error";
 }

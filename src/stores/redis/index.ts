@@ -68,6 +68,7 @@ export { DEFAULT_COMMAND_TIMEOUT_MS, RedisCommandTimeoutError } from "./client.t
 export type {
   RedisAdapterOptions,
   RedisCommandClient,
+  RedisScript,
   RedisSetOptions,
   RedisTtl,
 } from "./client.ts";

@@ -32,10 +32,12 @@ import {
   asInteger,
   commandTimeout,
   hasMethod,
+  isNoScriptError,
   parseScanReply,
   withTimeout,
   type RedisAdapterOptions,
   type RedisCommandClient,
+  type RedisScript,
   type RedisSetOptions,
   type RedisTtl,
 } from "./client.ts";
@@ -126,6 +128,31 @@ class IoredisAdapter implements RedisCommandClient {
   async expire(key: string, ttl: RedisTtl): Promise<boolean> {
     const command = ttl.unit === "PX" ? "PEXPIRE" : "EXPIRE";
     return asInteger(await this.#call(command, [key, ttl.value])) === 1;
+  }
+
+  async evalScript(
+    script: RedisScript,
+    key: string,
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    // `callBuffer`: bulk replies as bytes, like GET. ioredis (also a Cluster) finds the key of
+    // EVALSHA/EVAL from `numkeys`, so the command goes to that key's node.
+    const rest: IoredisArgument[] = [1, key, ...args];
+    const timeoutMs = this.#timeoutMs;
+    try {
+      return await withTimeout(
+        this.#client.callBuffer("EVALSHA", [script.sha1, ...rest]),
+        "EVALSHA",
+        timeoutMs,
+      );
+    } catch (err) {
+      if (!isNoScriptError(err)) throw err;
+      return withTimeout(
+        this.#client.callBuffer("EVAL", [script.source, ...rest]),
+        "EVAL",
+        timeoutMs,
+      );
+    }
   }
 
   async *scan(pattern: string, count: number): AsyncIterable<string> {

@@ -34,10 +34,12 @@ import {
   asInteger,
   commandTimeout,
   hasMethod,
+  isNoScriptError,
   parseScanReply,
   withTimeout,
   type RedisAdapterOptions,
   type RedisCommandClient,
+  type RedisScript,
   type RedisSetOptions,
   type RedisTtl,
 } from "./client.ts";
@@ -77,6 +79,12 @@ interface NodeRedisCommands {
   expire(key: string, seconds: number): Promise<unknown>;
 }
 
+/** node-redis's script commands (`EVALSHA` / `EVAL` with `{ keys, arguments }`). */
+interface NodeRedisScripting {
+  evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
 interface NodeRedisScanner {
   scan(cursor: string, options: { MATCH: string; COUNT: number }): Promise<unknown>;
 }
@@ -85,6 +93,10 @@ const COMMANDS = ["get", "set", "del", "exists", "pExpire", "expire"] as const;
 
 function isCommands(value: unknown): value is NodeRedisCommands {
   return COMMANDS.every((name) => hasMethod(value, name));
+}
+
+function isScripting(value: unknown): value is NodeRedisScripting {
+  return hasMethod(value, "evalSha") && hasMethod(value, "eval");
 }
 
 function isScanner(value: unknown): value is NodeRedisScanner {
@@ -183,6 +195,24 @@ class NodeRedisAdapter implements RedisCommandClient {
         ? await this.#run("PEXPIRE", this.#binary.pExpire(key, ttl.value))
         : await this.#run("EXPIRE", this.#binary.expire(key, ttl.value));
     return asInteger(reply) === 1;
+  }
+
+  async evalScript(
+    script: RedisScript,
+    key: string,
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    // On the proxy with node-redis's queue timeout: scripts here write, and a timed-out write
+    // must not be replayed after a reconnection. A cluster routes both commands by `keys`.
+    const commands: unknown = this.#binary;
+    if (!isScripting(commands)) throw new TypeError("The node-redis client lacks EVALSHA/EVAL");
+    const options = { keys: [key], arguments: args.map(String) };
+    try {
+      return await this.#run("EVALSHA", commands.evalSha(script.sha1, options));
+    } catch (err) {
+      if (!isNoScriptError(err)) throw err;
+      return this.#run("EVAL", commands.eval(script.source, options));
+    }
   }
 
   async *scan(pattern: string, count: number): AsyncIterable<string> {

@@ -2,38 +2,26 @@
 // MariaDB: Django writes and we read, we write and Django reads, directly and through Django's
 // real SessionMiddleware over HTTP. Expiry must agree both ways.
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { getSession, withSessions } from "../../../src/adapters/node/index.ts";
 import { DjangoSessionCodec } from "../../../src/codecs/django/session-encoding.ts";
 import { PyFloat, type PyValue } from "../../../src/codecs/python-values.ts";
-import { sessionFromTypedJson, toTypedJson } from "../../../src/codecs/typed-json.ts";
-import { resolveSessionSettings } from "../../../src/engine/config.ts";
+import { toTypedJson } from "../../../src/codecs/typed-json.ts";
 import { Session } from "../../../src/engine/session.ts";
-import {
-  createSqlStore,
-  openDatabaseUrl,
-  type SqlSessionStore,
-} from "../../../src/stores/sql/index.ts";
+import { createSqlStore, openDatabaseUrl } from "../../../src/stores/sql/index.ts";
 import { createTempDatabases, type TempDatabases } from "../../support/databases.ts";
-import { CookieJar, listen } from "../../support/http.ts";
-import { DJANGO_VERSIONS, runDjango, startDjangoServer, type DjangoServer } from "./peer.ts";
+import { CookieJar } from "../../support/http.ts";
+import {
+  djangoEngine,
+  fetchSession,
+  itAgreesOnBrowserClose,
+  itReadsWhatDjangoCreated,
+  itSharesOneCookie,
+  itWritesWhatDjangoReads,
+  overHttp,
+} from "./engine-scenario.ts";
+import { DJANGO_VERSIONS, runDjango } from "./peer.ts";
 
 const SECRET = "interop-secret-key-for-sessionbridge";
-
-interface CreateResult {
-  key: string;
-  expiry_age: number;
-  expire_date: string;
-}
-interface LoadResult {
-  exists: boolean;
-  data: Record<string, unknown>;
-  key_after_load: string | null;
-  expiry_age: number;
-  expire_date: string;
-  expire_at_browser_close: boolean;
-}
 
 const SAMPLE = {
   user: "zoë 😀",
@@ -70,88 +58,58 @@ for (const version of DJANGO_VERSIONS) {
     for (const dialect of ["sqlite", "postgres", "mysql"] as const) {
       describe(dialect, () => {
         let url: string;
-        let env: Record<string, string>;
-        let store: SqlSessionStore;
-        const settings = resolveSessionSettings({ djangoVersion: version });
-        before(async () => {
+        const engine = djangoEngine(version, async () => {
           url =
             dialect === "sqlite"
               ? `sqlite:${dbs.sqlitePath}`
               : dialect === "postgres"
                 ? dbs.postgresUrl
                 : dbs.mysqlUrl;
-          env = { DJANGO_DB: url, SECRET_KEY: SECRET };
+          const env = { DJANGO_DB: url, SECRET_KEY: SECRET };
           await runDjango(version, ["migrate"], { env });
-          store = createSqlStore({
+          const store = createSqlStore({
             database: await openDatabaseUrl(url),
             codec: new DjangoSessionCodec({ secret: SECRET, readLegacy: version === "3.2" }),
           });
-        });
-        after(async () => {
-          await store.close();
+          return { env, store, close: () => store.close() };
         });
 
-        it("reads a session Django created, with the same expiry", async () => {
-          const created = (await runDjango(version, ["create"], {
-            env,
-            input: JSON.stringify(toTypedJson(new Map(Object.entries(SAMPLE)))),
-          })) as CreateResult;
-          const data = await store.load(created.key);
-          assert.ok(data, "session not found");
-          assert.deepEqual(plain(data), plain(new Map(Object.entries(SAMPLE))));
-          // The harness sends a JS object, whose integer-like key comes first; Django keeps that order.
-          assert.deepEqual([...data.keys()], ["10", "user", "n", "f", "whole", "nested"]);
-          const session = new Session(store, created.key, settings);
-          assert.equal(await session.getExpiryAge(), created.expiry_age);
-          const theirs = new Date(created.expire_date).getTime();
-          assert.ok(Math.abs((await session.getExpiryDate()).getTime() - theirs) < 5000);
+        itReadsWhatDjangoCreated(engine, {
+          entries: SAMPLE,
+          normalise: plain,
+          verify: async (created, data, ours) => {
+            // The harness sends a JS object, whose integer-like key comes first; Django keeps
+            // that order.
+            assert.deepEqual([...data.keys()], ["10", "user", "n", "f", "whole", "nested"]);
+            const theirs = new Date(created.expire_date).getTime();
+            assert.ok(Math.abs((await ours.getExpiryDate()).getTime() - theirs) < 5000);
+          },
         });
 
-        it("writes a session Django reads, with a custom expiry it agrees with", async () => {
-          const session = new Session(store, null, settings);
-          await session.update(SAMPLE);
-          await session.setExpiry(300);
-          await session.save();
-          const loaded = (await runDjango(version, ["load", session.key!], { env })) as LoadResult;
-          assert.equal(loaded.exists, true);
-          assert.equal(loaded.key_after_load, session.key);
-          const theirs = sessionFromTypedJson(loaded.data);
-          assert.deepEqual(plain(theirs), plain(await session.toMap()));
-          assert.equal(loaded.expiry_age, 300);
-          assert.equal(loaded.expire_at_browser_close, false);
-          const row = (await runDjango(version, ["raw-row", session.key!], { env })) as {
-            expire_date_iso: string;
-          };
-          const ours = Date.now() + 300_000;
-          assert.ok(
-            Math.abs(new Date(row.expire_date_iso).getTime() - ours) < 5000,
-            "expire_date agrees",
-          );
+        itWritesWhatDjangoReads(engine, {
+          entries: SAMPLE,
+          normalise: plain,
+          verify: async (ours) => {
+            const row = (await runDjango(version, ["raw-row", ours.key!], {
+              env: engine.env,
+            })) as { expire_date_iso: string };
+            const expected = Date.now() + 300_000;
+            assert.ok(
+              Math.abs(new Date(row.expire_date_iso).getTime() - expected) < 5000,
+              "expire_date agrees",
+            );
+          },
         });
 
-        it("agrees on browser-close sessions (set_expiry(0)) both ways", async () => {
-          const created = (await runDjango(version, ["create", "--expiry", "0"], {
-            env,
-            input: '{"a": 1}',
-          })) as CreateResult;
-          const theirs = new Session(store, created.key, settings);
-          assert.equal(await theirs.getExpireAtBrowserClose(), true);
-          const ours = new Session(store, null, settings);
-          await ours.set("a", 1);
-          await ours.setExpiry(0);
-          await ours.save();
-          const loaded = (await runDjango(version, ["load", ours.key!], { env })) as LoadResult;
-          assert.equal(loaded.expire_at_browser_close, true);
-          assert.equal(loaded.expiry_age, 1209600);
-        });
+        itAgreesOnBrowserClose(engine);
 
         it("does not load an expired session, and neither does Django", async () => {
           // Saved with a clock four weeks behind: its two-week expiry is already over.
-          const session = new Session(store, null, settings, () => Date.now() - 28 * 86_400_000);
+          const session = engine.session(null, () => Date.now() - 28 * 86_400_000);
           await session.set("a", 1);
           await session.save();
-          assert.equal(await store.load(session.key!), null);
-          const loaded = (await runDjango(version, ["load", session.key!], { env })) as LoadResult;
+          assert.equal(await engine.store.load(session.key!), null);
+          const loaded = await engine.load(session.key!);
           assert.equal(loaded.key_after_load, null);
           assert.deepEqual(loaded.data, {});
         });
@@ -164,7 +122,7 @@ for (const version of DJANGO_VERSIONS) {
               database: await openDatabaseUrl(url),
               codec: new DjangoSessionCodec({ secret: "old-key-0" }),
             });
-            const old = new Session(oldStore, null, settings);
+            const old = new Session(oldStore, null, engine.settings);
             await old.set("who", "rotated");
             await old.save();
             await oldStore.close();
@@ -173,19 +131,17 @@ for (const version of DJANGO_VERSIONS) {
               SECRET_KEY: "new-key-1",
               SECRET_KEY_FALLBACKS: "old-key-0",
             };
-            const loaded = (await runDjango(version, ["load", old.key!], {
-              env: rotatedEnv,
-            })) as LoadResult;
+            const loaded = await engine.load(old.key!, rotatedEnv);
             assert.deepEqual(loaded.data, { who: "rotated" });
-            const noFallback = (await runDjango(version, ["load", old.key!], {
-              env: { DJANGO_DB: url, SECRET_KEY: "new-key-1" },
-            })) as LoadResult;
+            const noFallback = await engine.load(old.key!, {
+              DJANGO_DB: url,
+              SECRET_KEY: "new-key-1",
+            });
             assert.deepEqual(noFallback.data, {});
 
-            const theirs = (await runDjango(version, ["create"], {
+            const theirs = await engine.create('{"from": "django"}', {
               env: { DJANGO_DB: url, SECRET_KEY: "old-key-0" },
-              input: '{"from": "django"}',
-            })) as CreateResult;
+            });
             const rotated = createSqlStore({
               database: await openDatabaseUrl(url),
               codec: new DjangoSessionCodec({
@@ -198,79 +154,24 @@ for (const version of DJANGO_VERSIONS) {
           });
         }
 
-        describe("through Django's real SessionMiddleware over HTTP", () => {
-          let django: DjangoServer;
-          let node: Awaited<ReturnType<typeof listen>>;
-          before(async () => {
-            django = await startDjangoServer(version, env);
-            node = await listen(
-              createServer(
-                withSessions({ store, djangoVersion: version }, async (req, res) => {
-                  const session = getSession(req);
-                  if (req.url?.startsWith("/bump")) {
-                    const count = Number((await session.get("count")) ?? 0) + 1;
-                    await session.set("count", String(count));
-                  }
-                  res.setHeader("Content-Type", "application/json");
-                  res.end(
-                    JSON.stringify({ data: toTypedJson(await session.toMap()), key: session.key }),
-                  );
-                }),
-              ),
-            );
-          });
-          after(async () => {
-            await django.stop();
-            await node.close();
-          });
-
-          it("shares one cookie: Django sets, Node reads and writes, Django sees it", async () => {
-            const jar = new CookieJar();
-            const set = await jar.fetch(`${django.url}/set?user=alice&count=1`);
-            assert.equal(set.status, 200);
-            const key = jar.cookies.get("sessionid");
-            assert.match(key ?? "", /^[a-z0-9]{32}$/);
-
-            const read = (await (await jar.fetch(`${node.url}/read`)).json()) as {
-              data: Record<string, unknown>;
-              key: string;
-            };
-            assert.deepEqual(read.data, { user: "alice", count: "1" });
-            assert.equal(read.key, key);
-
-            const bumped = (await (await jar.fetch(`${node.url}/bump`)).json()) as {
-              data: Record<string, unknown>;
-            };
-            assert.deepEqual(bumped.data, { user: "alice", count: "2" });
-            assert.equal(jar.cookies.get("sessionid"), key, "same key kept on update");
-
-            const back = (await (await jar.fetch(`${django.url}/get`)).json()) as Record<
-              string,
-              unknown
-            >;
-            assert.deepEqual(back.data, { user: "alice", count: "2" });
-          });
+        overHttp(engine, (peers) => {
+          itSharesOneCookie(peers);
 
           it("a session Node creates is Django's session, and Django's flush logs Node out", async () => {
             const jar = new CookieJar();
-            await jar.fetch(`${node.url}/bump`);
+            await jar.fetch(`${peers.node.url}/bump`);
             const key = jar.cookies.get("sessionid")!;
-            const seen = (await (await jar.fetch(`${django.url}/get`)).json()) as Record<
-              string,
-              unknown
-            >;
+            const seen = await fetchSession(jar, `${peers.django.url}/get`);
             assert.equal(JSON.stringify(seen).includes('"count"'), true, JSON.stringify(seen));
-            await jar.fetch(`${django.url}/flush`);
-            assert.equal(await store.load(key), null);
-            const after = (await (await jar.fetch(`${node.url}/read`)).json()) as {
-              data: Record<string, unknown>;
-            };
+            await jar.fetch(`${peers.django.url}/flush`);
+            assert.equal(await engine.store.load(key), null);
+            const after = await fetchSession(jar, `${peers.node.url}/read`);
             assert.deepEqual(after.data, {});
           });
 
           it("Django does not save on a 500 and neither do we", async () => {
             const jar = new CookieJar();
-            const res = await jar.fetch(`${django.url}/error500?x=1`);
+            const res = await jar.fetch(`${peers.django.url}/error500?x=1`);
             assert.equal(res.status, 500);
             assert.equal(jar.cookies.size, 0);
           });

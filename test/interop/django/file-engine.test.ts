@@ -4,42 +4,28 @@
 // both clearsessions remove the same files, and both share a cookie over HTTP.
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { getSession, withSessions } from "../../../src/adapters/node/index.ts";
+import { describe, it } from "node:test";
 import { DjangoSessionCodec } from "../../../src/codecs/django/session-encoding.ts";
 import type { PyValue } from "../../../src/codecs/python-values.ts";
-import { sessionFromTypedJson, toTypedJson } from "../../../src/codecs/typed-json.ts";
-import { resolveSessionSettings } from "../../../src/engine/config.ts";
 import { generateSessionKey } from "../../../src/engine/keys.ts";
-import { Session } from "../../../src/engine/session.ts";
 import { FileSessionStore } from "../../../src/stores/file/index.ts";
-import { CookieJar, listen } from "../../support/http.ts";
-import { DJANGO_VERSIONS, runDjango, startDjangoServer, type DjangoServer } from "./peer.ts";
+import { CookieJar } from "../../support/http.ts";
+import {
+  SESSION_COOKIE_AGE as AGE,
+  djangoEngine,
+  itAgreesOnBrowserClose,
+  itFollowsCycleAndFlush,
+  itReadsWhatDjangoCreated,
+  itSharesOneCookie,
+  itWritesWhatDjangoReads,
+  overHttp,
+} from "./engine-scenario.ts";
+import { DJANGO_VERSIONS, runDjango } from "./peer.ts";
 
 const SECRET = "interop-secret-key-for-sessionbridge-file";
-const AGE = 1_209_600;
 const DAY = 86_400_000;
-
-interface CreateResult {
-  key: string;
-  expiry_age: number;
-  expire_date: string;
-}
-interface LoadResult {
-  exists: boolean;
-  data: Record<string, unknown>;
-  key_after_load: string | null;
-  expiry_age: number;
-  expire_at_browser_close: boolean;
-}
-
-const SAMPLE = { user: "zoë 😀", n: 42, nested: { list: [1, "two", null, true] } } satisfies Record<
-  string,
-  PyValue
->;
 
 /** Moves a file's mtime `ms` into the past. */
 function backdate(path: string, ms: number): void {
@@ -51,73 +37,32 @@ for (const version of DJANGO_VERSIONS) {
   describe(`Django ${version} file engine`, () => {
     let root: string;
     let dir: string;
-    let env: Record<string, string>;
-    let store: FileSessionStore;
-    const settings = resolveSessionSettings({ djangoVersion: version });
     const codec = new DjangoSessionCodec({ secret: SECRET, readLegacy: version === "3.2" });
     const file = (key: string): string => join(dir, `sessionid${key}`);
-
-    before(() => {
+    const hasFile = (key: string): boolean => readdirSync(dir).includes(`sessionid${key}`);
+    const engine = djangoEngine(version, () => {
       root = mkdtempSync(join(tmpdir(), `sb-file-interop-${version}-`));
       dir = mkdtempSync(join(root, "sessions-"));
-      env = {
+      const env = {
         SECRET_KEY: SECRET,
         SESSION_ENGINE: "django.contrib.sessions.backends.file",
         SESSION_FILE_PATH: dir,
         DJANGO_DB: `sqlite:${join(root, "db.sqlite3")}`,
       };
-      store = new FileSessionStore({ directory: dir, codec });
-    });
-    after(() => {
-      rmSync(root, { recursive: true, force: true });
+      const store = new FileSessionStore({ directory: dir, codec });
+      return { env, store, close: () => rmSync(root, { recursive: true, force: true }) };
     });
 
-    it("reads a session file Django created, with the same expiry", async () => {
-      const created = (await runDjango(version, ["create"], {
-        env,
-        input: JSON.stringify(toTypedJson(new Map(Object.entries(SAMPLE)))),
-      })) as CreateResult;
-      assert.deepEqual(readdirSync(dir).includes(`sessionid${created.key}`), true);
-      const data = await store.load(created.key);
-      assert.ok(data, "session not found");
-      assert.deepEqual(toTypedJson(data), toTypedJson(new Map(Object.entries(SAMPLE))));
-      const session = new Session(store, created.key, settings);
-      assert.equal(await session.getExpiryAge(), created.expiry_age);
+    itReadsWhatDjangoCreated(engine, {
+      noun: "session file",
+      verify: (created) => {
+        assert.ok(hasFile(created.key), "Django wrote the file");
+      },
     });
 
-    it("writes a session file Django reads (and its int expiry)", async () => {
-      const session = new Session(store, null, settings);
-      await session.update(SAMPLE);
-      await session.setExpiry(300);
-      await session.save();
-      const loaded = (await runDjango(version, ["load", session.key!], { env })) as LoadResult;
-      assert.equal(loaded.exists, true);
-      assert.equal(loaded.key_after_load, session.key);
-      assert.deepEqual(
-        toTypedJson(sessionFromTypedJson(loaded.data)),
-        toTypedJson(await session.toMap()),
-      );
-      assert.equal(loaded.expiry_age, 300);
-      assert.equal(loaded.expire_at_browser_close, false);
-    });
+    itWritesWhatDjangoReads(engine, { noun: "session file" });
 
-    it("agrees on browser-close sessions (set_expiry(0)) both ways", async () => {
-      const created = (await runDjango(version, ["create", "--expiry", "0"], {
-        env,
-        input: '{"a": 1}',
-      })) as CreateResult;
-      const theirs = new Session(store, created.key, settings);
-      assert.equal(await theirs.getExpireAtBrowserClose(), true);
-      assert.equal(await theirs.get("a"), 1);
-      const ours = new Session(store, null, settings);
-      await ours.set("a", 1);
-      await ours.setExpiry(0);
-      await ours.save();
-      const loaded = (await runDjango(version, ["load", ours.key!], { env })) as LoadResult;
-      assert.equal(loaded.key_after_load, ours.key);
-      assert.equal(loaded.expire_at_browser_close, true);
-      assert.equal(loaded.expiry_age, AGE);
-    });
+    itAgreesOnBrowserClose(engine);
 
     describe("expiry agrees file by file", () => {
       // [name, data, mtime age in ms, expired?]. Each case is written twice (same content and
@@ -152,9 +97,9 @@ for (const version of DJANGO_VERSIONS) {
             writeFileSync(file(key), content, { mode: 0o600 });
             backdate(file(key), mtimeAge);
           }
-          const ours = await store.load(mine);
+          const ours = await engine.store.load(mine);
           assert.equal(ours === null, expired, "ours");
-          const loaded = (await runDjango(version, ["load", theirs], { env })) as LoadResult;
+          const loaded = await engine.load(theirs);
           // Django's load of an expired file deletes it and create()s a new key (and file).
           assert.equal(loaded.key_after_load !== theirs, expired, "Django's");
           if (expired) assert.deepEqual(loaded.data, {});
@@ -191,7 +136,9 @@ for (const version of DJANGO_VERSIONS) {
       const b = mkdtempSync(join(root, "clear-b-"));
       cpSync(a, b, { recursive: true, preserveTimestamps: true });
 
-      await runDjango(version, ["clearsessions"], { env: { ...env, SESSION_FILE_PATH: a } });
+      await runDjango(version, ["clearsessions"], {
+        env: { ...engine.env, SESSION_FILE_PATH: a },
+      });
       const removed = await new FileSessionStore({
         directory: b,
         codec,
@@ -204,78 +151,22 @@ for (const version of DJANGO_VERSIONS) {
       assert.equal(ours.length, files.length + 1 - 3);
     });
 
-    describe("through Django's real SessionMiddleware over HTTP", () => {
-      let django: DjangoServer;
-      let node: Awaited<ReturnType<typeof listen>>;
-      before(async () => {
-        django = await startDjangoServer(version, env);
-        node = await listen(
-          createServer(
-            withSessions({ store, djangoVersion: version }, async (req, res) => {
-              const session = getSession(req);
-              if (req.url?.startsWith("/bump")) {
-                const count = Number((await session.get("count")) ?? 0) + 1;
-                await session.set("count", String(count));
-              } else if (req.url?.startsWith("/cycle")) {
-                await session.cycleKey();
-              }
-              res.setHeader("Content-Type", "application/json");
-              res.end(
-                JSON.stringify({ data: toTypedJson(await session.toMap()), key: session.key }),
-              );
-            }),
-          ),
-        );
-      });
-      after(async () => {
-        await django.stop();
-        await node.close();
+    overHttp(engine, (peers) => {
+      itSharesOneCookie(peers, (key) => {
+        assert.ok(hasFile(key), "the shared file");
       });
 
-      it("shares one cookie: Django sets, Node reads and writes, Django sees it", async () => {
-        const jar = new CookieJar();
-        assert.equal((await jar.fetch(`${django.url}/set?user=alice&count=1`)).status, 200);
-        const key = jar.cookies.get("sessionid");
-        assert.match(key ?? "", /^[a-z0-9]{32}$/);
-        assert.ok(readdirSync(dir).includes(`sessionid${key!}`));
-        const read = (await (await jar.fetch(`${node.url}/read`)).json()) as {
-          data: unknown;
-          key: string;
-        };
-        assert.deepEqual(read.data, { user: "alice", count: "1" });
-        const bumped = (await (await jar.fetch(`${node.url}/bump`)).json()) as { data: unknown };
-        assert.deepEqual(bumped.data, { user: "alice", count: "2" });
-        assert.equal(jar.cookies.get("sessionid"), key, "same key kept on update");
-        const back = (await (await jar.fetch(`${django.url}/get`)).json()) as { data: unknown };
-        assert.deepEqual(back.data, { user: "alice", count: "2" });
-      });
-
-      it("Node creates and cycles, Django follows; Django's flush removes the file", async () => {
-        const jar = new CookieJar();
-        await jar.fetch(`${node.url}/bump`);
-        const first = jar.cookies.get("sessionid")!;
-        await jar.fetch(`${node.url}/cycle`);
-        const second = jar.cookies.get("sessionid")!;
-        assert.notEqual(second, first);
-        assert.ok(!readdirSync(dir).includes(`sessionid${first}`), "old file removed");
-        const seen = (await (await jar.fetch(`${django.url}/get`)).json()) as {
-          data: unknown;
-          key: string;
-        };
-        assert.deepEqual(seen.data, { count: "1" });
-        assert.equal(seen.key, second);
-        await jar.fetch(`${django.url}/flush`);
-        assert.ok(!readdirSync(dir).includes(`sessionid${second}`));
-        assert.equal(jar.cookies.has("sessionid"), false);
+      itFollowsCycleAndFlush(peers, "removes the file", (key, what) => {
+        assert.ok(!hasFile(key), `${what}: file removed`);
       });
 
       it("a browser-close session set by Django stays one for us", async () => {
         const jar = new CookieJar();
-        await jar.fetch(`${django.url}/expiry?seconds=0`);
+        await jar.fetch(`${peers.django.url}/expiry?seconds=0`);
         const key = jar.cookies.get("sessionid")!;
-        const session = new Session(store, key, settings);
+        const session = engine.session(key);
         assert.equal(await session.getExpireAtBrowserClose(), true);
-        const res = await jar.fetch(`${node.url}/bump`);
+        const res = await jar.fetch(`${peers.node.url}/bump`);
         const line = res.headers.getSetCookie()[0] ?? "";
         assert.doesNotMatch(line, /Max-Age|expires/i, "still a browser-session cookie");
       });

@@ -1,12 +1,13 @@
 // Shared fixtures for the Redis store tests: a real Redis at 127.0.0.1:6379 (no mocks), in a
 // dedicated database index, with a key prefix unique to the run and file. Nothing here flushes a
 // database: tests delete the keys they made.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import type { SessionExpiry } from "../../../src/stores/contract.ts";
@@ -142,6 +143,19 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
   }
 }
 
+const runFile = promisify(execFile);
+
+/** `redis-cli -h REDIS_HOST -p <port> <args>`'s output. */
+export async function redisCli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await runFile("redis-cli", ["-h", REDIS_HOST, "-p", String(port), ...args]);
+  return stdout;
+}
+
+/** `cluster_state` from `CLUSTER INFO` on one node (`ok` once every slot is served). */
+export async function clusterState(port: number): Promise<string> {
+  return /cluster_state:(\w+)/.exec(await redisCli(port, "cluster", "info"))?.[1] ?? "";
+}
+
 /** Throwaway `redis-server` processes on loopback, stopped (by PID) with {@link stop}. */
 export class RedisProcesses {
   readonly dir = mkdtempSync(join(tmpdir(), "sb-redis-"));
@@ -169,6 +183,33 @@ export class RedisProcesses {
       this.dir,
       ...extra,
     ]);
+  }
+
+  /** Cluster-enabled masters on `ports`, joined into one cluster that reports ok (no replicas). */
+  async cluster(ports: readonly number[]): Promise<void> {
+    for (const port of ports) {
+      await this.server(port, [
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        `nodes-${port}.conf`,
+      ]);
+    }
+    await runFile("redis-cli", [
+      "--cluster",
+      "create",
+      ...ports.map((p) => `${REDIS_HOST}:${p}`),
+      "--cluster-replicas",
+      "0",
+      "--cluster-yes",
+    ]);
+    const deadline = Date.now() + 15_000;
+    for (const port of ports) {
+      while ((await clusterState(port)) !== "ok") {
+        if (Date.now() > deadline) throw new Error("cluster did not become ok");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   /** A sentinel watching `masterPort` as `name` (quorum 1). */

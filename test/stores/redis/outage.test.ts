@@ -21,6 +21,7 @@ import {
   uniquePrefix,
   type Proxy,
 } from "./helpers.ts";
+import { OpenClients, ready } from "./open-clients.ts";
 
 const TIMEOUT_MS = 400;
 
@@ -53,112 +54,64 @@ async function eventually<T>(action: () => Promise<T>, timeoutMs = 10_000): Prom
 describe("Redis outage", () => {
   const prefix = uniquePrefix("outage");
   const raw = new RawRedis();
-  const closers: (() => void)[] = [];
+  const opened = new OpenClients();
   let proxy: Proxy;
 
   before(async () => {
     proxy = await startProxy(REDIS_PORT, REDIS_HOST);
   });
   after(async () => {
-    for (const close of closers) {
-      try {
-        close();
-      } catch {
-        // already closed
-      }
-    }
+    await opened.closeAll();
     await proxy.stop();
     await raw.deleteMatching(`${prefix}:*`);
     await raw.close();
   });
 
+  /** A node-redis client through the proxy, with the store's command timeout. */
+  const viaNodeRedis =
+    (options: { disableOfflineQueue?: true }) => async (): Promise<RedisCommandClient> => {
+      const client = opened.track(
+        createClient({
+          socket: { host: REDIS_HOST, port: proxy.port, reconnectStrategy: 100 },
+          database: STORE_DB,
+          ...options,
+        }),
+        (c) => c.destroy(),
+      );
+      await client.connect();
+      return fromNodeRedis(client, { commandTimeoutMs: TIMEOUT_MS });
+    };
+
+  /** An ioredis client through the proxy, once `connected`, with the store's command timeout. */
+  const viaIoredis =
+    (
+      options: { maxRetriesPerRequest?: number; enableOfflineQueue?: boolean },
+      connected: (client: Redis) => Promise<unknown>,
+    ) =>
+    async (): Promise<RedisCommandClient> => {
+      const client = opened.track(
+        new Redis({ host: REDIS_HOST, port: proxy.port, db: STORE_DB, ...options }),
+        (c) => c.disconnect(),
+      );
+      await connected(client);
+      return fromIoredis(client, { commandTimeoutMs: TIMEOUT_MS });
+    };
+  const ping = (client: Redis): Promise<string> => client.ping();
+
   // [label, open, whether a command that timed out may still run once Redis is back]
   const clients: [string, () => Promise<RedisCommandClient>, boolean][] = [
-    [
-      "node-redis (offline queue on)",
-      async () => {
-        const client = createClient({
-          socket: { host: REDIS_HOST, port: proxy.port, reconnectStrategy: 100 },
-          database: STORE_DB,
-        });
-        client.on("error", () => {});
-        await client.connect();
-        closers.push(() => {
-          client.destroy();
-        });
-        return fromNodeRedis(client, { commandTimeoutMs: TIMEOUT_MS });
-      },
-      false,
-    ],
-    [
-      "node-redis (disableOfflineQueue)",
-      async () => {
-        const client = createClient({
-          socket: { host: REDIS_HOST, port: proxy.port, reconnectStrategy: 100 },
-          database: STORE_DB,
-          disableOfflineQueue: true,
-        });
-        client.on("error", () => {});
-        await client.connect();
-        closers.push(() => {
-          client.destroy();
-        });
-        return fromNodeRedis(client, { commandTimeoutMs: TIMEOUT_MS });
-      },
-      false,
-    ],
-    [
-      // Fails fast too, but a queued command may still run after the reconnection.
-      "ioredis (maxRetriesPerRequest: 1)",
-      async () => {
-        const client = new Redis({
-          host: REDIS_HOST,
-          port: proxy.port,
-          db: STORE_DB,
-          maxRetriesPerRequest: 1,
-        });
-        client.on("error", () => {});
-        await client.ping();
-        closers.push(() => {
-          client.disconnect();
-        });
-        return fromIoredis(client, { commandTimeoutMs: TIMEOUT_MS });
-      },
-      true,
-    ],
+    ["node-redis (offline queue on)", viaNodeRedis({}), false],
+    ["node-redis (disableOfflineQueue)", viaNodeRedis({ disableOfflineQueue: true }), false],
+    // Fails fast too, but a queued command may still run after the reconnection.
+    ["ioredis (maxRetriesPerRequest: 1)", viaIoredis({ maxRetriesPerRequest: 1 }, ping), true],
     [
       "ioredis (enableOfflineQueue: false, as documented)",
-      async () => {
-        const client = new Redis({
-          host: REDIS_HOST,
-          port: proxy.port,
-          db: STORE_DB,
-          enableOfflineQueue: false,
-        });
-        client.on("error", () => {});
-        await new Promise((resolve) => client.once("ready", resolve));
-        closers.push(() => {
-          client.disconnect();
-        });
-        return fromIoredis(client, { commandTimeoutMs: TIMEOUT_MS });
-      },
+      viaIoredis({ enableOfflineQueue: false }, ready),
       false,
     ],
-    [
-      // ioredis keeps queued commands for 20 reconnections by default: the store's timeout
-      // still answers quickly, but the queued commands run once Redis is back (documented).
-      "ioredis (defaults)",
-      async () => {
-        const client = new Redis({ host: REDIS_HOST, port: proxy.port, db: STORE_DB });
-        client.on("error", () => {});
-        await client.ping();
-        closers.push(() => {
-          client.disconnect();
-        });
-        return fromIoredis(client, { commandTimeoutMs: TIMEOUT_MS });
-      },
-      true,
-    ],
+    // ioredis keeps queued commands for 20 reconnections by default: the store's timeout
+    // still answers quickly, but the queued commands run once Redis is back (documented).
+    ["ioredis (defaults)", viaIoredis({}, ping), true],
   ];
 
   for (const [label, open, replays] of clients) {
@@ -193,16 +146,15 @@ describe("Redis outage", () => {
 
   it("a client pointed at a closed port fails fast", async () => {
     const [closedPort = 1] = highPorts(1);
-    const client = new Redis({
-      host: REDIS_HOST,
-      port: closedPort,
-      maxRetriesPerRequest: 1,
-      retryStrategy: () => 200,
-    });
-    client.on("error", () => {});
-    closers.push(() => {
-      client.disconnect();
-    });
+    const client = opened.track(
+      new Redis({
+        host: REDIS_HOST,
+        port: closedPort,
+        maxRetriesPerRequest: 1,
+        retryStrategy: () => 200,
+      }),
+      (c) => c.disconnect(),
+    );
     const store = new DjangoCacheStore({ client, commandTimeoutMs: TIMEOUT_MS });
     const ms = await failsFast(store.load(newKey()), "redis:django-cache");
     assert.ok(ms < TIMEOUT_MS + 1000, `took ${ms} ms`);
