@@ -142,6 +142,23 @@ export class PyTimeDelta {
   readonly seconds: number;
   readonly microseconds: number;
   constructor(days: number, seconds = 0, microseconds = 0) {
+    if (
+      Number.isSafeInteger(days) &&
+      Number.isSafeInteger(seconds) &&
+      Number.isSafeInteger(microseconds)
+    ) {
+      // Integer parts (what pickles and Django hold): carried unit by unit, so that the whole
+      // range of timedelta (±999,999,999 days, far beyond 2^53 µs) stays exact.
+      const carrySeconds = Math.floor(microseconds / 1_000_000);
+      this.microseconds = microseconds - carrySeconds * 1_000_000;
+      const totalSeconds = seconds + carrySeconds;
+      const carryDays = Math.floor(totalSeconds / 86_400);
+      this.seconds = totalSeconds - carryDays * 86_400;
+      this.days = days + carryDays;
+      return;
+    }
+    // Fractional parts, as `timedelta(days=1.5)` takes them: through float microseconds,
+    // rounded like Python (exact while the total stays within ±2^53 µs, about ±104,249 days).
     let us = days * 86_400_000_000 + seconds * 1_000_000 + microseconds;
     if (!Number.isSafeInteger(us)) us = Math.round(us);
     const totalSeconds = Math.floor(us / 1_000_000);
@@ -149,9 +166,21 @@ export class PyTimeDelta {
     this.days = Math.floor(totalSeconds / 86_400);
     this.seconds = totalSeconds - this.days * 86_400;
   }
-  /** As `timedelta.total_seconds()`. */
+  /**
+   * As `timedelta.total_seconds()`: Python divides the exact total of microseconds by 10**6,
+   * one correctly rounded division; done the same way here whenever that total is exact in a
+   * double, and through BigInt beyond (then rounded twice, off by at most one ulp).
+   */
   totalSeconds(): number {
-    return this.days * 86_400 + this.seconds + this.microseconds / 1_000_000;
+    const us = this.days * 86_400_000_000 + this.seconds * 1_000_000 + this.microseconds;
+    if (Number.isSafeInteger(us)) return us / 1_000_000;
+    const exact =
+      BigInt(this.days) * 86_400_000_000n +
+      BigInt(this.seconds) * 1_000_000n +
+      BigInt(this.microseconds);
+    const whole = exact / 1_000_000n;
+    const rest = exact - whole * 1_000_000n;
+    return Number(whole) + Number(rest) / 1_000_000;
   }
 }
 

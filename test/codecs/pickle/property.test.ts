@@ -60,9 +60,9 @@ const leaf: fc.Arbitrary<PyValue> = fc.oneof(
     })
     .map((r) => new PyDateTime(r.y, r.mo, r.d, r.h, r.mi, r.s, r.us, r.off)),
   fc
-    // PyTimeDelta computes in float microseconds: exact only within ±2^53 µs (about ±104,249 days).
+    // The whole range of timedelta (±999,999,999 days), far beyond 2^53 µs.
     .tuple(
-      fc.integer({ min: -100_000, max: 100_000 }),
+      fc.integer({ min: -999_999_999, max: 999_999_999 }),
       fc.integer({ min: 0, max: 86_399 }),
       fc.integer({ min: 0, max: 999_999 }),
     )
