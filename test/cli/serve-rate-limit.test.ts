@@ -18,6 +18,8 @@ const DB = 14;
 
 interface InProcessServe {
   readonly url: string;
+  /** The startup line. */
+  readonly banner: string;
   stop(): Promise<void>;
 }
 
@@ -29,12 +31,12 @@ async function startInProcess(env: Record<string, string>): Promise<InProcessSer
   stderr.setEncoding("utf8").on("data", (d: string) => (errors += d));
   let stop = (): void => {};
   const stopSignal = new Promise<void>((resolve) => (stop = resolve));
-  const url = new Promise<string>((resolve) => {
+  const started = new Promise<{ url: string; banner: string }>((resolve) => {
     let out = "";
     stdout.setEncoding("utf8").on("data", (d: string) => {
       out += d;
-      const m = /serving on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
+      const m = /serving on (http:\/\/\S+).*\n/.exec(out);
+      if (m) resolve({ url: m[1]!, banner: m[0] });
     });
   });
   const running = serveCommand.run({
@@ -47,8 +49,10 @@ async function startInProcess(env: Record<string, string>): Promise<InProcessSer
   const failed = running.then(() => {
     throw new Error(`serve stopped early: ${errors}`);
   });
+  const { url, banner } = await Promise.race([started, failed]);
   return {
-    url: await Promise.race([url, failed]),
+    url,
+    banner,
     async stop() {
       stop();
       await running;
@@ -102,6 +106,10 @@ describe("sessionbridge serve: login rate limits in the sessions' Redis", () => 
     });
   }
 
+  it("says at start-up where it keeps the limits", () => {
+    for (const server of servers) assert.match(server.banner, /login limits: in Redis\)/);
+  });
+
   it("failures on one server lock the username on the other", async () => {
     const [a, b] = servers;
     assert.ok(a && b);
@@ -120,5 +128,25 @@ describe("sessionbridge serve: login rate limits in the sessions' Redis", () => 
     const ttl = await raw.pttl(rateKeys[0]!);
     assert.ok(ttl > 50_000 && ttl <= 60_000, `PTTL ${String(ttl)}`);
     assert.equal(await raw.redis.zcard(rateKeys[1]!), 2, "the per-IP limit counts there too");
+  });
+});
+
+describe("sessionbridge serve: login limits without Redis", () => {
+  it("keeps them in memory on a database store, and says so; LOGIN_RATE_LIMIT=off says off", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-serve-rl-mem-"));
+    try {
+      const base = {
+        DATABASE_URL: `sqlite:${join(dir, "db.sqlite3")}`,
+        SECRET_KEY: "serve-rate-limit-test-secret",
+      };
+      const memory = await startInProcess(base);
+      await memory.stop();
+      assert.match(memory.banner, /sessions: .*login limits: in memory\)/);
+      const off = await startInProcess({ ...base, LOGIN_RATE_LIMIT: "off" });
+      await off.stop();
+      assert.match(off.banner, /login limits: off\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -111,7 +111,7 @@ Examples:
     const address = server.address() as AddressInfo;
     const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
     stdout.write(
-      `sessionbridge serving on http://${shownHost}:${address.port} (sessions: ${opened.description}, Django ${config.djangoVersion} rules)\n`,
+      `sessionbridge serving on http://${shownHost}:${address.port} (sessions: ${opened.description}, Django ${config.djangoVersion} rules, login limits: ${rateLimit === undefined ? "off" : opened.redis === undefined ? "in memory" : "in Redis"})\n`,
     );
     await stopSignal;
     server.closeAllConnections();
