@@ -26,3 +26,86 @@ export function runPython(
     child.stdin.end(input);
   });
 }
+
+/**
+ * The parent's environment that a Python peer may see: only what Python needs, never a pyenv
+ * or virtualenv set-up, plus `extra`.
+ */
+export function pythonBaseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ"]) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+/** A Python server started by {@link startReadyServer}. */
+export interface ReadyServer {
+  readonly url: string;
+  readonly port: number;
+  /** SIGTERM, then SIGKILL after 3 s; resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `/usr/bin/python3 args…` in `cwd` with exactly `env` and resolves once it prints
+ * `READY <port>` on a line of its own. The server binds port 0 itself and reports the port it
+ * got, so there is no window in which another process can take it. On a timeout, an early exit
+ * or a spawn error it is stopped and the promise rejects with `label`, the reason and stderr.
+ */
+export function startReadyServer(
+  label: string,
+  args: readonly string[],
+  { cwd, env, timeoutMs = 30_000 }: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<ReadyServer> {
+  const child = spawn(SYSTEM_PYTHON, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<void>((r) =>
+    child.once("exit", () => {
+      r();
+    }),
+  );
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  return new Promise((resolvePromise, reject) => {
+    let stdout = "";
+    let stderr = "";
+    let settled = false;
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void stop().then(() => {
+        reject(new Error(`${label}: ${why}\n${stderr}`));
+      });
+    };
+    const timer = setTimeout(() => {
+      fail(`no READY within ${timeoutMs} ms`);
+    }, timeoutMs);
+    child.stderr.on("data", (b: Buffer) => {
+      stderr += b.toString("utf8");
+    });
+    child.stdout.on("data", (b: Buffer) => {
+      stdout += b.toString("utf8");
+      const m = /^READY (\d+)$/m.exec(stdout);
+      if (m !== null && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        const port = Number(m[1]);
+        resolvePromise({ url: `http://127.0.0.1:${port}`, port, stop });
+      }
+    });
+    child.on("error", (e) => {
+      fail(e.message);
+    });
+    child.on("exit", (code, signal) => {
+      fail(`exited early (${code ?? signal ?? "?"})`);
+    });
+  });
+}

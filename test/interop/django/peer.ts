@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { pythonBaseEnv, startReadyServer } from "../../support/python.ts";
 
 export const DJANGO_VERSIONS = ["3.2", "4.2", "5.2"] as const;
 export type DjangoVersion = (typeof DJANGO_VERSIONS)[number];
@@ -58,15 +59,8 @@ export function djangoPeerEnv(version: DjangoVersion): Record<string, string> {
   return peerEnv(`django-${version}`);
 }
 
-function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  // Only what Python needs from the parent; never leak a pyenv / virtualenv setup.
-  for (const k of ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ"]) {
-    const v = process.env[k];
-    if (v !== undefined) env[k] = v;
-  }
-  return { ...env, ...extra };
-}
+/** Only what Python needs from the parent; never a pyenv / virtualenv set-up. */
+const baseEnv = pythonBaseEnv;
 
 export interface RunOptions {
   env?: Record<string, string>;
@@ -152,56 +146,9 @@ export function startDjangoServer(
   env: Record<string, string> = {},
   timeoutMs = 30_000,
 ): Promise<DjangoServer> {
-  const child = spawn(SYSTEM_PYTHON, [PEER_SCRIPT, "serve", "0"], {
+  return startReadyServer(`django ${version} server`, [PEER_SCRIPT, "serve", "0"], {
     cwd: REPO_ROOT,
     env: baseEnv({ ...djangoPeerEnv(version), ...env }),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<void>((r) =>
-    child.once("exit", () => {
-      r();
-    }),
-  );
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
-  return new Promise((resolvePromise, reject) => {
-    let stdout = "";
-    let stderr = "";
-    let settled = false;
-    const fail = (why: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      void stop().then(() => {
-        reject(new Error(`django ${version} server: ${why}\n${stderr}`));
-      });
-    };
-    const timer = setTimeout(() => {
-      fail(`no READY within ${timeoutMs} ms`);
-    }, timeoutMs);
-    child.stderr.on("data", (b: Buffer) => {
-      stderr += b.toString("utf8");
-    });
-    child.stdout.on("data", (b: Buffer) => {
-      stdout += b.toString("utf8");
-      const m = /^READY (\d+)$/m.exec(stdout);
-      if (m !== null && !settled) {
-        settled = true;
-        clearTimeout(timer);
-        resolvePromise({ url: `http://127.0.0.1:${m[1] ?? ""}`, stop });
-      }
-    });
-    child.on("error", (e) => {
-      fail(e.message);
-    });
-    child.on("exit", (code, signal) => {
-      fail(`exited early (${code ?? signal ?? "?"})`);
-    });
+    timeoutMs,
   });
 }
