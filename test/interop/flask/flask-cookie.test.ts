@@ -33,17 +33,7 @@ for (const [peer, flaskVersion] of [
         test(`${adapter}: Flask writes "${name}", Node reads it`, async () => {
           const jar = new CookieJar();
           const { res } = await getJson(jar, `${flask.url}/set/${name}`);
-          const [setCookie] = res.headers.getSetCookie();
-          assert.ok(setCookie, "Flask set a cookie");
-          if (name === "large") assert.match(setCookie, /^session=\./, "compressed payload");
-          if (name === "permanent") {
-            assert.match(
-              setCookie,
-              /^session=[^;]+; Expires=[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT; HttpOnly; Path=\/$/,
-            );
-          } else {
-            assert.match(setCookie, /^session=[^;]+; HttpOnly; Path=\/$/);
-          }
+          assertSessionCookie(res, name, "Flask");
           const expected = (
             await getJson<{ canonical: string }>(jar, `${flask.url}/expected/${name}`)
           ).body;
@@ -62,17 +52,7 @@ for (const [peer, flaskVersion] of [
         test(`${adapter}: Node writes "${name}", Flask reads it`, async () => {
           const jar = new CookieJar();
           const { res } = await getJson(jar, `${apps[adapter]!.url}/set/${name}`);
-          const [setCookie] = res.headers.getSetCookie();
-          assert.ok(setCookie, "Node set a cookie");
-          if (name === "large") assert.match(setCookie, /^session=\./, "compressed payload");
-          if (name === "permanent") {
-            assert.match(
-              setCookie,
-              /^session=[^;]+; Expires=[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT; HttpOnly; Path=\/$/,
-            );
-          } else {
-            assert.match(setCookie, /^session=[^;]+; HttpOnly; Path=\/$/);
-          }
+          assertSessionCookie(res, name, "Node");
           const expected = (
             await getJson<{ canonical: string }>(jar, `${flask.url}/expected/${name}`)
           ).body;
@@ -119,4 +99,23 @@ for (const [peer, flaskVersion] of [
       });
     }
   });
+}
+
+/**
+ * The `Set-Cookie` Flask's `SecureCookieSessionInterface` sends for scenario `name`: a
+ * compressed (`.`-prefixed) payload for "large", an `Expires` only for a permanent session, and
+ * `HttpOnly; Path=/` as Flask's defaults.
+ */
+function assertSessionCookie(res: Response, name: string, writer: string): void {
+  const [setCookie] = res.headers.getSetCookie();
+  assert.ok(setCookie, `${writer} set a cookie`);
+  if (name === "large") assert.match(setCookie, /^session=\./, "compressed payload");
+  if (name === "permanent") {
+    assert.match(
+      setCookie,
+      /^session=[^;]+; Expires=[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT; HttpOnly; Path=\/$/,
+    );
+  } else {
+    assert.match(setCookie, /^session=[^;]+; HttpOnly; Path=\/$/);
+  }
 }
