@@ -114,9 +114,9 @@ export interface RedisRateLimiterOptions extends RateLimitRule {
    * The caller's client: node-redis 5/6 (client, cluster, sentinel), ioredis 5/6 (Redis,
    * Cluster, Sentinel-managed), or an adapter from `fromNodeRedis` / `fromIoredis`
    * (`sessionbridge/stores/redis`), exactly as the Redis session stores take it. Never
-   * connected or closed here. Create it so that an outage fails fast (node-redis
-   * `disableOfflineQueue: true`, ioredis `enableOfflineQueue: false`) and give it an `error`
-   * listener.
+   * connected or closed here. The limiter's commands (scripts, `DEL`) are writes to the
+   * adapters, so while Redis is unreachable they fail at once (ioredis) or within
+   * `commandTimeoutMs`, and are never replayed later; give the client an `error` listener.
    */
   readonly client: RedisClientInput;
   /**
@@ -154,7 +154,7 @@ export interface RedisRateLimiterOptions extends RateLimitRule {
  * ```ts
  * import { Redis } from "ioredis";
  * import { RedisRateLimiter, authenticate } from "sessionbridge/auth";
- * const client = new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false });
+ * const client = new Redis(process.env.REDIS_URL!);
  * const rateLimit = {
  *   byUsername: new RedisRateLimiter({ client, limit: 5, windowMs: 15 * 60_000 }),
  *   byIp: new RedisRateLimiter({ client, limit: 50, windowMs: 15 * 60_000 }),

@@ -81,7 +81,8 @@ export function isNoScriptError(error: unknown): boolean {
 
 /**
  * What the session stores call. Implementations reject with the driver's own error (the
- * stores wrap it as `SessionStoreError`), or with {@link RedisCommandTimeoutError}.
+ * stores wrap it as `SessionStoreError`), with {@link RedisCommandTimeoutError}, or with
+ * {@link RedisNotReadyError} (a write refused while the client reconnects).
  *
  * @example
  * ```ts
@@ -128,9 +129,10 @@ export interface RedisCommandClient {
 export interface RedisAdapterOptions {
   /**
    * Fail a command that has no reply after this many milliseconds (default 5000), so that a
-   * Redis that is down cannot hang a request while the client queues commands offline. On
-   * node-redis the command is also dropped from the client's queue (its `timeout` command
-   * option); ioredis cannot withdraw a queued command: turn its offline queue off.
+   * Redis that is down cannot hang a request while the client queues commands offline. A write
+   * that failed is never sent later: node-redis drops it from the client's queue (its `timeout`
+   * command option); on ioredis a write is refused while the client is not ready, and one that
+   * times out is withdrawn (sent as a `PING` if ioredis ever replays it; see `fromIoredis`).
    */
   readonly commandTimeoutMs?: number;
 }
@@ -154,6 +156,27 @@ export class RedisCommandTimeoutError extends Error {
   ) {
     super(`${command} got no reply within ${timeoutMs} ms`);
     this.name = "RedisCommandTimeoutError";
+  }
+}
+
+/**
+ * A write was not sent because the client is not connected and ready: it would only have waited
+ * in the client's offline queue, to run at some later reconnection, after the store had already
+ * reported it as failed. The ioredis adapter rejects writes with it while ioredis reconnects.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof RedisNotReadyError) console.log(err.command, err.status); // "SET" "reconnecting"
+ * ```
+ */
+export class RedisNotReadyError extends Error {
+  constructor(
+    readonly command: string,
+    /** The client's status when the write was refused (ioredis: `reconnecting`, `close`, …). */
+    readonly status: string,
+  ) {
+    super(`${command} not sent: the Redis client is not ready (status ${status})`);
+    this.name = "RedisNotReadyError";
   }
 }
 

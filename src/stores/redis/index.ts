@@ -10,13 +10,13 @@
  * - {@link scanSessionKeys}: lists a store's sessions with `SCAN` (never `KEYS`).
  *
  * Bring your own client: node-redis 5/6 (`redis`) or ioredis 5/6, both optional peer
- * dependencies that this module never imports. The stores never connect or close it. So that a
- * Redis outage fails requests quickly (`SessionStoreError`, HTTP 503) instead of queueing them:
- * node-redis `createClient({ disableOfflineQueue: true })` plus an `error` listener; ioredis
- * `new Redis({ enableOfflineQueue: false, commandTimeout: 2000 })`. Every command also has the
- * store's own timeout (`commandTimeoutMs`, default 5000); node-redis then also drops the command
- * from its queue, ioredis cannot, so a timed-out write may still run after a reconnection
- * unless its offline queue is off.
+ * dependencies that this module never imports. The stores never connect or close it. Every
+ * command has the store's own timeout (`commandTimeoutMs`, default 5000), so a Redis outage
+ * fails requests (`SessionStoreError`, HTTP 503) instead of hanging them, and a write reported
+ * as failed is never applied later: node-redis drops it from its queue; on ioredis writes are
+ * refused at once while the client is not ready, and a timed-out write is withdrawn (see
+ * `fromIoredis`). To fail reads at once too: node-redis `createClient({ disableOfflineQueue:
+ * true })` plus an `error` listener; ioredis `new Redis({ enableOfflineQueue: false })`.
  *
  * @example
  * ```ts
@@ -63,8 +63,17 @@ export type {
   NodeRedisCommandOptions,
 } from "./node-redis.ts";
 export { fromIoredis } from "./ioredis.ts";
-export type { IoredisArgument, IoredisClientLike, IoredisClusterLike } from "./ioredis.ts";
-export { DEFAULT_COMMAND_TIMEOUT_MS, RedisCommandTimeoutError } from "./client.ts";
+export type {
+  IoredisArgument,
+  IoredisClientLike,
+  IoredisClusterLike,
+  IoredisCommandLike,
+} from "./ioredis.ts";
+export {
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  RedisCommandTimeoutError,
+  RedisNotReadyError,
+} from "./client.ts";
 export type {
   RedisAdapterOptions,
   RedisCommandClient,
