@@ -5,9 +5,12 @@
  *
  * Primary keys follow Django's field types (django-formats.md §6.1): an `AutoField` key is an
  * integer read back from the session string with Python's `int()` rules; a `UUIDField` key is
- * `str(uuid)` in the session, stored as 32 hex characters on SQLite/MySQL and as `uuid` on
- * PostgreSQL. Dates are written the way Django writes them with `USE_TZ=True` (naive UTC text
- * on SQLite/MySQL, `timestamptz` on PostgreSQL).
+ * `str(uuid)` in the session, stored as `char(32)` hex on SQLite and MySQL (and on MariaDB by
+ * Django before 5.0, or on MariaDB before 10.7), as MariaDB's native `uuid` by Django 5.0+ on
+ * MariaDB 10.7+, and as `uuid` on PostgreSQL; both MariaDB column kinds work unconfigured.
+ * Dates are written the way Django writes them with `USE_TZ=True` (naive UTC text on
+ * SQLite/MySQL, `timestamptz` on PostgreSQL) and read back as UTC text made by the server, so
+ * the driver's time-zone settings (mysql2's `timezone`, `dateStrings`) never apply.
  *
  * It is also a {@link UserManager}: `createUser` writes the row `UserManager.create_user`
  * would, and `listUsers` pages through the table, so tools (the CLI's `createuser` and
@@ -25,7 +28,7 @@ import { randomUUID } from "node:crypto";
 import { ConfigurationError, SessionStoreError, UserExistsError } from "../errors.ts";
 import { SqlDuplicateKeyError } from "../stores/sql/database.ts";
 import type { SqlDatabase, SqlRow, SqlValue } from "../stores/sql/database.ts";
-import { expireDateParam, parseExpireDate } from "../stores/sql/dates.ts";
+import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "../stores/sql/dates.ts";
 import { quoteIdentifier } from "../stores/sql/identifiers.ts";
 import { User, type UserId, type UserRecord } from "./user.ts";
 import type { ListUsersOptions, NewUserFields, UserManager, UserSource } from "./user-source.ts";
@@ -59,7 +62,10 @@ export interface DjangoUserSourceOptions {
   readonly usernameColumn?: string;
   /** Column names of the other fields, for custom models. */
   readonly columns?: Partial<UserColumns>;
-  /** Extra columns to read into `user.fields` (custom models). */
+  /**
+   * Extra columns to read into `user.fields` (custom models), as the driver returns them: a
+   * datetime among them is the driver's conversion (on MySQL, in the pool's `timezone`).
+   */
   readonly extraFields?: readonly string[];
   /** The groups many-to-many table; default `auth_user_groups` (custom: `<app>_<model>_groups`). */
   readonly userGroupsTable?: string;
@@ -120,6 +126,8 @@ function bool(value: unknown): boolean {
 
 function text(value: unknown): string {
   if (typeof value === "string") return value;
+  // A driver may hand over text it cannot tell from bytes (a column with a binary collation).
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("utf8");
   return typeof value === "number" || typeof value === "bigint" ? value.toString() : "";
 }
 
@@ -230,13 +238,23 @@ export class DjangoUserSource implements UserSource, UserManager {
     const table = q(options.table ?? "auth_user", "table");
     const pk = q(options.pkColumn ?? "id", "pkColumn");
     const username = q(options.usernameColumn ?? "username", "usernameColumn");
+    // The datetime columns are read as naive UTC text made by the server, never converted by
+    // the driver: Django (USE_TZ=True) keeps naive UTC in a MySQL DATETIME, and a caller's
+    // mysql2 pool with its default `timezone: "local"` would shift it by the process's offset.
+    const value = (name: keyof UserColumns, column: string): string => {
+      const quoted = q(column, `columns.${name}`);
+      return name === "lastLogin" || name === "dateJoined"
+        ? naiveUtcTextSql(dialect, quoted)
+        : quoted;
+    };
     const select = [
       `${pk} AS ${quoteIdentifier(dialect, "pk")}`,
       `${username} AS ${quoteIdentifier(dialect, "username_value")}`,
-      ...(Object.entries(columns) as [string, string | null][]).flatMap(([name, column]) =>
-        column === null
-          ? []
-          : [`${q(column, `columns.${name}`)} AS ${quoteIdentifier(dialect, `c_${name}`)}`],
+      ...(Object.entries(columns) as [keyof UserColumns, string | null][]).flatMap(
+        ([name, column]) =>
+          column === null
+            ? []
+            : [`${value(name, column)} AS ${quoteIdentifier(dialect, `c_${name}`)}`],
       ),
       ...this.#extra.map((c) => `${q(c, "extraFields")} AS ${quoteIdentifier(dialect, `x_${c}`)}`),
     ].join(", ");
@@ -552,7 +570,15 @@ export class DjangoUserSource implements UserSource, UserManager {
     const normal = this.normalizeId(id);
     if (normal === null) return null;
     if (this.#pkType === "int") return Number(normal);
-    // UUIDField: native `uuid` on PostgreSQL, `char(32)` hex elsewhere.
+    // UUIDField (`get_db_prep_value`): `value.hex` unless the backend has a native uuid type.
+    // On SQLite and MySQL the column is `char(32)` and only the 32 hex digits match. Django
+    // 5.0+ on MariaDB 10.7+ creates a native `uuid` column instead (`has_native_uuid_field`),
+    // while tables Django < 5.0 made stay `char(32)` (the 5.0 release notes have projects keep
+    // them so), so one database can hold both kinds. The hex form serves both: MariaDB's
+    // `uuid` type takes a value without hyphens as well (compared as the same 128-bit value;
+    // "will accept a value without the - character", MariaDB's UUID data type page), and
+    // reads come back hyphenated, which `#id` accepts like the hex text. PostgreSQL's `uuid`
+    // takes the hyphenated text.
     if (this.#pkType === "uuid" && this.#db.dialect !== "postgres") return normal.replace(/-/g, "");
     return normal;
   }
@@ -587,6 +613,7 @@ export class DjangoUserSource implements UserSource, UserManager {
   #id(value: unknown): UserId {
     if (this.#pkType === "int") return typeof value === "number" ? value : Number(value);
     const raw = text(value);
+    // `char(32)` hex or a native uuid's hyphenated text: both become `str(uuid)`.
     return this.#pkType === "uuid" ? (parseUuidKey(raw) ?? raw) : raw;
   }
 }

@@ -2,6 +2,7 @@
 // commands and its HTTP server (peer.py's views + /auth/login, /auth/whoami, /auth/logout).
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { pythonBaseEnv, runPythonJson } from "../support/python.ts";
 import {
   REPO_ROOT,
   SYSTEM_PYTHON,
@@ -13,12 +14,7 @@ import {
 const SCRIPT = join(REPO_ROOT, "test", "interop", "django", "auth_peer.py");
 
 function env(version: DjangoVersion, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const k of ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ"]) {
-    const v = process.env[k];
-    if (v !== undefined) out[k] = v;
-  }
-  return { ...out, ...djangoPeerEnv(version), ...extra };
+  return pythonBaseEnv({ ...djangoPeerEnv(version), ...extra });
 }
 
 /** Runs `auth_peer.py <args>` and parses its JSON output. */
@@ -28,36 +24,10 @@ export function runAuthPeer<T = unknown>(
   extraEnv: Record<string, string>,
   input?: unknown,
 ): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(SYSTEM_PYTHON, [SCRIPT, ...args], {
-      cwd: REPO_ROOT,
-      env: env(version, extraEnv),
-      stdio: ["pipe", "pipe", "pipe"],
-      timeout: 120_000,
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const stdout = Buffer.concat(out).toString("utf8");
-      if (code !== 0) {
-        reject(
-          new Error(
-            `auth_peer.py ${args.join(" ")} (${version}) exited ${code ?? "?"}:\n${Buffer.concat(err).toString("utf8")}`,
-          ),
-        );
-        return;
-      }
-      try {
-        resolve(JSON.parse(stdout) as T);
-      } catch {
-        reject(new Error(`auth_peer.py ${args.join(" ")}: bad JSON: ${stdout}`));
-      }
-    });
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(input === undefined ? "" : JSON.stringify(input));
+  return runPythonJson<T>(`auth_peer.py ${args.join(" ")} (${version})`, [SCRIPT, ...args], {
+    cwd: REPO_ROOT,
+    env: env(version, extraEnv),
+    input,
   });
 }
 

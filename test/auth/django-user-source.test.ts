@@ -119,12 +119,7 @@ describe("DjangoUserSource.createUser / listUsers", () => {
       };
 
       before(async () => {
-        url =
-          dialect === "sqlite"
-            ? `sqlite:${dbs.sqlitePath}`
-            : dialect === "postgres"
-              ? dbs.postgresUrl
-              : dbs.mysqlUrl;
+        url = dbs.url(dialect);
         env = { DJANGO_DB: url, SECRET_KEY: SECRET };
         await runAuthPeer(DJANGO, ["migrate"], env); // Django's own auth_user
         database = await openDatabaseUrl(url);

@@ -14,6 +14,10 @@ export interface TempDatabases {
   readonly sqlitePath: string;
   readonly postgresUrl: string;
   readonly mysqlUrl: string;
+  /** The database URL of `dialect`, as `DATABASE_URL` / `DJANGO_DB` take it (`sqlite:<path>`). */
+  url(dialect: "sqlite" | "postgres" | "mysql"): string;
+  /** Where a driver opens it: the SQLite file path, or the server URL. */
+  location(dialect: "sqlite" | "postgres" | "mysql"): string;
   drop(): Promise<void>;
 }
 
@@ -28,10 +32,17 @@ export async function createTempDatabases(label: string): Promise<TempDatabases>
   const my = await mysql.createConnection(MYSQL_ADMIN);
   await my.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
   await my.end();
+  const sqlitePath = join(dir, "db.sqlite3");
+  const postgresUrl = `postgres://postgres@127.0.0.1:5432/${name}`;
+  const mysqlUrl = `mysql://root@127.0.0.1:3306/${name}`;
+  const location = (dialect: "sqlite" | "postgres" | "mysql"): string =>
+    dialect === "sqlite" ? sqlitePath : dialect === "postgres" ? postgresUrl : mysqlUrl;
   return {
-    sqlitePath: join(dir, "db.sqlite3"),
-    postgresUrl: `postgres://postgres@127.0.0.1:5432/${name}`,
-    mysqlUrl: `mysql://root@127.0.0.1:3306/${name}`,
+    sqlitePath,
+    postgresUrl,
+    mysqlUrl,
+    location,
+    url: (dialect) => (dialect === "sqlite" ? `sqlite:${sqlitePath}` : location(dialect)),
     async drop() {
       const client = new pg.Client(PG_ADMIN_URL);
       await client.connect();

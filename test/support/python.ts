@@ -109,3 +109,43 @@ export function startReadyServer(
     });
   });
 }
+
+/**
+ * Runs `/usr/bin/python3 args…` in `cwd` with exactly `env`, `input` as JSON on stdin, and
+ * resolves its stdout parsed as JSON; rejects with `label`, the exit code and stderr when it
+ * fails, or with the text when it is not JSON.
+ */
+export function runPythonJson<T = unknown>(
+  label: string,
+  args: readonly string[],
+  { cwd, env, input }: { cwd: string; env: NodeJS.ProcessEnv; input?: unknown },
+): Promise<T> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(SYSTEM_PYTHON, args, {
+      cwd,
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: 120_000,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const stdout = Buffer.concat(out).toString("utf8");
+      if (code !== 0) {
+        const stderr = Buffer.concat(err).toString("utf8");
+        reject(new Error(`${label} exited ${code ?? "?"}:\n${stderr}`));
+        return;
+      }
+      try {
+        resolvePromise(JSON.parse(stdout) as T);
+      } catch {
+        reject(new Error(`${label}: bad JSON: ${stdout}`));
+      }
+    });
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(input === undefined ? "" : JSON.stringify(input));
+  });
+}

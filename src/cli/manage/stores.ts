@@ -30,7 +30,7 @@ import type { SessionStore, StoreLogger } from "../../stores/contract.ts";
 import { fileExpiryAge } from "../../stores/file/expiry.ts";
 import { sessionKeyOfFile } from "../../stores/file/paths.ts";
 import type { DjangoCacheEngine } from "../../stores/redis/keys.ts";
-import { parseExpireDate } from "../../stores/sql/dates.ts";
+import { naiveUtcTextSql, parseExpireDate } from "../../stores/sql/dates.ts";
 import { CommandFailure } from "../command.ts";
 import { readEnvConfig } from "../env-config.ts";
 import { openStore, type OpenedRedis, type OpenedStore } from "../session-store.ts";
@@ -323,12 +323,7 @@ type Walker = Omit<ManagedStore, "kind" | "description" | "store" | "close">;
 
 /** The naive-UTC text of `expire_date`, whatever the dialect. */
 export function expireTextSql(database: ManagedDatabase): string {
-  const col = database.q("expire_date");
-  return database.dialect === "postgres"
-    ? `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`
-    : database.dialect === "mysql"
-      ? `DATE_FORMAT(${col}, '%Y-%m-%d %H:%i:%s.%f')`
-      : col;
+  return naiveUtcTextSql(database.dialect, database.q("expire_date"));
 }
 
 /** Now as the bound value compared with `expire_date` (what Django compares it with). */

@@ -11,18 +11,13 @@ import { DjangoUserSource } from "../../auth/django-user-source.ts";
 import type { User } from "../../auth/user.ts";
 import type { NewUserFields, UserManager } from "../../auth/user-source.ts";
 import { UserExistsError } from "../../errors.ts";
-import { expireDateParam } from "../../stores/sql/dates.ts";
+import { expireDateParam, naiveUtcTextSql } from "../../stores/sql/dates.ts";
 import { CommandFailure } from "../command.ts";
 import { listTables, type ManagedDatabase } from "./db.ts";
 
 /** The text of a datetime column as naive UTC, whatever the dialect. */
 export function dateTextSql(database: ManagedDatabase, column: string): string {
-  const col = database.q(column);
-  return database.dialect === "postgres"
-    ? `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`
-    : database.dialect === "mysql"
-      ? `DATE_FORMAT(${col}, '%Y-%m-%d %H:%i:%s.%f')`
-      : col;
+  return naiveUtcTextSql(database.dialect, database.q(column));
 }
 
 /** The bound value of a datetime parameter. */

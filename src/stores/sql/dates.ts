@@ -5,6 +5,7 @@
  * so the exact shape matters: `YYYY-MM-DD HH:MM:SS`, a space, no offset, and `.ffffff` only
  * when the fraction is non-zero (Python's `str(datetime)`). PostgreSQL holds a `timestamptz`,
  * so its parameter carries an explicit `+00:00` and the session `TimeZone` cannot shift it.
+ * Reads go through {@link naiveUtcTextSql}, so that no driver option applies on the way back.
  *
  * @example
  * ```ts
@@ -47,6 +48,37 @@ export function formatNaiveUtc(date: Date): string {
 export function expireDateParam(dialect: SqlDialect, date: Date): string {
   const text = formatNaiveUtc(date);
   return dialect === "postgres" ? `${text}+00:00` : text;
+}
+
+/**
+ * SQL that reads a datetime column back as naive UTC text (`YYYY-MM-DD HH:MM:SS.ffffff`), for
+ * {@link parseExpireDate}.
+ *
+ * Reading the column as is would hand the conversion to the driver and its configuration,
+ * which a pool the caller made may set any way: mysql2 turns a MySQL `DATETIME` into a `Date`
+ * in its `timezone` option (default `"local"`, the process's zone), but Django with
+ * `USE_TZ=True` stores naive UTC there, so such a pool shifts every date by the process's UTC
+ * offset (and `dateStrings` returns text instead). `DATE_FORMAT` does no zone conversion on a
+ * `DATETIME`. On PostgreSQL, `AT TIME ZONE 'UTC'` turns the `timestamptz` into UTC whatever the
+ * session `TimeZone` is, and the text does not depend on pg's type parsers either. SQLite holds
+ * Django's text already.
+ *
+ * @param column the quoted column name.
+ *
+ * @example
+ * ```ts
+ * naiveUtcTextSql("mysql", "`last_login`"); // "DATE_FORMAT(`last_login`, '%Y-%m-%d %H:%i:%s.%f')"
+ * ```
+ */
+export function naiveUtcTextSql(dialect: SqlDialect, column: string): string {
+  switch (dialect) {
+    case "postgres":
+      return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
+    case "mysql":
+      return `DATE_FORMAT(${column}, '%Y-%m-%d %H:%i:%s.%f')`;
+    case "sqlite":
+      return column;
+  }
 }
 
 const DATETIME =

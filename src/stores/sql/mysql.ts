@@ -3,9 +3,11 @@
  * first use), for MySQL and MariaDB.
  *
  * Statements go through `execute`, which prepares each text once per connection and caches it.
- * Dates are bound as naive UTC text formatted by the store, so neither the pool's `timezone`
- * option nor the server's `time_zone` can shift them; a pool made here also uses
- * `timezone: "Z"` for anything else it converts.
+ * Dates are bound as naive UTC text formatted by the store and read back as text the server
+ * formats (`DATE_FORMAT`), which is what Django keeps in a `DATETIME` with `USE_TZ=True`; so
+ * neither the pool's `timezone` or `dateStrings` options nor the server's `time_zone` can shift
+ * them, and a pool of your own may keep mysql2's defaults (`timezone: "local"`). A pool made
+ * here also uses `timezone: "Z"` for anything else it converts.
  *
  * @example
  * ```ts
@@ -84,9 +86,10 @@ class MysqlDatabase implements SqlDatabase {
 /**
  * Connects the session store to MySQL or MariaDB.
  *
- * @param poolOrConfig a `mysql2/promise` pool or connection you manage (never closed here), a
- *   URL (`mysql://user:password@host:3306/db`, `mariadb://…`), or `PoolOptions` for a pool
- *   owned by the returned object.
+ * @param poolOrConfig a `mysql2/promise` pool or connection you manage (never closed here; any
+ *   `timezone` or `dateStrings` setting is fine, see above), a URL
+ *   (`mysql://user:password@host:3306/db`, `mariadb://…`), or `PoolOptions` for a pool owned
+ *   by the returned object.
  * @throws {ConfigurationError} when mysql2 is not installed or the URL is invalid.
  *
  * @example

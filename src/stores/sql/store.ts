@@ -17,7 +17,7 @@
 import { SessionExistsError, SessionMissingError, SessionStoreError } from "../../errors.ts";
 import { SqlDuplicateKeyError, errorCode } from "./database.ts";
 import type { SqlDatabase, SqlValue } from "./database.ts";
-import { expireDateParam, parseExpireDate } from "./dates.ts";
+import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "./dates.ts";
 import { ensureSessionTable } from "./ddl.ts";
 import { DJANGO_SESSION_TABLE, checkTableName, quoteIdentifier } from "./identifiers.ts";
 import type {
@@ -67,13 +67,10 @@ function statementsFor(database: SqlDatabase, table: string): Statements {
   ) as [string, string, string];
   const p = (n: number): string => (dialect === "postgres" ? `$${n}` : "?");
   // Read the date back as naive UTC text in every dialect, independent of driver type parsing
-  // and of the connection's time zone.
-  const expireText =
-    dialect === "postgres"
-      ? `to_char(${expire} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`
-      : dialect === "mysql"
-        ? `DATE_FORMAT(${expire}, '%Y-%m-%d %H:%i:%s.%f')`
-        : expire;
+  // and of the connection's time zone (a caller's mysql2 pool may have `timezone: "local"`).
+  // Dates go the other way as naive UTC text too (expireDateParam), and `load`/`clearExpired`
+  // compare the column with that text on the server, so no driver conversion is involved.
+  const expireText = naiveUtcTextSql(dialect, expire);
   return {
     load: `SELECT ${data} AS session_data FROM ${t} WHERE ${key} = ${p(1)} AND ${expire} > ${p(2)}`,
     exists: `SELECT 1 AS present FROM ${t} WHERE ${key} = ${p(1)} LIMIT 1`,
