@@ -100,7 +100,7 @@ function checkIdentifier(name: string, what: string): string {
 }
 
 /** Python's `int(str)` for the key: whitespace, sign and `_` between digits; safe integers only. */
-function parseIntKey(value: string): number | null {
+export function parseIntKey(value: string): number | null {
   const text = value.trim();
   if (!/^[+-]?\d+(?:_\d+)*$/.test(text)) return null;
   const n = Number(text.replace(/_/g, ""));
@@ -108,7 +108,7 @@ function parseIntKey(value: string): number | null {
 }
 
 /** `uuid.UUID(str)`: braces, `urn:uuid:` and hyphens optional; → lowercase hyphenated. */
-function parseUuidKey(value: string): string | null {
+export function parseUuidKey(value: string): string | null {
   let hex = value
     .trim()
     .replace(/^urn:/i, "")

@@ -17,6 +17,7 @@ import {
   openConfiguredStore,
   openStoreUrl,
   SIGNED_COOKIES_NOTE,
+  canonicalUserId,
   userIdOf,
   type ManagedStore,
 } from "../manage/stores.ts";
@@ -62,7 +63,7 @@ Store URLs (migrate):
   rediss:// for TLS. A session without TTL gets SESSION_COOKIE_AGE (1209600 s) in the target.
 
 Options:
-  --user ID             a user id (auth_user.id)
+  --user ID             a user id (auth_user.id; a UUID in any form Python's uuid.UUID reads)
   --active              only sessions that have not expired
   --from URL, --to URL  source and target store (migrate)
   --dry-run             report what would be copied, write nothing
@@ -99,6 +100,9 @@ Examples:
     switch (sub) {
       case "list": {
         if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+        // Django keeps `str(pk)`: a UUID typed without hyphens or an id with a leading zero
+        // still finds its sessions.
+        const wantedUser = values.user === undefined ? undefined : canonicalUserId(values.user);
         await withStore(config, async (managed) => {
           if (json) stdout.write("[");
           else stdout.write("SESSION KEY\tUSER\tEXPIRES\n");
@@ -110,7 +114,7 @@ Examples:
           })) {
             for (const record of batch.records) {
               const user = record.data === null ? "?" : (userIdOf(record.data) ?? "-");
-              if (values.user !== undefined && user !== values.user) continue;
+              if (wantedUser !== undefined && canonicalUserId(user) !== wantedUser) continue;
               const expired = record.expireDate !== null && record.expireDate.getTime() <= now;
               if (values.active === true && expired) continue;
               if (json) {

@@ -2,11 +2,14 @@
 import { CommandFailure } from "../command.ts";
 import type { ManageConfig } from "./config.ts";
 import { startProgress } from "./progress.ts";
-import { openConfiguredStore, userIdOf, type ManagedStore } from "./stores.ts";
+import { canonicalUserId, openConfiguredStore, userIdOf, type ManagedStore } from "./stores.ts";
 
 /** Options of {@link revokeUserSessions}. */
 export interface RevokeOptions {
-  /** The canonical form of a stored `_auth_user_id` (`DjangoUserSource.normalizeId`); default as is. */
+  /**
+   * The canonical form of a stored `_auth_user_id` (`DjangoUserSource.normalizeId`); default
+   * {@link canonicalUserId}, for when the user model is not known.
+   */
   readonly normalizeId?: (id: string) => string | null;
   readonly batchSize?: number;
   readonly stderr?: NodeJS.WritableStream;
@@ -26,7 +29,7 @@ export async function revokeUserSessions(
   options: RevokeOptions = {},
 ): Promise<number> {
   const batchSize = options.batchSize ?? 1000;
-  const normalize = options.normalizeId ?? ((id: string) => id);
+  const normalize = options.normalizeId ?? canonicalUserId;
   const target = normalize(userId) ?? userId;
   const total = managed.count ? await managed.count(false) : undefined;
   const progress = startProgress(options.stderr ?? process.stderr, "revoke", total, options.env);

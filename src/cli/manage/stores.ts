@@ -30,6 +30,7 @@ import type { SessionStore, StoreLogger } from "../../stores/contract.ts";
 import { fileExpiryAge } from "../../stores/file/expiry.ts";
 import { sessionKeyOfFile } from "../../stores/file/paths.ts";
 import type { DjangoCacheEngine } from "../../stores/redis/keys.ts";
+import { parseIntKey, parseUuidKey } from "../../auth/django-user-source.ts";
 import { naiveUtcTextSql, parseExpireDate } from "../../stores/sql/dates.ts";
 import { CommandFailure } from "../command.ts";
 import { readEnvConfig } from "../env-config.ts";
@@ -520,6 +521,25 @@ export async function* sessionFiles(
     const key = sessionKeyOfFile(cookieName, entry.name);
     if (key !== null) yield { name: entry.name, key };
   }
+}
+
+/**
+ * The form of a user id that `--user ID` is compared in, when the user model is not known:
+ * Django stores `str(user.pk)`, so a UUID key is kept hyphenated and lowercase, an integer key
+ * in plain decimal; an operator may type `0F1E…` without hyphens or `042`. UUID-shaped text
+ * and integers are brought to Django's form (as `UUIDField.to_python` / `int()` would read
+ * them); anything else (a text key) is compared as is.
+ *
+ * @example
+ * ```ts
+ * canonicalUserId("{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}"); // "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+ * ```
+ */
+export function canonicalUserId(id: string): string {
+  const uuid = parseUuidKey(id);
+  if (uuid !== null) return uuid;
+  const n = parseIntKey(id);
+  return n === null ? id : String(n);
 }
 
 /** The session's user id (`_auth_user_id`), as text, or `null`. */

@@ -136,6 +136,33 @@ print(a.session_key)`;
 });
 
 describe("sessions list / show / revoke", () => {
+  it("--user matches the id in Django's str(pk) form whatever form it is typed in", async () => {
+    const uuid = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+    for (const [stored, typed, other] of [
+      [uuid, "{0F1E2D3C4B5A69788796A5B4C3D2E1F0}", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f1"],
+      ["42", "042", "43"],
+    ] as const) {
+      const target = `sqlite:${join(dir, `user-forms-${stored.length}.sqlite3`)}`;
+      const env = { DATABASE_URL: target, SECRET_KEY: SECRET };
+      assert.equal((await runCli(["migrate"], { env })).code, 0);
+      await seed(target, [3600, 7200], stored);
+      const list = await runCli(["sessions", "list", "--user", typed, "--json"], { env });
+      assert.equal(list.code, 0, list.stderr);
+      const rows = JSON.parse(list.stdout) as { user_id: string }[];
+      assert.deepEqual(
+        rows.map((r) => r.user_id),
+        [stored, stored],
+      );
+      const none = await runCli(["sessions", "list", "--user", other, "--json"], { env });
+      assert.deepEqual(JSON.parse(none.stdout), [], `${other} is someone else`);
+      const revoked = await runCli(["sessions", "revoke", "--user", typed, "--json"], { env });
+      assert.equal(revoked.code, 0, revoked.stderr);
+      assert.equal((JSON.parse(revoked.stdout) as { deleted: number }).deleted, 2);
+      const after = await runCli(["sessions", "list", "--json"], { env });
+      assert.deepEqual(JSON.parse(after.stdout), []);
+    }
+  });
+
   it("lists, shows and revokes on the db store (Django then sees the session gone)", async () => {
     const target = url("postgres");
     const env = { DATABASE_URL: target, SECRET_KEY: SECRET };
@@ -281,9 +308,21 @@ describe("sessions migrate", () => {
     });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    // Interrupt once the first batch is committed (its checkpoint exists), not after a fixed
+    // delay: on a fast machine the whole copy can finish within any delay chosen.
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(checkpoint)) {
+      assert.ok(Date.now() < deadline, `no checkpoint written: ${stderr}`);
+      assert.equal(
+        child.exitCode,
+        null,
+        `the copy ended before it could be interrupted: ${stderr}`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
     child.kill("SIGINT");
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    const code = await closed;
     assert.equal(code, 1, stderr);
     assert.match(stderr, /interrupted after a complete batch/);
     const saved = JSON.parse((await import("node:fs")).readFileSync(checkpoint, "utf8")) as {
