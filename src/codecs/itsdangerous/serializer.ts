@@ -248,27 +248,42 @@ function loadText<T>(serializer: TextSerializer<T>, text: string): T {
   }
 }
 
-/** `URLSafeSerializerMixin.dump_payload` (§1.4): compress iff it saves at least 2 bytes. */
-function urlSafeDumpPayload(text: string, compress: (data: Uint8Array) => Uint8Array): string {
-  const json = Buffer.from(text, "utf8");
-  const compressed = compress(json);
-  // `if len(compressed) < (len(json) - 1)`
-  if (compressed.length < json.length - 1) return `.${base64Encode(compressed)}`;
-  return base64Encode(json);
-}
+/**
+ * `URLSafeSerializerMixin`: the payload of the URL-safe serializers, zlib-compressed when that
+ * helps, then base64url. Shared by {@link URLSafeSerializer} and {@link URLSafeTimedSerializer}
+ * as Python shares the mixin.
+ */
+class UrlSafePayload {
+  readonly #maxBytes: number;
+  readonly #compress: (data: Uint8Array) => Uint8Array;
 
-/** `URLSafeSerializerMixin.load_payload`: `.` prefix = zlib; then UTF-8 text. */
-function urlSafeLoadPayloadText(payload: string, maxBytes: number): string {
-  const compressed = payload.startsWith(".");
-  const raw = base64Decode(compressed ? payload.slice(1) : payload);
-  if (raw === null) throw new MalformedError("Could not base64 decode the payload");
-  const json = compressed ? zlibDecompress(raw, maxBytes) : raw;
-  // Flask and Starlette write ASCII (ensure_ascii): no UTF-8 validation needed then.
-  if (isAscii(json)) return json.toString("latin1");
-  try {
-    return UTF8.decode(json);
-  } catch (err) {
-    throw new MalformedError("Payload is not UTF-8", { cause: err });
+  constructor(options: URLSafeSerializerOptions<unknown, Signer>) {
+    this.#maxBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_INFLATED_BYTES;
+    this.#compress = options.compress ?? zlibCompress;
+  }
+
+  /** `dump_payload` (§1.4): compress iff it saves at least 2 bytes. */
+  dump(text: string): string {
+    const json = Buffer.from(text, "utf8");
+    const compressed = this.#compress(json);
+    // `if len(compressed) < (len(json) - 1)`
+    if (compressed.length < json.length - 1) return `.${base64Encode(compressed)}`;
+    return base64Encode(json);
+  }
+
+  /** `load_payload`: `.` prefix = zlib; then UTF-8 text. */
+  load(payload: string): string {
+    const compressed = payload.startsWith(".");
+    const raw = base64Decode(compressed ? payload.slice(1) : payload);
+    if (raw === null) throw new MalformedError("Could not base64 decode the payload");
+    const json = compressed ? zlibDecompress(raw, this.#maxBytes) : raw;
+    // Flask and Starlette write ASCII (ensure_ascii): no UTF-8 validation needed then.
+    if (isAscii(json)) return json.toString("latin1");
+    try {
+      return UTF8.decode(json);
+    } catch (err) {
+      throw new MalformedError("Payload is not UTF-8", { cause: err });
+    }
   }
 }
 
@@ -339,26 +354,24 @@ export class Serializer<T = JsonValue> extends BaseSerializer<T, Signer> {
  * ```
  */
 export class URLSafeSerializer<T = JsonValue> extends Serializer<T> {
-  readonly #maxBytes: number;
-  readonly #compress: (data: Uint8Array) => Uint8Array;
+  readonly #payload: UrlSafePayload;
 
   constructor(secretKey: SecretKeys, options: URLSafeSerializerOptions<T, Signer> = {}) {
     super(secretKey, {
       ...options,
       serializer: (options.serializer ?? compactJsonSerializer) as TextSerializer<T>,
     });
-    this.#maxBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_INFLATED_BYTES;
-    this.#compress = options.compress ?? zlibCompress;
+    this.#payload = new UrlSafePayload(options);
   }
 
   /** @inheritDoc @example new URLSafeSerializer("k").dumpPayload({ a: 1 }); // "eyJhIjoxfQ" */
   override dumpPayload(value: T): string {
-    return urlSafeDumpPayload(this.serializer.dumps(value), this.#compress);
+    return this.#payload.dump(this.serializer.dumps(value));
   }
 
   /** @inheritDoc @example new URLSafeSerializer("k").loadPayload("eyJhIjoxfQ"); // { a: 1 } */
   override loadPayload(payload: string): T {
-    return loadText(this.serializer, urlSafeLoadPayloadText(payload, this.#maxBytes));
+    return loadText(this.serializer, this.#payload.load(payload));
   }
 }
 
@@ -449,25 +462,23 @@ export class TimedSerializer<T = JsonValue> extends BaseSerializer<T, TimestampS
  * ```
  */
 export class URLSafeTimedSerializer<T = JsonValue> extends TimedSerializer<T> {
-  readonly #maxBytes: number;
-  readonly #compress: (data: Uint8Array) => Uint8Array;
+  readonly #payload: UrlSafePayload;
 
   constructor(secretKey: SecretKeys, options: URLSafeSerializerOptions<T, TimestampSigner> = {}) {
     super(secretKey, {
       ...options,
       serializer: (options.serializer ?? compactJsonSerializer) as TextSerializer<T>,
     });
-    this.#maxBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_INFLATED_BYTES;
-    this.#compress = options.compress ?? zlibCompress;
+    this.#payload = new UrlSafePayload(options);
   }
 
   /** @inheritDoc @example new URLSafeTimedSerializer("k").dumpPayload({ a: 1 }); // "eyJhIjoxfQ" */
   override dumpPayload(value: T): string {
-    return urlSafeDumpPayload(this.serializer.dumps(value), this.#compress);
+    return this.#payload.dump(this.serializer.dumps(value));
   }
 
   /** @inheritDoc @example new URLSafeTimedSerializer("k").loadPayload("eyJhIjoxfQ"); // { a: 1 } */
   override loadPayload(payload: string): T {
-    return loadText(this.serializer, urlSafeLoadPayloadText(payload, this.#maxBytes));
+    return loadText(this.serializer, this.#payload.load(payload));
   }
 }
