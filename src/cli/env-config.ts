@@ -19,11 +19,16 @@
  * | `SECRET_KEY` | Django's `SECRET_KEY` | generated and kept beside the database (`serve`) |
  * | `SECRET_KEY_FALLBACKS` | comma-separated old keys, verify only | none |
  * | `DJANGO_VERSION` | `3.2`, `4.2` or `5.2` (`5.x`); picks version-specific rules | `5.2` |
+ * | `AUTH_USER_MODEL` | Django's setting, `app_label.ModelName`; the user table and its many-to-many tables are named as Django names them (`./user-model.ts`) | `auth.User` |
+ * | `AUTH_USER_PK` | the user model's key: `int`, `uuid` or `string` | `int` |
+ * | `AUTH_USERNAME_FIELD` | the user model's `USERNAME_FIELD` | `username` |
+ * | `AUTH_USER_TABLE` | the user model's `Meta.db_table`, if it sets one | `<app_label>_<modelname>` |
  * | `SESSIONBRIDGE_REDIS_CLIENT` | which Redis package: `ioredis` or `redis` (node-redis) | ioredis if installed, else redis |
  */
 import { ConfigurationError } from "../errors.ts";
 import type { DjangoVersion } from "../engine/config.ts";
 import { djangoPreset } from "../presets/django.ts";
+import { readUserModel, USER_MODEL_NAMES, type UserModelSetting } from "./user-model.ts";
 import type {
   DjangoCacheBackend,
   DjangoRedisCompressor,
@@ -73,6 +78,7 @@ export const ENV_CONFIG_NAMES = [
   "SECRET_KEY",
   "SECRET_KEY_FALLBACKS",
   "DJANGO_VERSION",
+  ...USER_MODEL_NAMES,
   "SESSIONBRIDGE_REDIS_CLIENT",
 ] as const;
 
@@ -101,6 +107,8 @@ export interface EnvConfig {
   readonly sessionCookieAge: number;
   /** `undefined`: ioredis when installed, else redis. */
   readonly redisClient: RedisDriver | undefined;
+  /** `AUTH_USER_MODEL` and the settings describing it. */
+  readonly userModel: UserModelSetting;
 }
 
 /** Reads the shared variables. @throws {ConfigurationError} for a value that cannot be used. */
@@ -149,6 +157,7 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>)
             get("SESSIONBRIDGE_REDIS_CLIENT") ?? "",
             REDIS_DRIVERS,
           ),
+    userModel: readUserModel(get),
   };
 }
 

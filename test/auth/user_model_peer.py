@@ -19,6 +19,8 @@ Subcommands print one JSON document on stdout. A user document is
                         field, so `id` may be any form uuid.UUID() takes)
   set-last-login        stdin {username, at (isoformat)} -> user (save(update_fields=...))
   grant                 stdin {username, group, group_perms: ["app.codename"], user_perms}
+  authenticate          stdin {username, password} -> django.contrib.auth.authenticate():
+                        user + {is_staff, is_superuser}, or null
   session-user <key>    Django's get_user() on a django_session row -> {id, username,
                         is_authenticated}
 """
@@ -158,6 +160,17 @@ def cmd_grant(args):
     peer.emit({"ok": True})
 
 
+def cmd_authenticate(args):
+    from django.contrib.auth import authenticate
+
+    d = read_stdin()
+    u = authenticate(None, username=d["username"], password=d["password"])
+    if u is None:
+        peer.emit(None)
+        return
+    peer.emit({**user_doc(u), "is_staff": u.is_staff, "is_superuser": u.is_superuser})
+
+
 def cmd_session_user(args):
     from django.contrib.auth import get_user
     from django.contrib.sessions.backends.db import SessionStore
@@ -179,6 +192,7 @@ COMMANDS = {
     "user": cmd_user,
     "set-last-login": cmd_set_last_login,
     "grant": cmd_grant,
+    "authenticate": cmd_authenticate,
     "session-user": cmd_session_user,
 }
 

@@ -36,6 +36,10 @@ batches (SQL pages, Redis SCAN), decodes each session and deletes those whose _a
 is the user's. Signed-cookie sessions cannot be deleted (they live in the browser); the hash
 change still invalidates them.
 
+USERNAME is the value of the user model's USERNAME_FIELD: with a custom AUTH_USER_MODEL (for
+example AUTH_USER_MODEL=accounts.Member AUTH_USER_PK=uuid) its table is used and its sessions
+are matched by its key (a UUID key in any form Django's UUIDField accepts).
+
 Options:
   --json       print {"username", "id", "sessions_deleted"} as JSON
   -h, --help   show this help
@@ -44,6 +48,7 @@ ${CONFIG_HELP}  SESSIONBRIDGE_PASSWORD    the new password, without prompting
 
 Examples:
   sessionbridge changepassword alice
+  SESSIONBRIDGE_PASSWORD=… sessionbridge changepassword --user-model accounts.Member alice
   SESSIONBRIDGE_PASSWORD=… SESSION_STORE=cache REDIS_URL=redis://cache:6379/1 sessionbridge changepassword alice
 `,
   async run({ args, env, stdout, stderr, stopSignal }) {
@@ -60,8 +65,8 @@ Examples:
     }
     const secret = config.sessionStore === "signed_cookies" ? "" : requireSecretKey(config);
     const { user, users } = await withDatabase(config, async (database) => {
-      await requireAuthTables(database);
-      const users = userSource(database);
+      await requireAuthTables(database, config.userModel);
+      const users = userSource(database, config.userModel);
       const found = await users.getUserByUsername(username);
       if (found === null) throw new CommandFailure(`user '${username}' does not exist`);
       let password: string;

@@ -27,8 +27,9 @@ function help(name: string, superuser: boolean): string {
     : "a user (not staff, not superuser)";
   return `Usage: sessionbridge ${name} [--username NAME] [--email EMAIL] [--no-input] [--json] [options]
 
-Creates ${what} in auth_user, with the password hashed by the
-configured Django's default hasher (DJANGO_VERSION: 5.2 → pbkdf2_sha256 1,000,000 iterations).
+Creates ${what} in the user table (auth_user, or the table of
+AUTH_USER_MODEL: see below), with the password hashed by the configured Django's default
+hasher (DJANGO_VERSION: 5.2 → pbkdf2_sha256 1,000,000 iterations).
 
 Interactively (standard input is a terminal) it asks for the username, the email address and
 the password twice, without echoing it; passwords failing the startproject validators
@@ -39,6 +40,12 @@ With --no-input nothing is asked: the username comes from --username (or
 DJANGO_SUPERUSER_USERNAME), the email from --email (or DJANGO_SUPERUSER_EMAIL), the password
 from SESSIONBRIDGE_PASSWORD or DJANGO_SUPERUSER_PASSWORD, as Django reads it; without one the
 user gets an unusable password (as Django does). Passwords are not validated then.
+
+With a custom AUTH_USER_MODEL (its tables made by Django's migrate) the user gets the model's
+key (a new uuid4 with AUTH_USER_PK=uuid) and --username is the value of its
+AUTH_USERNAME_FIELD (also read from DJANGO_SUPERUSER_<FIELD>, as Django does); a model whose
+USERNAME_FIELD is email takes the email as username. AUTH_USER_PK=string cannot be created here
+(a text key has no default).
 
 Options:
   --username NAME   the username
@@ -53,6 +60,7 @@ ${CONFIG_HELP}  SESSIONBRIDGE_PASSWORD    the password with --no-input
 Examples:
   sessionbridge ${name}
   SESSIONBRIDGE_PASSWORD=… sessionbridge ${name} --no-input --username admin --email admin@example.com
+  AUTH_USER_MODEL=accounts.Member AUTH_USER_PK=uuid sessionbridge ${name} --no-input --username admin
 `;
 }
 
@@ -60,8 +68,8 @@ function makeCommand(name: string, superuser: boolean): Command {
   return {
     name,
     summary: superuser
-      ? "Create a superuser in auth_user (interactive, or --no-input)"
-      : "Create a user in auth_user (interactive, or --no-input)",
+      ? "Create a superuser in auth_user or AUTH_USER_MODEL's table (interactive, or --no-input)"
+      : "Create a user in auth_user or AUTH_USER_MODEL's table (interactive, or --no-input)",
     help: help(name, superuser),
     run: (context) => createUser(context, name, superuser),
   };
@@ -90,20 +98,37 @@ async function createUser(
       `standard input is not a terminal: run '${name}' in a terminal, or use --no-input with --username and SESSIONBRIDGE_PASSWORD`,
     );
   }
+  const model = config.userModel;
+  if (model.pkType === "string") {
+    throw new UsageError(
+      "AUTH_USER_PK=string: a text primary key has no default, so users of this model cannot be created here",
+    );
+  }
+  // Django reads DJANGO_SUPERUSER_<USERNAME_FIELD>; DJANGO_SUPERUSER_USERNAME stays accepted.
+  const fieldEnv = `DJANGO_SUPERUSER_${model.usernameField.toUpperCase()}`;
+  const emailIsUsername = model.usernameField === "email";
   await withDatabase(config, async (database) => {
-    await requireAuthTables(database);
-    const source = userSource(database);
+    await requireAuthTables(database, model);
+    const source = userSource(database, config.userModel);
     let username: string;
     let email: string;
     let password: string | null;
     if (noInput) {
-      const given = values.username ?? env.DJANGO_SUPERUSER_USERNAME;
+      const given =
+        values.username ??
+        (emailIsUsername ? values.email : undefined) ??
+        nonEmpty(env[fieldEnv]) ??
+        env.DJANGO_SUPERUSER_USERNAME;
       if (given === undefined || given === "")
-        throw new UsageError("--no-input needs --username (or DJANGO_SUPERUSER_USERNAME)");
-      username = normalizeUsername(given);
-      const problem = usernameProblem(username);
-      if (problem !== null) throw new CommandFailure(`username: ${problem}`);
-      email = normalizeEmail(values.email ?? env.DJANGO_SUPERUSER_EMAIL ?? "");
+        throw new UsageError(`--no-input needs --username (or ${fieldEnv})`);
+      username = emailIsUsername
+        ? normalizeEmail(normalizeUsername(given))
+        : normalizeUsername(given);
+      const problem = emailIsUsername ? emailProblem(username) : usernameProblem(username);
+      if (problem !== null) throw new CommandFailure(`${model.usernameField}: ${problem}`);
+      email = emailIsUsername
+        ? username
+        : normalizeEmail(values.email ?? env.DJANGO_SUPERUSER_EMAIL ?? "");
       const emailError = emailProblem(email);
       if (emailError !== null) throw new CommandFailure(`email: ${emailError}`);
       const fromEnv = env.SESSIONBRIDGE_PASSWORD ?? env.DJANGO_SUPERUSER_PASSWORD;
@@ -116,6 +141,7 @@ async function createUser(
           source,
           values.username,
           values.email,
+          emailIsUsername,
         ));
       } finally {
         prompter.close();
@@ -149,7 +175,9 @@ async function askUser(
   source: DjangoUserSource,
   givenUsername: string | undefined,
   givenEmail: string | undefined,
+  emailIsUsername: boolean,
 ): Promise<{ username: string; email: string; password: string }> {
+  if (emailIsUsername) return askEmailUser(prompter, source, givenUsername ?? givenEmail);
   const defaultName = normalizeUsername(safeOsUser());
   let username = givenUsername === undefined ? "" : normalizeUsername(givenUsername);
   for (;;) {
@@ -177,6 +205,38 @@ async function askUser(
     if (problem === null) email = answer;
     else process.stderr.write(`Error: ${problem}\n`);
   }
+  return { username, email, password: await askNewPassword(prompter, username, email) };
+}
+
+/** A model whose USERNAME_FIELD is email: the email is asked once, as the username. */
+async function askEmailUser(
+  prompter: Prompter,
+  source: DjangoUserSource,
+  given: string | undefined,
+): Promise<{ username: string; email: string; password: string }> {
+  let email = given === undefined ? "" : normalizeEmail(normalizeUsername(given));
+  for (;;) {
+    if (email === "")
+      email = normalizeEmail(normalizeUsername((await prompter.ask("Email address: ")).trim()));
+    const problem =
+      email === ""
+        ? "This field cannot be blank."
+        : (emailProblem(email) ??
+          ((await source.getUserByUsername(email)) !== null
+            ? "That email address is already taken."
+            : null));
+    if (problem === null) break;
+    process.stderr.write(`Error: ${problem}\n`);
+    email = "";
+  }
+  return { username: email, email, password: await askNewPassword(prompter, email, email) };
+}
+
+async function askNewPassword(
+  prompter: Prompter,
+  username: string,
+  email: string,
+): Promise<string> {
   for (;;) {
     const password = await prompter.ask("Password: ", { hidden: true });
     const again = await prompter.ask("Password (again): ", { hidden: true });
@@ -194,8 +254,12 @@ async function askUser(
       if (!(await confirm(prompter, "Bypass password validation and create user anyway? [y/N]: ")))
         continue;
     }
-    return { username, email, password };
+    return password;
   }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
 }
 
 function safeOsUser(): string {

@@ -9,17 +9,19 @@ import type { RedisCommandClient } from "../../stores/redis/client.ts";
 import { openDatabaseUrl } from "../../stores/sql/index.ts";
 import { listTables, openManagedDatabase } from "../manage/db.ts";
 import { migrateSchema } from "../manage/schema.ts";
-import { isSessionBridgeError } from "../../errors.ts";
+import { ConfigurationError, isSessionBridgeError } from "../../errors.ts";
 import type { Command } from "../command.ts";
 import { CommandFailure, UsageError } from "../command.ts";
-import { parsePort, readEnvConfig } from "../env-config.ts";
+import { parsePort, readEnvConfig, type EnvConfig } from "../env-config.ts";
+import { requireAuthTables } from "../manage/users.ts";
+import { isDefaultUserModel, userSourceOptions, type UserModelSetting } from "../user-model.ts";
 import { openSessionStore, resolveSecretKey } from "../session-store.ts";
 
 export const serveCommand: Command = {
   name: "serve",
   summary:
     "Run the server: login/logout, whoami, forward auth, and the demo apps sharing one session",
-  help: `Usage: sessionbridge serve [--port PORT] [--host HOST]
+  help: `Usage: sessionbridge serve [--port PORT] [--host HOST] [--user-model APP.MODEL]
 
 Runs a real server on the sessions and users of a Django deployment (or of the embedded
 SQLite default, whose tables are created on first run):
@@ -37,6 +39,8 @@ SQLite default, whose tables are created on first run):
 Options:
   --port PORT   port to listen on (default: $PORT or 8000; 0 picks a free port)
   --host HOST   address to bind (default: $HOST or 127.0.0.1)
+  --user-model APP.MODEL
+                the user model, as AUTH_USER_MODEL (default: $AUTH_USER_MODEL or auth.User)
   -h, --help    show this help
 
 Environment:
@@ -48,6 +52,13 @@ Environment:
   SECRET_KEY            Django's SECRET_KEY (if unset, one is generated and kept beside the database)
   SECRET_KEY_FALLBACKS  comma-separated previous keys, accepted for reading
   DJANGO_VERSION        3.2, 4.2 or 5.2: which Django's rules to follow (default 5.2)
+  AUTH_USER_MODEL       app_label.ModelName, as Django's setting (default auth.User): users are read from
+                        <app_label>_<modelname> (lowercased), groups and permissions from <table>_groups and
+                        <table>_user_permissions (column <modelname>_id), as Django names them. A custom
+                        model's tables must exist (Django's migrate makes them); auth_user is then not made
+  AUTH_USER_PK          int (default) | uuid | string: the user model's primary key (column id)
+  AUTH_USERNAME_FIELD   the model's USERNAME_FIELD (default username): what the login form's username is
+  AUTH_USER_TABLE       the model's Meta.db_table, if it sets one
   LOGIN_RATE_LIMIT      failed logins allowed per username as N/SECONDS (default 5/300; 4× per IP), or off;
                         kept in the sessions' Redis (keys sessionbridge:ratelimit:*, shared by every serve
                         process) when SESSION_STORE is cache, cached_db or redis-sessions, else in memory
@@ -57,10 +68,12 @@ Environment:
 Examples:
   sessionbridge serve
   DATABASE_URL=postgres://app@db/app SECRET_KEY=… sessionbridge serve --port 9000
+  AUTH_USER_MODEL=accounts.Member AUTH_USER_PK=uuid DATABASE_URL=… SECRET_KEY=… sessionbridge serve
 `,
   async run({ args, env, stdout, stderr, stopSignal }) {
     let port = parsePort(env.PORT, 8000);
     let host = env.HOST || "127.0.0.1";
+    let userModel: string | undefined;
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]!;
       const value = (): string => {
@@ -72,13 +85,23 @@ Examples:
       else if (arg.startsWith("--port=")) port = parsePort(arg.slice(7), port);
       else if (arg === "--host") host = value();
       else if (arg.startsWith("--host=")) host = arg.slice(7);
+      else if (arg === "--user-model") userModel = value();
+      else if (arg.startsWith("--user-model=")) userModel = arg.slice(13);
       else throw new UsageError(`Unknown option ${arg}`);
     }
     const { createDemoServer } = await loadDemoServer();
-    const config = readEnvConfig(env);
+    let config: EnvConfig;
+    try {
+      config = readEnvConfig(
+        userModel === undefined ? env : { ...env, AUTH_USER_MODEL: userModel },
+      );
+    } catch (error) {
+      if (error instanceof ConfigurationError) throw new UsageError(error.message);
+      throw error;
+    }
     const warn = (message: string): void => void stderr.write(`warning: ${message}\n`);
     const secret = resolveSecretKey(config, warn);
-    await ensureDjangoTables(config.databaseUrl, config.djangoVersion);
+    await ensureDjangoTables(config.databaseUrl, config.djangoVersion, config.userModel);
     const opened = await openSessionStore(config, secret, { createTables: true });
     const usersDatabase = await openDatabaseUrl(config.databaseUrl);
     const settings = resolveSessionSettings({ djangoVersion: config.djangoVersion });
@@ -89,7 +112,10 @@ Examples:
       store: opened.store,
       settings,
       auth: {
-        users: new DjangoUserSource({ database: usersDatabase }),
+        users: new DjangoUserSource({
+          database: usersDatabase,
+          ...userSourceOptions(config.userModel, usersDatabase.dialect),
+        }),
         secretKey: secret,
         secretKeyFallbacks: config.secretKeyFallbacks,
         djangoVersion: config.djangoVersion,
@@ -128,14 +154,21 @@ Examples:
 /**
  * Creates Django's `django_session` and `auth_*` tables when the database has none of them
  * (the embedded default's first run). An existing Django deployment's tables are left alone.
+ * A custom `AUTH_USER_MODEL`'s tables are Django's migrate's to make: none is made then (the
+ * session table is made by the store), and a missing user table is a one-line failure.
  */
 async function ensureDjangoTables(
   databaseUrl: string,
   djangoVersion: DjangoVersion,
+  userModel: UserModelSetting,
 ): Promise<void> {
   const database = await openManagedDatabase(databaseUrl);
   try {
     const tables = new Set(await listTables(database));
+    if (!isDefaultUserModel(userModel)) {
+      await requireAuthTables(database, userModel);
+      return;
+    }
     if (tables.has("django_session") && tables.has("auth_user")) return;
     await migrateSchema(database, { dialect: database.dialect, djangoVersion, autoField: "big" });
   } finally {

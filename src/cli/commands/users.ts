@@ -1,4 +1,4 @@
-/** `sessionbridge users list`: the rows of auth_user. */
+/** `sessionbridge users list`: the rows of auth_user, or of the `AUTH_USER_MODEL`'s table. */
 import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { CONFIG_HELP } from "../manage/config.ts";
@@ -8,11 +8,12 @@ import { requireAuthTables, userSource } from "../manage/users.ts";
 
 export const usersCommand: Command = {
   name: "users",
-  summary: "List the users of auth_user",
+  summary: "List the users of auth_user (or of AUTH_USER_MODEL)",
   help: `Usage: sessionbridge users list [--json] [options]
 
-Lists auth_user in id order: id, username, email, staff, superuser, active, last login and
-date joined. Password hashes are never printed (only whether the password is usable).
+Lists auth_user (or the table of a custom AUTH_USER_MODEL, see below) in key order: id,
+username (the USERNAME_FIELD), email, staff, superuser, active, last login and date joined.
+Password hashes are never printed (only whether the password is usable).
 
 Options:
   --json       print a JSON array of users
@@ -21,6 +22,7 @@ Options:
 ${CONFIG_HELP}
 Examples:
   sessionbridge users list
+  AUTH_USER_MODEL=accounts.Member AUTH_USER_PK=uuid sessionbridge users list
   sessionbridge users list --json | jq '.[] | select(.is_superuser) | .username'
 `,
   async run({ args, env, stdout }) {
@@ -36,7 +38,7 @@ Examples:
     }
     if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
     await withDatabase(config, async (database) => {
-      await requireAuthTables(database);
+      await requireAuthTables(database, config.userModel);
       const json = values.json === true;
       if (json) stdout.write("[");
       else
@@ -44,7 +46,7 @@ Examples:
           `${["ID", "USERNAME", "EMAIL", "STAFF", "SUPERUSER", "ACTIVE", "LAST LOGIN", "JOINED"].join("\t")}\n`,
         );
       let first = true;
-      for await (const user of userSource(database).listUsers()) {
+      for await (const user of userSource(database, config.userModel).listUsers()) {
         if (json) {
           stdout.write(
             `${first ? "" : ","}${JSON.stringify({

@@ -2,9 +2,10 @@
  * Configuration of the management commands, from three places, first wins:
  *
  * 1. flags (`--database-url`, `--redis-url`, `--store`, `--cache-key-prefix`,
- *    `--session-file-path`, `--django-version`);
+ *    `--session-file-path`, `--django-version`, `--user-model`);
  * 2. the environment (every variable `env-config.ts` reads: `SESSION_STORE`, `DATABASE_URL`,
- *    `REDIS_URL`, `CACHE_*`, `SESSION_*`, `SECRET_KEY`, `SECRET_KEY_FALLBACKS`, `DJANGO_VERSION`);
+ *    `REDIS_URL`, `CACHE_*`, `SESSION_*`, `SECRET_KEY`, `SECRET_KEY_FALLBACKS`, `DJANGO_VERSION`,
+ *    `AUTH_USER_MODEL`, `AUTH_USER_PK`, `AUTH_USERNAME_FIELD`, `AUTH_USER_TABLE`);
  * 3. a JSON config file (`--config FILE`) with the same names as keys, for example
  *    `{"DATABASE_URL": "postgres://app@db/app", "SESSION_STORE": "db"}`
  *    (`SECRET_KEY_FALLBACKS` may be a list or a comma-separated string).
@@ -22,6 +23,7 @@ import {
   SESSION_STORES,
   type EnvConfig,
 } from "../env-config.ts";
+import { USER_MODEL_HELP } from "../user-model.ts";
 
 export { SESSION_STORES, type SessionStoreKind } from "../env-config.ts";
 
@@ -40,6 +42,7 @@ export const CONFIG_OPTIONS = {
   "cache-key-prefix": { type: "string" },
   "session-file-path": { type: "string" },
   "django-version": { type: "string" },
+  "user-model": { type: "string" },
 } as const;
 
 /** Which variable each flag sets. */
@@ -50,6 +53,7 @@ const FLAG_NAMES: Readonly<Record<Exclude<keyof typeof CONFIG_OPTIONS, "config">
   "cache-key-prefix": "CACHE_KEY_PREFIX",
   "session-file-path": "SESSION_FILE_PATH",
   "django-version": "DJANGO_VERSION",
+  "user-model": "AUTH_USER_MODEL",
 };
 
 /** The `--help` lines describing {@link CONFIG_OPTIONS}. */
@@ -61,6 +65,7 @@ export const CONFIG_HELP = `Configuration (flags > environment > --config file):
   --cache-key-prefix P      CACHE_KEY_PREFIX: the cache's KEY_PREFIX (default "")
   --session-file-path DIR   SESSION_FILE_PATH: the file store's directory (default: the temp dir)
   --django-version V        DJANGO_VERSION: 3.2, 4.2 or 5.2 (default 5.2)
+  --user-model APP.MODEL    AUTH_USER_MODEL: Django's setting (default auth.User)
 
 Environment:
   SESSION_STORE, DATABASE_URL, REDIS_URL, CACHE_KEY_PREFIX, SESSION_FILE_PATH, DJANGO_VERSION
@@ -74,7 +79,7 @@ Environment:
   SECRET_KEY               Django's SECRET_KEY (needed to read and write signed session data)
   SECRET_KEY_FALLBACKS     comma-separated older keys, accepted for reading
   SESSIONBRIDGE_REDIS_CLIENT  ioredis | redis: which installed package reaches Redis
-`;
+${USER_MODEL_HELP}`;
 
 type Flags = Partial<Record<keyof typeof CONFIG_OPTIONS, string | boolean | undefined>>;
 

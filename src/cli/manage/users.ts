@@ -1,7 +1,8 @@
 /**
- * Users for the user commands. Every read and write of `auth_user` goes through the library's
+ * Users for the user commands. Every read and write of the user table (`auth_user`, or the
+ * table of the configured `AUTH_USER_MODEL`, see `../user-model.ts`) goes through the library's
  * auth code (`DjangoUserSource`: `getUserByUsername`, `createUser`, `listUsers`, `setPassword`;
- * the hashers' `makePassword`), so the CLI and an application agree on `auth_user` byte for
+ * the hashers' `makePassword`), so the CLI and an application agree on the user table byte for
  * byte and the CLI holds no user SQL of its own. What stays here is the command line's part:
  * Django's rules for the usernames and emails typed in (`UnicodeUsernameValidator`, NFKC
  * `normalize_username`, `normalize_email`), the interactive password validators of a
@@ -13,6 +14,12 @@ import type { NewUserFields, UserManager } from "../../auth/user-source.ts";
 import { UserExistsError } from "../../errors.ts";
 import { expireDateParam, naiveUtcTextSql } from "../../stores/sql/dates.ts";
 import { CommandFailure } from "../command.ts";
+import {
+  isDefaultUserModel,
+  userSourceOptions,
+  userTable,
+  type UserModelSetting,
+} from "../user-model.ts";
 import { listTables, type ManagedDatabase } from "./db.ts";
 
 /** The text of a datetime column as naive UTC, whatever the dialect. */
@@ -30,19 +37,31 @@ export function asBool(value: unknown): boolean {
   return value === true || value === 1 || value === "1" || value === "t" || value === "true";
 }
 
-/** @throws {CommandFailure} when the auth tables are not there. */
-export async function requireAuthTables(database: ManagedDatabase): Promise<void> {
+/**
+ * Checks that the user model's table is there (`auth_user`, or a custom `AUTH_USER_MODEL`'s,
+ * which Django's migrate creates; `auth_user` is not needed then).
+ * @throws {CommandFailure} when it is not.
+ */
+export async function requireAuthTables(
+  database: ManagedDatabase,
+  model: UserModelSetting,
+): Promise<void> {
   const tables = new Set(await listTables(database));
-  if (!tables.has("auth_user")) {
+  const table = userTable(model, database.dialect);
+  if (tables.has(table)) return;
+  if (isDefaultUserModel(model)) {
     throw new CommandFailure(
       `there is no auth_user table in ${database.description}: run 'sessionbridge migrate' first`,
     );
   }
+  throw new CommandFailure(
+    `there is no ${table} table (AUTH_USER_MODEL=${model.label}${model.dbTable === undefined ? "" : `, AUTH_USER_TABLE=${model.dbTable}`}) in ${database.description}: a custom user model's tables are created by Django's migrate${model.dbTable === undefined ? "; set AUTH_USER_TABLE if the model's Meta.db_table differs" : ""}`,
+  );
 }
 
-/** `django.contrib.auth.models.User` on this database. */
-export function userSource(database: ManagedDatabase): DjangoUserSource {
-  return new DjangoUserSource({ database });
+/** The configured user model (`AUTH_USER_MODEL`, default `auth.User`) on this database. */
+export function userSource(database: ManagedDatabase, model: UserModelSetting): DjangoUserSource {
+  return new DjangoUserSource({ database, ...userSourceOptions(model, database.dialect) });
 }
 
 /**
