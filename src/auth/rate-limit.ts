@@ -54,6 +54,20 @@ export interface RateLimitRule {
 }
 
 /**
+ * Checks a rule as every limiter takes it.
+ * @throws {RangeError} for a `limit` that is not a positive integer or a `windowMs` that is not
+ *   positive (or above `maxWindowMs`).
+ * @internal
+ */
+export function checkRateLimitRule(rule: RateLimitRule, maxWindowMs = Infinity): void {
+  if (!Number.isSafeInteger(rule.limit) || rule.limit < 1) {
+    throw new RangeError("limit must be a positive integer");
+  }
+  if (!(rule.windowMs > 0)) throw new RangeError("windowMs must be positive");
+  if (!(rule.windowMs <= maxWindowMs)) throw new RangeError("windowMs is too long");
+}
+
+/**
  * Options of {@link MemoryRateLimiter}.
  *
  * @example
@@ -88,10 +102,7 @@ export class MemoryRateLimiter implements RateLimiter {
   readonly #log = new Map<string, number[]>();
 
   constructor(options: MemoryRateLimiterOptions) {
-    if (!Number.isInteger(options.limit) || options.limit < 1) {
-      throw new RangeError("limit must be a positive integer");
-    }
-    if (!(options.windowMs > 0)) throw new RangeError("windowMs must be positive");
+    checkRateLimitRule(options);
     this.#limit = options.limit;
     this.#windowMs = options.windowMs;
     this.#maxKeys = options.maxKeys ?? 100_000;

@@ -26,7 +26,7 @@ import { ConfigurationError } from "../errors.ts";
 import { redisScript, type RedisCommandClient, type RedisScript } from "../stores/redis/client.ts";
 import { toRedisClient, type RedisClientInput } from "../stores/redis/detect.ts";
 import { redisUnavailableError } from "../stores/redis/errors.ts";
-import type { RateLimiter, RateLimitRule } from "./rate-limit.ts";
+import { checkRateLimitRule, type RateLimiter, type RateLimitRule } from "./rate-limit.ts";
 
 /**
  * Default {@link RedisRateLimiterOptions.keyPrefix}: the failures of `username:alice` live under
@@ -172,13 +172,8 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #ttlMs: string;
 
   constructor(options: RedisRateLimiterOptions) {
-    if (!Number.isSafeInteger(options.limit) || options.limit < 1) {
-      throw new RangeError("limit must be a positive integer");
-    }
-    if (!(options.windowMs > 0)) throw new RangeError("windowMs must be positive");
-    if (!(options.windowMs <= MAX_WINDOW_MS)) {
-      throw new RangeError("windowMs must be at most ten years");
-    }
+    // At most ten years: the window in microseconds stays exact in the script's doubles.
+    checkRateLimitRule(options, MAX_WINDOW_MS);
     const keyPrefix = options.keyPrefix ?? DEFAULT_RATE_LIMIT_KEY_PREFIX;
     this.#client = toRedisClient(
       options.client,

@@ -90,12 +90,15 @@ export function usernameProblem(username: string): string | null {
   return null;
 }
 
-/** `AbstractBaseUser.normalize_username`: NFKC. */
-export function normalizeUsername(username: string): string {
-  return username.normalize("NFKC");
-}
+// `AbstractBaseUser.normalize_username` (NFKC), the library's own.
+export { normalizeUsername } from "../../auth/django-user-source.ts";
 
-/** `BaseUserManager.normalize_email`: the domain part lowercased. */
+/**
+ * `BaseUserManager.normalize_email` without its `strip()`: Django's `createsuperuser` validates
+ * the value as typed (`EmailField.clean`) before the manager normalizes it, so `" a@b.c"` is
+ * refused there, not trimmed; the library's `normalizeEmail` (which trims) runs afterwards in
+ * `createUser`.
+ */
 export function normalizeEmail(email: string): string {
   const at = email.lastIndexOf("@");
   if (at < 0) return email;
