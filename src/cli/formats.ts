@@ -56,6 +56,11 @@ export function isBinaryFormat(format: FormatName): boolean {
   return format === "pickle" || format === "flask-session";
 }
 
+/** True for formats that are signed, which need the secret key to decode or encode. */
+export function isSignedFormat(format: FormatName): boolean {
+  return !isBinaryFormat(format);
+}
+
 const DJANGO_COOKIE_SALT = "django.contrib.sessions.backends.signed_cookies";
 const DJANGO_COOKIE_AGE = 1_209_600;
 

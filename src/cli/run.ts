@@ -18,6 +18,7 @@ import { migrateCommand } from "./commands/migrate.ts";
 import { secretCommand } from "./commands/secret.ts";
 import { sessionsCommand } from "./commands/sessions.ts";
 import { usersCommand } from "./commands/users.ts";
+import { didYouMean } from "./suggest.ts";
 
 const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -71,7 +72,15 @@ export async function main(
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`sessionbridge: unknown command "${name}"\n\n${overview()}`);
+    const hint = didYouMean(
+      name,
+      COMMANDS.map((c) => c.name),
+    );
+    process.stderr.write(
+      hint === ""
+        ? `sessionbridge: unknown command "${name}"\n\n${overview()}`
+        : `sessionbridge: unknown command "${name}"${hint}\nRun 'sessionbridge --help' for the list of commands.\n`,
+    );
     return 2;
   }
   if (args.includes("--help") || args.includes("-h")) {

@@ -83,6 +83,44 @@ describe("sessionbridge decode", () => {
     assert.equal((await runCli(["frobnicate"])).code, 2);
   });
 
+  it("a signed format without a secret (no --secret, SECRET_KEY unset or empty) is a usage error, exit 2", async () => {
+    for (const env of [{}, { SECRET_KEY: "" }]) {
+      for (const command of [
+        ["decode", "--format", "django", VECTOR],
+        ["encode", "--format", "flask", "--json", "{}"],
+      ]) {
+        const r = await runCli(command, { env });
+        assert.equal(r.code, 2, `${command.join(" ")}: ${r.stderr}`);
+        assert.match(r.stderr, /is signed: give the secret key with --secret or SECRET_KEY/);
+      }
+    }
+  });
+
+  it("--format pickle without --hex: a value that is not hex is told to be given as hex, exit 2", async () => {
+    const r = await runCli(["decode", "--format", "pickle", "(dp0\nS'foo'"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--format pickle reads bytes: give them hex-encoded and add --hex/);
+    assert.doesNotMatch(r.stderr, /--hex input is not hex/);
+    const withHex = await runCli(["decode", "--format", "pickle", "--hex", "zz"]);
+    assert.equal(withHex.code, 1);
+    assert.match(withHex.stderr, /malformed: --hex input is not hex/);
+    // Hex without the flag still works: the format is binary.
+    assert.equal((await runCli(["decode", "--format", "pickle", PICKLE_HEX])).code, 0);
+  });
+
+  it("the help's example decodes as printed (no truncated value)", async () => {
+    const help = (await runCli(["decode", "--help"])).stdout;
+    const example = /sessionbridge decode --format django --secret "\$SECRET_KEY" '([^']+)'/.exec(
+      help,
+    );
+    assert.ok(example, help);
+    const r = await runCli(["decode", "--format", "django", example[1]!], {
+      env: { SECRET_KEY: SECRET },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '{"foo":"bar"}\n');
+  });
+
   it("prints help with usage, options and examples", async () => {
     const r = await runCli(["decode", "--help"]);
     assert.equal(r.code, 0);

@@ -2,7 +2,7 @@
 // (test/auth/django_apps/uuidaccounts, Member), its tables made by real Django 5.2, then
 // createsuperuser / users list / changepassword / serve on them, checked by Django itself.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -193,6 +193,8 @@ describe("AUTH_USER_MODEL errors", () => {
   it("a custom model's missing table is a clear failure, and no auth_user is made", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sb-user-model-"));
     try {
+      // An empty database (a missing file is refused before any table is looked for).
+      writeFileSync(join(dir, "db.sqlite3"), "");
       const env = {
         DATABASE_URL: `sqlite:${join(dir, "db.sqlite3")}`,
         SECRET_KEY: SECRET,

@@ -16,7 +16,7 @@ import {
   withDatabase,
   writeJson,
 } from "../manage/common.ts";
-import type { ManagedDatabase } from "../manage/db.ts";
+import { requireSessionTable, type ManagedDatabase } from "../manage/db.ts";
 import { startProgress } from "../manage/progress.ts";
 import { nowParam, openConfiguredParts, sessionFiles } from "../manage/stores.ts";
 
@@ -114,9 +114,10 @@ Examples:
       }
       case "db":
       case "cached_db": {
-        const deleted = await withDatabase(config, (database) =>
-          clearSql(database, batchSize, { stderr, env, stop }),
-        );
+        const deleted = await withDatabase(config, async (database) => {
+          await requireSessionTable(database);
+          return clearSql(database, batchSize, { stderr, env, stop });
+        });
         report(
           deleted,
           config.databaseUrl.startsWith("sqlite") ? "the SQLite database" : "the database",

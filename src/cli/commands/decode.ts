@@ -4,7 +4,13 @@ import { toTypedJson } from "../../codecs/typed-json.ts";
 import { isSessionBridgeError } from "../../errors.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import { CommandFailure, UsageError, type Command } from "../command.ts";
-import { FORMATS, decodeValue, isBinaryFormat, type FormatName } from "../formats.ts";
+import {
+  FORMATS,
+  decodeValue,
+  isBinaryFormat,
+  isSignedFormat,
+  type FormatName,
+} from "../formats.ts";
 import { readInput } from "../input.ts";
 
 export const decodeCommand: Command = {
@@ -38,7 +44,7 @@ Options:
   -h, --help               show this help
 
 Examples:
-  sessionbridge decode --format django --secret "$SECRET_KEY" 'eyJmb28iOiJiYXIifQ:1r31eq:nS3W…'
+  sessionbridge decode --format django --secret "$SECRET_KEY" 'eyJmb28iOiJiYXIifQ:1r31eq:nS3WMxIk864-TZxNTF3tbcDvdEJME5izsdXn0HNCPAA'
   redis-cli --raw GET ':1:django.contrib.sessions.cachek5u2…' | xxd -p | tr -d '\\n' | sessionbridge decode --format pickle --hex -
 `,
   async run({ args, env, stdout }) {
@@ -54,18 +60,23 @@ Examples:
     const format = requireFormat(values.format);
     if (positionals.length !== 1)
       throw new UsageError("give exactly one VALUE (or - for standard input)");
+    const secret = requireSecretFor(format, values.secret, env);
     const raw = await readInput(positionals[0]!);
     const binary = values.hex === true || isBinaryFormat(format);
     let input: string | Uint8Array = raw.trim();
     if (binary) {
       const hex = raw.replace(/\s+/g, "");
-      if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex))
-        throw new CommandFailure("malformed: --hex input is not hex");
+      if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) {
+        if (values.hex === true) throw new CommandFailure("malformed: --hex input is not hex");
+        throw new UsageError(
+          `--format ${format} reads bytes: give them hex-encoded and add --hex (for example: xxd -p FILE | tr -d '\\n')`,
+        );
+      }
       input = new Uint8Array(Buffer.from(hex, "hex"));
     }
     try {
       const data = decodeValue(format, input, {
-        secret: values.secret ?? env.SECRET_KEY,
+        secret,
         fallbackSecrets: values["fallback-secret"] ?? splitList(env.SECRET_KEY_FALLBACKS),
         salt: values.salt,
         maxAge: intOption(values["max-age"], "--max-age"),
@@ -86,6 +97,24 @@ export function requireFormat(value: string | undefined): FormatName {
     throw new UsageError(`unknown format "${value}" (${FORMATS.join(", ")})`);
   }
   return value as FormatName;
+}
+
+/**
+ * The secret key a signed format needs: `--secret`, else `SECRET_KEY`.
+ * @throws {UsageError} when a signed format has neither (an empty one counts as missing).
+ */
+export function requireSecretFor(
+  format: FormatName,
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  const secret = flag ?? env.SECRET_KEY;
+  if (!isSignedFormat(format)) return secret;
+  if (secret === undefined || secret === "")
+    throw new UsageError(
+      `--format ${format} is signed: give the secret key with --secret or SECRET_KEY`,
+    );
+  return secret;
 }
 
 /** Splits a comma-separated environment list. */

@@ -6,7 +6,7 @@ import { parseCommandArgs } from "../args.ts";
 import { CommandFailure, UsageError, type Command } from "../command.ts";
 import { encodeValue } from "../formats.ts";
 import { readInput } from "../input.ts";
-import { requireFormat } from "./decode.ts";
+import { requireFormat, requireSecretFor } from "./decode.ts";
 
 export const encodeCommand: Command = {
   name: "encode",
@@ -38,6 +38,7 @@ Examples:
       json: { type: "string" },
     });
     const format = requireFormat(values.format);
+    const secret = requireSecretFor(format, values.secret, env);
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]!}"`);
     if (values.json === undefined) throw new UsageError("--json is required");
     let parsed: unknown;
@@ -48,7 +49,7 @@ Examples:
     }
     try {
       const encoded = encodeValue(format, sessionFromTypedJson(parsed), {
-        secret: values.secret ?? env.SECRET_KEY,
+        secret,
         fallbackSecrets: [],
         salt: values.salt,
         maxAge: undefined,

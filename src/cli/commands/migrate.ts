@@ -1,6 +1,7 @@
 /** `sessionbridge migrate`: creates Django's session and auth tables, exactly as Django would. */
-import type { Command } from "../command.ts";
-import { UsageError } from "../command.ts";
+import type { SqlDialect } from "../../internal/sql/database.ts";
+import { parseDatabaseUrl } from "../../internal/sql/url.ts";
+import { CommandFailure, UsageError, type Command } from "../command.ts";
 import { CONFIG_HELP } from "../manage/config.ts";
 import { parseManageArgs, withDatabase, writeJson } from "../manage/common.ts";
 import { migrateSchema, schemaDdl, type AutoFieldKind } from "../manage/schema.ts";
@@ -50,29 +51,53 @@ Examples:
     if (autoFieldOption !== "big" && autoFieldOption !== "int")
       throw new UsageError("--auto-field must be big or int");
     const autoField: AutoFieldKind = autoFieldOption;
-    await withDatabase(config, async (database) => {
-      const options = {
-        dialect: database.dialect,
+    if (values.sql === true) {
+      // Only the dialect matters: nothing is opened, and no SQLite file is created.
+      for (const statement of schemaDdl({
+        dialect: dialectOf(config.databaseUrl),
         djangoVersion: config.djangoVersion,
         autoField,
-      };
-      if (values.sql === true) {
-        for (const statement of schemaDdl(options)) stdout.write(`${statement.sql};\n`);
-        return;
-      }
-      const result = await migrateSchema(database, options, (message) => {
-        if (values.json !== true) stdout.write(`  ${message}\n`);
-      });
-      if (values.json === true) {
-        writeJson(stdout, result);
-        return;
-      }
-      if (result.created.length === 0)
-        stdout.write(
-          `No changes: every table exists with Django's schema (${database.description}).\n`,
-        );
-      if (result.recorded.length > 0)
-        stdout.write(`  Recorded ${result.recorded.length} migrations in django_migrations\n`);
-    });
+      }))
+        stdout.write(`${statement.sql};\n`);
+      return;
+    }
+    const json = values.json === true;
+    await withDatabase(
+      config,
+      async (database) => {
+        // Say first which database this is: a relative sqlite: path or a forgotten
+        // DATABASE_URL would otherwise create tables somewhere the user did not mean.
+        if (!json)
+          stdout.write(
+            `Database: ${database.description}${database.createdFile ? " (new file)" : ""}\n`,
+          );
+        const options = {
+          dialect: database.dialect,
+          djangoVersion: config.djangoVersion,
+          autoField,
+        };
+        const result = await migrateSchema(database, options, (message) => {
+          if (!json) stdout.write(`  ${message}\n`);
+        });
+        if (json) {
+          writeJson(stdout, { database: database.description, ...result });
+          return;
+        }
+        if (result.created.length === 0)
+          stdout.write("No changes: every table exists with Django's schema.\n");
+        if (result.recorded.length > 0)
+          stdout.write(`  Recorded ${result.recorded.length} migrations in django_migrations\n`);
+      },
+      { create: true },
+    );
   },
 };
+
+/** The dialect of a `DATABASE_URL`. @throws {CommandFailure} for one that cannot be used. */
+function dialectOf(url: string): SqlDialect {
+  try {
+    return parseDatabaseUrl(url).dialect;
+  } catch (error) {
+    throw new CommandFailure(error instanceof Error ? error.message : String(error));
+  }
+}

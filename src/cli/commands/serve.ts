@@ -162,7 +162,7 @@ async function ensureDjangoTables(
   djangoVersion: DjangoVersion,
   userModel: UserModelSetting,
 ): Promise<void> {
-  const database = await openManagedDatabase(databaseUrl);
+  const database = await openManagedDatabase(databaseUrl, { create: true });
   try {
     const tables = new Set(await listTables(database));
     if (!isDefaultUserModel(userModel)) {

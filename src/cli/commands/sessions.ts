@@ -4,6 +4,7 @@ import { toTypedJson } from "../../codecs/typed-json.ts";
 import type { Command } from "../command.ts";
 import { CommandFailure, UsageError } from "../command.ts";
 import { intOption } from "../args.ts";
+import { didYouMean } from "../suggest.ts";
 import { CONFIG_HELP, requireSecretKey, type ManageConfig } from "../manage/config.ts";
 import { asFailure, parseManageArgs, watchStop, writeJson } from "../manage/common.ts";
 import {
@@ -23,6 +24,7 @@ import {
 } from "../manage/stores.ts";
 
 const DEFAULT_BATCH = 1000;
+const SUBCOMMANDS = ["list", "show", "revoke", "migrate"];
 
 export const sessionsCommand: Command = {
   name: "sessions",
@@ -274,7 +276,9 @@ Examples:
       case undefined:
         throw new UsageError("missing subcommand (list, show, revoke, migrate)");
       default:
-        throw new UsageError(`unknown subcommand "${sub}" (list, show, revoke, migrate)`);
+        throw new UsageError(
+          `unknown subcommand "${sub}"${didYouMean(sub, SUBCOMMANDS) || ` (${SUBCOMMANDS.join(", ")})`}`,
+        );
     }
   },
 };

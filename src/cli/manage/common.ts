@@ -4,7 +4,7 @@ import { isSessionBridgeError } from "../../errors.ts";
 import { parseCommandArgs } from "../args.ts";
 import { CommandFailure } from "../command.ts";
 import { CONFIG_OPTIONS, resolveManageConfig, type ManageConfig } from "./config.ts";
-import { openManagedDatabase, type ManagedDatabase } from "./db.ts";
+import { openManagedDatabase, type ManagedDatabase, type OpenManagedOptions } from "./db.ts";
 
 type Options = Parameters<typeof parseCommandArgs>[1];
 
@@ -19,12 +19,16 @@ export function parseManageArgs<T extends Options>(
   return { ...parsed, config };
 }
 
-/** Opens `DATABASE_URL`, runs `action`, closes it; typed errors become one-line failures. */
+/**
+ * Opens `DATABASE_URL`, runs `action`, closes it; typed errors become one-line failures.
+ * A SQLite file that does not exist is a failure unless `options.create` is set.
+ */
 export async function withDatabase<T>(
   config: ManageConfig,
   action: (database: ManagedDatabase) => Promise<T>,
+  options: OpenManagedOptions = {},
 ): Promise<T> {
-  const database = await openManagedDatabase(config.databaseUrl);
+  const database = await openManagedDatabase(config.databaseUrl, options);
   try {
     return await action(database);
   } catch (error) {

@@ -3,6 +3,8 @@
  * the same session, so that transactions (`BEGIN … COMMIT`) and `SET` work. The connection is
  * opened eagerly, so an unreachable server or wrong credentials fail at once with one line.
  */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { ConfigurationError, SessionStoreError } from "../../errors.ts";
 import { driverError, importDriver, redact } from "../../internal/sql/database.ts";
 import type { SqlDatabase, SqlDialect, SqlRow, SqlValue } from "../../internal/sql/database.ts";
@@ -15,8 +17,10 @@ import { CommandFailure } from "../command.ts";
 
 /** A single-connection database with transactions. */
 export interface ManagedDatabase extends SqlDatabase {
-  /** Where it is, for messages (no credentials). */
+  /** Where it is, for messages (no credentials; a SQLite file by its absolute path). */
   readonly description: string;
+  /** True when opening it created a new SQLite file. */
+  readonly createdFile: boolean;
   /** Runs `action` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(action: () => Promise<T>): Promise<T>;
   /** `$n` for PostgreSQL, `?` elsewhere. */
@@ -27,11 +31,25 @@ export interface ManagedDatabase extends SqlDatabase {
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
+/** Options of {@link openManagedDatabase}. */
+export interface OpenManagedOptions {
+  /**
+   * Create a SQLite file that does not exist yet (`migrate`, `serve`'s first run). Other
+   * commands only read or change a database that is there, and must not leave an empty file
+   * behind a mistyped `DATABASE_URL`.
+   */
+  readonly create?: boolean;
+}
+
 /**
  * Opens `url` (a `DATABASE_URL`).
- * @throws {CommandFailure} one line, without credentials, when it cannot connect.
+ * @throws {CommandFailure} one line, without credentials, when it cannot connect, or when a
+ * SQLite file is missing and `create` is not set.
  */
-export async function openManagedDatabase(url: string): Promise<ManagedDatabase> {
+export async function openManagedDatabase(
+  url: string,
+  { create = false }: OpenManagedOptions = {},
+): Promise<ManagedDatabase> {
   let target;
   try {
     target = parseDatabaseUrl(url);
@@ -47,6 +65,12 @@ export async function openManagedDatabase(url: string): Promise<ManagedDatabase>
           () => import("better-sqlite3"),
         );
         const Database = module.default;
+        const inMemory = target.path === ":memory:" || target.path === "";
+        const existed = inMemory || existsSync(target.path);
+        if (!create && !existed)
+          throw new CommandFailure(
+            `there is no SQLite database at ${target.path}: run 'sessionbridge migrate' to create it, or check DATABASE_URL`,
+          );
         let db;
         try {
           db = new Database(target.path, { fileMustExist: false });
@@ -55,10 +79,15 @@ export async function openManagedDatabase(url: string): Promise<ManagedDatabase>
           throw driverError("sqlite", error, false);
         }
         const inner = await sqliteDatabase(db);
-        return wrap(inner, `SQLite ${target.path}`, () => {
-          db.close();
-          return Promise.resolve();
-        });
+        return wrap(
+          inner,
+          `SQLite ${inMemory ? target.path : resolve(target.path)}`,
+          () => {
+            db.close();
+            return Promise.resolve();
+          },
+          !existed,
+        );
       }
       case "postgres": {
         const module = await importDriver("postgres", "pg", () => import("pg"));
@@ -119,12 +148,14 @@ function wrap(
   inner: SqlDatabase,
   description: string,
   close: () => Promise<void>,
+  createdFile = false,
 ): ManagedDatabase {
   const dialect: SqlDialect = inner.dialect;
   let depth = 0;
   const database: ManagedDatabase = {
     dialect,
     description,
+    createdFile,
     query: (sql: string, params: readonly SqlValue[]): Promise<SqlRow[]> =>
       inner.query(sql, params),
     execute: (sql: string, params: readonly SqlValue[]): Promise<number> =>
@@ -181,6 +212,18 @@ function hostOf(url: string): string {
   } catch {
     return "";
   }
+}
+
+/**
+ * Fails with the way out when `django_session` is missing (a database neither Django nor
+ * `migrate` has set up), rather than let the first query fail with the driver's "no such table".
+ * @throws {CommandFailure}
+ */
+export async function requireSessionTable(database: ManagedDatabase): Promise<void> {
+  if ((await listTables(database)).includes("django_session")) return;
+  throw new CommandFailure(
+    `there is no django_session table in ${database.description}: run 'sessionbridge migrate' (or Django's) first`,
+  );
 }
 
 /** Names of the tables in the current database / schema. */

@@ -36,7 +36,7 @@ import { CommandFailure } from "../command.ts";
 import { readEnvConfig } from "../env-config.ts";
 import { openStore, type OpenedRedis, type OpenedStore } from "../session-store.ts";
 import type { ManageConfig } from "./config.ts";
-import { openManagedDatabase, type ManagedDatabase } from "./db.ts";
+import { openManagedDatabase, requireSessionTable, type ManagedDatabase } from "./db.ts";
 
 /** One session as stored. */
 export interface SessionRecord {
@@ -227,10 +227,11 @@ async function openForCommand(
   secret: string,
   cacheEngine: DjangoCacheEngine,
 ): Promise<OpenedStore<ManagedDatabase>> {
+  let opened: OpenedStore<ManagedDatabase>;
   try {
-    return await openStore(config, secret, {
+    opened = await openStore(config, secret, {
       createTables: false,
-      openDatabase: openManagedDatabase,
+      openDatabase: (url) => openManagedDatabase(url),
       reconnect: false,
       logger: quietLogger,
       cacheEngine,
@@ -240,6 +241,15 @@ async function openForCommand(
     if (isSessionBridgeError(error)) throw new CommandFailure(error.message);
     throw error;
   }
+  if (opened.database !== undefined) {
+    try {
+      await requireSessionTable(opened.database);
+    } catch (error) {
+      await opened.close().catch(() => {});
+      throw error;
+    }
+  }
+  return opened;
 }
 
 /** Adds the walking the commands need to an opened store. */

@@ -1,6 +1,8 @@
 // `sessionbridge migrate` against real Django: the schema is Django's own, table for table, on
 // SQLite, PostgreSQL and MariaDB, for Django 3.2 and 5.2; Django then takes the database over.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import mysql from "mysql2/promise";
 import pg from "pg";
@@ -122,17 +124,52 @@ describe("migrate refusals and errors", () => {
     );
   });
 
-  it("fails in one line before migrate, and afterwards records all 15 migrations for Django", async () => {
+  it("before migrate, says to run it (creating no SQLite file); migrate names the database it set up, and Django sees all 15 migrations", async () => {
     const url = await freshDatabase("sqlite", "existing");
-    const serveLike = await runCli(["sessions", "list"], {
+    const path = url.slice("sqlite:".length);
+    const before = await runCli(["sessions", "list"], {
       env: { DATABASE_URL: url, SECRET_KEY: SECRET },
     });
-    assert.equal(serveLike.code, 1); // no table yet: a one-line SQL error
-    assert.equal(serveLike.stderr.trim().split("\n").length, 1);
-    const r = await runCli(["migrate", "--json"], { env: { DATABASE_URL: url } });
+    assert.equal(before.code, 1);
+    assert.equal(before.stderr.trim().split("\n").length, 1, before.stderr);
+    assert.match(before.stderr, /no SQLite database at .*: run 'sessionbridge migrate'/);
+    assert.equal(existsSync(path), false, "a read-only command created an empty SQLite file");
+    const r = await runCli(["migrate"], { env: { DATABASE_URL: url } });
     assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.split("\n")[0], `Database: SQLite ${resolve(path)} (new file)`);
     const out = await django("5.2", url, ["migrations"]);
     assert.equal((JSON.parse(out) as unknown[]).length, 15);
+    const again = await runCli(["migrate", "--json"], { env: { DATABASE_URL: url } });
+    assert.equal(
+      (JSON.parse(again.stdout) as { database: string }).database,
+      `SQLite ${resolve(path)}`,
+    );
+  });
+
+  it("a database without Django's tables: sessions, users and clearsessions say to run migrate", async () => {
+    const url = await freshDatabase("postgres", "notables");
+    const env = { DATABASE_URL: url, SECRET_KEY: SECRET };
+    for (const args of [
+      ["sessions", "list"],
+      ["sessions", "show", "k"],
+      ["clearsessions"],
+      ["users", "list"],
+    ]) {
+      const r = await runCli(args, { env });
+      assert.equal(r.code, 1, args.join(" "));
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        /no (django_session|auth_user) table in PostgreSQL .*run 'sessionbridge migrate'/,
+        r.stderr,
+      );
+    }
+    const r = await runCli(["migrate"], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout.split("\n")[0]!,
+      /^Database: PostgreSQL 127\.0\.0\.1:5432\/sb_mig_notables_/,
+    );
   });
 
   it("wrong credentials and an unreachable server fail with one line, exit 1, no password shown", async () => {

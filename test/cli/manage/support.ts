@@ -1,8 +1,7 @@
 // Helpers of the management-command tests: a real Django project (django_manage.py), a real
 // pseudo-terminal (pty_driver.py, Python's pty module: no npm package needed), fresh databases.
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { CLI } from "../../support/cli.ts";
+import { CLI, runProcess } from "../../support/cli.ts";
 import { djangoPeerEnv, SYSTEM_PYTHON, type DjangoVersion } from "../../interop/django/peer.ts";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -22,16 +21,7 @@ function run(
   env: Record<string, string>,
   input = "",
 ): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return runProcess(command, args, { env, input });
 }
 
 /** Runs `django_manage.py ARGS` with Django `version` on `db` (a DJANGO_DB URL). */
