@@ -44,9 +44,9 @@ describe("package.json", () => {
     );
   });
 
-  it("forces only the embedded default's driver and the cookie parser on users", () => {
-    assert.deepEqual(Object.keys(pkg.dependencies).sort(), ["better-sqlite3", "cookie"]);
-    for (const peer of ["pg", "mysql2", "redis", "ioredis", "express", "hono"]) {
+  it("forces only the cookie parser on users: drivers (SQLite's too) and frameworks are optional peers", () => {
+    assert.deepEqual(Object.keys(pkg.dependencies), ["cookie"]);
+    for (const peer of ["better-sqlite3", "pg", "mysql2", "redis", "ioredis", "express", "hono"]) {
       assert.equal(pkg.peerDependenciesMeta[peer]?.optional, true, peer);
     }
   });

@@ -18,7 +18,6 @@
  *
  * `crypto.hash` exists from Node 20.12 / 21.7; on older Node 20 releases this falls back to
  * `createHmac`.
- * @internal
  */
 import { Buffer } from "node:buffer";
 import * as crypto from "node:crypto";

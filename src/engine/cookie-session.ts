@@ -2,8 +2,6 @@
  * Shared machinery of the cookie-only policies (Flask's signed cookie, Starlette's): a store
  * whose key is the cookie value (`encodeKey`), a per-request record of the incoming cookie,
  * and the way a policy reads the final data without marking the session accessed.
- *
- * @internal
  */
 import type { SessionResponseHeaders } from "./http.ts";
 import type { Session, SessionShape } from "./session.ts";

@@ -1,7 +1,6 @@
 /**
  * Helpers every store uses to turn a driver or client error into a typed store error without
  * leaking secrets: the error's string code, and redaction of passwords and secrets in text.
- * @internal
  */
 
 /**

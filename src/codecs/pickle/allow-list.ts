@@ -21,7 +21,6 @@
  * - `builtins.set` / `builtins.frozenset` (protocol ≤ 3 spelling of sets): read as lists.
  * - `markupsafe.Markup`: a `str` subclass (`NEWOBJ` with `(str,)`), read as {@link PyMarkup}.
  * - `builtins.object`: only as the base argument of `copyreg._reconstructor`.
- * @internal
  */
 import { MalformedError } from "../../errors.ts";
 import {

@@ -1,6 +1,5 @@
 /**
  * Pickle opcode bytes (CPython `Lib/pickle.py`), protocols 0 to 5, and their names for messages.
- * @internal
  */
 export const Op = {
   MARK: 0x28, // (

@@ -8,7 +8,6 @@
  * refused. Every length is checked against the input before it is read, and a final pass bounds
  * nesting depth and expanded size (shared references count once per use), so no input crashes,
  * hangs or explodes a consumer.
- * @internal
  */
 import { Buffer } from "node:buffer";
 import { MalformedError, SessionBridgeError, TooLargeError } from "../../errors.ts";

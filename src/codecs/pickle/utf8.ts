@@ -3,7 +3,6 @@
  * (CPython `_pickle.c` `load_binunicode` / `write_unicode_binary`): a lone surrogate, legal in a
  * Python `str` and in a JS string, is written as its 3-byte form (`ED A0 80`…`ED BF BF`) and read
  * back. Anything else that is not UTF-8 is an error, as in CPython.
- * @internal
  */
 import { Buffer } from "node:buffer";
 

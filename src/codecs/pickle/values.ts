@@ -1,7 +1,6 @@
 /**
  * What the pickle machine's stack can hold besides finished {@link PyValue}s. None of these may
  * survive into a result: the reader's final pass resolves or rejects them.
- * @internal
  */
 import type { PyValue } from "../python-values.ts";
 

@@ -14,7 +14,6 @@
  *   Python 3 does for protocol < 3.
  * Identity-based sharing in CPython (interned strings re-used through the memo) cannot be known
  * from JS values, so such pickles differ in memo opcodes only; Python reads both the same.
- * @internal
  */
 import { Buffer } from "node:buffer";
 import { TooLargeError } from "../../errors.ts";

@@ -2,7 +2,6 @@
  * What every Redis session store shares: one client, error wrapping (contract error rules,
  * `../contract.ts`), `load` as one `GET` with undecodable values reported and skipped, `exists`,
  * `delete`, `touch`, and the key space description {@link scanSessionKeys} lists.
- * @internal
  */
 import type { Buffer } from "node:buffer";
 import { SessionBridgeError } from "../../errors.ts";
