@@ -25,6 +25,12 @@ import { RedisRateLimiter } from "./redis-rate-limit.ts";
  * that cannot answer (its store is down) must reject, never resolve with "allowed":
  * `authenticate` then rejects too, so no login gets through unchecked.
  *
+ * Implement {@link RateLimiter.reserve} too: `authenticate` then takes a key's token before
+ * hashing the password, so concurrent attempts cannot all pass a check made before any of them
+ * is recorded. A limiter without it is consulted the older way (`retryAfter` before the
+ * password check, `hit` after a failure), which lets up to one attempt per concurrent request
+ * through at the edge of the limit.
+ *
  * @example
  * ```ts
  * const limiter: RateLimiter = new MemoryRateLimiter({ limit: 5, windowMs: 60_000 });
@@ -38,7 +44,29 @@ export interface RateLimiter {
   hit(key: string): Promise<void>;
   /** Forgets `key`'s failures (after a successful login). */
   reset(key: string): Promise<void>;
+  /**
+   * Atomically: when `key` is not blocked, records one attempt (as `hit` would) and grants it;
+   * otherwise records nothing and answers how long to wait. One step, so that of any number
+   * of concurrent attempts at most `limit` are granted within a window.
+   */
+  reserve?(key: string): Promise<RateLimitReservation>;
 }
+
+/**
+ * The answer of {@link RateLimiter.reserve}: granted (the attempt is already counted as a
+ * failure; `cancel` withdraws exactly that one record when the attempt turns out not to be a
+ * failure), or refused with the milliseconds until `key` may try again.
+ *
+ * @example
+ * ```ts
+ * const r = await limiter.reserve("ip:10.0.0.1");
+ * if (!r.granted) console.log(`wait ${String(r.retryAfter)} ms`);
+ * else if (passwordWasRight) await r.cancel();
+ * ```
+ */
+export type RateLimitReservation =
+  | { readonly granted: true; readonly cancel: () => Promise<void> }
+  | { readonly granted: false; readonly retryAfter: number };
 
 /**
  * A limit: at most `limit` failures within `windowMs`.
@@ -110,15 +138,55 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   retryAfter(key: string): Promise<number> {
-    const times = this.#live(key);
-    if (times.length < this.#limit) return Promise.resolve(0);
-    const oldest = times[times.length - this.#limit] ?? 0;
-    return Promise.resolve(Math.max(1, oldest + this.#windowMs - this.#now()));
+    return Promise.resolve(this.#wait(this.#live(key)));
   }
 
   hit(key: string): Promise<void> {
+    this.#record(key, this.#live(key));
+    return Promise.resolve();
+  }
+
+  /**
+   * Checks and records in one synchronous step (this process runs one at a time), so
+   * concurrent logins cannot all pass the check. `cancel` removes one record of the reserved
+   * time (records of one millisecond are interchangeable).
+   */
+  reserve(key: string): Promise<RateLimitReservation> {
     const times = this.#live(key);
-    times.push(this.#now());
+    const wait = this.#wait(times);
+    if (wait > 0) return Promise.resolve({ granted: false, retryAfter: wait });
+    const at = this.#record(key, times);
+    let cancelled = false;
+    const cancel = (): Promise<void> => {
+      if (cancelled) return Promise.resolve();
+      cancelled = true;
+      const current = this.#log.get(key);
+      const index = current?.lastIndexOf(at) ?? -1;
+      if (current !== undefined && index >= 0) {
+        current.splice(index, 1);
+        if (current.length === 0) this.#log.delete(key);
+      }
+      return Promise.resolve();
+    };
+    return Promise.resolve({ granted: true, cancel });
+  }
+
+  reset(key: string): Promise<void> {
+    this.#log.delete(key);
+    return Promise.resolve();
+  }
+
+  /** Milliseconds until a key with these live failures may try again (0: now). */
+  #wait(times: readonly number[]): number {
+    if (times.length < this.#limit) return 0;
+    const oldest = times[times.length - this.#limit] ?? 0;
+    return Math.max(1, oldest + this.#windowMs - this.#now());
+  }
+
+  /** Appends a failure now; returns its time. */
+  #record(key: string, times: number[]): number {
+    const at = this.#now();
+    times.push(at);
     // Only the newest `limit` failures can matter.
     if (times.length > this.#limit) times.splice(0, times.length - this.#limit);
     this.#log.delete(key);
@@ -128,12 +196,7 @@ export class MemoryRateLimiter implements RateLimiter {
       if (first.done === true) break;
       this.#log.delete(first.value);
     }
-    return Promise.resolve();
-  }
-
-  reset(key: string): Promise<void> {
-    this.#log.delete(key);
-    return Promise.resolve();
+    return at;
   }
 
   /** The failures still inside the window (expired ones are dropped). */
