@@ -62,10 +62,10 @@ export {
   type RequestSession,
   type SessionResponseHeaders,
 } from "./engine/http.ts";
+export type { SessionPolicy } from "./engine/policy.ts";
 export {
   djangoSessionPolicy,
   policyFrom,
   type DjangoPolicyOptions,
   type PolicyOptions,
-  type SessionPolicy,
-} from "./engine/policy.ts";
+} from "./django/policy.ts";

@@ -26,10 +26,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { ConfigurationError, SessionStoreError, UserExistsError } from "../errors.ts";
-import { SqlDuplicateKeyError } from "../stores/sql/database.ts";
-import type { SqlDatabase, SqlRow, SqlValue } from "../stores/sql/database.ts";
-import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "../stores/sql/dates.ts";
-import { quoteIdentifier } from "../stores/sql/identifiers.ts";
+import { SqlDuplicateKeyError } from "../internal/sql/database.ts";
+import type { SqlDatabase, SqlRow, SqlValue } from "../internal/sql/database.ts";
+import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "../internal/sql/dates.ts";
+import { quoteIdentifier } from "../internal/sql/identifiers.ts";
 import { User, type UserId, type UserRecord } from "./user.ts";
 import type { ListUsersOptions, NewUserFields, UserManager, UserSource } from "./user-source.ts";
 

@@ -17,7 +17,7 @@
  */
 
 import { ConfigurationError } from "../errors.ts";
-import type { RedisClientInput } from "../stores/redis/detect.ts";
+import type { RedisClientInput } from "../internal/redis/detect.ts";
 import { RedisRateLimiter } from "./redis-rate-limit.ts";
 
 /**

@@ -23,9 +23,13 @@
 import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
 import { ConfigurationError } from "../errors.ts";
-import { redisScript, type RedisCommandClient, type RedisScript } from "../stores/redis/client.ts";
-import { toRedisClient, type RedisClientInput } from "../stores/redis/detect.ts";
-import { redisUnavailableError } from "../stores/redis/errors.ts";
+import {
+  redisScript,
+  type RedisCommandClient,
+  type RedisScript,
+} from "../internal/redis/client.ts";
+import { toRedisClient, type RedisClientInput } from "../internal/redis/detect.ts";
+import { redisUnavailableError } from "../internal/redis/errors.ts";
 import { checkRateLimitRule, type RateLimiter, type RateLimitRule } from "./rate-limit.ts";
 
 /**

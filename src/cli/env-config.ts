@@ -27,7 +27,7 @@
  */
 import { ConfigurationError } from "../errors.ts";
 import type { DjangoVersion } from "../engine/config.ts";
-import { djangoPreset } from "../presets/django.ts";
+import { djangoPreset } from "../django/presets.ts";
 import { readUserModel, USER_MODEL_NAMES, type UserModelSetting } from "./user-model.ts";
 import type {
   DjangoCacheBackend,

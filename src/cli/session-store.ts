@@ -18,19 +18,19 @@
 import { dirname, join, resolve } from "node:path";
 import { DjangoSessionCodec } from "../codecs/django/session-encoding.ts";
 import { ConfigurationError, SessionStoreError } from "../errors.ts";
-import { djangoCodecOptions, djangoPreset } from "../presets/django.ts";
+import { djangoCodecOptions, djangoPreset } from "../django/presets.ts";
 import { CachedDbStore } from "../stores/cached-db/store.ts";
 import type { SessionStore, StoreLogger } from "../stores/contract.ts";
 import { FileSessionStore } from "../stores/file/store.ts";
 import { DjangoCacheStore } from "../stores/redis/cache-store.ts";
-import { parseScanReply } from "../stores/redis/client.ts";
-import type { RedisClientInput } from "../stores/redis/detect.ts";
+import { parseScanReply } from "../internal/redis/client.ts";
+import type { RedisClientInput } from "../internal/redis/detect.ts";
 import type { DjangoCacheEngine } from "../stores/redis/keys.ts";
 import { DjangoRedisSessionsStore } from "../stores/redis/redis-sessions-store.ts";
 import { SignedCookieStore } from "../stores/signed-cookies/store.ts";
-import type { SqlDatabase } from "../stores/sql/database.ts";
+import type { SqlDatabase } from "../internal/sql/database.ts";
 import { SqlSessionStore } from "../stores/sql/store.ts";
-import { openDatabaseUrl, parseDatabaseUrl } from "../stores/sql/url.ts";
+import { openDatabaseUrl, parseDatabaseUrl } from "../internal/sql/url.ts";
 import type { EnvConfig, RedisDriver, SessionStoreKind } from "./env-config.ts";
 import { loadOrCreateSecretFile } from "./secret-key.ts";
 

@@ -18,7 +18,7 @@
 import { createHash } from "node:crypto";
 import type { DjangoUserSourceOptions, PrimaryKeyType } from "../auth/django-user-source.ts";
 import { ConfigurationError } from "../errors.ts";
-import type { SqlDialect } from "../stores/sql/database.ts";
+import type { SqlDialect } from "../internal/sql/database.ts";
 
 /** The settings naming the user model. */
 export const USER_MODEL_NAMES = [

@@ -36,7 +36,7 @@ export {
   readCookie,
   type WerkzeugCookieOptions,
   type WerkzeugSameSite,
-} from "./cookies.ts";
+} from "../codecs/werkzeug/cookies.ts";
 export {
   FlaskSessionCodec,
   type FlaskSessionCodecOptions,

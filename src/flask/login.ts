@@ -22,7 +22,7 @@ import {
   dumpWerkzeugCookie,
   pyTruthy,
   type WerkzeugSameSite,
-} from "./cookies.ts";
+} from "../codecs/werkzeug/cookies.ts";
 
 export type { FlaskLoginRequestInfo };
 

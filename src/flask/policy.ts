@@ -26,14 +26,14 @@ import {
   lenientCookieCodec,
   NOTHING,
   VARY_ONLY,
-} from "./cookie-session.ts";
+} from "../engine/cookie-session.ts";
 import {
   deleteWerkzeugCookie,
   dumpWerkzeugCookie,
   pyTruthy,
   readCookie,
   type WerkzeugSameSite,
-} from "./cookies.ts";
+} from "../codecs/werkzeug/cookies.ts";
 
 /** Flask's default `PERMANENT_SESSION_LIFETIME` (31 days) in seconds. */
 export const FLASK_PERMANENT_SESSION_LIFETIME = 2_678_400;

@@ -23,8 +23,8 @@ import {
   lenientCookieCodec,
   NOTHING,
   VARY_ONLY,
-} from "../flask/cookie-session.ts";
-import { readCookie } from "../flask/cookies.ts";
+} from "../engine/cookie-session.ts";
+import { readCookie } from "../codecs/werkzeug/cookies.ts";
 
 /** Starlette's default `max_age` (14 days) in seconds. */
 export const STARLETTE_MAX_AGE = 1_209_600;

@@ -12,10 +12,10 @@ import {
 } from "../../src/adapters/express/index.ts";
 import { sessionMiddleware as honoSessions } from "../../src/adapters/hono/index.ts";
 import { sessionMiddleware as nodeSessions } from "../../src/adapters/node/index.ts";
-import * as authExpress from "../../src/auth/adapters/express.ts";
-import * as authHono from "../../src/auth/adapters/hono.ts";
-import * as authNode from "../../src/auth/adapters/node.ts";
-import { MISSING_SESSION_MESSAGE } from "../../src/auth/adapters/shared.ts";
+import * as authExpress from "../../src/adapters/express/auth.ts";
+import * as authHono from "../../src/adapters/hono/auth.ts";
+import * as authNode from "../../src/adapters/node/auth.ts";
+import { MISSING_SESSION_MESSAGE } from "../../src/adapters/shared-auth.ts";
 import { createRequestAuth, type User } from "../../src/auth/index.ts";
 import { ConfigurationError } from "../../src/errors.ts";
 import { CookieJar, listen } from "../support/http.ts";

@@ -18,7 +18,7 @@ import {
   type RateLimiter,
 } from "../../src/auth/index.ts";
 import { ConfigurationError, SessionStoreError, httpStatusOf } from "../../src/errors.ts";
-import { redisScript } from "../../src/stores/redis/client.ts";
+import { redisScript } from "../../src/internal/redis/client.ts";
 import {
   fromIoredis,
   toRedisClient,

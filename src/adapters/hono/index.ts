@@ -18,7 +18,7 @@
 import type { MiddlewareHandler } from "hono";
 import { httpStatusOf } from "../../errors.ts";
 import { addVaryCookie, type SessionResponseHeaders } from "../../engine/http.ts";
-import { policyFrom, type PolicyOptions } from "../../engine/policy.ts";
+import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
 
 /**

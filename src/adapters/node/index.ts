@@ -28,7 +28,8 @@ import {
   type RequestSession,
   type SessionResponseHeaders,
 } from "../../engine/http.ts";
-import { policyFrom, type PolicyOptions, type SessionPolicy } from "../../engine/policy.ts";
+import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
+import type { SessionPolicy } from "../../engine/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
 
 /**

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { DjangoUserSource } from "../../auth/django-user-source.ts";
 import { loginRateLimit, type LoginRateLimit } from "../../auth/rate-limit.ts";
 import { resolveSessionSettings, type DjangoVersion } from "../../engine/config.ts";
-import type { RedisCommandClient } from "../../stores/redis/client.ts";
+import type { RedisCommandClient } from "../../internal/redis/client.ts";
 import { openDatabaseUrl } from "../../stores/sql/index.ts";
 import { listTables, openManagedDatabase } from "../manage/db.ts";
 import { migrateSchema } from "../manage/schema.ts";

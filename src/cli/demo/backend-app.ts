@@ -3,7 +3,7 @@
  * that reads the very session the page app writes, and requires login (401 JSON otherwise).
  */
 import { Hono } from "hono";
-import { authMiddleware, loginRequired, type AuthEnv } from "../../auth/adapters/hono.ts";
+import { authMiddleware, loginRequired, type AuthEnv } from "../../adapters/hono/auth.ts";
 import type { AuthConfig } from "../../auth/config.ts";
 import { sessionMiddleware, type SessionEnv } from "../../adapters/hono/index.ts";
 import type { SessionSettings } from "../../engine/config.ts";

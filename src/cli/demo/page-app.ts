@@ -15,7 +15,7 @@ import {
   csrfToken,
   rotateCsrfToken,
   verifyCsrf,
-} from "../../security/csrf.ts";
+} from "../../django/csrf.ts";
 import { readForm } from "./body.ts";
 import { homePage, loginPage } from "./pages.ts";
 

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { SessionExistsError } from "../../errors.ts";
-import { expireDateParam } from "../../stores/sql/dates.ts";
+import { expireDateParam } from "../../internal/sql/dates.ts";
 import type { SessionData } from "../../codecs/python-values.ts";
 import { CommandFailure } from "../command.ts";
 import { startProgress } from "./progress.ts";

@@ -4,13 +4,13 @@
  * opened eagerly, so an unreachable server or wrong credentials fail at once with one line.
  */
 import { ConfigurationError, SessionStoreError } from "../../errors.ts";
-import { driverError, importDriver, redact } from "../../stores/sql/database.ts";
-import type { SqlDatabase, SqlDialect, SqlRow, SqlValue } from "../../stores/sql/database.ts";
-import { mysqlDatabase } from "../../stores/sql/mysql.ts";
-import { postgresDatabase } from "../../stores/sql/postgres.ts";
-import { sqliteDatabase } from "../../stores/sql/sqlite.ts";
-import { quoteIdentifier } from "../../stores/sql/identifiers.ts";
-import { parseDatabaseUrl } from "../../stores/sql/url.ts";
+import { driverError, importDriver, redact } from "../../internal/sql/database.ts";
+import type { SqlDatabase, SqlDialect, SqlRow, SqlValue } from "../../internal/sql/database.ts";
+import { mysqlDatabase } from "../../internal/sql/mysql.ts";
+import { postgresDatabase } from "../../internal/sql/postgres.ts";
+import { sqliteDatabase } from "../../internal/sql/sqlite.ts";
+import { quoteIdentifier } from "../../internal/sql/identifiers.ts";
+import { parseDatabaseUrl } from "../../internal/sql/url.ts";
 import { CommandFailure } from "../command.ts";
 
 /** A single-connection database with transactions. */

@@ -17,8 +17,8 @@
  * `--fake-initial` alone would fake only the initial migrations and then fail replaying
  * `contenttypes.0002` (it drops a column the final schema no longer has).
  */
-import type { SqlDatabase, SqlDialect } from "../../stores/sql/database.ts";
-import { expireDateParam } from "../../stores/sql/dates.ts";
+import type { SqlDatabase, SqlDialect } from "../../internal/sql/database.ts";
+import { expireDateParam } from "../../internal/sql/dates.ts";
 import { sessionTableDdl } from "../../stores/sql/ddl.ts";
 import type { DjangoVersion } from "../../engine/config.ts";
 import { CommandFailure } from "../command.ts";

@@ -31,7 +31,7 @@ import { fileExpiryAge } from "../../stores/file/expiry.ts";
 import { sessionKeyOfFile } from "../../stores/file/paths.ts";
 import type { DjangoCacheEngine } from "../../stores/redis/keys.ts";
 import { parseIntKey, parseUuidKey } from "../../auth/django-user-source.ts";
-import { naiveUtcTextSql, parseExpireDate } from "../../stores/sql/dates.ts";
+import { naiveUtcTextSql, parseExpireDate } from "../../internal/sql/dates.ts";
 import { CommandFailure } from "../command.ts";
 import { readEnvConfig } from "../env-config.ts";
 import { openStore, type OpenedRedis, type OpenedStore } from "../session-store.ts";

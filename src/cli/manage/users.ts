@@ -12,7 +12,7 @@ import { DjangoUserSource } from "../../auth/django-user-source.ts";
 import type { User } from "../../auth/user.ts";
 import type { NewUserFields, UserManager } from "../../auth/user-source.ts";
 import { UserExistsError } from "../../errors.ts";
-import { expireDateParam, naiveUtcTextSql } from "../../stores/sql/dates.ts";
+import { expireDateParam, naiveUtcTextSql } from "../../internal/sql/dates.ts";
 import { CommandFailure } from "../command.ts";
 import {
   isDefaultUserModel,

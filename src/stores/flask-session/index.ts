@@ -29,15 +29,10 @@ import type { SessionData } from "../../codecs/python-values.ts";
 import type { SaveOptions, SessionStore, StoreLogger } from "../contract.ts";
 import { SessionStoreError } from "../../errors.ts";
 import { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../codecs/msgpack/msgspec.ts";
-import type { RedisCommandClient } from "../redis/client.ts";
-import { toRedisClient, type RedisClientInput } from "../redis/detect.ts";
+import type { RedisCommandClient } from "../../internal/redis/client.ts";
+import { toRedisClient, type RedisClientInput } from "../../internal/redis/detect.ts";
 
 export { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../codecs/msgpack/msgspec.ts";
-export {
-  flaskSessionServerPolicy,
-  type FlaskSessionPolicyOptions,
-  type FlaskSessionVersion,
-} from "./policy.ts";
 
 /** How values are serialised: `pickle` (Flask-Session ≤ 0.6) or `msgpack` (≥ 0.7). */
 export type FlaskSessionSerializer = "pickle" | "msgpack";

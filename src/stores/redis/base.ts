@@ -8,9 +8,9 @@ import type { Buffer } from "node:buffer";
 import { SessionBridgeError } from "../../errors.ts";
 import type { SessionData, SessionExpiry, SessionStore, StoreLogger } from "../contract.ts";
 import type { SaveOptions } from "../contract.ts";
-import type { RedisCommandClient, RedisTtl } from "./client.ts";
-import { toRedisClient, type RedisClientInput } from "./detect.ts";
-import { isWrongTypeError, redisStoreError } from "./errors.ts";
+import type { RedisCommandClient, RedisTtl } from "../../internal/redis/client.ts";
+import { toRedisClient, type RedisClientInput } from "../../internal/redis/detect.ts";
+import { isWrongTypeError, redisStoreError } from "../../internal/redis/errors.ts";
 
 /** Options every Redis store takes. */
 export interface RedisStoreCommonOptions {

@@ -29,7 +29,7 @@
 import type { Buffer } from "node:buffer";
 import { ConfigurationError, SessionExistsError, SessionMissingError } from "../../errors.ts";
 import type { SaveOptions, SessionData } from "../contract.ts";
-import type { RedisTtl } from "./client.ts";
+import type { RedisTtl } from "../../internal/redis/client.ts";
 import {
   RedisStoreBase,
   millisecondsTtl,

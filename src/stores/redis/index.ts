@@ -54,30 +54,30 @@ export type { DjangoCacheEngine, DjangoCacheKeyParts } from "./keys.ts";
 export { scanSessionKeys } from "./scan.ts";
 export type { ScanSessionKeysOptions } from "./scan.ts";
 export type { RedisSessionKeyspace, RedisStoreCommonOptions } from "./base.ts";
-export { toRedisClient } from "./detect.ts";
-export type { RedisClientInput } from "./detect.ts";
-export { fromNodeRedis } from "./node-redis.ts";
+export { toRedisClient } from "../../internal/redis/detect.ts";
+export type { RedisClientInput } from "../../internal/redis/detect.ts";
+export { fromNodeRedis } from "../../internal/redis/node-redis.ts";
 export type {
   NodeRedisClientLike,
   NodeRedisClusterLike,
   NodeRedisCommandOptions,
-} from "./node-redis.ts";
-export { fromIoredis } from "./ioredis.ts";
+} from "../../internal/redis/node-redis.ts";
+export { fromIoredis } from "../../internal/redis/ioredis.ts";
 export type {
   IoredisArgument,
   IoredisClientLike,
   IoredisClusterLike,
   IoredisCommandLike,
-} from "./ioredis.ts";
+} from "../../internal/redis/ioredis.ts";
 export {
   DEFAULT_COMMAND_TIMEOUT_MS,
   RedisCommandTimeoutError,
   RedisNotReadyError,
-} from "./client.ts";
+} from "../../internal/redis/client.ts";
 export type {
   RedisAdapterOptions,
   RedisCommandClient,
   RedisScript,
   RedisSetOptions,
   RedisTtl,
-} from "./client.ts";
+} from "../../internal/redis/client.ts";

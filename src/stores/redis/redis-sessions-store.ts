@@ -30,7 +30,7 @@ import { Buffer } from "node:buffer";
 import { ConfigurationError, MalformedError, SessionExistsError } from "../../errors.ts";
 import type { SaveOptions, SessionData } from "../contract.ts";
 import type { SessionDataCodec } from "../contract.ts";
-import type { RedisTtl } from "./client.ts";
+import type { RedisTtl } from "../../internal/redis/client.ts";
 import { RedisStoreBase, secondsTtl, type RedisStoreCommonOptions } from "./base.ts";
 import { escapeGlob, looksLikeSessionKey } from "./keys.ts";
 

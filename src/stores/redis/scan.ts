@@ -13,7 +13,7 @@
  * ```
  */
 import type { RedisSessionKeyspace } from "./base.ts";
-import { redisStoreError } from "./errors.ts";
+import { redisStoreError } from "../../internal/redis/errors.ts";
 
 /** Options of {@link scanSessionKeys}. */
 export interface ScanSessionKeysOptions {

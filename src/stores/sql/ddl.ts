@@ -12,14 +12,14 @@
  * for (const stmt of sessionTableDdl("sqlite")) console.log(`${stmt.sql};`);
  * ```
  */
-import type { SqlDatabase, SqlDialect } from "./database.ts";
+import type { SqlDatabase, SqlDialect } from "../../internal/sql/database.ts";
 import {
   DJANGO_SESSION_TABLE,
   checkTableName,
   djangoIndexName,
   maxNameLength,
   quoteIdentifier,
-} from "./identifiers.ts";
+} from "../../internal/sql/identifiers.ts";
 
 /** One DDL statement and the object it creates. */
 export interface DdlStatement {

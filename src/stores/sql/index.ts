@@ -19,17 +19,21 @@
  */
 export { SqlSessionStore, createSqlStore } from "./store.ts";
 export type { SessionDataCodec, SqlStoreOptions } from "./store.ts";
-export { SqlDuplicateKeyError } from "./database.ts";
-export type { SqlDatabase, SqlDialect, SqlRow, SqlValue } from "./database.ts";
-export { sqliteDatabase } from "./sqlite.ts";
-export type { SqliteConnection, SqliteStatement } from "./sqlite.ts";
-export { postgresDatabase } from "./postgres.ts";
-export type { PgQueryable, PostgresDatabaseOptions, PostgresPoolConfig } from "./postgres.ts";
-export { mysqlDatabase } from "./mysql.ts";
-export type { MysqlExecutor, MysqlPoolConfig } from "./mysql.ts";
-export { openDatabaseUrl, parseDatabaseUrl } from "./url.ts";
-export type { DatabaseUrlTarget } from "./url.ts";
+export { SqlDuplicateKeyError } from "../../internal/sql/database.ts";
+export type { SqlDatabase, SqlDialect, SqlRow, SqlValue } from "../../internal/sql/database.ts";
+export { sqliteDatabase } from "../../internal/sql/sqlite.ts";
+export type { SqliteConnection, SqliteStatement } from "../../internal/sql/sqlite.ts";
+export { postgresDatabase } from "../../internal/sql/postgres.ts";
+export type {
+  PgQueryable,
+  PostgresDatabaseOptions,
+  PostgresPoolConfig,
+} from "../../internal/sql/postgres.ts";
+export { mysqlDatabase } from "../../internal/sql/mysql.ts";
+export type { MysqlExecutor, MysqlPoolConfig } from "../../internal/sql/mysql.ts";
+export { openDatabaseUrl, parseDatabaseUrl } from "../../internal/sql/url.ts";
+export type { DatabaseUrlTarget } from "../../internal/sql/url.ts";
 export { ensureSessionTable, sessionTableDdl } from "./ddl.ts";
 export type { DdlStatement } from "./ddl.ts";
-export { DJANGO_SESSION_TABLE } from "./identifiers.ts";
-export { expireDateParam, formatNaiveUtc, parseExpireDate } from "./dates.ts";
+export { DJANGO_SESSION_TABLE } from "../../internal/sql/identifiers.ts";
+export { expireDateParam, formatNaiveUtc, parseExpireDate } from "../../internal/sql/dates.ts";

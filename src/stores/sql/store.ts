@@ -15,11 +15,15 @@
  * ```
  */
 import { SessionExistsError, SessionMissingError, SessionStoreError } from "../../errors.ts";
-import { SqlDuplicateKeyError, errorCode } from "./database.ts";
-import type { SqlDatabase, SqlValue } from "./database.ts";
-import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "./dates.ts";
+import { SqlDuplicateKeyError, errorCode } from "../../internal/sql/database.ts";
+import type { SqlDatabase, SqlValue } from "../../internal/sql/database.ts";
+import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "../../internal/sql/dates.ts";
 import { ensureSessionTable } from "./ddl.ts";
-import { DJANGO_SESSION_TABLE, checkTableName, quoteIdentifier } from "./identifiers.ts";
+import {
+  DJANGO_SESSION_TABLE,
+  checkTableName,
+  quoteIdentifier,
+} from "../../internal/sql/identifiers.ts";
 import type {
   SaveOptions,
   SessionData,

@@ -40,7 +40,7 @@ const url = (dialect: string): string =>
 async function seed(databaseUrl: string, ages: readonly number[], user = "7"): Promise<void> {
   const { openManagedDatabase } = await import("../../../src/cli/manage/db.ts");
   const { DjangoSessionCodec } = await import("../../../src/codecs/django/session-encoding.ts");
-  const { expireDateParam } = await import("../../../src/stores/sql/dates.ts");
+  const { expireDateParam } = await import("../../../src/internal/sql/dates.ts");
   const db = await openManagedDatabase(databaseUrl);
   const codec = new DjangoSessionCodec({ secret: SECRET });
   const data = codec.encode(

@@ -18,7 +18,7 @@ import { FileSessionStore } from "../../../src/stores/file/store.ts";
 import { DjangoCacheStore } from "../../../src/stores/redis/cache-store.ts";
 import { DjangoRedisSessionsStore } from "../../../src/stores/redis/redis-sessions-store.ts";
 import { SignedCookieStore } from "../../../src/stores/signed-cookies/store.ts";
-import { openDatabaseUrl } from "../../../src/stores/sql/url.ts";
+import { openDatabaseUrl } from "../../../src/internal/sql/url.ts";
 import { SqlSessionStore } from "../../../src/stores/sql/store.ts";
 import { runCli } from "../../support/cli.ts";
 import { SECRET } from "./support.ts";

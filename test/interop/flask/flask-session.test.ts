@@ -9,7 +9,7 @@ import { Redis as IORedis } from "ioredis";
 import {
   FlaskSessionRedisStore,
   flaskSessionServerPolicy,
-} from "../../../src/stores/flask-session/index.ts";
+} from "../../../src/flask/server-session.ts";
 import { CookieJar } from "../../support/http.ts";
 import { startHonoApp, startNodeApp, type NodeApp } from "./node-app.ts";
 import { FLASK_PEER_SCRIPT, getJson, startPythonServer, type PythonServer } from "./server.ts";

@@ -26,7 +26,7 @@ import {
   toRedisClient,
   type RedisClientInput,
 } from "../../../src/stores/redis/index.ts";
-import { redisStoreError } from "../../../src/stores/redis/errors.ts";
+import { redisStoreError } from "../../../src/internal/redis/errors.ts";
 import { djangoCacheKey, escapeGlob } from "../../../src/stores/redis/keys.ts";
 import { peerEnv } from "../../interop/django/peer.ts";
 import { runPython } from "../../support/python.ts";

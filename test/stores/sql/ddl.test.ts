@@ -7,8 +7,8 @@ import {
   parseExpireDate,
   sessionTableDdl,
 } from "../../../src/stores/sql/index.ts";
-import { djangoIndexName } from "../../../src/stores/sql/identifiers.ts";
-import { importDriver } from "../../../src/stores/sql/database.ts";
+import { djangoIndexName } from "../../../src/internal/sql/identifiers.ts";
+import { importDriver } from "../../../src/internal/sql/database.ts";
 
 describe("sessionTableDdl", () => {
   it("is Django's DDL, statement for statement (django-formats.md §3.1)", () => {

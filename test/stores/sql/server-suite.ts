@@ -11,7 +11,7 @@ import {
   type SqlDatabase,
   type SqlDialect,
 } from "../../../src/stores/sql/index.ts";
-import { quoteIdentifier } from "../../../src/stores/sql/identifiers.ts";
+import { quoteIdentifier } from "../../../src/internal/sql/identifiers.ts";
 import { codec, newKey, startProxy, uniqueTable } from "./helpers.ts";
 import { expiryAt, sqlStoreSuite } from "./suite.ts";
 

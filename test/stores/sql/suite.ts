@@ -11,7 +11,7 @@ import {
   type SqlDialect,
   type SqlSessionStore,
 } from "../../../src/stores/sql/index.ts";
-import { quoteIdentifier } from "../../../src/stores/sql/identifiers.ts";
+import { quoteIdentifier } from "../../../src/internal/sql/identifiers.ts";
 import { codec, newKey, recordingLogger, testClock, uniqueTable } from "./helpers.ts";
 
 const NOW = Date.UTC(2023, 10, 28, 22, 0, 0);

@@ -7,7 +7,7 @@
 // child writes.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { parseExpireDate } from "../../../src/stores/sql/dates.ts";
+import { parseExpireDate } from "../../../src/internal/sql/dates.ts";
 import { runDjango } from "../../interop/django/peer.ts";
 import { createTempDatabases, type TempDatabases } from "../../support/databases.ts";
 import { runInTimeZone, TEST_ZONES as ZONES } from "../../support/time-zone-child.ts";

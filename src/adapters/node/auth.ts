@@ -21,7 +21,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Session } from "../../engine/session.ts";
-import { checkAuthConfig } from "../config.ts";
+import { checkAuthConfig } from "../../auth/config.ts";
 import {
   checkLoginRequired,
   checkPermissionRequired,
@@ -29,7 +29,7 @@ import {
   type LoginRequiredOptions,
   type PermissionRequiredOptions,
   type RequestView,
-} from "../guards.ts";
+} from "../../auth/guards.ts";
 import {
   createRequestAuth,
   type EnrichedUser,
@@ -37,9 +37,9 @@ import {
   type NoEnrichers,
   type RequestAuth,
   type RequestAuthOptions,
-} from "../request-auth.ts";
-import type { AnonymousUser } from "../user.ts";
-import { missingSessionReporter } from "./shared.ts";
+} from "../../auth/request-auth.ts";
+import type { AnonymousUser } from "../../auth/user.ts";
+import { missingSessionReporter } from "../shared-auth.ts";
 
 /** Options of {@link authMiddleware}: the auth configuration, plus an error reporter. */
 export type NodeAuthOptions<E extends Enrichers = NoEnrichers> = RequestAuthOptions<E> & {

@@ -16,14 +16,14 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { Session } from "../../engine/session.ts";
-import { checkAuthConfig } from "../config.ts";
+import { checkAuthConfig } from "../../auth/config.ts";
 import {
   checkLoginRequired,
   checkPermissionRequired,
   type GuardDecision,
   type LoginRequiredOptions,
   type PermissionRequiredOptions,
-} from "../guards.ts";
+} from "../../auth/guards.ts";
 import {
   createRequestAuth,
   type EnrichedUser,
@@ -31,9 +31,9 @@ import {
   type NoEnrichers,
   type RequestAuth,
   type RequestAuthOptions,
-} from "../request-auth.ts";
-import type { AnonymousUser } from "../user.ts";
-import { missingSessionReporter } from "./shared.ts";
+} from "../../auth/request-auth.ts";
+import type { AnonymousUser } from "../../auth/user.ts";
+import { missingSessionReporter } from "../shared-auth.ts";
 
 /** The user, loaded when first awaited. */
 export type LazyUser<E extends Enrichers = NoEnrichers> = PromiseLike<

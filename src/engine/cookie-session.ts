@@ -5,8 +5,8 @@
  *
  * @internal
  */
-import type { SessionResponseHeaders } from "../engine/http.ts";
-import type { Session, SessionShape } from "../engine/session.ts";
+import type { SessionResponseHeaders } from "./http.ts";
+import type { Session, SessionShape } from "./session.ts";
 import type { SessionData } from "../codecs/python-values.ts";
 import type { SessionStore } from "../stores/contract.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { errorCode, redact } from "../../src/stores/store-errors.ts";
+import { errorCode, redact } from "../../src/internal/store-errors.ts";
 
 describe("redact", () => {
   it("blanks URL passwords and known secrets", () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DjangoSessionCodec } from "../../src/codecs/django/session-encoding.ts";
 import { ConfigurationError } from "../../src/errors.ts";
-import { djangoCodecOptions, djangoPreset } from "../../src/presets/django.ts";
+import { djangoCodecOptions, djangoPreset } from "../../src/django/presets.ts";
 
 describe("djangoPreset", () => {
   it("maps every release of a series to its supported version", () => {

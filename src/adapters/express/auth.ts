@@ -18,8 +18,8 @@
  * ```
  */
 import type { RequestHandler } from "express";
-import type { LoginRequiredOptions, PermissionRequiredOptions } from "../guards.ts";
-import type { Enrichers, NoEnrichers } from "../request-auth.ts";
+import type { LoginRequiredOptions, PermissionRequiredOptions } from "../../auth/guards.ts";
+import type { Enrichers, NoEnrichers } from "../../auth/request-auth.ts";
 import {
   authMiddleware as nodeAuthMiddleware,
   getAuth,
@@ -29,7 +29,7 @@ import {
   requestView,
   type NodeAuthOptions,
   type NodeMiddleware,
-} from "./node.ts";
+} from "../node/auth.ts";
 
 export { getAuth, getUser, requestView };
 export type { NodeAuthOptions as ExpressAuthOptions };

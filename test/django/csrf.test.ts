@@ -2,12 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { resolveSessionSettings } from "../../src/engine/config.ts";
 import { Session } from "../../src/engine/session.ts";
-import {
-  CSRF_SESSION_KEY,
-  csrfToken,
-  rotateCsrfToken,
-  verifyCsrf,
-} from "../../src/security/csrf.ts";
+import { CSRF_SESSION_KEY, csrfToken, rotateCsrfToken, verifyCsrf } from "../../src/django/csrf.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
 import { djangoPeerEnv } from "../interop/django/peer.ts";
 import { runPython } from "../support/python.ts";

@@ -21,7 +21,7 @@ export {
   type SignBytesOptions,
   type UnsignBytesOptions,
   type UnsignOptions,
-} from "./codecs/django/signing.ts";
+} from "../codecs/django/signing.ts";
 export {
   DJANGO_LEGACY_SESSION_SALT,
   DJANGO_SESSION_SALT,
@@ -29,7 +29,7 @@ export {
   djangoJsonSerializer,
   type DjangoSessionCodecOptions,
   type SessionSerializer,
-} from "./codecs/django/session-encoding.ts";
+} from "../codecs/django/session-encoding.ts";
 export {
   COMPACT_SEPARATORS,
   compareCodePoints,
@@ -38,6 +38,6 @@ export {
   loadsPythonJson,
   loadsPythonJsonSession,
   type PythonJsonDumpOptions,
-} from "./codecs/python-json.ts";
-export { base62Decode, base62Encode } from "./codecs/base62.ts";
-export { djangoCodecOptions, djangoPreset, type DjangoPreset } from "./presets/django.ts";
+} from "../codecs/python-json.ts";
+export { base62Decode, base62Encode } from "../codecs/base62.ts";
+export { djangoCodecOptions, djangoPreset, type DjangoPreset } from "./presets.ts";

@@ -6,8 +6,8 @@ import {
   openDatabaseUrl,
   parseDatabaseUrl,
 } from "../../../src/stores/sql/index.ts";
-import { codec, newKey } from "./helpers.ts";
-import { expiryAt } from "./suite.ts";
+import { codec, newKey } from "../../stores/sql/helpers.ts";
+import { expiryAt } from "../../stores/sql/suite.ts";
 
 describe("parseDatabaseUrl", () => {
   const sqlite: [string, string][] = [

@@ -6,7 +6,7 @@
  * Values outside Werkzeug's no-quote set are RFC 2109-quoted with `\ooo` octal escapes.
  */
 import { Buffer } from "node:buffer";
-import { httpDate } from "../codecs/flask/http-date.ts";
+import { httpDate } from "../flask/http-date.ts";
 import {
   PyDateTime,
   PyFloat,
@@ -14,7 +14,7 @@ import {
   PyTuple,
   isPyDict,
   type PyValue,
-} from "../codecs/python-values.ts";
+} from "../python-values.ts";
 
 /** SameSite as Flask config takes it (`SESSION_COOKIE_SAMESITE`); Werkzeug title-cases it. */
 export type WerkzeugSameSite = "Lax" | "Strict" | "None" | "lax" | "strict" | "none" | null;

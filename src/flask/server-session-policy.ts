@@ -4,23 +4,23 @@
  * ServerSideSessionInterface + `redis/redis.py`).
  */
 import { randomUUID, randomBytes } from "node:crypto";
-import type { Secret } from "../../codecs/itsdangerous/encoding.ts";
-import { flaskSessionIdSigner } from "../../codecs/flask/flask-session.ts";
-import type { PyValue, SessionData } from "../../codecs/python-values.ts";
-import { resolveSessionSettings } from "../../engine/config.ts";
-import type { SessionResponseHeaders } from "../../engine/http.ts";
-import type { SessionPolicy } from "../../engine/policy.ts";
-import { Session, type SessionShape } from "../../engine/session.ts";
-import { ConfigurationError } from "../../errors.ts";
-import { NOTHING, VARY_ONLY } from "../../flask/cookie-session.ts";
+import type { Secret } from "../codecs/itsdangerous/encoding.ts";
+import { flaskSessionIdSigner } from "../codecs/flask/flask-session.ts";
+import type { PyValue, SessionData } from "../codecs/python-values.ts";
+import { resolveSessionSettings } from "../engine/config.ts";
+import type { SessionResponseHeaders } from "../engine/http.ts";
+import type { SessionPolicy } from "../engine/policy.ts";
+import { Session, type SessionShape } from "../engine/session.ts";
+import { ConfigurationError } from "../errors.ts";
+import { NOTHING, VARY_ONLY } from "../engine/cookie-session.ts";
 import {
   deleteWerkzeugCookie,
   dumpWerkzeugCookie,
   pyTruthy,
   readCookie,
   type WerkzeugSameSite,
-} from "../../flask/cookies.ts";
-import type { SessionStore } from "../contract.ts";
+} from "../codecs/werkzeug/cookies.ts";
+import type { SessionStore } from "../stores/contract.ts";
 
 /** Which Flask-Session's rules: `"0.3"` (0.3.x–0.5.x) or `"0.8"` (0.7.x–0.8.x). */
 export type FlaskSessionVersion = "0.3" | "0.8";

@@ -1,7 +1,7 @@
 /**
  * What the three adapters share: the missing-session message and its log-once rule.
  */
-import { ConfigurationError } from "../../errors.ts";
+import { ConfigurationError } from "../errors.ts";
 
 /** The one-line fix for an auth middleware mounted without (or before) the session middleware. */
 export const MISSING_SESSION_MESSAGE =
