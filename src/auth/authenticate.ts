@@ -9,7 +9,8 @@
  */
 import { backendsOf, type AuthFailureDetail, type Credentials } from "./backends.ts";
 import { checkAuthConfig, type AuthConfig } from "./config.ts";
-import { rateLimitKeys, type LoginRateLimit, type RateLimiter } from "./rate-limit.ts";
+import { rateLimitKeys, type LoginRateLimit } from "./rate-limit.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
 import type { User } from "./user.ts";
 
 /** Django `AuthenticationForm.error_messages["invalid_login"]` (for `USERNAME_FIELD` username). */

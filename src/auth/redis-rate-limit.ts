@@ -36,7 +36,7 @@ import {
   type RateLimiter,
   type RateLimitReservation,
   type RateLimitRule,
-} from "./rate-limit.ts";
+} from "./rate-limiter.ts";
 
 /**
  * Default {@link RedisRateLimiterOptions.keyPrefix}: the failures of `username:alice` live under
