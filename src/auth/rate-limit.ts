@@ -18,54 +18,13 @@
 
 import { ConfigurationError } from "../errors.ts";
 import type { RedisClientInput } from "../internal/redis/detect.ts";
+import {
+  checkRateLimitRule,
+  type RateLimiter,
+  type RateLimitReservation,
+  type RateLimitRule,
+} from "./rate-limiter.ts";
 import { RedisRateLimiter } from "./redis-rate-limit.ts";
-
-/**
- * Counts failures per key over a time window. Implementations must be safe to share. A method
- * that cannot answer (its store is down) must reject, never resolve with "allowed":
- * `authenticate` then rejects too, so no login gets through unchecked.
- *
- * @example
- * ```ts
- * const limiter: RateLimiter = new MemoryRateLimiter({ limit: 5, windowMs: 60_000 });
- * if ((await limiter.retryAfter("ip:10.0.0.1")) > 0) console.log("blocked");
- * ```
- */
-export interface RateLimiter {
-  /** Milliseconds until `key` may try again; `0` when it may now. */
-  retryAfter(key: string): Promise<number>;
-  /** Records one failure for `key`. */
-  hit(key: string): Promise<void>;
-  /** Forgets `key`'s failures (after a successful login). */
-  reset(key: string): Promise<void>;
-}
-
-/**
- * A limit: at most `limit` failures within `windowMs`.
- *
- * @example
- * ```ts
- * const rule: RateLimitRule = { limit: 5, windowMs: 15 * 60_000 };
- * ```
- */
-export interface RateLimitRule {
-  readonly limit: number;
-  readonly windowMs: number;
-}
-
-/**
- * Checks a rule as every limiter takes it.
- * @throws {RangeError} for a `limit` that is not a positive integer or a `windowMs` that is not
- *   positive (or above `maxWindowMs`).
- * @internal
- */
-export function checkRateLimitRule(rule: RateLimitRule, maxWindowMs = Infinity): void {
-  if (!Number.isSafeInteger(rule.limit) || rule.limit < 1) {
-    throw new RangeError("limit must be a positive integer");
-  }
-  if (!(rule.windowMs > 0)) throw new RangeError("windowMs must be positive");
-  if (!(rule.windowMs <= maxWindowMs)) throw new RangeError("windowMs is too long");
-}
 
 /**
  * Options of {@link MemoryRateLimiter}.
@@ -110,15 +69,55 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   retryAfter(key: string): Promise<number> {
-    const times = this.#live(key);
-    if (times.length < this.#limit) return Promise.resolve(0);
-    const oldest = times[times.length - this.#limit] ?? 0;
-    return Promise.resolve(Math.max(1, oldest + this.#windowMs - this.#now()));
+    return Promise.resolve(this.#wait(this.#live(key)));
   }
 
   hit(key: string): Promise<void> {
+    this.#record(key, this.#live(key));
+    return Promise.resolve();
+  }
+
+  /**
+   * Checks and records in one synchronous step (this process runs one at a time), so
+   * concurrent logins cannot all pass the check. `cancel` removes one record of the reserved
+   * time (records of one millisecond are interchangeable).
+   */
+  reserve(key: string): Promise<RateLimitReservation> {
     const times = this.#live(key);
-    times.push(this.#now());
+    const wait = this.#wait(times);
+    if (wait > 0) return Promise.resolve({ granted: false, retryAfter: wait });
+    const at = this.#record(key, times);
+    let cancelled = false;
+    const cancel = (): Promise<void> => {
+      if (cancelled) return Promise.resolve();
+      cancelled = true;
+      const current = this.#log.get(key);
+      const index = current?.lastIndexOf(at) ?? -1;
+      if (current !== undefined && index >= 0) {
+        current.splice(index, 1);
+        if (current.length === 0) this.#log.delete(key);
+      }
+      return Promise.resolve();
+    };
+    return Promise.resolve({ granted: true, cancel });
+  }
+
+  reset(key: string): Promise<void> {
+    this.#log.delete(key);
+    return Promise.resolve();
+  }
+
+  /** Milliseconds until a key with these live failures may try again (0: now). */
+  #wait(times: readonly number[]): number {
+    if (times.length < this.#limit) return 0;
+    const oldest = times[times.length - this.#limit] ?? 0;
+    return Math.max(1, oldest + this.#windowMs - this.#now());
+  }
+
+  /** Appends a failure now; returns its time. */
+  #record(key: string, times: number[]): number {
+    const at = this.#now();
+    times.push(at);
     // Only the newest `limit` failures can matter.
     if (times.length > this.#limit) times.splice(0, times.length - this.#limit);
     this.#log.delete(key);
@@ -128,12 +127,7 @@ export class MemoryRateLimiter implements RateLimiter {
       if (first.done === true) break;
       this.#log.delete(first.value);
     }
-    return Promise.resolve();
-  }
-
-  reset(key: string): Promise<void> {
-    this.#log.delete(key);
-    return Promise.resolve();
+    return at;
   }
 
   /** The failures still inside the window (expired ones are dropped). */
