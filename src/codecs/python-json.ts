@@ -181,13 +181,28 @@ function pyTypeName(v: object): string {
 
 // --- reading ------------------------------------------------------------------------------
 
+/**
+ * Deepest nesting of arrays and objects read. CPython's own `json` cannot go much deeper (its
+ * scanner and encoder recurse, and `sys.getrecursionlimit()` is 1000 by default), so no session
+ * Python wrote is refused; deeper input is someone's attack on our recursion (the untagging, the
+ * writers) and is refused at once with {@link MalformedError}.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+function tooDeep(): never {
+  throw new MalformedError(`Invalid JSON: nested deeper than ${MAX_JSON_DEPTH}`);
+}
+
 // JSON.parse is exact unless the text has a float, NaN/Infinity or an int too big for a double.
 // One pass over the text outside strings (strings are skipped with indexOf, whatever they hold,
 // so a hex token like "3e4f…" costs nothing): a `.`/`e`/`E` right after a digit, an `N` or `I`
-// (NaN, Infinity) or a run of 16 digits sends the text to the exact parser.
+// (NaN, Infinity) or a run of 16 digits sends the text to the exact parser. The same pass
+// counts nesting, so JSON.parse never builds something deeper than MAX_JSON_DEPTH (the exact
+// parser counts for itself).
 function needsExactParser(text: string): boolean {
   const n = text.length;
   let digits = 0;
+  let depth = 0;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
@@ -209,6 +224,11 @@ function needsExactParser(text: string): boolean {
     }
     if (digits > 0 && (c === 0x2e || c === 0x65 || c === 0x45)) return true;
     if (c === 0x4e || c === 0x49) return true;
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) tooDeep();
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
     digits = 0;
   }
   return false;
@@ -225,7 +245,7 @@ function isIndexLike(key: string): boolean {
  * Parses JSON text as Python's `json.loads` does: `NaN`/`Infinity` accepted, integral floats
  * kept as {@link PyFloat}, ints beyond 2^53 as `bigint`, duplicate keys last-wins.
  *
- * @throws {MalformedError} on invalid JSON.
+ * @throws {MalformedError} on invalid JSON, or nesting deeper than {@link MAX_JSON_DEPTH}.
  * @example
  * ```ts
  * loadsPythonJson('{"a":1.0,"b":NaN}'); // { a: PyFloat(1), b: NaN }
@@ -246,7 +266,8 @@ export function loadsPythonJson(text: string): PyValue {
  * Parses a JSON object into a {@link SessionData} map with Python's key order kept exactly
  * (a JS object would move integer-like keys first).
  *
- * @throws {MalformedError} on invalid JSON or when the document is not an object.
+ * @throws {MalformedError} on invalid JSON, nesting deeper than {@link MAX_JSON_DEPTH}, or when
+ *   the document is not an object.
  */
 export function loadsPythonJsonSession(text: string): SessionData {
   if (!needsExactParser(text)) {
@@ -273,11 +294,18 @@ export function loadsPythonJsonSession(text: string): SessionData {
 /** A strict JSON (RFC 8259) parser with Python's extensions; used when JSON.parse is inexact. */
 class ExactParser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
 
   parseDocument(topLevelMap: boolean): PyValue | SessionData {
     this.skipWs();
-    const value = topLevelMap && this.peek() === 0x7b ? this.parseObjectAsMap() : this.parseValue();
+    let value: PyValue | SessionData;
+    if (topLevelMap && this.peek() === 0x7b) {
+      this.depth = 1;
+      value = this.parseObjectAsMap();
+    } else {
+      value = this.parseValue();
+    }
     this.skipWs();
     if (this.pos !== this.text.length) this.fail("Extra data");
     return value;
@@ -303,9 +331,12 @@ class ExactParser {
     const c = this.peek();
     switch (c) {
       case 0x7b:
-        return this.parseObject();
-      case 0x5b:
-        return this.parseArray();
+      case 0x5b: {
+        if (++this.depth > MAX_JSON_DEPTH) tooDeep();
+        const value = c === 0x7b ? this.parseObject() : this.parseArray();
+        this.depth--;
+        return value;
+      }
       case 0x22:
         return this.parseString();
       default:

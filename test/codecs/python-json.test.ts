@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import {
   COMPACT_SEPARATORS,
+  MAX_JSON_DEPTH,
   compareCodePoints,
   dumpsPythonJson,
   floatRepr,
@@ -82,6 +83,27 @@ describe("loadsPythonJson", () => {
     assert.throws(() => loadsPythonJson('{"a":1.0,}'), MalformedError);
     assert.throws(() => loadsPythonJsonSession("[1,2]"), MalformedError);
     assert.throws(() => loadsPythonJsonSession("[1.5]"), MalformedError);
+  });
+  it("refuses nesting deeper than MAX_JSON_DEPTH with MalformedError, never a RangeError", () => {
+    const nested = (depth: number, inner = ""): string =>
+      "[".repeat(depth) + inner + "]".repeat(depth);
+    const tooDeep = (err: unknown): boolean =>
+      err instanceof MalformedError && /nested deeper than 1000/.test(err.message);
+    assert.equal(MAX_JSON_DEPTH, 1000);
+    // 100k levels: the fast path (JSON.parse) and the exact parser (a float inside).
+    assert.throws(() => loadsPythonJson(nested(100_000)), tooDeep);
+    assert.throws(() => loadsPythonJson(nested(100_000, "1.5")), tooDeep);
+    assert.throws(() => loadsPythonJsonSession(`{"a":${nested(100_000)}}`), tooDeep);
+    assert.throws(() => loadsPythonJsonSession(`{"a":${nested(100_000, "1.5")}}`), tooDeep);
+    // The limit is the same on both paths: 1000 levels in all, the session's own dict included.
+    assert.deepEqual(loadsPythonJson(nested(1000)), JSON.parse(nested(1000)));
+    assert.throws(() => loadsPythonJson(nested(1001)), tooDeep);
+    assert.equal(loadsPythonJsonSession(`{"a":${nested(999, "1.5")}}`).size, 1);
+    assert.throws(() => loadsPythonJsonSession(`{"a":${nested(1000, "1.5")}}`), tooDeep);
+    assert.equal(loadsPythonJsonSession(`{"a":${nested(999)}}`).size, 1);
+    assert.throws(() => loadsPythonJsonSession(`{"a":${nested(1000)}}`), tooDeep);
+    // Brackets inside strings are text, not nesting.
+    assert.equal(loadsPythonJson(`"${"[".repeat(5000)}"`), "[".repeat(5000));
   });
   it("does not let a __proto__ key change the prototype", () => {
     const value = loadsPythonJson('{"__proto__":{"x":1.0}}') as Record<string, PyValue>;

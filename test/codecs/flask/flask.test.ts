@@ -160,6 +160,14 @@ describe("Flask cookie rejection", () => {
     );
   });
 
+  it("deeply nested tags (5,600 levels) → MalformedError, not a RangeError from the untagging", () => {
+    const json = `{"a":${'{" t":['.repeat(5600)}${"]}".repeat(5600)}}`;
+    const malformed = (err: unknown): boolean =>
+      err instanceof MalformedError && /nested deeper/.test(err.message);
+    assert.throws(() => loadsFlaskSessionJson(json), malformed);
+    assert.throws(() => codec.decode(signPayload(json), { now: TS }), malformed);
+  });
+
   it("expired after PERMANENT_SESSION_LIFETIME (31 d, exactly 31 d still valid) and future → expired", () => {
     assert.equal(FLASK_DEFAULT_MAX_AGE, 2678400);
     const unchecked = new FlaskSessionCodec({ secretKey: K, maxAge: null });
