@@ -9,7 +9,9 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "scripts/*.mjs", "bench/*.mjs"] },
+        projectService: {
+          allowDefaultProject: ["*.js", ".dependency-cruiser.cjs", "scripts/*.mjs", "bench/*.mjs"],
+        },
       },
     },
     rules: {
@@ -32,8 +34,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/*.js", "**/*.mjs"],
+    files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+  {
+    // .dependency-cruiser.cjs: the tool loads its configuration as CommonJS.
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { module: "writable" } },
   },
 );

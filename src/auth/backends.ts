@@ -10,38 +10,11 @@
  * ```
  */
 import { checkPassword, makePassword, type CheckPasswordFailure } from "./hashers/index.ts";
-import { hasherOptions, type AuthConfig } from "./config.ts";
+import { hasherOptions, type AuthBackend, type AuthConfig } from "./config.ts";
 import { ALLOW_ALL_USERS_MODEL_BACKEND, MODEL_BACKEND } from "./constants.ts";
 import { SET_ENCODED_PASSWORD, type User } from "./user.ts";
 
-/** What `authenticate()` is called with. */
-export interface Credentials {
-  /** The `USERNAME_FIELD` value. */
-  readonly username?: string | null | undefined;
-  readonly password?: string | null | undefined;
-  /** The client's address, for the per-IP rate limit. */
-  readonly ip?: string | undefined;
-}
-
-/**
- * Why a login failed, for server logs only: never show it to the client, whose message must
- * not tell an unknown user from a wrong password.
- */
-export type AuthFailureDetail =
-  "missing-credentials" | "unknown-user" | "inactive" | "rate-limited" | CheckPasswordFailure;
-
-/** A backend's answer: a user, a failure with its reason, or `null` (not for this backend). */
-export type BackendResult = User | { readonly failure: AuthFailureDetail } | null;
-
-/** One entry of `AUTHENTICATION_BACKENDS`. */
-export interface AuthBackend {
-  /** The dotted path Django knows the backend by (`_auth_user_backend`). */
-  readonly path: string;
-  /** Checks credentials; optional (a backend may only restore sessions). */
-  authenticate?(credentials: Credentials, config: AuthConfig): Promise<BackendResult>;
-  /** The user for a session's `_auth_user_id`, or `null` (missing, or not allowed in). */
-  getUser(id: string, config: AuthConfig): Promise<User | null>;
-}
+export type { AuthBackend, AuthFailureDetail, BackendResult, Credentials } from "./config.ts";
 
 /**
  * `User.check_password(raw)` with its setter: on success with an outdated hash, the password is

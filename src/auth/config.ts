@@ -14,9 +14,13 @@
  */
 import { ConfigurationError } from "../errors.ts";
 import type { Session, SessionShape } from "../engine/session.ts";
-import type { HasherDjangoVersion, PasswordHasherOptions } from "./hashers/index.ts";
-import type { AuthBackend } from "./backends.ts";
+import type {
+  CheckPasswordFailure,
+  HasherDjangoVersion,
+  PasswordHasherOptions,
+} from "./hashers/index.ts";
 import type { LoginRateLimit } from "./rate-limit.ts";
+import type { User } from "./user.ts";
 import type { UserSource } from "./user-source.ts";
 
 /** Settings shared by `login`, `getUser`, `authenticate` and the middleware. */
@@ -42,6 +46,39 @@ export interface AuthConfig {
   readonly rateLimit?: LoginRateLimit;
   /** Clock in milliseconds (for `last_login`), for tests. */
   readonly now?: () => number;
+}
+
+// The backend contract lives here, beside the configuration it is called with: an
+// `AuthConfig` lists backends and a backend is handed the `AuthConfig`, so the two types are
+// one unit (split over two modules they would import each other). `backends.ts` implements it.
+
+/** What `authenticate()` is called with. */
+export interface Credentials {
+  /** The `USERNAME_FIELD` value. */
+  readonly username?: string | null | undefined;
+  readonly password?: string | null | undefined;
+  /** The client's address, for the per-IP rate limit. */
+  readonly ip?: string | undefined;
+}
+
+/**
+ * Why a login failed, for server logs only: never show it to the client, whose message must
+ * not tell an unknown user from a wrong password.
+ */
+export type AuthFailureDetail =
+  "missing-credentials" | "unknown-user" | "inactive" | "rate-limited" | CheckPasswordFailure;
+
+/** A backend's answer: a user, a failure with its reason, or `null` (not for this backend). */
+export type BackendResult = User | { readonly failure: AuthFailureDetail } | null;
+
+/** One entry of `AUTHENTICATION_BACKENDS`. */
+export interface AuthBackend {
+  /** The dotted path Django knows the backend by (`_auth_user_backend`). */
+  readonly path: string;
+  /** Checks credentials; optional (a backend may only restore sessions). */
+  authenticate?(credentials: Credentials, config: AuthConfig): Promise<BackendResult>;
+  /** The user for a session's `_auth_user_id`, or `null` (missing, or not allowed in). */
+  getUser(id: string, config: AuthConfig): Promise<User | null>;
 }
 
 /** The session as the auth functions use it, whatever the application's own shape. */

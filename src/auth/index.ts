@@ -50,9 +50,8 @@ export type {
   LoginRateLimit,
   LoginRateLimitOptions,
   MemoryRateLimiterOptions,
-  RateLimiter,
-  RateLimitRule,
 } from "./rate-limit.ts";
+export type { RateLimiter, RateLimitRule } from "./rate-limiter.ts";
 export { DEFAULT_RATE_LIMIT_KEY_PREFIX, RedisRateLimiter } from "./redis-rate-limit.ts";
 export type { RedisRateLimiterOptions } from "./redis-rate-limit.ts";
 export { isSafeRedirect } from "./redirect.ts";

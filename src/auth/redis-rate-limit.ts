@@ -30,7 +30,7 @@ import {
 } from "../internal/redis/client.ts";
 import { toRedisClient, type RedisClientInput } from "../internal/redis/detect.ts";
 import { redisUnavailableError } from "../internal/redis/errors.ts";
-import { checkRateLimitRule, type RateLimiter, type RateLimitRule } from "./rate-limit.ts";
+import { checkRateLimitRule, type RateLimiter, type RateLimitRule } from "./rate-limiter.ts";
 
 /**
  * Default {@link RedisRateLimiterOptions.keyPrefix}: the failures of `username:alice` live under

@@ -3,8 +3,9 @@
  * with Django's defaults, plus the few rules that differ between Django versions.
  */
 
-/** Django versions whose behaviour sessionbridge reproduces. */
-export type DjangoVersion = "3.2" | "4.2" | "5.2";
+import type { DjangoVersion } from "../codecs/django/version.ts";
+
+export type { DjangoVersion };
 
 /** `SameSite` attribute; `false` omits it (Django `SESSION_COOKIE_SAMESITE = None`). */
 export type SameSite = "Lax" | "Strict" | "None" | false;

@@ -20,7 +20,7 @@
  * const store = new CachedDbStore({ db: sqlStore, cache: redisCachedDbStore });
  * ```
  */
-import type { DjangoVersion } from "../../engine/config.ts";
+import type { DjangoVersion } from "../../codecs/django/version.ts";
 import {
   ConfigurationError,
   SessionExistsError,

@@ -30,7 +30,7 @@ import {
   djangoUnsignBytes,
   type Secret,
 } from "../../codecs/django/signing.ts";
-import type { DjangoVersion } from "../../engine/config.ts";
+import type { DjangoVersion } from "../../codecs/django/version.ts";
 import { ConfigurationError, SignatureExpiredError, TooLargeError } from "../../errors.ts";
 import type { SessionData, SessionStore, StoreLogger } from "../contract.ts";
 

@@ -1,0 +1,52 @@
+/**
+ * What every login rate limiter is: the {@link RateLimiter} interface and the rule it enforces.
+ * The in-memory limiter (`rate-limit.ts`) and the Redis one (`redis-rate-limit.ts`) both build
+ * on it, so neither imports the other's module for it.
+ */
+
+/**
+ * Counts failures per key over a time window. Implementations must be safe to share. A method
+ * that cannot answer (its store is down) must reject, never resolve with "allowed":
+ * `authenticate` then rejects too, so no login gets through unchecked.
+ *
+ * @example
+ * ```ts
+ * const limiter: RateLimiter = new MemoryRateLimiter({ limit: 5, windowMs: 60_000 });
+ * if ((await limiter.retryAfter("ip:10.0.0.1")) > 0) console.log("blocked");
+ * ```
+ */
+export interface RateLimiter {
+  /** Milliseconds until `key` may try again; `0` when it may now. */
+  retryAfter(key: string): Promise<number>;
+  /** Records one failure for `key`. */
+  hit(key: string): Promise<void>;
+  /** Forgets `key`'s failures (after a successful login). */
+  reset(key: string): Promise<void>;
+}
+
+/**
+ * A limit: at most `limit` failures within `windowMs`.
+ *
+ * @example
+ * ```ts
+ * const rule: RateLimitRule = { limit: 5, windowMs: 15 * 60_000 };
+ * ```
+ */
+export interface RateLimitRule {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/**
+ * Checks a rule as every limiter takes it.
+ * @throws {RangeError} for a `limit` that is not a positive integer or a `windowMs` that is not
+ *   positive (or above `maxWindowMs`).
+ * @internal
+ */
+export function checkRateLimitRule(rule: RateLimitRule, maxWindowMs = Infinity): void {
+  if (!Number.isSafeInteger(rule.limit) || rule.limit < 1) {
+    throw new RangeError("limit must be a positive integer");
+  }
+  if (!(rule.windowMs > 0)) throw new RangeError("windowMs must be positive");
+  if (!(rule.windowMs <= maxWindowMs)) throw new RangeError("windowMs is too long");
+}
