@@ -64,11 +64,17 @@ export type PickleGlobalHook =
 
 /** Options of {@link loadsPickle} and {@link loadsPickleSession}. */
 export interface PickleLoadOptions {
-  /** Refuse inputs longer than this (TooLargeError). Default 16 MiB. */
+  /**
+   * Refuse inputs longer than this (TooLargeError) before reading a byte. Default 1 MiB: far
+   * above any real session (memcached, a common Django cache, stores at most 1 MB per value),
+   * small enough that no stored value can tie up a request.
+   */
   readonly maxInputBytes?: number;
   /**
-   * Refuse results with more values than this, counting a shared object once per reference
-   * (so a "billion laughs" memo bomb is refused). Default 1,000,000.
+   * Refuse pickles that make more values than this (TooLargeError): counted while parsing
+   * (every value the unpickler pushes, intermediate ones such as a datetime's arguments
+   * included, and every MARK), and again over the result, a shared object once per reference
+   * (so a "billion laughs" memo bomb is refused). Default 100,000.
    */
   readonly maxItems?: number;
   /** Refuse containers nested deeper than this (TooLargeError). Default 500, at most 2000. */
@@ -96,8 +102,8 @@ export interface PickleDumpOptions {
 }
 
 const PROTOCOLS = [2, 3, 4, 5] as const;
-const DEFAULT_MAX_INPUT = 16 * 1024 * 1024;
-const DEFAULT_MAX_ITEMS = 1_000_000;
+const DEFAULT_MAX_INPUT = 1024 * 1024;
+const DEFAULT_MAX_ITEMS = 100_000;
 const DEFAULT_MAX_DEPTH = 500;
 const MAX_DEPTH_CAP = 2000; // the final pass recurses; keep well inside the JS stack
 

@@ -5,9 +5,11 @@
  * `STACK_GLOBAL` only look a name up in an explicit table ({@link BUILTIN_GLOBALS} plus the
  * caller's hooks); `REDUCE`, `NEWOBJ` and `BUILD` only call the pure TS functions of that table.
  * Everything else (INST, OBJ, PERSID, BINPERSID, EXT1/2/4, NEWOBJ_EX, out-of-band buffers) is
- * refused. Every length is checked against the input before it is read, and a final pass bounds
- * nesting depth and expanded size (shared references count once per use), so no input crashes,
- * hangs or explodes a consumer.
+ * refused. Every length is checked against the input before it is read; while parsing, every
+ * value pushed counts against `maxItems` and open MARKs against `maxDepth`, so a hostile value
+ * stops at the bound instead of building millions of objects first; a final pass bounds nesting
+ * depth and expanded size (shared references count once per use). No input crashes, hangs or
+ * explodes a consumer.
  * @internal
  */
 import { Buffer } from "node:buffer";
@@ -41,6 +43,10 @@ type Dict = Record<string, StackValue>;
 
 const MAX_INT_DIGITS = 4300; // CPython's int/str conversion limit (sys.int_info.default_max_str_digits)
 const MAX_LONG_BYTES = 1 << 16;
+
+function tooMany(maxItems: number): never {
+  throw new TooLargeError(`pickle: more than ${maxItems} values`);
+}
 
 function truncated(): never {
   throw new MalformedError("pickle: truncated data");
@@ -93,6 +99,8 @@ class Unpickler {
   private readonly memo: StackValue[] = [];
   private memoCount = 0;
   private pos = 0;
+  /** Values pushed and MARKs set so far, bounded by `maxItems`. */
+  private built = 0;
   /** A container was re-used through the memo or DUP. */
   private shared = false;
   /** A global was looked up: only then can stack-only or pending values exist. */
@@ -157,6 +165,15 @@ class Unpickler {
     return this.input.slice(at, at + n);
   }
 
+  /**
+   * Every value the machine makes goes through here, so the item budget holds while parsing:
+   * a value of 4 MiB of `}` (EMPTY_DICT) stops after `maxItems` dicts instead of building
+   * millions of them before the final pass could count.
+   */
+  private push(v: StackValue): void {
+    if (++this.built > this.config.maxItems) tooMany(this.config.maxItems);
+    this.stack.push(v);
+  }
   private pop(): StackValue {
     if (this.stack.length <= this.fence) throw new MalformedError("pickle: stack underflow");
     return this.stack.pop()!;
@@ -181,7 +198,7 @@ class Unpickler {
     const v = this.memo[idx];
     if (v === undefined) throw new MalformedError(`pickle: memo key ${idx} not found`);
     if (!this.shared && isContainer(v)) this.shared = true;
-    this.stack.push(v);
+    this.push(v);
   }
 
   private dictKey(key: StackValue): string {
@@ -270,6 +287,12 @@ class Unpickler {
           return finish(result, this.config, this.shared, this.keyOrder);
         }
         case Op.MARK:
+          if (++this.built > this.config.maxItems) tooMany(this.config.maxItems);
+          // CPython's pickler opens one MARK per container it is still filling, so open MARKs
+          // never outnumber the nesting depth of what it wrote.
+          if (this.marks.length >= this.config.maxDepth) {
+            throw new TooLargeError(`pickle: nesting deeper than ${this.config.maxDepth}`);
+          }
           this.marks.push(this.stack.length);
           this.fence = this.stack.length;
           break;
@@ -287,7 +310,7 @@ class Unpickler {
         case Op.DUP: {
           const v = this.top();
           if (!this.shared && isContainer(v)) this.shared = true;
-          this.stack.push(v);
+          this.push(v);
           break;
         }
 
@@ -316,30 +339,30 @@ class Unpickler {
 
         // constants and numbers
         case Op.NONE:
-          this.stack.push(null);
+          this.push(null);
           break;
         case Op.NEWTRUE:
-          this.stack.push(true);
+          this.push(true);
           break;
         case Op.NEWFALSE:
-          this.stack.push(false);
+          this.push(false);
           break;
         case Op.BININT1:
-          this.stack.push(this.buf[this.need(1)]!);
+          this.push(this.buf[this.need(1)]!);
           break;
         case Op.BININT2: {
           const at = this.need(2);
-          this.stack.push(this.buf[at]! | (this.buf[at + 1]! << 8));
+          this.push(this.buf[at]! | (this.buf[at + 1]! << 8));
           break;
         }
         case Op.BININT: {
           const at = this.need(4);
-          this.stack.push(this.view.getInt32(at, true));
+          this.push(this.view.getInt32(at, true));
           break;
         }
         case Op.LONG1: {
           const n = this.buf[this.need(1)]!;
-          this.stack.push(decodeLong(this.buf, this.need(n), n));
+          this.push(decodeLong(this.buf, this.need(n), n));
           break;
         }
         case Op.LONG4: {
@@ -347,67 +370,67 @@ class Unpickler {
           const n = this.view.getInt32(at, true);
           if (n < 0) throw new MalformedError("pickle: LONG4 negative byte count");
           if (n > MAX_LONG_BYTES) throw new TooLargeError("pickle: LONG4 integer too large");
-          this.stack.push(decodeLong(this.buf, this.need(n), n));
+          this.push(decodeLong(this.buf, this.need(n), n));
           break;
         }
         case Op.INT: {
           const line = this.readLine();
-          if (line === "00") this.stack.push(false);
-          else if (line === "01") this.stack.push(true);
-          else this.stack.push(parseTextInt(line));
+          if (line === "00") this.push(false);
+          else if (line === "01") this.push(true);
+          else this.push(parseTextInt(line));
           break;
         }
         case Op.LONG: {
           const line = this.readLine();
-          this.stack.push(parseTextInt(line.endsWith("L") ? line.slice(0, -1) : line));
+          this.push(parseTextInt(line.endsWith("L") ? line.slice(0, -1) : line));
           break;
         }
         case Op.BINFLOAT: {
           const at = this.need(8);
-          this.stack.push(floatValue(this.view.getFloat64(at, false)));
+          this.push(floatValue(this.view.getFloat64(at, false)));
           break;
         }
         case Op.FLOAT:
-          this.stack.push(floatValue(parseTextFloat(this.readLine())));
+          this.push(floatValue(parseTextFloat(this.readLine())));
           break;
 
         // strings and bytes
         case Op.SHORT_BINUNICODE:
-          this.stack.push(this.text(this.buf[this.need(1)]!));
+          this.push(this.text(this.buf[this.need(1)]!));
           break;
         case Op.BINUNICODE:
-          this.stack.push(this.text(this.u32()));
+          this.push(this.text(this.u32()));
           break;
         case Op.BINUNICODE8:
-          this.stack.push(this.text(this.u64len()));
+          this.push(this.text(this.u64len()));
           break;
         case Op.UNICODE:
-          this.stack.push(rawUnicodeEscape(this.readLine()));
+          this.push(rawUnicodeEscape(this.readLine()));
           break;
         case Op.SHORT_BINSTRING:
-          this.stack.push(asciiString(this.buf, this.need(this.buf[this.need(1)]!), this.pos));
+          this.push(asciiString(this.buf, this.need(this.buf[this.need(1)]!), this.pos));
           break;
         case Op.BINSTRING: {
           const at = this.need(4);
           const n = this.view.getInt32(at, true);
           if (n < 0) throw new MalformedError("pickle: BINSTRING negative length");
-          this.stack.push(asciiString(this.buf, this.need(n), this.pos));
+          this.push(asciiString(this.buf, this.need(n), this.pos));
           break;
         }
         case Op.SHORT_BINBYTES:
-          this.stack.push(this.bytes(this.buf[this.need(1)]!));
+          this.push(this.bytes(this.buf[this.need(1)]!));
           break;
         case Op.BINBYTES:
-          this.stack.push(this.bytes(this.u32()));
+          this.push(this.bytes(this.u32()));
           break;
         case Op.BINBYTES8:
         case Op.BYTEARRAY8:
-          this.stack.push(this.bytes(this.u64len()));
+          this.push(this.bytes(this.u64len()));
           break;
 
         // containers
         case Op.EMPTY_DICT:
-          this.stack.push({});
+          this.push({});
           break;
         case Op.DICT: {
           const items = this.popMark();
@@ -415,7 +438,7 @@ class Unpickler {
             throw new MalformedError("pickle: odd number of items for DICT");
           const d: Dict = {};
           for (let i = 0; i < items.length; i += 2) this.setItem(d, items[i]!, items[i + 1]!);
-          this.stack.push(d);
+          this.push(d);
           break;
         }
         case Op.SETITEM: {
@@ -433,10 +456,10 @@ class Unpickler {
           break;
         }
         case Op.EMPTY_LIST:
-          this.stack.push([]);
+          this.push([]);
           break;
         case Op.LIST:
-          this.stack.push(this.popMark());
+          this.push(this.popMark());
           break;
         case Op.APPEND: {
           const v = this.pop();
@@ -450,30 +473,30 @@ class Unpickler {
           break;
         }
         case Op.EMPTY_TUPLE:
-          this.stack.push(new PyTuple([]));
+          this.push(new PyTuple([]));
           break;
         case Op.TUPLE:
-          this.stack.push(new PyTuple(this.popMark() as PyValue[]));
+          this.push(new PyTuple(this.popMark() as PyValue[]));
           break;
         case Op.TUPLE1:
-          this.stack.push(new PyTuple([this.pop() as PyValue]));
+          this.push(new PyTuple([this.pop() as PyValue]));
           break;
         case Op.TUPLE2: {
           const b = this.pop();
           const a = this.pop();
-          this.stack.push(new PyTuple([a, b] as PyValue[]));
+          this.push(new PyTuple([a, b] as PyValue[]));
           break;
         }
         case Op.TUPLE3: {
           const c = this.pop();
           const b = this.pop();
           const a = this.pop();
-          this.stack.push(new PyTuple([a, b, c] as PyValue[]));
+          this.push(new PyTuple([a, b, c] as PyValue[]));
           break;
         }
         case Op.EMPTY_SET:
           if (this.sets === "error") refuseOpcode(op, this.pos - 1);
-          this.stack.push([]);
+          this.push([]);
           break;
         case Op.ADDITEMS: {
           if (this.sets === "error") refuseOpcode(op, this.pos - 1);
@@ -484,14 +507,14 @@ class Unpickler {
         }
         case Op.FROZENSET:
           if (this.sets === "error") refuseOpcode(op, this.pos - 1);
-          this.stack.push(this.popMark());
+          this.push(this.popMark());
           break;
 
         // this.globals and objects: allow-list only
         case Op.GLOBAL: {
           const module = this.readLine();
           const name = this.readLine();
-          this.stack.push(this.resolveGlobal(module, name));
+          this.push(this.resolveGlobal(module, name));
           break;
         }
         case Op.STACK_GLOBAL: {
@@ -500,13 +523,13 @@ class Unpickler {
           if (typeof module !== "string" || typeof name !== "string") {
             throw new MalformedError("pickle: STACK_GLOBAL requires str module and name");
           }
-          this.stack.push(this.resolveGlobal(module, name));
+          this.push(this.resolveGlobal(module, name));
           break;
         }
         case Op.REDUCE: {
           const args = this.pop();
           const fn = this.pop();
-          this.stack.push(this.call(fn, args));
+          this.push(this.call(fn, args));
           break;
         }
         case Op.NEWOBJ: {
@@ -522,7 +545,7 @@ class Unpickler {
               `pickle: ${cls.name} cannot be instantiated with NEWOBJ`,
             );
           }
-          this.stack.push(new Pending(cls, args.items));
+          this.push(new Pending(cls, args.items));
           break;
         }
         case Op.BUILD: {
@@ -594,12 +617,11 @@ function decodeLong(buf: Buffer, at: number, n: number): number | bigint {
     if (buf[at + n - 1]! & 0x80) v -= 2 ** (8 * n);
     return v;
   }
+  // Big-endian hex of the little-endian bytes (a reversed copy: one string, not one per byte).
   let big = BigInt(
-    `0x${buf
-      .toString("hex", at, at + n)
-      .match(/../g)!
+    `0x${Buffer.from(buf.subarray(at, at + n))
       .reverse()
-      .join("")}`,
+      .toString("hex")}`,
   );
   if (buf[at + n - 1]! & 0x80) big -= 1n << BigInt(8 * n);
   return intValue(big);
@@ -614,7 +636,8 @@ function parseTextInt(s: string): number | bigint {
 
 function parseTextFloat(s: string): number {
   const t = s.trim().toLowerCase();
-  if (/^[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?)$/.test(t)) return Number(t);
+  // One way to match each digit (no `\d+\.?\d*`), so a long run of digits cannot backtrack.
+  if (/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/.test(t)) return Number(t);
   if (/^[+-]?(?:inf|infinity)$/.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
   if (/^[+-]?nan$/.test(t)) return NaN;
   throw new MalformedError("pickle: invalid FLOAT literal");
@@ -691,7 +714,7 @@ function finish(
         if (depth + h > maxDepth)
           throw new TooLargeError(`pickle: nesting deeper than ${maxDepth}`);
         count += sizes!.get(v)! - 1;
-        if (count > maxItems) throw new TooLargeError(`pickle: more than ${maxItems} values`);
+        if (count > maxItems) tooMany(maxItems);
         return h;
       }
       heights.set(v, -1);
@@ -708,7 +731,7 @@ function finish(
       const h = visit(c, depth + 1) + 1;
       if (h > height) height = h;
     }
-    if (count > maxItems) throw new TooLargeError(`pickle: more than ${maxItems} values`);
+    if (count > maxItems) tooMany(maxItems);
     if (heights !== null) {
       heights.set(v, height);
       sizes!.set(v, count - before + 1);

@@ -73,12 +73,15 @@ export interface DjangoCacheValueOptions {
   readonly pickleProtocol?: 2 | 3 | 4 | 5;
   /** Options of the safe pickle reader (extra allow-listed globals, limits). */
   readonly pickle?: PickleLoadOptions;
-  /** Refuse stored or decompressed values larger than this (`TooLargeError`). Default 4 MiB. */
+  /** Refuse stored or decompressed values larger than this (`TooLargeError`). Default 1 MiB. */
   readonly maxValueBytes?: number;
 }
 
-/** Default bound on a stored (and on a decompressed) cache value. */
-export const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
+/**
+ * Default bound on a stored (and on a decompressed) cache value: 1 MiB, memcached's own item
+ * limit, far above any real session, and the pickle reader's default input bound.
+ */
+export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 
 /** django-redis `ZlibCompressor.min_length`: values this short or shorter stay uncompressed. */
 const ZLIB_MIN_LENGTH = 15;

@@ -227,13 +227,82 @@ describe("pickle safety: broken and oversized input", () => {
     assert.throws(() => loadsPickle(new Uint8Array(100), { maxInputBytes: 99 }), TooLargeError);
   });
 
+  describe("large stored values are refused at once, with bounds kept while parsing", () => {
+    const MiB = 1024 * 1024;
+    const fill = (n: number, byte: number): Uint8Array => new Uint8Array(n).fill(byte);
+    // Each of these makes one value (or one MARK) per byte: without bounds while parsing,
+    // 4 MiB of them built millions of objects before the final pass could count.
+    const amplifiers: readonly [string, number][] = [
+      ["} EMPTY_DICT", 0x7d],
+      ["] EMPTY_LIST", 0x5d],
+      [") EMPTY_TUPLE", 0x29],
+      ["N NONE", 0x4e],
+      ["\x88 NEWTRUE", 0x88],
+      ["\x8f EMPTY_SET", 0x8f],
+    ];
+
+    it("the default input bound (1 MiB) refuses a 4 MiB value before reading it", () => {
+      for (const [name, byte] of amplifiers) {
+        assert.throws(
+          () => loadsPickle(fill(4 * MiB, byte)),
+          (err: unknown) =>
+            err instanceof TooLargeError &&
+            /input of 4194304 bytes exceeds 1048576/.test(err.message),
+          name,
+        );
+      }
+      const justInside = Buffer.concat([
+        pk(0x80, 4, "X", u32(MiB - 8)),
+        fill(MiB - 8, 0x61),
+        pk("."),
+      ]);
+      assert.equal(justInside.length, MiB);
+      assert.equal((loadsPickle(justInside) as string).length, MiB - 8);
+    });
+
+    it("with the input bound lifted, the item budget stops the parse itself", () => {
+      // The data has no STOP: had the whole input been read, the error would be "truncated".
+      for (const [name, byte] of amplifiers) {
+        assert.throws(
+          () => loadsPickle(fill(4 * MiB, byte), { maxInputBytes: 64 * MiB }),
+          (err: unknown) =>
+            err instanceof TooLargeError && /more than 100000 values/.test(err.message),
+          name,
+        );
+      }
+      // MARKs: open ones never outnumber the nesting depth CPython writes.
+      assert.throws(
+        () => loadsPickle(fill(4 * MiB, 0x28), { maxInputBytes: 64 * MiB }),
+        (err: unknown) =>
+          err instanceof TooLargeError && /nesting deeper than 500/.test(err.message),
+      );
+      // DUP and memo gets of one value count once per use.
+      const gets = new Uint8Array(2 * MiB).map((_, i) => (i % 2 === 0 ? 0x68 : 0)); // BINGET 0
+      for (const body of [
+        Buffer.concat([pk("]"), fill(MiB, 0x32)]),
+        Buffer.concat([pk("]q\x00"), gets]),
+      ]) {
+        assert.throws(
+          () => loadsPickle(body, { maxInputBytes: 64 * MiB }),
+          /more than 100000 values/,
+        );
+      }
+    });
+
+    it("the item budget is an option, and a real session is far inside the default", () => {
+      const many = pk(0x80, 4, "]", "(", new Uint8Array(1000).fill(0x4e), "e.");
+      assert.equal((loadsPickle(many) as unknown[]).length, 1000);
+      assert.throws(() => loadsPickle(many, { maxItems: 999 }), /more than 999 values/);
+    });
+  });
+
   it("a memo 'billion laughs' is refused by the expanded-size limit", () => {
     // l0 = ["x"]; l(i+1) = [li, li] for 64 levels: 2^64 values if expanded.
     const simple: (number | string | number[])[] = [0x80, 4, "]q\x00", ...short("x"), "a"];
     for (let i = 0; i < 64; i++) simple.push("(h", i, "h", i, "lq", i + 1, "0");
     simple.push("h", 64, ".");
     // Expanding 2^64 values would never finish: the refusal itself shows nothing was expanded.
-    assert.throws(() => loadsPickle(pk(...simple)), TooLargeError);
+    assert.throws(() => loadsPickle(pk(...simple)), /more than 100000 values/);
   });
 
   it("deep nesting is refused (tuples wrapping in constant stack space)", () => {
