@@ -9,7 +9,8 @@
  */
 import { backendsOf, type AuthFailureDetail, type Credentials } from "./backends.ts";
 import { checkAuthConfig, type AuthConfig } from "./config.ts";
-import { rateLimitKeys } from "./rate-limit.ts";
+import { rateLimitKeys, type LoginRateLimit } from "./rate-limit.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
 import type { User } from "./user.ts";
 
 /** Django `AuthenticationForm.error_messages["invalid_login"]` (for `USERNAME_FIELD` username). */
@@ -46,6 +47,14 @@ const invalid = (detail: AuthFailureDetail): AuthenticateResult => ({
  * Checks credentials against the configured backends (default Django's `ModelBackend`:
  * inactive users refused, outdated password hashes upgraded on success).
  *
+ * With `config.rateLimit`, the attempt is taken from the username's and the address's budgets
+ * before any password is hashed (`RateLimiter.reserve`: one atomic step), so that concurrent
+ * attempts cannot all pass the check: at most `limit` per window are checked, the others are
+ * answered `rate-limited` at once. A failure keeps its reservation (it is the recorded failure).
+ * A success, as django-axes does with `AXES_RESET_ON_SUCCESS`, forgets the username's failures
+ * and gives the address's reserved attempt back (its earlier failures stay). An attempt that
+ * throws (a store outage) gives both back.
+ *
  * @throws the error of a rate limiter that cannot answer — `SessionStoreError` (503) from
  *   `RedisRateLimiter` when Redis is down — so a broken limiter fails closed: no login is let
  *   through unchecked.
@@ -62,24 +71,44 @@ export async function authenticate(
 ): Promise<AuthenticateResult> {
   checkAuthConfig(config);
   const limits = config.rateLimit;
+  if (limits === undefined) return checkCredentials(credentials, config);
   const keys = rateLimitKeys(credentials.username, credentials.ip);
-  if (limits !== undefined) {
-    const waits = await Promise.all([
-      keys.username === undefined ? 0 : (limits.byUsername?.retryAfter(keys.username) ?? 0),
-      keys.ip === undefined ? 0 : (limits.byIp?.retryAfter(keys.ip) ?? 0),
-    ]);
-    const wait = Math.max(...waits);
-    if (wait > 0) {
-      return {
-        ok: false,
-        reason: "rate-limited",
-        message: RATE_LIMITED_MESSAGE,
-        retryAfter: Math.ceil(wait / 1000),
-        detail: "rate-limited",
-      };
-    }
+  const attempt = await reserveAttempt(limits, keys);
+  if (!attempt.granted) {
+    return {
+      ok: false,
+      reason: "rate-limited",
+      message: RATE_LIMITED_MESSAGE,
+      retryAfter: Math.ceil(attempt.retryAfter / 1000),
+      detail: "rate-limited",
+    };
   }
+  let result: AuthenticateResult;
+  try {
+    result = await checkCredentials(credentials, config);
+  } catch (error) {
+    // Not a failed password (a backend or store error): the attempt is not counted.
+    await attempt.cancel();
+    throw error;
+  }
+  if (result.ok) {
+    // As django-axes with AXES_RESET_ON_SUCCESS: a success forgets the username's failures;
+    // the address's reserved attempt is withdrawn (it was no failure), its other failures stay.
+    await Promise.all([
+      keys.username === undefined ? undefined : limits.byUsername?.reset(keys.username),
+      attempt.cancelIp(),
+    ]);
+  } else {
+    await attempt.recordFailure();
+  }
+  return result;
+}
 
+/** Asks each configured backend in turn (Django's `authenticate` loop). */
+async function checkCredentials(
+  credentials: Credentials,
+  config: AuthConfig,
+): Promise<AuthenticateResult> {
   let detail: AuthFailureDetail = "missing-credentials";
   for (const backend of backendsOf(config)) {
     if (backend.authenticate === undefined) continue;
@@ -91,16 +120,88 @@ export async function authenticate(
     }
     // Django: `user.backend = backend_path`, read by login().
     result.backend = backend.path;
-    if (limits !== undefined && keys.username !== undefined) {
-      await limits.byUsername?.reset(keys.username);
-    }
     return { ok: true, user: result };
   }
-  if (limits !== undefined) {
-    await Promise.all([
-      keys.username === undefined ? undefined : limits.byUsername?.hit(keys.username),
-      keys.ip === undefined ? undefined : limits.byIp?.hit(keys.ip),
-    ]);
-  }
   return invalid(detail);
+}
+
+/** One attempt's hold on the username and address limits. */
+type Attempt =
+  | { readonly granted: false; readonly retryAfter: number }
+  | {
+      readonly granted: true;
+      /** Withdraws both reservations (the attempt was never judged). */
+      cancel(): Promise<void>;
+      /** Withdraws the address's reservation (the attempt succeeded). */
+      cancelIp(): Promise<void>;
+      /** Counts the failure where a limiter could not reserve it in advance. */
+      recordFailure(): Promise<void>;
+    };
+
+/**
+ * Takes one attempt from each limit before the password is hashed, so that concurrent attempts
+ * cannot all pass a check made before any of them is recorded. A limiter without `reserve` (one
+ * of the caller's own, written before it existed) is checked now and charged after a failure.
+ */
+async function reserveAttempt(
+  limits: LoginRateLimit,
+  keys: { readonly username: string | undefined; readonly ip: string | undefined },
+): Promise<Attempt> {
+  const settled = await Promise.allSettled([
+    hold(limits.byUsername, keys.username),
+    hold(limits.byIp, keys.ip),
+  ]);
+  const holds = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed !== undefined) {
+    // One limiter cannot answer: the other's reservation is given back, the error goes on.
+    await Promise.allSettled(holds.map((h) => h.cancel()));
+    throw failed.reason;
+  }
+  const byIp = holds[1] ?? NO_HOLD;
+  const refused = holds.filter((h) => !h.granted);
+  if (refused.length > 0) {
+    // Whatever was granted is given back: a refused attempt is no attempt.
+    await Promise.all(holds.map((h) => h.cancel()));
+    return { granted: false, retryAfter: Math.max(...refused.map((h) => h.retryAfter)) };
+  }
+  return {
+    granted: true,
+    cancel: async () => {
+      await Promise.all(holds.map((h) => h.cancel()));
+    },
+    cancelIp: () => byIp.cancel(),
+    recordFailure: async () => {
+      await Promise.all(holds.map((h) => h.recordFailure()));
+    },
+  };
+}
+
+/** One limiter's part of an {@link Attempt}. */
+interface Hold {
+  readonly granted: boolean;
+  readonly retryAfter: number;
+  cancel(): Promise<void>;
+  recordFailure(): Promise<void>;
+}
+
+const NO_HOLD: Hold = Object.freeze({
+  granted: true,
+  retryAfter: 0,
+  cancel: () => Promise.resolve(),
+  recordFailure: () => Promise.resolve(),
+});
+
+async function hold(limiter: RateLimiter | undefined, key: string | undefined): Promise<Hold> {
+  if (limiter === undefined || key === undefined) return NO_HOLD;
+  if (limiter.reserve !== undefined) {
+    const reservation = await limiter.reserve(key);
+    if (!reservation.granted) {
+      return { ...NO_HOLD, granted: false, retryAfter: reservation.retryAfter };
+    }
+    return { ...NO_HOLD, cancel: () => reservation.cancel() };
+  }
+  const wait = await limiter.retryAfter(key);
+  if (wait > 0) return { ...NO_HOLD, granted: false, retryAfter: wait };
+  return { ...NO_HOLD, recordFailure: () => limiter.hit(key) };
 }

@@ -26,10 +26,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { ConfigurationError, SessionStoreError, UserExistsError } from "../errors.ts";
-import { SqlDuplicateKeyError } from "../internal/sql/database.ts";
+import { SqlDuplicateKeyError, placeholders } from "../internal/sql/database.ts";
 import type { SqlDatabase, SqlRow, SqlValue } from "../internal/sql/database.ts";
 import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "../internal/sql/dates.ts";
 import { quoteIdentifier } from "../internal/sql/identifiers.ts";
+import { sqlBoolean } from "../internal/sql/rows.ts";
 import { User, type UserId, type UserRecord } from "./user.ts";
 import type { ListUsersOptions, NewUserFields, UserManager, UserSource } from "./user-source.ts";
 
@@ -117,11 +118,6 @@ export function parseUuidKey(value: string): string | null {
   if (!/^[0-9a-fA-F]{32}$/.test(hex)) return null;
   hex = hex.toLowerCase();
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** A driver's boolean: `true`/`1` (SQLite, MySQL `tinyint(1)`), PostgreSQL `boolean`. */
-function bool(value: unknown): boolean {
-  return value === true || value === 1 || value === "1" || value === "t" || value === 1n;
 }
 
 function text(value: unknown): string {
@@ -231,7 +227,7 @@ export class DjangoUserSource implements UserSource, UserManager {
     const dialect = options.database.dialect;
     const q = (name: string, what: string): string =>
       quoteIdentifier(dialect, checkIdentifier(name, what));
-    const p = (n: number): string => (dialect === "postgres" ? `$${n}` : "?");
+    const p = placeholders(dialect);
     const columns: UserColumns = { ...DEFAULT_COLUMNS, ...options.columns };
     this.#columns = columns;
     this.#extra = (options.extraFields ?? []).map((c) => checkIdentifier(c, "extraFields"));
@@ -489,7 +485,7 @@ export class DjangoUserSource implements UserSource, UserManager {
       add(column, "fields", value);
     }
 
-    const p = (n: number): string => (dialect === "postgres" ? `$${n}` : "?");
+    const p = placeholders(dialect);
     const insert = `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((_, i) => p(i + 1)).join(", ")})`;
     // Checked before the INSERT for a clear error in the usual case; the unique constraint on
     // USERNAME_FIELD (Django requires one) settles races with other writers.
@@ -597,9 +593,9 @@ export class DjangoUserSource implements UserSource, UserManager {
       id: this.#id(row["pk"]),
       username: text(row["username_value"]),
       password: text(row["c_password"]),
-      isActive: this.#columns.isActive === null ? true : bool(row["c_isActive"]),
-      isStaff: bool(row["c_isStaff"]),
-      isSuperuser: bool(row["c_isSuperuser"]),
+      isActive: this.#columns.isActive === null ? true : sqlBoolean(row["c_isActive"]),
+      isStaff: sqlBoolean(row["c_isStaff"]),
+      isSuperuser: sqlBoolean(row["c_isSuperuser"]),
       email: text(row["c_email"]),
       firstName: text(row["c_firstName"]),
       lastName: text(row["c_lastName"]),

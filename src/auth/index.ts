@@ -51,7 +51,7 @@ export type {
   LoginRateLimitOptions,
   MemoryRateLimiterOptions,
 } from "./rate-limit.ts";
-export type { RateLimiter, RateLimitRule } from "./rate-limiter.ts";
+export type { RateLimiter, RateLimitReservation, RateLimitRule } from "./rate-limiter.ts";
 export { DEFAULT_RATE_LIMIT_KEY_PREFIX, RedisRateLimiter } from "./redis-rate-limit.ts";
 export type { RedisRateLimiterOptions } from "./redis-rate-limit.ts";
 export { isSafeRedirect } from "./redirect.ts";

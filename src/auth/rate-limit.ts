@@ -18,7 +18,12 @@
 
 import { ConfigurationError } from "../errors.ts";
 import type { RedisClientInput } from "../internal/redis/detect.ts";
-import { checkRateLimitRule, type RateLimiter, type RateLimitRule } from "./rate-limiter.ts";
+import {
+  checkRateLimitRule,
+  type RateLimiter,
+  type RateLimitReservation,
+  type RateLimitRule,
+} from "./rate-limiter.ts";
 import { RedisRateLimiter } from "./redis-rate-limit.ts";
 
 /**
@@ -64,15 +69,55 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   retryAfter(key: string): Promise<number> {
-    const times = this.#live(key);
-    if (times.length < this.#limit) return Promise.resolve(0);
-    const oldest = times[times.length - this.#limit] ?? 0;
-    return Promise.resolve(Math.max(1, oldest + this.#windowMs - this.#now()));
+    return Promise.resolve(this.#wait(this.#live(key)));
   }
 
   hit(key: string): Promise<void> {
+    this.#record(key, this.#live(key));
+    return Promise.resolve();
+  }
+
+  /**
+   * Checks and records in one synchronous step (this process runs one at a time), so
+   * concurrent logins cannot all pass the check. `cancel` removes one record of the reserved
+   * time (records of one millisecond are interchangeable).
+   */
+  reserve(key: string): Promise<RateLimitReservation> {
     const times = this.#live(key);
-    times.push(this.#now());
+    const wait = this.#wait(times);
+    if (wait > 0) return Promise.resolve({ granted: false, retryAfter: wait });
+    const at = this.#record(key, times);
+    let cancelled = false;
+    const cancel = (): Promise<void> => {
+      if (cancelled) return Promise.resolve();
+      cancelled = true;
+      const current = this.#log.get(key);
+      const index = current?.lastIndexOf(at) ?? -1;
+      if (current !== undefined && index >= 0) {
+        current.splice(index, 1);
+        if (current.length === 0) this.#log.delete(key);
+      }
+      return Promise.resolve();
+    };
+    return Promise.resolve({ granted: true, cancel });
+  }
+
+  reset(key: string): Promise<void> {
+    this.#log.delete(key);
+    return Promise.resolve();
+  }
+
+  /** Milliseconds until a key with these live failures may try again (0: now). */
+  #wait(times: readonly number[]): number {
+    if (times.length < this.#limit) return 0;
+    const oldest = times[times.length - this.#limit] ?? 0;
+    return Math.max(1, oldest + this.#windowMs - this.#now());
+  }
+
+  /** Appends a failure now; returns its time. */
+  #record(key: string, times: number[]): number {
+    const at = this.#now();
+    times.push(at);
     // Only the newest `limit` failures can matter.
     if (times.length > this.#limit) times.splice(0, times.length - this.#limit);
     this.#log.delete(key);
@@ -82,12 +127,7 @@ export class MemoryRateLimiter implements RateLimiter {
       if (first.done === true) break;
       this.#log.delete(first.value);
     }
-    return Promise.resolve();
-  }
-
-  reset(key: string): Promise<void> {
-    this.#log.delete(key);
-    return Promise.resolve();
+    return at;
   }
 
   /** The failures still inside the window (expired ones are dropped). */

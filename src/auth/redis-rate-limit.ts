@@ -8,7 +8,8 @@
  * time in microseconds. Each operation is one Lua script on that one key (so it is atomic, one
  * round trip, and valid on a Cluster): `hit` drops failures older than the window, adds one,
  * keeps only the newest `limit` and sets the key's TTL to the window (Redis forgets idle keys
- * by itself); `retryAfter` only reads; `reset` is a `DEL`. Times come from the Redis server's
+ * by itself); `retryAfter` only reads; `reserve` checks and records in one script (what
+ * `authenticate` uses, so concurrent logins cannot all pass the check); `reset` is a `DEL`. Times come from the Redis server's
  * `TIME`, never from this process, so app servers with skewed clocks agree.
  *
  * @example
@@ -30,7 +31,12 @@ import {
 } from "../internal/redis/client.ts";
 import { toRedisClient, type RedisClientInput } from "../internal/redis/detect.ts";
 import { redisUnavailableError } from "../internal/redis/errors.ts";
-import { checkRateLimitRule, type RateLimiter, type RateLimitRule } from "./rate-limiter.ts";
+import {
+  checkRateLimitRule,
+  type RateLimiter,
+  type RateLimitReservation,
+  type RateLimitRule,
+} from "./rate-limiter.ts";
 
 /**
  * Default {@link RedisRateLimiterOptions.keyPrefix}: the failures of `username:alice` live under
@@ -106,6 +112,31 @@ return math.max(1, math.ceil(wait / 1000))
 `);
 
 /**
+ * `reserve`: KEYS[1] the key; ARGV window µs, limit, TTL ms, member. `hit` and `retryAfter` in
+ * one atomic step: expired failures are dropped; at `limit` live failures nothing is recorded
+ * and the wait is returned as `retryAfter` computes it; below it, the attempt is recorded under
+ * the caller's member (so that `cancel` can name it) and 0 is returned.
+ */
+const RESERVE_SCRIPT = redisScript(`${SCRIPT_PRELUDE}
+local key = KEYS[1]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%.0f', now - window))
+local live = redis.call('ZCARD', key)
+if live >= limit then
+  local oldest = redis.call('ZRANGE', key, live - limit, live - limit, 'WITHSCORES')
+  local wait = tonumber(oldest[2]) + window - now
+  return math.max(1, math.ceil(wait / 1000))
+end
+redis.call('ZADD', key, string.format('%.0f', now), ARGV[4])
+redis.call('PEXPIRE', key, ARGV[3])
+return 0
+`);
+
+/** `cancel` of a reservation: KEYS[1] the key, ARGV[1] the member it recorded. */
+const CANCEL_SCRIPT = redisScript(`redis.call('ZREM', KEYS[1], ARGV[1])
+return 1
+`);
+
+/**
  * Options of {@link RedisRateLimiter}.
  *
  * @example
@@ -136,8 +167,9 @@ export interface RedisRateLimiterOptions extends RateLimitRule {
 /**
  * Failed-login limits shared by every process through Redis: a sliding-window log per key, with
  * exactly {@link MemoryRateLimiter}'s semantics, on the Redis server's clock. One round trip per
- * `hit`, `retryAfter` and `reset`, each atomic, so concurrent failures from many processes are
- * all counted.
+ * `hit`, `retryAfter`, `reserve` (the check and the record in one step) and `reset`, each
+ * atomic, so concurrent attempts from many processes are all counted and at most `limit` of
+ * them are granted per window.
  *
  * Keys: the Redis key is `keyPrefix` + the limiter key (`username:alice`, `ip:10.0.0.1`) when
  * that key is at most 128 UTF-8 bytes of well-formed text; a longer (or otherwise unsafe) key —
@@ -205,6 +237,26 @@ export class RedisRateLimiter implements RateLimiter {
     // Cluster in one script) or a second round trip.
     const nonce = randomBytes(9).toString("base64url");
     await this.#run(HIT_SCRIPT, key, [this.#windowMicros, this.#limit, this.#ttlMs, nonce]);
+  }
+
+  /**
+   * One script that checks and records (see the class notes), so that concurrent logins on
+   * every process sharing this Redis are granted at most `limit` attempts per window.
+   */
+  async reserve(key: string): Promise<RateLimitReservation> {
+    // The member names this record for `cancel`: "r:" + a random nonce (hits are "µs:nonce").
+    const member = `r:${randomBytes(12).toString("base64url")}`;
+    const wait = integerReply(
+      await this.#run(RESERVE_SCRIPT, key, [this.#windowMicros, this.#limit, this.#ttlMs, member]),
+    );
+    if (wait > 0) return { granted: false, retryAfter: wait };
+    // A ZREM of a unique member: cancelling twice removes nothing more.
+    return {
+      granted: true,
+      cancel: async () => {
+        await this.#run(CANCEL_SCRIPT, key, [member]);
+      },
+    };
   }
 
   async reset(key: string): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * `user.get_session_auth_hash()` under the configuration's secret and Django version.
  */
-import { djangoAtLeastFor } from "./version.ts";
+import { djangoAtLeast } from "./hashers/defaults.ts";
 import { sessionAuthHash } from "./hashers/index.ts";
 import type { AuthConfig } from "./config.ts";
 import type { User } from "./user.ts";
@@ -16,7 +16,7 @@ import type { User } from "./user.ts";
  * ```
  */
 export function userSessionAuthHash(user: User, config: AuthConfig): string {
-  const modern = djangoAtLeastFor(config.djangoVersion ?? "5.2", "4.0");
+  const modern = djangoAtLeast(config.djangoVersion ?? "5.2", "4.0");
   return sessionAuthHash(
     user.password,
     config.secretKey,

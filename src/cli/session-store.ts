@@ -23,7 +23,6 @@ import { CachedDbStore } from "../stores/cached-db/store.ts";
 import type { SessionStore, StoreLogger } from "../stores/contract.ts";
 import { FileSessionStore } from "../stores/file/store.ts";
 import { DjangoCacheStore } from "../stores/redis/cache-store.ts";
-import { parseScanReply } from "../internal/redis/client.ts";
 import type { RedisClientInput } from "../internal/redis/detect.ts";
 import type { DjangoCacheEngine } from "../stores/redis/keys.ts";
 import { DjangoRedisSessionsStore } from "../stores/redis/redis-sessions-store.ts";
@@ -40,8 +39,6 @@ export interface OpenedRedis {
   readonly store: DjangoCacheStore | DjangoRedisSessionsStore;
   /** Which package the client is from. */
   readonly driver: RedisDriver;
-  /** One `SCAN cursor MATCH <the store's pattern> COUNT n` (cursor `"0"` starts; `"0"` back ends). */
-  scanPage(cursor: string, count: number): Promise<{ cursor: string; keys: string[] }>;
   /** `PTTL` of each Redis key (ms; -1 no TTL, -2 gone), pipelined on one connection. */
   pttl(redisKeys: readonly string[]): Promise<number[]>;
 }
@@ -193,22 +190,10 @@ export async function openStore<D extends SqlDatabase>(
             version: config.cacheVersion,
             ...logger,
           });
-    const pattern = store.scanPattern;
     return {
       store,
       driver: connection.driver,
       description: `Redis ${connection.where} (${store.name})`,
-      async scanPage(cursor, count) {
-        const reply = await connection.call([
-          "SCAN",
-          cursor,
-          "MATCH",
-          pattern,
-          "COUNT",
-          String(count),
-        ]);
-        return parseScanReply(reply);
-      },
       pttl: (keys) =>
         Promise.all(keys.map(async (key) => Number(await connection.call(["PTTL", key])))),
     };

@@ -15,7 +15,7 @@
  *
  * The reader keeps Python's int/float distinction (see {@link PyFloat}) and big ints (`bigint`).
  */
-import { MalformedError } from "../errors.ts";
+import { ConfigurationError, MalformedError } from "../errors.ts";
 import {
   PyFloat,
   PyMarkup,
@@ -28,8 +28,16 @@ import {
 
 /** Options of {@link dumpsPythonJson}, named after `json.dumps`'s keyword arguments. */
 export interface PythonJsonDumpOptions {
-  /** `(item_separator, key_separator)`; default `[", ", ": "]` like Python. */
+  /**
+   * `(item_separator, key_separator)`; default `[", ", ": "]` like Python, `[",", ": "]` with
+   * `indent` (Python's default then, so that no line ends in a space).
+   */
   readonly separators?: readonly [string, string];
+  /**
+   * Puts each item of a non-empty list or dict on its own line, indented by this many spaces
+   * per level (`indent=0` only breaks the lines), as Python's `indent=n`. Default: one line.
+   */
+  readonly indent?: number;
   /** Escape non-ASCII as `\uXXXX` (default `true`, as Python). */
   readonly ensureAscii?: boolean;
   /** Sort object keys by code point (default `false`, as Python). */
@@ -48,17 +56,29 @@ export const COMPACT_SEPARATORS: readonly [string, string] = [",", ":"];
  * ```ts
  * dumpsPythonJson({ a: "é", n: new PyFloat(1) }, { separators: COMPACT_SEPARATORS });
  * // '{"a":"\\u00e9","n":1.0}'
+ * dumpsPythonJson({ a: [1] }, { indent: 2 }); // '{\n  "a": [\n    1\n  ]\n}'
  * ```
  */
 export function dumpsPythonJson(
   value: PyValue | SessionData,
   options: PythonJsonDumpOptions = {},
 ): string {
-  const [itemSep, keySep] = options.separators ?? [", ", ": "];
+  const indent = options.indent;
+  if (indent !== undefined && !(Number.isSafeInteger(indent) && indent >= 0)) {
+    throw new ConfigurationError("indent must be a whole number of spaces");
+  }
+  const [itemSep, keySep] =
+    options.separators ?? (indent === undefined ? [", ", ": "] : [",", ": "]);
   const quote = options.ensureAscii === false ? quoteUnicode : quoteAscii;
   const sortKeys = options.sortKeys === true;
+  const enclose = (open: string, items: string[], close: string, level: number): string => {
+    if (indent === undefined) return `${open}${items.join(itemSep)}${close}`;
+    if (items.length === 0) return `${open}${close}`;
+    const inner = `\n${" ".repeat(indent * (level + 1))}`;
+    return `${open}${inner}${items.join(itemSep + inner)}\n${" ".repeat(indent * level)}${close}`;
+  };
 
-  const write = (v: PyValue | SessionData): string => {
+  const write = (v: PyValue | SessionData, level: number): string => {
     if (v === null) return "null";
     switch (typeof v) {
       case "string":
@@ -74,18 +94,31 @@ export function dumpsPythonJson(
       default:
         throw new TypeError(`Object of type ${typeof v} is not JSON serializable`);
     }
-    if (Array.isArray(v)) return `[${v.map(write).join(itemSep)}]`;
-    if (v instanceof PyTuple) return `[${v.items.map(write).join(itemSep)}]`;
+    if (Array.isArray(v))
+      return enclose(
+        "[",
+        v.map((item) => write(item, level + 1)),
+        "]",
+        level,
+      );
+    if (v instanceof PyTuple) {
+      return enclose(
+        "[",
+        v.items.map((item) => write(item, level + 1)),
+        "]",
+        level,
+      );
+    }
     if (v instanceof PyFloat) return floatRepr(v.value);
     let entries: [string, PyValue][];
     if (v instanceof Map) entries = [...v];
     else if (isPyDict(v)) entries = Object.entries(v);
     else throw new TypeError(`Object of type ${pyTypeName(v)} is not JSON serializable`);
     if (sortKeys) entries.sort((a, b) => compareCodePoints(a[0], b[0]));
-    const parts = entries.map(([k, item]) => quote(k) + keySep + write(item));
-    return `{${parts.join(itemSep)}}`;
+    const parts = entries.map(([k, item]) => quote(k) + keySep + write(item, level + 1));
+    return enclose("{", parts, "}", level);
   };
-  return write(value);
+  return write(value, 0);
 }
 
 /** Python's `int.__repr__` for a JS integer (never exponent notation, `-0` is `0`). */

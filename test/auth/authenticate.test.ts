@@ -197,6 +197,48 @@ describe("failed-login rate limits", () => {
     ]);
   });
 
+  it("reserves before hashing: of concurrent wrong passwords, at most the limit are checked", async () => {
+    const rateLimit = loginRateLimit({
+      perUsername: { limit: 3, windowMs: 60_000 },
+      perIp: { limit: 5, windowMs: 60_000 },
+    });
+    const f = await fixture({ rateLimit });
+    await f.addUser("alice", "pw");
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        authenticate({ username: "alice", password: "x", ip: "10.0.0.9" }, f.config),
+      ),
+    );
+    const details = results.map((r) => (r.ok ? "ok" : r.detail));
+    assert.equal(details.filter((d) => d === "rate-limited").length, 9, details.join(","));
+    // The refused attempts took nothing from the address: 2 of its 5 remain.
+    const spray = await Promise.all(
+      ["b", "c", "d"].map((u) =>
+        authenticate({ username: u, password: "x", ip: "10.0.0.9" }, f.config),
+      ),
+    );
+    assert.deepEqual(
+      spray.map((r) => (r.ok ? "ok" : r.reason)),
+      ["invalid-credentials", "invalid-credentials", "rate-limited"],
+    );
+  });
+
+  it("MemoryRateLimiter: reserve checks and records in one step; cancel withdraws one record", async () => {
+    let now = 0;
+    const limiter = new MemoryRateLimiter({ limit: 2, windowMs: 100, now: () => now });
+    const first = await limiter.reserve("k");
+    const second = await limiter.reserve("k");
+    const third = await limiter.reserve("k");
+    assert.ok(first.granted && second.granted);
+    assert.deepEqual(third, { granted: false, retryAfter: 100 });
+    await second.cancel();
+    await second.cancel(); // a second cancel of the same record finds nothing to remove
+    now = 10;
+    const again = await limiter.reserve("k");
+    assert.ok(again.granted, "the cancelled attempt's place is free");
+    assert.equal(await limiter.retryAfter("k"), 90, "the first record still counts");
+  });
+
   it("MemoryRateLimiter: sliding window, bounded keys, validation", async () => {
     let now = 0;
     const limiter = new MemoryRateLimiter({ limit: 2, windowMs: 100, maxKeys: 2, now: () => now });

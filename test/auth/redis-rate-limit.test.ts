@@ -82,7 +82,8 @@ function pinnedClock(inner: RedisCommandClient): {
         "redis.call('TIME')",
         "{ ARGV[#ARGV - 1], ARGV[#ARGV] }",
       );
-      assert.notEqual(source, script.source, "the script reads TIME");
+      // The cancel script (a ZREM) reads no clock.
+      if (source === script.source) return inner.evalScript!(script, key, args);
       const clock = [String(Math.floor(micros / 1e6)), String(micros % 1e6)];
       return inner.evalScript!(redisScript(source), key, [...args, ...clock]);
     },
@@ -361,6 +362,8 @@ describe("RedisRateLimiter", () => {
           fc.record({ kind: fc.constant("hit" as const), key: fc.constantFrom("a", "b") }),
           fc.record({ kind: fc.constant("retryAfter" as const), key: fc.constantFrom("a", "b") }),
           fc.record({ kind: fc.constant("reset" as const), key: fc.constantFrom("a", "b") }),
+          fc.record({ kind: fc.constant("reserve" as const), key: fc.constantFrom("a", "b") }),
+          fc.record({ kind: fc.constant("cancel" as const) }),
           fc.record({
             kind: fc.constant("advance" as const),
             // Often exactly onto a window boundary.
@@ -383,12 +386,28 @@ describe("RedisRateLimiter", () => {
                 keyPrefix: freshPrefix(),
               });
               const m = new MemoryRateLimiter({ limit, windowMs, now: () => now });
+              // Granted reservations not yet cancelled, newest last: [redis, memory] pairs.
+              const held: [() => Promise<void>, () => Promise<void>][] = [];
               for (const o of ops) {
                 if (o.kind === "advance") {
                   now += o.ms;
                   clock.at(now);
                 } else if (o.kind === "retryAfter") {
                   assert.equal(await r.retryAfter(o.key), await m.retryAfter(o.key));
+                } else if (o.kind === "reserve") {
+                  const [fromRedis, fromMemory] = [await r.reserve(o.key), await m.reserve(o.key)];
+                  assert.equal(fromRedis.granted, fromMemory.granted);
+                  if (fromRedis.granted && fromMemory.granted) {
+                    held.push([fromRedis.cancel, fromMemory.cancel]);
+                  } else if (!fromRedis.granted && !fromMemory.granted) {
+                    assert.equal(fromRedis.retryAfter, fromMemory.retryAfter);
+                  }
+                } else if (o.kind === "cancel") {
+                  const pair = held.pop();
+                  if (pair !== undefined) {
+                    await pair[0]();
+                    await pair[1]();
+                  }
                 } else {
                   await r[o.kind](o.key);
                   await m[o.kind](o.key);
@@ -432,6 +451,26 @@ describe("RedisRateLimiter", () => {
     assert.ok((await a.retryAfter("ip:203.0.113.9")) > 0, "the 50th failure blocks");
     const roomier = limiter("ioredis", { limit: 51, windowMs: 60_000, keyPrefix });
     assert.equal(await roomier.retryAfter("ip:203.0.113.9"), 0, "exactly 50, not 51");
+  });
+
+  it("grants exactly `limit` of 50 concurrent reservations from two processes; cancel gives one back", async () => {
+    const keyPrefix = freshPrefix();
+    const a = limiter("node-redis", { limit: 5, windowMs: 60_000, keyPrefix });
+    const b = limiter("ioredis", { limit: 5, windowMs: 60_000, keyPrefix });
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? a : b).reserve("username:race")),
+    );
+    const granted = answers.filter((r) => r.granted);
+    assert.equal(granted.length, 5);
+    for (const r of answers) if (!r.granted) assert.ok(r.retryAfter > 0 && r.retryAfter <= 60_000);
+    assert.equal(await raw.redis.zcard(a.redisKey("username:race")), 5, "refusals record nothing");
+    const first = granted[0];
+    assert.ok(first?.granted);
+    await first.cancel();
+    assert.equal(await raw.redis.zcard(a.redisKey("username:race")), 4);
+    assert.equal(await b.retryAfter("username:race"), 0, "one attempt free again");
+    assert.equal((await b.reserve("username:race")).granted, true);
+    assert.equal((await a.reserve("username:race")).granted, false);
   });
 
   it("validates its options like MemoryRateLimiter, and refuses unusable clients", () => {

@@ -11,7 +11,7 @@ import {
   loadsPythonJsonSession,
 } from "../../src/codecs/python-json.ts";
 import { PyFloat, PyTuple, PyDecimal, type PyValue } from "../../src/codecs/python-values.ts";
-import { MalformedError } from "../../src/errors.ts";
+import { ConfigurationError, MalformedError } from "../../src/errors.ts";
 import { runPython } from "../support/python.ts";
 
 const compact = { separators: COMPACT_SEPARATORS } as const;
@@ -154,6 +154,36 @@ for line in sys.stdin:
       );
       assert.equal(ours, out[n], `sample ${n}`);
     });
+  });
+});
+
+describe("dumpsPythonJson indent, checked against real CPython", () => {
+  it("matches json.dumps(indent=n) for nested and empty lists, tuples and dicts", async () => {
+    const value: PyValue = {
+      a: [1, [], {}, { b: [true, null, "é"] }],
+      t: new PyTuple([1, new PyTuple([])]),
+      e: {},
+      n: [[[2]]],
+    };
+    const pythonValue = `{"a": [1, [], {}, {"b": [True, None, "é"]}], "t": (1, ()), "e": {}, "n": [[[2]]]}`;
+    for (const [indent, ensureAscii] of [
+      [0, true],
+      [2, false],
+      [4, true],
+    ] as const) {
+      const py = `import json\nprint(json.dumps(${pythonValue}, indent=${indent}, ensure_ascii=${ensureAscii ? "True" : "False"}), end="")`;
+      assert.equal(
+        dumpsPythonJson(value, { indent, ensureAscii }),
+        await runPython(py),
+        `indent=${indent}`,
+      );
+    }
+  });
+
+  it("refuses an indent that is not a whole number of spaces", () => {
+    for (const indent of [-1, 1.5, Number.NaN]) {
+      assert.throws(() => dumpsPythonJson([1], { indent }), ConfigurationError);
+    }
   });
 });
 

@@ -4,7 +4,7 @@
  * opened eagerly, so an unreachable server or wrong credentials fail at once with one line.
  */
 import { ConfigurationError, SessionStoreError } from "../../errors.ts";
-import { driverError, importDriver, redact } from "../../internal/sql/database.ts";
+import { driverError, importDriver, placeholders, redact } from "../../internal/sql/database.ts";
 import type { SqlDatabase, SqlDialect, SqlRow, SqlValue } from "../../internal/sql/database.ts";
 import { mysqlDatabase } from "../../internal/sql/mysql.ts";
 import { postgresDatabase } from "../../internal/sql/postgres.ts";
@@ -133,7 +133,7 @@ function wrap(
     execute: (sql: string, params: readonly SqlValue[]): Promise<number> =>
       inner.execute(sql, params),
     close,
-    p: (n: number) => (dialect === "postgres" ? `$${n}` : "?"),
+    p: placeholders(dialect),
     q: (name: string) => quoteIdentifier(dialect, name),
     async transaction<T>(action: () => Promise<T>): Promise<T> {
       if (depth > 0) return action();

@@ -8,10 +8,13 @@
  * lists (or natural keys with `--natural-foreign`), `ensure_ascii=False`, and Python's
  * separators (`", "` without indent, `","` with it).
  */
+import { dumpsPythonJson } from "../../codecs/python-json.ts";
+import type { PyDict, PyValue } from "../../codecs/python-values.ts";
+import { sqlBoolean } from "../../internal/sql/rows.ts";
 import { CommandFailure } from "../command.ts";
 import type { ManagedDatabase } from "./db.ts";
 import { listTables } from "./db.ts";
-import { asBool, dateParam, dateTextSql } from "./users.ts";
+import { dateParam, dateTextSql } from "./users.ts";
 
 type FieldKind = "string" | "bool" | "datetime" | "datetime?" | "fk" | "m2m";
 
@@ -158,26 +161,6 @@ export function selectModels(labels: readonly string[]): ModelSpec[] {
   return MODELS.filter((m) => chosen.has(m));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Python's json.dumps
-
-/** `json.dumps(value, ensure_ascii=False, indent=indent)` with Django's separators. */
-export function pyJson(value: unknown, indent: number | undefined, level = 0): string {
-  if (value === null) return "null";
-  if (typeof value === "boolean") return value ? "true" : "false";
-  if (typeof value === "number") return String(value);
-  if (typeof value === "string") return JSON.stringify(value);
-  const pad = (n: number): string => (indent === undefined ? "" : `\n${" ".repeat(indent * n)}`);
-  const sep = indent === undefined ? ", " : ",";
-  if (Array.isArray(value)) {
-    if (value.length === 0) return "[]";
-    return `[${value.map((v) => `${pad(level + 1)}${pyJson(v, indent, level + 1)}`).join(sep)}${pad(level)}]`;
-  }
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length === 0) return "{}";
-  return `{${entries.map(([k, v]) => `${pad(level + 1)}${JSON.stringify(k)}: ${pyJson(v, indent, level + 1)}`).join(sep)}${pad(level)}}`;
-}
-
 /** A fixture or row value as text for messages and parsing: JSON for anything structured. */
 export function scalarText(value: unknown): string {
   if (typeof value === "string") return value;
@@ -237,7 +220,13 @@ export async function dumpFixtures(
   for (const model of options.models) {
     for await (const object of iterateObjects(database, model, options.pks, naturalKeys)) {
       if (count > 0) write(indent === undefined ? ", " : ",\n");
-      write(pyJson(object, indent));
+      // Django's serializer: json.dump(obj, indent=indent, ensure_ascii=False).
+      write(
+        dumpsPythonJson(object, {
+          ensureAscii: false,
+          ...(indent === undefined ? {} : { indent }),
+        }),
+      );
       count++;
       options.onObject?.();
     }
@@ -292,7 +281,7 @@ async function* iterateObjects(
   model: ModelSpec,
   pks: readonly string[] | undefined,
   naturalKeys: NaturalKeys | undefined,
-): AsyncIterable<Record<string, unknown>> {
+): AsyncIterable<PyDict> {
   const q = database.q;
   const pk = model.pk.column;
   const columns = [
@@ -318,7 +307,7 @@ async function* iterateObjects(
       naturalKeys,
     );
     for (const row of rows) {
-      const fields: Record<string, unknown> = {};
+      const fields: PyDict = {};
       for (const field of model.fields) {
         const value = row[field.column];
         switch (field.kind) {
@@ -326,7 +315,7 @@ async function* iterateObjects(
             fields[field.name] = String(value);
             break;
           case "bool":
-            fields[field.name] = asBool(value);
+            fields[field.name] = sqlBoolean(value);
             break;
           case "datetime":
           case "datetime?":
@@ -361,8 +350,8 @@ async function loadManyToMany(
   model: ModelSpec,
   ids: readonly number[],
   naturalKeys: NaturalKeys | undefined,
-): Promise<Map<string, Map<number, unknown[]>>> {
-  const out = new Map<string, Map<number, unknown[]>>();
+): Promise<Map<string, Map<number, PyValue[]>>> {
+  const out = new Map<string, Map<number, PyValue[]>>();
   const q = database.q;
   for (const field of model.fields) {
     if (field.kind !== "m2m" || field.through === undefined || ids.length === 0) continue;
@@ -372,7 +361,7 @@ async function loadManyToMany(
       field.target === "auth.permission"
         ? `SELECT t.${q(own)} AS own, t.${q(other)} AS other FROM ${q(table)} t JOIN ${q("auth_permission")} p ON p.${q("id")} = t.${q(other)} JOIN ${q("django_content_type")} c ON c.${q("id")} = p.${q("content_type_id")} WHERE t.${q(own)} IN (${ids.map((_, i) => database.p(i + 1)).join(", ")}) ORDER BY c.${q("app_label")}, c.${q("model")}, p.${q("codename")}`
         : `SELECT t.${q(own)} AS own, t.${q(other)} AS other FROM ${q(table)} t WHERE t.${q(own)} IN (${ids.map((_, i) => database.p(i + 1)).join(", ")}) ORDER BY t.${q(other)}`;
-    const byOwner = new Map<number, unknown[]>();
+    const byOwner = new Map<number, PyValue[]>();
     for (const row of await database.query(sql, ids)) {
       const id = Number(row["other"]);
       const value =

@@ -17,8 +17,9 @@
  * `--fake-initial` alone would fake only the initial migrations and then fail replaying
  * `contenttypes.0002` (it drops a column the final schema no longer has).
  */
-import type { SqlDatabase, SqlDialect } from "../../internal/sql/database.ts";
+import { placeholders, type SqlDatabase, type SqlDialect } from "../../internal/sql/database.ts";
 import { expireDateParam } from "../../internal/sql/dates.ts";
+import { quoteIdentifier } from "../../internal/sql/identifiers.ts";
 import { sessionTableDdl } from "../../stores/sql/ddl.ts";
 import type { DjangoVersion } from "../../engine/config.ts";
 import { CommandFailure } from "../command.ts";
@@ -561,8 +562,8 @@ export async function migrateSchema(
 }
 
 async function recordMigrations(database: SqlDatabase, now: Date): Promise<string[]> {
-  const q = (name: string): string => (database.dialect === "mysql" ? `\`${name}\`` : `"${name}"`);
-  const p = (n: number): string => (database.dialect === "postgres" ? `$${n}` : "?");
+  const q = (name: string): string => quoteIdentifier(database.dialect, name);
+  const p = placeholders(database.dialect);
   const rows = await database.query(
     `SELECT ${q("app")} AS app, ${q("name")} AS name FROM ${q("django_migrations")}`,
     [],

@@ -23,6 +23,7 @@
 import { Buffer } from "node:buffer";
 import { opendir, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { base62Decode } from "../../codecs/base62.ts";
 import type { DjangoSessionCodec } from "../../codecs/django/session-encoding.ts";
 import type { SessionData } from "../../codecs/python-values.ts";
 import { ConfigurationError, SessionStoreError, isSessionBridgeError } from "../../errors.ts";
@@ -31,7 +32,8 @@ import { fileExpiryAge } from "../../stores/file/expiry.ts";
 import { sessionKeyOfFile } from "../../stores/file/paths.ts";
 import type { DjangoCacheEngine } from "../../stores/redis/keys.ts";
 import { parseIntKey, parseUuidKey } from "../../auth/django-user-source.ts";
-import { naiveUtcTextSql, parseExpireDate } from "../../internal/sql/dates.ts";
+import { redisStoreError } from "../../internal/redis/errors.ts";
+import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "../../internal/sql/dates.ts";
 import { CommandFailure } from "../command.ts";
 import { readEnvConfig } from "../env-config.ts";
 import { openStore, type OpenedRedis, type OpenedStore } from "../session-store.ts";
@@ -310,11 +312,12 @@ function managed(opened: OpenedStore<ManagedDatabase>, config: ManageConfig): Ma
 function signedCookieTimestamp(value: string): number | null {
   const parts = value.split(":");
   const stamp = parts[parts.length - 2];
-  if (parts.length < 3 || stamp === undefined || !/^[0-9A-Za-z]{1,12}$/.test(stamp)) return null;
-  const digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  let n = 0;
-  for (const c of stamp) n = n * 62 + digits.indexOf(c);
-  return n;
+  if (parts.length < 3 || stamp === undefined) return null;
+  try {
+    return base62Decode(stamp);
+  } catch {
+    return null; // not a timestamp: `get` shows the session without an expiry
+  }
 }
 
 type Walker = Omit<ManagedStore, "kind" | "description" | "store" | "close">;
@@ -329,7 +332,7 @@ export function expireTextSql(database: ManagedDatabase): string {
 
 /** Now as the bound value compared with `expire_date` (what Django compares it with). */
 export function nowParam(database: ManagedDatabase, now: Date = new Date()): string {
-  return database.dialect === "postgres" ? `${naiveNow(now)}+00:00` : naiveNow(now);
+  return expireDateParam(database.dialect, now);
 }
 
 function sqlWalker(database: ManagedDatabase, codec: DjangoSessionCodec): Walker {
@@ -385,11 +388,6 @@ function sqlWalker(database: ManagedDatabase, codec: DjangoSessionCodec): Walker
   };
 }
 
-/** Now as naive UTC text with microseconds (what Django compares `expire_date` with). */
-export function naiveNow(now: Date = new Date()): string {
-  return `${now.toISOString().slice(0, 19).replace("T", " ")}.${String(now.getUTCMilliseconds() * 1000).padStart(6, "0")}`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Redis
 
@@ -418,16 +416,22 @@ function redisWalker(redis: OpenedRedis): Walker {
   };
   return {
     database: undefined,
-    async *scan({ position = "0", batchSize }) {
-      let cursor = position === "" ? "0" : position;
+    async *scan({ position = "", batchSize }) {
+      // The adapters' resumable walk over every master (internal/redis/scan.ts).
+      const pages = store.client.scanPages?.(store.scanPattern, batchSize, position);
+      if (pages === undefined)
+        throw new ConfigurationError("this Redis client cannot resume a walk");
+      const iterator = pages[Symbol.asyncIterator]();
       const seen = new Set<string>();
-      do {
-        let keys: string[];
+      for (;;) {
+        let step: IteratorResult<{ readonly keys: readonly string[]; readonly position: string }>;
         try {
-          ({ cursor, keys } = await redis.scanPage(cursor, batchSize));
+          step = await iterator.next();
         } catch (error) {
-          throw new SessionStoreError(`Redis SCAN failed: ${errorText(error)}`);
+          throw redisStoreError(store.name, error);
         }
+        if (step.done === true) return;
+        const { keys, position: next } = step.value;
         const sessionKeys: string[] = [];
         for (const redisKey of keys) {
           const key = store.sessionKeyOf(redisKey);
@@ -437,8 +441,8 @@ function redisWalker(redis: OpenedRedis): Walker {
         if (seen.size > 100_000) seen.clear();
         for (const k of sessionKeys) seen.add(k);
         const records = sessionKeys.length === 0 ? [] : await read(sessionKeys);
-        yield { records, position: cursor === "0" ? "" : cursor };
-      } while (cursor !== "0");
+        yield { records, position: next };
+      }
     },
     async get(key) {
       const [record] = await read([key]);

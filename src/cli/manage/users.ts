@@ -32,11 +32,6 @@ export function dateParam(database: ManagedDatabase, date: Date): string {
   return expireDateParam(database.dialect, date);
 }
 
-/** A boolean as the drivers return it. */
-export function asBool(value: unknown): boolean {
-  return value === true || value === 1 || value === "1" || value === "t" || value === "true";
-}
-
 /**
  * Checks that the user model's table is there (`auth_user`, or a custom `AUTH_USER_MODEL`'s,
  * which Django's migrate creates; `auth_user` is not needed then).

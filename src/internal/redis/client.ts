@@ -108,6 +108,17 @@ export interface RedisCommandClient {
    */
   scan(pattern: string, count: number): AsyncIterable<string>;
   /**
+   * The same walk a reply at a time, each page with the position to resume from (`""` after the
+   * last), starting at `from` (a position an earlier page returned; default the beginning).
+   * Optional, as `evalScript`: the adapters here implement it (the CLI's resumable store walks
+   * use it); a caller's own client may leave it out.
+   */
+  scanPages?(
+    pattern: string,
+    count: number,
+    from?: string,
+  ): AsyncIterable<{ readonly keys: readonly string[]; readonly position: string }>;
+  /**
    * Runs a Lua script on the one key it touches: `EVALSHA sha1 1 key …args`, then, on a
    * `NOSCRIPT` reply, `EVAL source 1 key …args` (which also caches it on that server), so it is
    * one round trip once the server knows the script. A single key keeps it valid on a Cluster

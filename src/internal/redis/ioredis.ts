@@ -63,7 +63,6 @@ import {
   commandTimeout,
   hasMethod,
   isNoScriptError,
-  parseScanReply,
   withTimeout,
   type RedisAdapterOptions,
   type RedisCommandClient,
@@ -71,6 +70,7 @@ import {
   type RedisSetOptions,
   type RedisTtl,
 } from "./client.ts";
+import { scanEveryMaster, type RedisScanPage, type RedisScanTarget } from "./scan.ts";
 
 /** An argument of ioredis `call`. */
 export type IoredisArgument = string | Buffer | number;
@@ -286,18 +286,16 @@ class IoredisAdapter implements RedisCommandClient {
   }
 
   async *scan(pattern: string, count: number): AsyncIterable<string> {
+    for await (const page of this.scanPages(pattern, count)) yield* page.keys;
+  }
+
+  scanPages(pattern: string, count: number, from = ""): AsyncIterable<RedisScanPage> {
     const client = this.#client;
     const nodes = isIoredisCluster(client) ? client.nodes("master") : [client];
-    for (const node of nodes) {
-      let cursor = "0";
-      do {
-        const reply = parseScanReply(
-          await this.#call("SCAN", [cursor, "MATCH", pattern, "COUNT", count], node),
-        );
-        cursor = reply.cursor;
-        yield* reply.keys;
-      } while (cursor !== "0");
-    }
+    const targets = nodes.map((node): RedisScanTarget => ({
+      scan: (cursor, match, n) => this.#call("SCAN", [cursor, "MATCH", match, "COUNT", n], node),
+    }));
+    return scanEveryMaster(targets, pattern, count, from);
   }
 }
 

@@ -35,7 +35,6 @@ import {
   commandTimeout,
   hasMethod,
   isNoScriptError,
-  parseScanReply,
   withTimeout,
   type RedisAdapterOptions,
   type RedisCommandClient,
@@ -43,6 +42,7 @@ import {
   type RedisSetOptions,
   type RedisTtl,
 } from "./client.ts";
+import { scanEveryMaster, type RedisScanPage, type RedisScanTarget } from "./scan.ts";
 
 /** node-redis's `RESP_TYPES.BLOB_STRING` (the RESP type byte `$`). */
 const RESP_BLOB_STRING = 36;
@@ -216,16 +216,14 @@ class NodeRedisAdapter implements RedisCommandClient {
   }
 
   async *scan(pattern: string, count: number): AsyncIterable<string> {
-    for (const node of await this.#scanTargets()) {
-      let cursor = "0";
-      do {
-        const reply = parseScanReply(
-          await this.#run("SCAN", node.scan(cursor, { MATCH: pattern, COUNT: count })),
-        );
-        cursor = reply.cursor;
-        yield* reply.keys;
-      } while (cursor !== "0");
-    }
+    for await (const page of this.scanPages(pattern, count)) yield* page.keys;
+  }
+
+  async *scanPages(pattern: string, count: number, from = ""): AsyncIterable<RedisScanPage> {
+    const targets = (await this.#scanTargets()).map((node): RedisScanTarget => ({
+      scan: (cursor, match, n) => this.#run("SCAN", node.scan(cursor, { MATCH: match, COUNT: n })),
+    }));
+    yield* scanEveryMaster(targets, pattern, count, from);
   }
 
   /** The connection(s) to SCAN: the client itself, or a client per cluster master. */

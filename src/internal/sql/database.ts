@@ -21,6 +21,20 @@ export { errorCode, redact };
 /** The SQL dialects the store writes Django's table for. */
 export type SqlDialect = "sqlite" | "postgres" | "mysql";
 
+/**
+ * The dialect's placeholder maker: `p(1)` is `$1` on PostgreSQL and `?` on SQLite and MySQL
+ * (whose placeholders are positional by order, so the number only matters to PostgreSQL).
+ *
+ * @example
+ * ```ts
+ * const p = placeholders(database.dialect);
+ * await database.query(`SELECT 1 FROM t WHERE a = ${p(1)} AND b = ${p(2)}`, [a, b]);
+ * ```
+ */
+export function placeholders(dialect: SqlDialect): (n: number) => string {
+  return dialect === "postgres" ? (n) => `$${n}` : () => "?";
+}
+
 /** A statement parameter: the store only ever binds text and numbers. */
 export type SqlValue = string | number | null;
 

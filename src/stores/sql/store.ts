@@ -15,7 +15,7 @@
  * ```
  */
 import { SessionExistsError, SessionMissingError, SessionStoreError } from "../../errors.ts";
-import { SqlDuplicateKeyError, errorCode } from "../../internal/sql/database.ts";
+import { SqlDuplicateKeyError, errorCode, placeholders } from "../../internal/sql/database.ts";
 import type { SqlDatabase, SqlValue } from "../../internal/sql/database.ts";
 import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "../../internal/sql/dates.ts";
 import { ensureSessionTable } from "./ddl.ts";
@@ -69,7 +69,7 @@ function statementsFor(database: SqlDatabase, table: string): Statements {
   const [key, data, expire] = ["session_key", "session_data", "expire_date"].map((c) =>
     quoteIdentifier(dialect, c),
   ) as [string, string, string];
-  const p = (n: number): string => (dialect === "postgres" ? `$${n}` : "?");
+  const p = placeholders(dialect);
   // Read the date back as naive UTC text in every dialect, independent of driver type parsing
   // and of the connection's time zone (a caller's mysql2 pool may have `timezone: "local"`).
   // Dates go the other way as naive UTC text too (expireDateParam), and `load`/`clearExpired`

@@ -94,6 +94,27 @@ describeTopology("Redis Cluster (3 masters)", startCluster, clusterClients, (lab
     const listed = new Set<string>();
     for await (const key of scanSessionKeys(store, { count: 7 })) listed.add(key);
     assert.deepEqual([...listed].sort(), [...keys].sort());
+    // The same walk a page at a time, each page in a new walk resumed from the last position
+    // (the CLI's `sessions migrate` after a stop): every master's keys, none lost.
+    const resumed = new Set<string>();
+    const positions: string[] = [];
+    let position = "";
+    do {
+      const pages = store.client.scanPages?.(store.scanPattern, 7, position);
+      assert.ok(pages !== undefined, "the adapter walks page by page");
+      const iterator = pages[Symbol.asyncIterator]();
+      const step = await iterator.next();
+      await iterator.return?.();
+      if (step.done === true) break;
+      for (const redisKey of step.value.keys) resumed.add(store.sessionKeyOf(redisKey) ?? "");
+      position = step.value.position;
+      positions.push(position);
+    } while (position !== "");
+    assert.deepEqual([...resumed].sort(), [...keys].sort());
+    assert.ok(
+      positions.some((p) => p.startsWith("2:")),
+      positions.join(" "),
+    );
     for (const key of keys) await store.delete(key);
   });
 });

@@ -1,0 +1,93 @@
+// The one SCAN walk (src/internal/redis/scan.ts) on a real Redis: two "masters" are two
+// database indexes of the test server (each a connection of its own, as a cluster's masters
+// are), holding keys under a prefix unique to this run. The walk over a real Cluster is in
+// test/stores/redis/topologies.test.ts.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { Redis } from "ioredis";
+import { ConfigurationError } from "../../../src/errors.ts";
+import { scanEveryMaster, type RedisScanTarget } from "../../../src/internal/redis/scan.ts";
+import { STORE_DB, ioredisClient, uniquePrefix } from "../../stores/redis/helpers.ts";
+
+const prefix = uniquePrefix("scan");
+const pattern = `${prefix}:*`;
+const OTHER_DB = STORE_DB + 1;
+let masters: Redis[] = [];
+let targets: RedisScanTarget[] = [];
+const expected: string[] = [];
+
+before(async () => {
+  masters = [await ioredisClient(STORE_DB), await ioredisClient(OTHER_DB)];
+  targets = masters.map((redis) => ({
+    scan: (cursor, match, count) => redis.scan(cursor, "MATCH", match, "COUNT", count),
+  }));
+  for (const [index, redis] of masters.entries()) {
+    for (let i = 0; i < 60; i++) {
+      const key = `${prefix}:${index}:${i}`;
+      await redis.set(key, "x", "EX", 300);
+      expected.push(key);
+    }
+  }
+  expected.sort();
+});
+
+after(async () => {
+  for (const [index, redis] of masters.entries()) {
+    const own = expected.filter((key) => key.startsWith(`${prefix}:${index}:`));
+    if (own.length > 0) await redis.del(...own);
+    redis.disconnect();
+  }
+});
+
+/** Every key of a walk run to its end, and the positions of its pages. */
+async function walkAll(from = ""): Promise<{ keys: string[]; positions: string[] }> {
+  const keys: string[] = [];
+  const positions: string[] = [];
+  for await (const page of scanEveryMaster(targets, pattern, 10, from)) {
+    keys.push(...page.keys);
+    positions.push(page.position);
+  }
+  return { keys, positions };
+}
+
+describe("scanEveryMaster", () => {
+  it("lists the keys of every master, and only the last page has the empty position", async () => {
+    const { keys, positions } = await walkAll();
+    assert.deepEqual([...new Set(keys)].sort(), expected);
+    assert.equal(positions.at(-1), "");
+    assert.ok(positions.slice(0, -1).every((p) => p !== ""));
+    // Positions on the first master are its bare cursors (as a single server's walk, and the
+    // CLI's checkpoints before there were several); on the second they name it.
+    assert.ok(positions.some((p) => /^[1-9]\d*$/.test(p)));
+    assert.ok(positions.some((p) => p.startsWith("1:")));
+  });
+
+  it("resumes from any page's position, in a new walk, as the CLI does after a stop", async () => {
+    const keys: string[] = [];
+    let position = "";
+    let walks = 0;
+    do {
+      // Take one page, then drop the walk.
+      const iterator = scanEveryMaster(targets, pattern, 10, position)[Symbol.asyncIterator]();
+      const step = await iterator.next();
+      await iterator.return?.();
+      if (step.done === true) assert.fail(`a walk from ${position} listed no page`);
+      keys.push(...step.value.keys);
+      position = step.value.position;
+      walks++;
+    } while (position !== "");
+    assert.ok(walks > 2, `only ${walks} pages`);
+    assert.deepEqual([...new Set(keys)].sort(), expected);
+  });
+
+  it('starts at the beginning from "" and from "0"', async () => {
+    const fromZero = await walkAll("0");
+    assert.deepEqual([...new Set(fromZero.keys)].sort(), expected);
+  });
+
+  it("refuses a position that is not one of this walk's", async () => {
+    for (const bad of ["2:0", "x", "1:", "-1", "1:2:3"]) {
+      await assert.rejects(walkAll(bad), ConfigurationError, bad);
+    }
+  });
+});
