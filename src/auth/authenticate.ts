@@ -72,7 +72,7 @@ export async function authenticate(
   checkAuthConfig(config);
   const limits = config.rateLimit;
   if (limits === undefined) return checkCredentials(credentials, config);
-  const keys = rateLimitKeys(credentials.username, credentials.ip);
+  const keys = rateLimitKeys(await limitedUsername(credentials, config), credentials.ip);
   const attempt = await reserveAttempt(limits, keys);
   if (!attempt.granted) {
     return {
@@ -102,6 +102,19 @@ export async function authenticate(
     await attempt.recordFailure();
   }
   return result;
+}
+
+/**
+ * The username as the per-username limit counts it: the source's comparison form
+ * (`UserSource.usernameKey`), so that every spelling that finds one user shares its budget.
+ */
+async function limitedUsername(
+  credentials: Credentials,
+  config: AuthConfig,
+): Promise<string | null | undefined> {
+  const { username } = credentials;
+  if (typeof username !== "string" || config.rateLimit?.byUsername === undefined) return username;
+  return config.users.usernameKey === undefined ? username : config.users.usernameKey(username);
 }
 
 /** Asks each configured backend in turn (Django's `authenticate` loop). */

@@ -207,6 +207,8 @@ export class DjangoUserSource implements UserSource, UserManager {
   readonly #sql: {
     readonly byId: string;
     readonly byUsername: string;
+    /** MySQL/MariaDB: the username's sort key under the column's collation; else `null`. */
+    readonly usernameKey: string | null;
     /** The first page of `listUsers`, without `ORDER BY`/`LIMIT`. */
     readonly list: string;
     /** The following pages: keys after the last one seen. */
@@ -278,6 +280,14 @@ export class DjangoUserSource implements UserSource, UserManager {
     this.#sql = {
       byId: `SELECT ${select} FROM ${table} WHERE ${pk} = ${p(1)}`,
       byUsername: `SELECT ${select} FROM ${table} WHERE ${username} = ${p(1)}`,
+      // The parameter joins the column in a UNION, which gives it the column's character set
+      // and collation (an empty first half reads no row); WEIGHT_STRING is then what `=` compares.
+      // RTRIM because PAD SPACE collations ignore trailing spaces, which WEIGHT_STRING keeps
+      // (on a NO PAD collation it only makes two names share a budget).
+      usernameKey:
+        dialect === "mysql"
+          ? `SELECT HEX(WEIGHT_STRING(RTRIM(${c("u")}))) AS ${c("k")} FROM (SELECT ${username} AS ${c("u")} FROM ${table} WHERE 1 = 0 UNION ALL SELECT ?) AS ${c("probe")}`
+          : null,
       list: `SELECT ${select} FROM ${table}`,
       listAfter: `SELECT ${select} FROM ${table} WHERE ${pk} > ${p(1)}`,
       setPassword: `UPDATE ${table} SET ${q(columns.password, "columns.password")} = ${p(1)} WHERE ${pk} = ${p(2)}`,
@@ -333,6 +343,25 @@ export class DjangoUserSource implements UserSource, UserManager {
    */
   async getUserByUsername(username: string): Promise<User | null> {
     return this.#one(await this.#db.query(this.#sql.byUsername, [username]));
+  }
+
+  /**
+   * The form in which the username column compares `username` (see
+   * {@link UserSource.usernameKey}). On MySQL/MariaDB, whose collations (`utf8mb4_general_ci`,
+   * `utf8mb4_uca1400_ai_ci`, …) find `alice` for `ÁLICE`, `alicé` or `alice `, it is the
+   * collation's sort key of the name, asked of the server: `collation:` and the hex bytes of
+   * `WEIGHT_STRING`. On PostgreSQL and SQLite, whose default comparison is exact, it is the name
+   * itself.
+   *
+   * @example
+   * ```ts
+   * await users.usernameKey("ÁLICE"); // MariaDB: "collation:0041004C004900430045", as for "alice"
+   * ```
+   */
+  async usernameKey(username: string): Promise<string> {
+    if (this.#sql.usernameKey === null) return username;
+    const rows = await this.#db.query(this.#sql.usernameKey, [username]);
+    return `collation:${text(rows[0]?.["k"])}`;
   }
 
   /**

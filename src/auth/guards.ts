@@ -31,7 +31,7 @@ export type GuardDecision =
 
 /** Options of the login guards. */
 export interface LoginRequiredOptions {
-  /** `settings.LOGIN_URL`; default `/login`. */
+  /** `settings.LOGIN_URL`; default Django's, `/accounts/login/`. */
   readonly loginUrl?: string;
   /** The query parameter carrying the original URL; default `next`. */
   readonly redirectFieldName?: string;
@@ -44,6 +44,9 @@ export interface PermissionRequiredOptions extends LoginRequiredOptions {
   /** Django `raise_exception=True`: `403` instead of a redirect to the login page. */
   readonly raise403?: boolean;
 }
+
+/** Django's `LOGIN_URL` default (`django/conf/global_settings.py`). */
+const DEFAULT_LOGIN_URL = "/accounts/login/";
 
 const ALLOW: GuardDecision = Object.freeze({ allow: true });
 
@@ -88,11 +91,11 @@ function locate(request: RequestView): { origin: string; fullPath: string } {
  * @example
  * ```ts
  * loginRedirectUrl({ method: "GET", url: "/a/b?x=1", headers: new Headers() }, {});
- * // "/login?next=/a/b%3Fx%3D1"
+ * // "/accounts/login/?next=/a/b%3Fx%3D1"
  * ```
  */
 export function loginRedirectUrl(request: RequestView, options: LoginRequiredOptions): string {
-  const loginUrl = options.loginUrl ?? "/login";
+  const loginUrl = options.loginUrl ?? DEFAULT_LOGIN_URL;
   const field = options.redirectFieldName ?? "next";
   const { origin, fullPath } = locate(request);
   let next = fullPath;

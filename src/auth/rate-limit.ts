@@ -4,7 +4,9 @@
  * caller's own) can replace it when several processes serve logins.
  *
  * A locked-out username gets the same answer whether the account exists or not, and the lock
- * is keyed by the submitted name, so it does not reveal which names exist.
+ * is keyed by the submitted name (in the form the user lookup compares it,
+ * `UserSource.usernameKey`), never by the account found, so it does not reveal which names
+ * exist.
  *
  * @example
  * ```ts
@@ -152,7 +154,7 @@ export class MemoryRateLimiter implements RateLimiter {
  * ```
  */
 export interface LoginRateLimit {
-  /** Keyed by the submitted username (case-folded). */
+  /** Keyed by the submitted username (its `UserSource.usernameKey` form, case-folded). */
   readonly byUsername?: RateLimiter;
   /** Keyed by `credentials.ip`. */
   readonly byIp?: RateLimiter;

@@ -24,6 +24,15 @@ export interface UserSource extends PermissionSource {
   getUser(id: string): Promise<User | null>;
   /** The user whose `USERNAME_FIELD` equals `username` (Django `get_by_natural_key`), or `null`. */
   getUserByUsername(username: string): Promise<User | null>;
+  /**
+   * The form in which {@link UserSource.getUserByUsername} compares `username`: two names that
+   * find the same user give the same string. The per-username login limit is keyed on it, so
+   * that spellings the lookup treats as one (`ÁLICE`, `alicé`, `alice ` under a MySQL/MariaDB
+   * collation) share one budget. Implement it when the lookup is not an exact comparison
+   * (a case- or accent-insensitive collation, `citext`, an API that folds names); default:
+   * the name itself (then case-folded by the limiter).
+   */
+  usernameKey?(username: string): Promise<string>;
   /** Stores a new encoded password (Django `user.save(update_fields=["password"])`). */
   setPassword(user: User, encoded: string): Promise<void>;
   /** Stores `last_login` (Django's `update_last_login` receiver of `user_logged_in`). */

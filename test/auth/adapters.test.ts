@@ -116,7 +116,8 @@ describe("auth adapters", () => {
       const jar = new CookieJar();
       const redirect = await jar.fetch(`${server.url}/me?tab=1`);
       assert.equal(redirect.status, 302);
-      assert.equal(redirect.headers.get("location"), "/login?next=/me%3Ftab%3D1");
+      // Django's LOGIN_URL default, /accounts/login/, when none is given.
+      assert.equal(redirect.headers.get("location"), "/accounts/login/?next=/me%3Ftab%3D1");
       const api = await jar.fetch(`${server.url}/api/me`);
       assert.equal(api.status, 401);
       assert.deepEqual(await api.json(), { error: "authentication required" });
@@ -228,7 +229,7 @@ describe("auth adapters", () => {
       assert.equal((await jar.fetch(`${url}/me`)).status, 401);
       const page = await jar.fetch(`${url}/page?x=1`);
       assert.equal(page.status, 302);
-      assert.equal(page.headers.get("location"), "/login?next=/page%3Fx%3D1");
+      assert.equal(page.headers.get("location"), "/accounts/login/?next=/page%3Fx%3D1");
       assert.equal((await jar.fetch(`${url}/login`, form("alice", "alice-pw"))).status, 200);
       const me = (await (await jar.fetch(`${url}/me`)).json()) as Record<string, unknown>;
       assert.equal(me["username"], "alice");

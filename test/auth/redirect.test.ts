@@ -108,7 +108,7 @@ describe("guards", () => {
   it("login redirect: next is the path + query, quoted with / kept (QueryDict.urlencode(safe='/'))", () => {
     assert.equal(
       loginRedirectUrl(view("/a/b?x=1&y=é"), {}),
-      "/login?next=/a/b%3Fx%3D1%26y%3D%C3%A9",
+      "/accounts/login/?next=/a/b%3Fx%3D1%26y%3D%C3%A9", // Django's LOGIN_URL default
     );
     assert.equal(
       loginRedirectUrl(view("/p"), { loginUrl: "/accounts/login/?lang=fr#top" }),
@@ -116,7 +116,7 @@ describe("guards", () => {
     );
     assert.equal(
       loginRedirectUrl(view("https://example.com/p?q"), { redirectFieldName: "to" }),
-      "/login?to=/p%3Fq",
+      "/accounts/login/?to=/p%3Fq",
     );
     // A login page on another host gets the absolute URL.
     assert.equal(
@@ -130,7 +130,7 @@ describe("guards", () => {
     const page = checkLoginRequired(view("/x?a=1"), ANONYMOUS_USER);
     assert.ok(!page.allow);
     assert.equal(page.status, 302);
-    assert.equal(page.headers["Location"], "/login?next=/x%3Fa%3D1");
+    assert.equal(page.headers["Location"], "/accounts/login/?next=/x%3Fa%3D1");
     const api = checkLoginRequired(view("/api"), ANONYMOUS_USER, { api: true });
     assert.ok(!api.allow);
     assert.equal(api.status, 401);

@@ -13,7 +13,13 @@ import { after, before, describe, it } from "node:test";
 import { DEFAULT_RATE_LIMIT_KEY_PREFIX } from "../../src/auth/index.ts";
 import { runCli } from "../support/cli.ts";
 import { CookieJar } from "../support/http.ts";
-import { csrfTokenIn, formPost, startServe, type ServeProcess } from "../support/serve.ts";
+import {
+  csrfTokenIn,
+  formPost,
+  randomDocumentationIp,
+  startServe,
+  type ServeProcess,
+} from "../support/serve.ts";
 import { RawRedis } from "../stores/redis/helpers.ts";
 
 const DB = 14;
@@ -23,11 +29,9 @@ const LIMIT = 2;
 const IP_LIMIT = LIMIT * 4;
 const ATTEMPTS = 40;
 
-/** A random documentation address (2001:db8::/32), so that runs never share a per-IP budget. */
 const usedIps: string[] = [];
 const randomIp = (): string => {
-  const hex = randomBytes(8).toString("hex");
-  const ip = `2001:db8:${hex.slice(0, 4)}:${hex.slice(4, 8)}::${hex.slice(8, 12)}`;
+  const ip = randomDocumentationIp();
   usedIps.push(ip);
   return ip;
 };
@@ -39,20 +43,21 @@ async function concurrentLogins(
   fields: (i: number) => { username: string; password: string },
   count = ATTEMPTS,
 ): Promise<number[]> {
-  const headers = { "X-Forwarded-For": ip };
-  const forms = await Promise.all(
+  // Every login page first (each its own session and token), then all the POSTs at once.
+  const pages = await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const jar = new CookieJar();
-      const page = await (await jar.fetch(`${base}/login`, { headers })).text();
-      const form = formPost({ csrfmiddlewaretoken: csrfTokenIn(page), ...fields(i) });
-      return { jar, form };
+      const page = await (
+        await jar.fetch(`${base}/login`, { headers: { "X-Forwarded-For": ip } })
+      ).text();
+      return { jar, token: csrfTokenIn(page), fields: fields(i) };
     }),
   );
   const responses = await Promise.all(
-    forms.map(({ jar, form }) =>
+    pages.map(({ jar, token, fields: f }) =>
       jar.fetch(`${base}/login`, {
-        ...form,
-        headers: { ...(form.headers as Record<string, string>), ...headers },
+        ...formPost({ csrfmiddlewaretoken: token, ...f }),
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": ip },
       }),
     ),
   );

@@ -1,6 +1,8 @@
 // Runs the built `sessionbridge serve` as a child process, as a user would.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { CLI } from "./cli.ts";
+import type { CookieJar } from "./http.ts";
 
 export interface ServeProcess {
   readonly child: ChildProcess;
@@ -52,4 +54,28 @@ export function csrfTokenIn(html: string): string {
   const token = /name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"/.exec(html)?.[1];
   if (token === undefined) throw new Error("no CSRF token on the page");
   return token;
+}
+
+/** A random IPv6 documentation address (2001:db8::/32): a per-IP login budget of its own. */
+export function randomDocumentationIp(): string {
+  const hex = randomBytes(8).toString("hex");
+  return `2001:db8:${hex.slice(0, 4)}:${hex.slice(4, 8)}::${hex.slice(8, 12)}`;
+}
+
+/**
+ * Opens the login page in `jar` (a session and CSRF token of its own), then posts the login
+ * form; `headers` go on both requests (e.g. `X-Forwarded-For`).
+ */
+export async function submitLogin(
+  jar: CookieJar,
+  base: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const page = await (await jar.fetch(`${base}/login`, { headers })).text();
+  const form = formPost({ csrfmiddlewaretoken: csrfTokenIn(page), ...fields });
+  return jar.fetch(`${base}/login`, {
+    ...form,
+    headers: { ...(form.headers as Record<string, string>), ...headers },
+  });
 }

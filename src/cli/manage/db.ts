@@ -10,7 +10,7 @@ import { driverError, importDriver, placeholders, redact } from "../../internal/
 import type { SqlDatabase, SqlDialect, SqlRow, SqlValue } from "../../internal/sql/database.ts";
 import { mysqlDatabase } from "../../internal/sql/mysql.ts";
 import { postgresDatabase } from "../../internal/sql/postgres.ts";
-import { sqliteDatabase } from "../../internal/sql/sqlite.ts";
+import { holdsNoDatabase, sqliteDatabase } from "../../internal/sql/sqlite.ts";
 import { quoteIdentifier } from "../../internal/sql/identifiers.ts";
 import { parseDatabaseUrl } from "../../internal/sql/url.ts";
 import { CommandFailure } from "../command.ts";
@@ -71,10 +71,13 @@ export async function openManagedDatabase(
           throw new CommandFailure(
             `there is no SQLite database at ${target.path}: run 'sessionbridge migrate' to create it, or check DATABASE_URL`,
           );
+        const creating = !inMemory && holdsNoDatabase(target.path);
         let db;
         try {
           db = new Database(target.path, { fileMustExist: false });
           db.pragma("busy_timeout = 10000");
+          // Only a database made here gets WAL; an existing one keeps its mode (see sqlite.ts).
+          if (creating) db.pragma("journal_mode = WAL");
         } catch (error) {
           throw driverError("sqlite", error, false);
         }

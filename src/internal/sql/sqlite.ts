@@ -2,8 +2,10 @@
  * {@link SqlDatabase} over better-sqlite3 (an optional peer dependency, imported on first use).
  *
  * better-sqlite3 is synchronous and fast; statements are prepared once per SQL text and
- * reused. A database file opened here is switched to WAL, so that readers do not block the
- * writer (Django's own processes then share the same mode, which SQLite keeps in the file).
+ * reused. A database file this module creates is switched to WAL, so that readers do not block
+ * the writer. A file that already holds a database keeps its journal mode: SQLite records WAL in
+ * the file itself, so switching Django's own database would change it for every process that
+ * opens it (Django's included), for good, and a read-only command must never do that.
  *
  * @example
  * ```ts
@@ -11,6 +13,7 @@
  * const database = await sqliteDatabase("./db.sqlite3");
  * ```
  */
+import { statSync } from "node:fs";
 import { driverError, importDriver } from "./database.ts";
 import type { SqlDatabase, SqlRow, SqlValue } from "./database.ts";
 
@@ -85,6 +88,23 @@ class SqliteDatabase implements SqlDatabase {
   }
 }
 
+/**
+ * Whether `path` is a database this module is about to create: no file yet, or an empty one
+ * (SQLite writes nothing, not even the header that records the journal mode, until the first
+ * table). Anything else is someone's database, whose journal mode is theirs.
+ *
+ * @internal
+ */
+export function holdsNoDatabase(path: string): boolean {
+  try {
+    return statSync(path).size === 0;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "ENOENT") return true;
+    // Unreadable here: better-sqlite3's own open reports it; never switch what we cannot see.
+    return false;
+  }
+}
+
 function fail(err: unknown): Error {
   const code = typeof err === "object" && err !== null && "code" in err ? err.code : undefined;
   return driverError(
@@ -111,6 +131,7 @@ export async function sqliteDatabase(pathOrDb: string | SqliteConnection): Promi
   if (typeof pathOrDb !== "string") return new SqliteDatabase(pathOrDb, false);
   const module = await importDriver("sqlite", "better-sqlite3", () => import("better-sqlite3"));
   const Database = module.default as unknown as SqliteConstructor;
+  const creating = pathOrDb !== ":memory:" && pathOrDb !== "" && holdsNoDatabase(pathOrDb);
   let db;
   try {
     db = new Database(pathOrDb);
@@ -118,7 +139,7 @@ export async function sqliteDatabase(pathOrDb: string | SqliteConnection): Promi
     throw fail(err);
   }
   try {
-    if (pathOrDb !== ":memory:" && pathOrDb !== "") db.pragma("journal_mode = WAL");
+    if (creating) db.pragma("journal_mode = WAL");
   } catch (err) {
     db.close();
     throw fail(err);
