@@ -114,6 +114,23 @@ describe("layer rule", () => {
     assert.equal(code, 0);
   });
 
+  it("ARCHITECTURE.md's tree names every folder of src/ (two levels deep)", () => {
+    const doc = readFileSync(join(ROOT, "ARCHITECTURE.md"), "utf8");
+    const tree = doc.slice(doc.indexOf("```text\nsrc/"), doc.indexOf("```\n", doc.indexOf("src/")));
+    const folders = readdirSync(join(ROOT, "src"), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .flatMap((entry) => [
+        entry.name,
+        ...readdirSync(join(ROOT, "src", entry.name), { withFileTypes: true })
+          .filter((inner) => inner.isDirectory())
+          .map((inner) => inner.name),
+      ]);
+    assert.deepEqual(
+      folders.filter((name) => !tree.includes(`${name}/`)),
+      [],
+    );
+  });
+
   it("places every folder of src/ in a layer", () => {
     const config = createRequire(import.meta.url)(CONFIG) as {
       forbidden: readonly { name: string; from: { path?: string }; to: { path?: string } }[];
