@@ -13,6 +13,7 @@
  * same data for permanent ones (set `refreshEachRequest: false` to stop that too).
  */
 import { ConfigurationError } from "../errors.ts";
+import { assertSecrets } from "../codecs/secret.ts";
 import { FlaskSessionCodec } from "../codecs/flask/session-cookie.ts";
 import type { Secret } from "../codecs/itsdangerous/encoding.ts";
 import type { SessionData } from "../codecs/python-values.ts";
@@ -90,6 +91,14 @@ export interface FlaskPolicyOptions {
 export function flaskSessionPolicy<T extends SessionShape = SessionShape>(
   options: FlaskPolicyOptions,
 ): SessionPolicy<T> {
+  // Flask refuses sessions without SECRET_KEY ("The session is unavailable because no secret
+  // key was set"); we refuse at start, with Flask's setting names.
+  assertSecrets(
+    options.secretKey,
+    options.secretKeyFallbacks,
+    "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
+  );
   const version = options.flaskVersion ?? "3.1";
   if (version === "2.2" && (options.secretKeyFallbacks?.length || options.cookiePartitioned)) {
     throw new ConfigurationError(

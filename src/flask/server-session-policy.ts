@@ -81,7 +81,7 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
   if (!["0.3", "0.8"].includes(version)) throw new TypeError('version must be "0.3" or "0.8"');
   const v08 = version === "0.8";
   const useSigner = options.useSigner ?? false;
-  if (useSigner && options.secretKey === undefined) {
+  if (useSigner && (options.secretKey === undefined || options.secretKey.length === 0)) {
     throw new ConfigurationError("SECRET_KEY must be set when SESSION_USE_SIGNER=True");
   }
   const signer = useSigner ? flaskSessionIdSigner(options.secretKey!) : undefined;

@@ -11,6 +11,7 @@
  * and `session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=lax`.
  * Duplicate incoming cookies: the last one wins, as in Starlette.
  */
+import { assertSecret } from "../codecs/secret.ts";
 import { StarletteSessionCodec } from "../codecs/starlette/session-cookie.ts";
 import type { SessionData } from "../codecs/python-values.ts";
 import { resolveSessionSettings } from "../engine/config.ts";
@@ -68,6 +69,7 @@ export interface StarlettePolicyOptions {
 export function starletteSessionPolicy<T extends SessionShape = SessionShape>(
   options: StarlettePolicyOptions,
 ): SessionPolicy<T> {
+  assertSecret(options.secretKey, "secret_key");
   const { behaviour } = options;
   if (!["0.x", "1.x"].includes(behaviour)) {
     throw new TypeError('behaviour must be "0.x" or "1.x"');

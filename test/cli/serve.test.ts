@@ -183,6 +183,27 @@ describe("sessionbridge serve errors", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("refuses an existing Django database without SECRET_KEY, writing no key of its own", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-serve-"));
+    try {
+      // A Django project's database: its tables exist, and no key of ours sits beside it.
+      const migrated = await runCli(["migrate"], {
+        cwd: dir,
+        env: { DATABASE_URL: "sqlite:./db.sqlite3" },
+      });
+      assert.equal(migrated.code, 0, migrated.stderr);
+      const r = await runCli(["serve", "--port", "0"], {
+        cwd: dir,
+        env: { DATABASE_URL: "sqlite:./db.sqlite3" },
+      });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /SECRET_KEY is not set and the database already has Django's tables/);
+      assert.equal(existsSync(join(dir, "db.sqlite3.secret-key")), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("an unknown option is a usage error, exit 2", async () => {
     assert.equal((await runCli(["serve", "--nope"])).code, 2);
   });

@@ -19,34 +19,45 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { httpStatusOf } from "../../errors.ts";
-import {
-  getSession,
-  sessionMiddleware as nodeSessionMiddleware,
-  type NodeSessionOptions,
-} from "../node/index.ts";
+import { connectSessionMiddleware, getSession, type NodeSessionOptions } from "../node/index.ts";
+import { reportToStderr, type SessionErrorReporter } from "../report-error.ts";
 
 export { getSession };
 export type { NodeSessionOptions as ExpressSessionOptions };
 
-/** The session middleware as an Express `RequestHandler`; the session is `req.session`. */
+/**
+ * The session middleware as an Express `RequestHandler`; the session is `req.session`.
+ *
+ * A save that fails at the end of the request goes down Express's own error path: the error
+ * middleware registered after the routes (`sessionErrorHandler()`, or yours) answers it, and
+ * Express's final handler logs what none handled. `onError`, when given, is called as well.
+ */
 export function sessionMiddleware(options: NodeSessionOptions): RequestHandler {
-  const middleware = nodeSessionMiddleware(options);
+  const middleware = connectSessionMiddleware(options, true);
   return (req, res, next) => {
     middleware(req, res, next);
   };
 }
 
+/** Options of {@link sessionErrorHandler}. */
+export interface SessionErrorHandlerOptions {
+  /** Called with each session error it answers. Default: one line on stderr. */
+  readonly onError?: SessionErrorReporter;
+}
+
 /**
  * Maps session errors to their status (503 store outage, 400 session vanished) with a short
- * plain-text body; passes every other error on.
+ * plain-text body, after reporting them (stderr by default); passes every other error on.
  */
-export function sessionErrorHandler(): ErrorRequestHandler {
+export function sessionErrorHandler(options: SessionErrorHandlerOptions = {}): ErrorRequestHandler {
+  const report = options.onError ?? reportToStderr;
   return (error: unknown, _req, res, next) => {
     const status = httpStatusOf(error);
     if (status === undefined || res.headersSent) {
       next(error);
       return;
     }
+    report(error);
     res
       .status(status)
       .type("text/plain")

@@ -20,14 +20,18 @@ import { httpStatusOf } from "../../errors.ts";
 import { addVaryCookie, type SessionResponseHeaders } from "../../engine/http.ts";
 import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
+import { reportToStderr, type SessionErrorReporter } from "../report-error.ts";
 
 /**
  * Options: the store plus Django's session settings (Django's policy), or `{ policy }` for
  * another framework's (Flask, Starlette).
  */
 export type HonoSessionOptions<T extends SessionShape = SessionShape> = PolicyOptions<T> & {
-  /** Called with a session error before the 503/400 answer; for logging. */
-  readonly onError?: (error: unknown) => void;
+  /**
+   * Called with a session error before the 503/400 answer; for logging. Default: one line on
+   * stderr ({@link reportToStderr}).
+   */
+  readonly onError?: SessionErrorReporter;
 };
 
 /** Hono environment carrying the session; use as `new Hono<SessionEnv>()`. */
@@ -39,7 +43,7 @@ export interface SessionEnv<T extends SessionShape = SessionShape> {
 export function sessionMiddleware<T extends SessionShape = SessionShape>(
   options: HonoSessionOptions<T>,
 ): MiddlewareHandler<SessionEnv<T>> {
-  const { onError } = options;
+  const onError = options.onError ?? reportToStderr;
   const policy = policyFrom(options);
   return async (c, next) => {
     const requestSession = policy.open(c.req.header("Cookie"));
@@ -64,8 +68,8 @@ export function sessionMiddleware<T extends SessionShape = SessionShape>(
   };
 }
 
-function errorResponse(error: unknown, onError: ((error: unknown) => void) | undefined): Response {
-  onError?.(error);
+function errorResponse(error: unknown, onError: SessionErrorReporter): Response {
+  onError(error);
   const status = httpStatusOf(error) ?? 500;
   const text =
     status === 503

@@ -31,6 +31,7 @@ import {
 import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { SessionPolicy } from "../../engine/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
+import { reportToStderr, type SessionErrorReporter } from "../report-error.ts";
 
 /**
  * Options: the store plus Django's session settings (Django's policy), or `{ policy }` for
@@ -39,9 +40,10 @@ import type { Session, SessionShape } from "../../engine/session.ts";
 export type NodeSessionOptions = PolicyOptions & {
   /**
    * Called when saving fails at the end of a request, before the error response (503 for a
-   * store outage, 400 when the session vanished). Use it to log; it must not throw.
+   * store outage, 400 when the session vanished). Use it to log; it must not throw. Default:
+   * one line on stderr ({@link reportToStderr}); pass your logger to replace it.
    */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: SessionErrorReporter;
 };
 
 /** A request the middleware has seen. */
@@ -84,7 +86,8 @@ class ResponseGate {
   readonly #res: ServerResponse;
   readonly #policy: SessionPolicy;
   readonly #requestSession: RequestSession;
-  readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #onError: SessionErrorReporter | undefined;
+  readonly #forward: NextFunction | undefined;
   // The originals, re-applied to `res` later (never called unbound).
   readonly #writeHead: (...args: unknown[]) => ServerResponse;
   readonly #write: (...args: unknown[]) => boolean;
@@ -97,12 +100,14 @@ class ResponseGate {
     res: ServerResponse,
     policy: SessionPolicy,
     requestSession: RequestSession,
-    onError: ((error: unknown) => void) | undefined,
+    onError: SessionErrorReporter | undefined,
+    forward: NextFunction | undefined,
   ) {
     this.#res = res;
     this.#policy = policy;
     this.#requestSession = requestSession;
     this.#onError = onError;
+    this.#forward = forward;
     /* eslint-disable @typescript-eslint/unbound-method */
     this.#writeHead = res.writeHead as (...args: unknown[]) => ServerResponse;
     this.#write = res.write as (...args: unknown[]) => boolean;
@@ -195,6 +200,15 @@ class ResponseGate {
   #fail(error: unknown): void {
     const res = this.#res;
     this.#restore();
+    if (this.#forward !== undefined && !res.headersSent) {
+      // A framework with an error path (Express): its error middleware answers, and its final
+      // handler logs what no middleware handled. The body the handler wrote is dropped.
+      this.#held = undefined;
+      this.#pendingHead = undefined;
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      this.#forward(error);
+      return;
+    }
     this.#onError?.(error);
     const status = httpStatusOf(error) ?? 500;
     if (res.headersSent) {
@@ -209,13 +223,28 @@ class ResponseGate {
 
 /** Creates the middleware. */
 export function sessionMiddleware(options: NodeSessionOptions): NodeMiddleware {
-  const { onError } = options;
+  return connectSessionMiddleware(options, false);
+}
+
+/**
+ * The middleware, optionally handing a failed save to the framework's own error path: the
+ * `next` it was given, called again with the error (Express runs its error middleware from
+ * there). Used by the Express adapter; plain node:http has no such path.
+ *
+ * @internal
+ */
+export function connectSessionMiddleware(
+  options: NodeSessionOptions,
+  forwardErrors: boolean,
+): NodeMiddleware {
+  // Forwarded errors are reported by the framework; ours only when the app asked for it.
+  const onError = options.onError ?? (forwardErrors ? undefined : reportToStderr);
   const policy = policyFrom(options);
 
   return (req, res, next) => {
     const requestSession = policy.open(req.headers.cookie);
     (req as RequestWithSession).session = requestSession.session;
-    new ResponseGate(res, policy, requestSession, onError);
+    new ResponseGate(res, policy, requestSession, onError, forwardErrors ? next : undefined);
     next();
   };
 }
@@ -237,8 +266,9 @@ export function withSessions(
   handler: (req: RequestWithSession, res: ServerResponse) => unknown,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const middleware = sessionMiddleware(options);
+  const report = options.onError ?? reportToStderr;
   const fail = (res: ServerResponse, error: unknown): void => {
-    options.onError?.(error);
+    report(error);
     if (res.headersSent) {
       res.destroy();
       return;

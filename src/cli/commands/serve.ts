@@ -1,6 +1,7 @@
 /**
  * `sessionbridge serve`: the demo server (and, later, the auth/forward-auth server).
  */
+import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { DjangoUserSource } from "../../auth/django-user-source.ts";
 import { loginRateLimit, type LoginRateLimit } from "../../auth/rate-limit.ts";
@@ -15,7 +16,7 @@ import { CommandFailure, UsageError } from "../command.ts";
 import { parsePort, readEnvConfig, type EnvConfig } from "../env-config.ts";
 import { requireAuthTables } from "../manage/users.ts";
 import { isDefaultUserModel, userSourceOptions, type UserModelSetting } from "../user-model.ts";
-import { openSessionStore, resolveSecretKey } from "../session-store.ts";
+import { openSessionStore, resolveSecretKey, secretFilePath } from "../session-store.ts";
 
 export const serveCommand: Command = {
   name: "serve",
@@ -49,7 +50,8 @@ Environment:
   REDIS_URL             the Redis of the cache, cached_db and redis-sessions stores; CACHE_KEY_PREFIX, CACHE_VERSION,
                         CACHE_BACKEND (django-redis | django), CACHE_SERIALIZER as in Django's CACHES
   SESSION_FILE_PATH     the file store's directory
-  SECRET_KEY            Django's SECRET_KEY (if unset, one is generated and kept beside the database)
+  SECRET_KEY            Django's SECRET_KEY (required for an existing Django database; unset on a
+                        database serve creates: one is generated and kept beside it)
   SECRET_KEY_FALLBACKS  comma-separated previous keys, accepted for reading
   DJANGO_VERSION        3.2, 4.2 or 5.2: which Django's rules to follow (default 5.2)
   AUTH_USER_MODEL       app_label.ModelName, as Django's setting (default auth.User): users are read from
@@ -100,7 +102,7 @@ Examples:
       throw error;
     }
     const warn = (message: string): void => void stderr.write(`warning: ${message}\n`);
-    const secret = resolveSecretKey(config, warn);
+    const secret = await serveSecretKey(config, warn);
     await ensureDjangoTables(config.databaseUrl, config.djangoVersion, config.userModel);
     const opened = await openSessionStore(config, secret, { createTables: true });
     const usersDatabase = await openDatabaseUrl(config.databaseUrl);
@@ -150,6 +152,35 @@ Examples:
     await usersDatabase.close();
   },
 };
+
+/**
+ * `SECRET_KEY`, else a key of our own, but only for a database that is ours: one with no
+ * Django tables yet (the embedded default's first run), or one we made earlier and kept the key
+ * beside. An existing Django database without `SECRET_KEY` is refused: a fresh key could verify
+ * none of its sessions, every user would be anonymous and the first write would replace their
+ * Django cookie, logging them out of Django too.
+ */
+async function serveSecretKey(config: EnvConfig, warn: (message: string) => void): Promise<string> {
+  if (config.secretKey !== undefined) return config.secretKey;
+  if (!existsSync(secretFilePath(config.databaseUrl))) {
+    const database = await openManagedDatabase(config.databaseUrl, { create: true });
+    let tables: Set<string>;
+    try {
+      tables = new Set(await listTables(database));
+    } finally {
+      await database.close();
+    }
+    const djangoTable = ["django_session", "auth_user", "django_migrations"].find((t) =>
+      tables.has(t),
+    );
+    if (djangoTable !== undefined) {
+      throw new CommandFailure(
+        `SECRET_KEY is not set and the database already has Django's tables (${djangoTable}): set SECRET_KEY to the Django project's SECRET_KEY (a generated key could verify none of its sessions)`,
+      );
+    }
+  }
+  return resolveSecretKey(config, warn);
+}
 
 /**
  * Creates Django's `django_session` and `auth_*` tables when the database has none of them

@@ -19,6 +19,7 @@ import { HmacKey } from "../hmac.ts";
 import { base62Decode, base62Encode } from "../base62.ts";
 import { base64UrlDecode, base64UrlEncode } from "../base64.ts";
 import { zlibCompress, zlibDecompress } from "../zlib.ts";
+import { assertSecrets } from "../secret.ts";
 
 /** Hash algorithms Django signs with. */
 export type DjangoHashAlgorithm = "sha256" | "sha1";
@@ -75,7 +76,9 @@ export class DjangoSigner {
   readonly #signKey: VerifyKey;
   readonly #verifyKeys: readonly VerifyKey[];
 
+  /** @throws {ConfigurationError} for a missing or empty secret or fallback secret. */
   constructor(options: DjangoSignerOptions) {
+    assertSecrets(options.secret, options.fallbackSecrets, "SECRET_KEY", "SECRET_KEY_FALLBACKS");
     this.sep = options.sep ?? ":";
     if (UNSAFE_SEP.test(this.sep)) {
       throw new TypeError("Unsafe Signer separator: it must not be a base64url character");

@@ -6,6 +6,7 @@ import { Buffer } from "node:buffer";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { BadSignatureError, ConfigurationError } from "../../errors.ts";
 import type { Secret } from "../itsdangerous/encoding.ts";
+import { assertSecret } from "../secret.ts";
 
 /**
  * The keys Flask-Login keeps in the session (`config.SESSION_KEYS`).
@@ -120,6 +121,8 @@ export function flaskLoginIdentifier(info: FlaskLoginRequestInfo, version: "0.6"
 
 /** `_secret_key()`: a `str` key is encoded as **latin-1** (not UTF-8). */
 function latin1Key(secretKey: Secret): Buffer {
+  // An empty key would make every remember-me cookie forgeable.
+  assertSecret(secretKey, "SECRET_KEY");
   if (typeof secretKey !== "string") return Buffer.from(secretKey);
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\xff]/.test(secretKey)) {

@@ -17,6 +17,7 @@
 import { Buffer } from "node:buffer";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { HmacKey } from "../hmac.ts";
+import { assertSecret } from "../secret.ts";
 import { BadSignatureError, ConfigurationError } from "../../errors.ts";
 import { constantTimeEqual } from "../constant-time.ts";
 import { base64Decode, wantBytes, type Secret } from "./encoding.ts";
@@ -52,6 +53,11 @@ const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 
 /** Normalises `secret_key` to a non-empty list of byte strings, oldest first. */
 function secretKeyList(secretKey: SecretKeys): Buffer[] {
+  if (Array.isArray(secretKey)) {
+    (secretKey as readonly unknown[]).forEach((key, i) => assertSecret(key, `secret_key[${i}]`));
+  } else {
+    assertSecret(secretKey, "secret_key");
+  }
   const keys =
     typeof secretKey === "string" || secretKey instanceof Uint8Array
       ? [wantBytes(secretKey)]

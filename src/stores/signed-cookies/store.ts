@@ -32,6 +32,7 @@ import {
 } from "../../codecs/django/signing.ts";
 import type { DjangoVersion } from "../../codecs/django/version.ts";
 import { ConfigurationError, SignatureExpiredError, TooLargeError } from "../../errors.ts";
+import { assertSecrets } from "../../codecs/secret.ts";
 import type { SessionData, SessionStore, StoreLogger } from "../contract.ts";
 
 /** The salt of Django's signed-cookie sessions (the backend's module path). */
@@ -105,7 +106,7 @@ export class SignedCookieStore implements SessionStore {
 
   /** @throws {ConfigurationError} for an empty secret or a non-positive age or size. */
   constructor(options: SignedCookieStoreOptions) {
-    if (options.secret.length === 0) throw new ConfigurationError("The SECRET_KEY is empty");
+    assertSecrets(options.secret, options.fallbackSecrets, "SECRET_KEY", "SECRET_KEY_FALLBACKS");
     this.#cookieAge = options.cookieAge ?? DEFAULT_COOKIE_AGE;
     if (!Number.isInteger(this.#cookieAge) || this.#cookieAge <= 0) {
       throw new ConfigurationError("cookieAge must be a positive whole number of seconds");
