@@ -1,0 +1,163 @@
+"""A small real Django project, as `startproject` makes one (admin, auth, sessions, messages,
+CSRF), for running the README's examples beside it. Settings come from the environment, the way
+a twelve-factor deployment passes them:
+
+    DJANGO_DB         sqlite:PATH | postgres://... | mysql://...
+    SECRET_KEY        the project's SECRET_KEY
+    SESSION_ENGINE    default django.contrib.sessions.backends.db
+    DJANGO_CACHE      django-redis:redis://HOST:PORT/DB (with CACHE_KEY_PREFIX), or unset
+
+    python3 django_project.py migrate
+    python3 django_project.py createsuperuser USERNAME EMAIL     (password: DJANGO_SUPERUSER_PASSWORD)
+    python3 django_project.py check-password USERNAME             (password on stdin; prints true/false)
+    python3 django_project.py serve                               (prints "READY <port>")
+
+Views beside the admin: GET /session/ answers the request's session as JSON (what Django sees
+of a session Node wrote).
+"""
+import json
+import os
+import socketserver
+import sys
+from urllib.parse import unquote, urlsplit
+
+
+def db_settings(spec):
+    if spec.startswith("sqlite:"):
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": spec[len("sqlite:"):]}
+    u = urlsplit(spec)
+    common = {
+        "NAME": unquote(u.path.lstrip("/")),
+        "USER": unquote(u.username or ""),
+        "PASSWORD": unquote(u.password or ""),
+        "HOST": u.hostname or "127.0.0.1",
+        "PORT": str(u.port or ""),
+    }
+    if u.scheme in ("postgres", "postgresql"):
+        return dict(common, ENGINE="django.db.backends.postgresql")
+    if u.scheme in ("mysql", "mariadb"):
+        return dict(common, ENGINE="django.db.backends.mysql", OPTIONS={"charset": "utf8mb4"})
+    raise SystemExit("unsupported DJANGO_DB %r" % (spec,))
+
+
+def configure():
+    import django
+    from django.conf import settings
+
+    caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache = os.environ.get("DJANGO_CACHE", "")
+    if cache.startswith("django-redis:"):
+        caches["default"] = {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": cache[len("django-redis:"):],
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY=os.environ["SECRET_KEY"],
+        ALLOWED_HOSTS=["127.0.0.1", "localhost"],
+        USE_TZ=True,
+        TIME_ZONE="UTC",
+        DATABASES={"default": db_settings(os.environ["DJANGO_DB"])},
+        CACHES=caches,
+        INSTALLED_APPS=[
+            "django.contrib.admin",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+        ],
+        MIDDLEWARE=[
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+        ],
+        TEMPLATES=[
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "APP_DIRS": True,
+                "OPTIONS": {
+                    "context_processors": [
+                        "django.template.context_processors.request",
+                        "django.contrib.auth.context_processors.auth",
+                        "django.contrib.messages.context_processors.messages",
+                    ]
+                },
+            }
+        ],
+        ROOT_URLCONF=__name__,
+        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+        SESSION_ENGINE=os.environ.get("SESSION_ENGINE") or "django.contrib.sessions.backends.db",
+        LOGGING_CONFIG=None,
+    )
+    django.setup()
+
+
+urlpatterns = []
+
+
+def build_urls():
+    from django.contrib import admin
+    from django.http import JsonResponse
+    from django.urls import path
+
+    def session_view(request):
+        return JsonResponse(
+            {
+                "key": request.session.session_key,
+                "user_id": request.user.pk if request.user.is_authenticated else None,
+                "data": {k: request.session[k] for k in request.session.keys()},
+            }
+        )
+
+    urlpatterns[:] = [path("admin/", admin.site.urls), path("session/", session_view)]
+
+
+def serve():
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    from django.core.wsgi import get_wsgi_application
+
+    build_urls()
+
+    class Server(socketserver.ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class Handler(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = make_server("127.0.0.1", 0, get_wsgi_application(), server_class=Server, handler_class=Handler)
+    sys.stdout.write("READY %d\n" % httpd.server_address[1])
+    sys.stdout.flush()
+    httpd.serve_forever()
+
+
+def main(argv):
+    configure()
+    from django.core.management import call_command
+
+    command = argv[1]
+    if command == "migrate":
+        call_command("migrate", interactive=False, verbosity=0)
+    elif command == "createsuperuser":
+        call_command("createsuperuser", interactive=False, username=argv[2], email=argv[3], verbosity=0)
+        from django.contrib.auth import get_user_model
+
+        print(json.dumps({"id": get_user_model().objects.get(username=argv[2]).pk}))
+    elif command == "check-password":
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.get(username=argv[2])
+        print(json.dumps(user.check_password(sys.stdin.read())))
+    elif command == "serve":
+        serve()
+    else:
+        raise SystemExit("unknown command %r" % (command,))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,300 @@
+// Every TypeScript example in the README runs as written, beside the real Python app it names,
+// and exits: the Django ones against a real Django 5.2 project (its own `migrate`, its own
+// `createsuperuser`, a person's login through its admin form, then the example with that
+// cookie), the Flask one against a real Flask 3.1 with Flask-Login, on real SQLite and Redis.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { createClient } from "redis";
+import {
+  FLASK_PEER_SCRIPT,
+  startPythonServer,
+  type PythonServer,
+} from "../interop/flask/server.ts";
+import { CookieJar } from "../support/http.ts";
+import {
+  DJANGO_PROJECT,
+  djangoAdminLogin,
+  djangoProject,
+  readmeExamples,
+  readmeTypeScriptBlockCount,
+  runExample,
+  startExample,
+  type RunningExample,
+} from "./examples.ts";
+
+const DJANGO = "django-5.2";
+const SECRET = "readme-examples-django-secret-key-0123456789abcdef";
+const PASSWORD = "correct horse battery staple";
+const SESSIONS_REDIS = "redis://127.0.0.1:6379/13";
+const RATE_LIMIT_REDIS = "redis://127.0.0.1:6379/14";
+
+/** The scenarios below, one per README example. */
+const TESTED = [
+  "express-django-db",
+  "hono-memory",
+  "django-redis",
+  "express-auth",
+  "rate-limit",
+  "create-user",
+  "flask",
+  "node-memory",
+  "decode",
+];
+
+async function flushRedis(url: string): Promise<void> {
+  const client = await createClient({ url }).connect();
+  await client.flushDb();
+  await client.quit();
+}
+
+/** Stops a server example and checks that it ended (by the signal, or by exiting cleanly). */
+async function stopped(example: RunningExample): Promise<void> {
+  const end = await example.stop();
+  assert.ok(end.signal === "SIGTERM" || end.code === 0, `ended with ${JSON.stringify(end)}`);
+}
+
+interface DjangoSite {
+  readonly dir: string;
+  readonly env: Record<string, string>;
+  readonly databaseUrl: string;
+  readonly userId: number;
+  readonly server: PythonServer;
+}
+
+/** A Django project on a fresh SQLite file: migrated and given a superuser by Django itself. */
+async function djangoSite(extraEnv: Record<string, string> = {}): Promise<DjangoSite> {
+  const dir = mkdtempSync(join(tmpdir(), "sb-readme-"));
+  const database = join(dir, "db.sqlite3");
+  const env = { DJANGO_DB: `sqlite:${database}`, SECRET_KEY: SECRET, ...extraEnv };
+  await djangoProject(DJANGO, ["migrate"], env);
+  const created = await djangoProject(DJANGO, ["createsuperuser", "alice", "alice@example.com"], {
+    ...env,
+    DJANGO_SUPERUSER_PASSWORD: PASSWORD,
+  });
+  const userId = (JSON.parse(created) as { id: number }).id;
+  const server = await startPythonServer(DJANGO, DJANGO_PROJECT, ["serve"], env);
+  return { dir, env, databaseUrl: `sqlite:${database}`, userId, server };
+}
+
+async function djangoSession(
+  site: DjangoSite,
+  sessionid: string,
+): Promise<{ user_id: number | null; data: Record<string, unknown> }> {
+  const response = await fetch(`${site.server.url}/session/`, {
+    headers: { Cookie: `sessionid=${sessionid}` },
+  });
+  assert.equal(response.status, 200);
+  return (await response.json()) as { user_id: number | null; data: Record<string, unknown> };
+}
+
+describe("README examples", () => {
+  it("every TypeScript block is labelled and has a scenario here", () => {
+    const ids = [...readmeExamples().keys()];
+    assert.equal(
+      ids.length,
+      readmeTypeScriptBlockCount(),
+      "a ```ts block without <!-- example: id -->",
+    );
+    assert.deepEqual([...ids].sort(), [...TESTED].sort());
+  });
+
+  describe("beside Django 5.2 (SQLite, database sessions)", () => {
+    let site: DjangoSite;
+    before(async () => {
+      site = await djangoSite();
+    });
+    after(async () => {
+      await site.server.stop();
+      rmSync(site.dir, { recursive: true, force: true });
+    });
+
+    it("express-django-db: Node sees the Django login, and Django sees what Node wrote", async () => {
+      const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
+      const example = await startExample("express-django-db", {
+        DATABASE_URL: site.databaseUrl,
+        SECRET_KEY: SECRET,
+      });
+      try {
+        const cookie = { Cookie: `sessionid=${sessionid}` };
+        const me = await fetch(`${example.url}/api/me`, { headers: cookie });
+        assert.deepEqual(await me.json(), { userId: String(site.userId) });
+        for (const item of ["book", "pen"]) {
+          const added = await fetch(`${example.url}/api/cart/${item}`, {
+            method: "POST",
+            headers: cookie,
+          });
+          assert.equal(added.status, 204);
+        }
+        const seen = await djangoSession(site, sessionid);
+        assert.equal(seen.user_id, site.userId, "still logged in on Django");
+        assert.deepEqual(seen.data["cart"], ["book", "pen"]);
+      } finally {
+        await stopped(example);
+      }
+    });
+
+    it("express-django-db: without SECRET_KEY it stops at start, saying so", async () => {
+      const run = await runExample("express-django-db", { DATABASE_URL: site.databaseUrl });
+      assert.notEqual(run.code, 0);
+      assert.match(run.stderr, /Set SECRET_KEY to your Django project's SECRET_KEY/);
+    });
+
+    it("express-auth: Django's user, with permissions, behind loginRequired", async () => {
+      const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
+      const example = await startExample("express-auth", {
+        DATABASE_URL: site.databaseUrl,
+        SECRET_KEY: SECRET,
+      });
+      try {
+        const account = await fetch(`${example.url}/account`, {
+          headers: { Cookie: `sessionid=${sessionid}` },
+        });
+        assert.deepEqual(await account.json(), {
+          id: site.userId,
+          username: "alice",
+          canPublish: true,
+        });
+        const anonymous = await fetch(`${example.url}/account`, { redirect: "manual" });
+        assert.equal(anonymous.status, 302);
+        assert.equal(anonymous.headers.get("location"), "/accounts/login/?next=/account");
+        assert.equal((await fetch(`${example.url}/api/me`)).status, 401);
+      } finally {
+        await stopped(example);
+      }
+    });
+
+    it("create-user: the user it makes logs in through Django's admin; a second run finds it", async () => {
+      const first = await runExample("create-user", { DATABASE_URL: site.databaseUrl });
+      assert.equal(first.code, 0, first.stderr);
+      const lines = first.stdout.trim().split("\n");
+      const id = lines[0]!;
+      assert.match(id, /^\d+$/);
+      assert.ok(
+        lines.includes(`${id} admin`) && lines.includes(`${site.userId} alice`),
+        first.stdout,
+      );
+      assert.equal(
+        await djangoProject(DJANGO, ["check-password", "admin"], site.env, PASSWORD),
+        "true\n",
+      );
+      await djangoAdminLogin(site.server.url, "admin", PASSWORD);
+      const second = await runExample("create-user", { DATABASE_URL: site.databaseUrl });
+      assert.equal(second.code, 0, second.stderr);
+      assert.deepEqual(second.stdout.trim().split("\n"), lines.slice(1));
+    });
+
+    it("rate-limit: the sixth wrong password in a row is refused by the budget kept in Redis", async () => {
+      await flushRedis(RATE_LIMIT_REDIS);
+      try {
+        const env = {
+          DATABASE_URL: site.databaseUrl,
+          SECRET_KEY: SECRET,
+          REDIS_URL: RATE_LIMIT_REDIS,
+        };
+        // Each run is its own process: only Redis carries the count from one to the next.
+        for (let attempt = 1; attempt <= 5; attempt++) {
+          const run = await runExample("rate-limit", env);
+          assert.equal(run.code, 0, run.stderr);
+          assert.equal(run.stdout, "wrong username or password\n");
+        }
+        const locked = await runExample("rate-limit", env);
+        assert.equal(locked.code, 0, locked.stderr);
+        assert.match(locked.stdout, /^try again in \d+ s\n$/);
+      } finally {
+        await flushRedis(RATE_LIMIT_REDIS);
+      }
+    });
+  });
+
+  describe("beside Django 5.2 with django-redis sessions (pickle)", () => {
+    let site: DjangoSite;
+    before(async () => {
+      await flushRedis(SESSIONS_REDIS);
+      site = await djangoSite({
+        SESSION_ENGINE: "django.contrib.sessions.backends.cache",
+        DJANGO_CACHE: `django-redis:${SESSIONS_REDIS}`,
+        CACHE_KEY_PREFIX: "myapp",
+      });
+    });
+    after(async () => {
+      await site.server.stop();
+      rmSync(site.dir, { recursive: true, force: true });
+      await flushRedis(SESSIONS_REDIS);
+    });
+
+    it("django-redis: Node reads Django's login from Redis and writes what Django reads", async () => {
+      const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
+      const example = await startExample("django-redis", { REDIS_URL: SESSIONS_REDIS });
+      try {
+        const cookie = { Cookie: `sessionid=${sessionid}` };
+        assert.deepEqual(await (await fetch(example.url, { headers: cookie })).json(), {
+          userId: String(site.userId),
+          nodeVisits: 1,
+        });
+        assert.deepEqual(await (await fetch(example.url, { headers: cookie })).json(), {
+          userId: String(site.userId),
+          nodeVisits: 2,
+        });
+        const seen = await djangoSession(site, sessionid);
+        assert.equal(seen.user_id, site.userId);
+        assert.equal(seen.data["nodeVisits"], 2);
+      } finally {
+        await stopped(example);
+      }
+    });
+  });
+
+  describe("beside Flask 3.1 with Flask-Login", () => {
+    const FLASK_SECRET = "readme-examples-flask-secret";
+    let flask: PythonServer;
+    before(async () => {
+      flask = await startPythonServer("flask-3.1", FLASK_PEER_SCRIPT, ["cookie"], {
+        SECRET_KEY: FLASK_SECRET,
+      });
+    });
+    after(async () => {
+      await flask.stop();
+    });
+
+    it("flask: Node sees Flask-Login's user in Flask's session cookie", async () => {
+      const jar = new CookieJar();
+      assert.equal((await jar.fetch(`${flask.url}/login/42`)).status, 200);
+      const example = await startExample("flask", { SECRET_KEY: FLASK_SECRET });
+      try {
+        const response = await jar.fetch(example.url);
+        assert.deepEqual(await response.json(), { user: { id: "42" }, cart: [] });
+        assert.equal(response.headers.get("set-cookie"), null, "Flask's cookie is not rewritten");
+      } finally {
+        await stopped(example);
+      }
+    });
+  });
+
+  describe("on their own", () => {
+    for (const [id, body] of [
+      ["hono-memory", (n: number) => JSON.stringify({ visits: n })],
+      ["node-memory", (n: number) => `visit ${n}\n`],
+    ] as const) {
+      it(`${id}: counts visits in the session`, async () => {
+        const example = await startExample(id, {});
+        try {
+          const jar = new CookieJar();
+          // startExample's readiness probe carried no cookie: this jar starts at one.
+          assert.equal(await (await jar.fetch(example.url)).text(), body(1));
+          assert.equal(await (await jar.fetch(example.url)).text(), body(2));
+        } finally {
+          await stopped(example);
+        }
+      });
+    }
+
+    it("decode: prints the decoded value and exits", async () => {
+      const run = await runExample("decode", {});
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, "bar\n");
+    });
+  });
+});
