@@ -6,7 +6,15 @@
 // (--prefer-offline) and run side by side.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -272,6 +280,26 @@ describe("the packed package, installed by fresh consumer projects", () => {
     assert.match(result.express, /^5\./);
     assert.deepEqual(result.second, { visits: 2 });
     assert.equal(result.down, 503);
+  });
+
+  it("the README's `npx sessionbridge decode/encode` lines run as written in a consumer project", async () => {
+    ok(installs.express5!, "npm install (Express 5)");
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const lines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((m) => m[1]!.replace(/\\\n\s*/g, "").split("\n"))
+      .filter((line) => /^npx sessionbridge (decode|encode) /.test(line));
+    assert.equal(lines.length, 2, "the decode and encode lines");
+    for (const line of lines) {
+      // What the README says the command prints, in the comment after it (if any).
+      const expected = /#\s*(\S.*)$/.exec(line)?.[1];
+      const command = line.replace(/\s+#.*$/, "");
+      const out = ok(
+        await run("bash", ["-c", command], dirs.express5, { SECRET_KEY: "readme-secret-key" }),
+        command,
+      );
+      if (expected !== undefined) assert.equal(out.stdout.trim(), expected);
+      else assert.notEqual(out.stdout.trim(), "");
+    }
   });
 
   it("CommonJS code loads it with require() (require(esm), Node 20.19+ / 22.12+)", async () => {

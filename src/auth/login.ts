@@ -10,10 +10,11 @@
  * 4. `_auth_user_id` (string), `_auth_user_backend`, `_auth_user_hash` are set;
  * 5. `update_last_login`: `last_login = now`, saved.
  *
- * Django also rotates the CSRF token at login (`rotate_token`); sessionbridge has no CSRF
- * layer, so an application with its own CSRF secret should rotate it too.
+ * 6. `rotate_token(request)`: a new CSRF secret when CSRF protection runs on this request
+ *    (the adapters' `csrfMiddleware`), so a token from before the login stops working.
  */
 import { ConfigurationError } from "../errors.ts";
+import { rotateCsrfForSession } from "../django/csrf-protection.ts";
 import type { Session, SessionShape } from "../engine/session.ts";
 import { backendsOf } from "./backends.ts";
 import { authSession, checkAuthConfig, type AuthConfig } from "./config.ts";
@@ -93,6 +94,7 @@ export async function login<T extends SessionShape>(
   await s.set(BACKEND_SESSION_KEY, backend);
   await s.set(HASH_SESSION_KEY, hash);
   user.backend = backend;
+  await rotateCsrfForSession(session as unknown as Session);
 
   // `user_logged_in` → `update_last_login`.
   const now = new Date((options.now ?? Date.now)());

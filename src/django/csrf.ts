@@ -16,49 +16,23 @@
  * if (!result.ok) return new Response("Forbidden", { status: 403 });
  * ```
  */
-import { randomInt, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { Session, SessionShape } from "../engine/session.ts";
+import {
+  CSRF_FORM_FIELD,
+  CSRF_HEADER,
+  CSRF_SESSION_KEY,
+  isSafeMethod,
+  maskSecret as mask,
+  randomString,
+  unmaskToken as unmask,
+} from "./csrf-protection.ts";
 
-/** Django's `CSRF_SESSION_KEY`. */
-export const CSRF_SESSION_KEY = "_csrftoken";
-/** Django's form field name. */
-export const CSRF_FORM_FIELD = "csrfmiddlewaretoken";
-/** Django's default header (`CSRF_HEADER_NAME = "HTTP_X_CSRFTOKEN"`). */
-export const CSRF_HEADER = "X-CSRFToken";
+export { CSRF_FORM_FIELD, CSRF_HEADER, CSRF_SESSION_KEY, isSafeMethod };
 
-// Django `CSRF_ALLOWED_CHARS = string.ascii_letters + string.digits`, secret 32, token 64.
-const CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const SECRET_LENGTH = 32;
 const TOKEN_LENGTH = 64;
 const VALID = /^[a-zA-Z0-9]+$/;
-
-function randomString(length: number): string {
-  let out = "";
-  for (let i = 0; i < length; i++) out += CHARS[randomInt(CHARS.length)]!;
-  return out;
-}
-
-/** Django `_mask_cipher_secret`: mask + (secret + mask) mod 62, char by char. */
-function mask(secret: string): string {
-  const m = randomString(SECRET_LENGTH);
-  let cipher = "";
-  for (let i = 0; i < SECRET_LENGTH; i++) {
-    cipher += CHARS[(CHARS.indexOf(secret[i]!) + CHARS.indexOf(m[i]!)) % CHARS.length]!;
-  }
-  return m + cipher;
-}
-
-/** Django `_unmask_cipher_token`. */
-function unmask(token: string): string {
-  const m = token.slice(0, SECRET_LENGTH);
-  const cipher = token.slice(SECRET_LENGTH);
-  let secret = "";
-  for (let i = 0; i < SECRET_LENGTH; i++) {
-    const x = CHARS.indexOf(cipher[i]!) - CHARS.indexOf(m[i]!);
-    secret += CHARS[(x + CHARS.length) % CHARS.length]!;
-  }
-  return secret;
-}
 
 async function secretOf<T extends SessionShape>(
   session: Session<T>,
@@ -121,9 +95,4 @@ export async function verifyCsrf<T extends SessionShape>(
   const candidate = token.length === TOKEN_LENGTH ? unmask(token) : token;
   const ok = timingSafeEqual(Buffer.from(candidate), Buffer.from(secret));
   return ok ? { ok: true } : { ok: false, reason: "bad-token" };
-}
-
-/** Methods Django exempts (RFC 9110 §9.2.1 safe methods). */
-export function isSafeMethod(method: string): boolean {
-  return method === "GET" || method === "HEAD" || method === "OPTIONS" || method === "TRACE";
 }

@@ -14,10 +14,8 @@ import {
   type PythonServer,
 } from "../interop/flask/server.ts";
 import { CookieJar } from "../support/http.ts";
+import { djangoAdminLogin, djangoProject, startDjangoProject } from "../interop/django/project.ts";
 import {
-  DJANGO_PROJECT,
-  djangoAdminLogin,
-  djangoProject,
   readmeExamples,
   readmeTypeScriptBlockCount,
   runExample,
@@ -75,7 +73,7 @@ async function djangoSite(extraEnv: Record<string, string> = {}): Promise<Django
     DJANGO_SUPERUSER_PASSWORD: PASSWORD,
   });
   const userId = (JSON.parse(created) as { id: number }).id;
-  const server = await startPythonServer(DJANGO, DJANGO_PROJECT, ["serve"], env);
+  const server = await startDjangoProject(DJANGO, env);
   return { dir, env, databaseUrl: `sqlite:${database}`, userId, server };
 }
 

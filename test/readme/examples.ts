@@ -7,14 +7,10 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../interop/django/peer.ts";
 import { runProcess, type CliResult } from "../support/cli.ts";
-import { pythonBaseEnv } from "../support/python.ts";
-import { peerEnv } from "../interop/django/peer.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, "..", "..");
 const RUN_DIR = join(ROOT, ".cache", "readme-run");
-export const DJANGO_PROJECT = join(HERE, "django_project.py");
-const SYSTEM_PYTHON = "/usr/bin/python3";
 
 /** The README's TypeScript blocks by the id in the `<!-- example: id -->` line before each. */
 export function readmeExamples(): Map<string, string> {
@@ -101,55 +97,4 @@ export async function startExample(
       return ended;
     },
   };
-}
-
-/** Runs `django_project.py args` with a Debian Django peer; rejects on a non-zero exit. */
-export async function djangoProject(
-  peer: string,
-  args: readonly string[],
-  env: Record<string, string>,
-  input = "",
-): Promise<string> {
-  const result = await runProcess(SYSTEM_PYTHON, [DJANGO_PROJECT, ...args], {
-    cwd: ROOT,
-    env: pythonBaseEnv({ ...peerEnv(peer), ...env }),
-    input,
-  });
-  if (result.code !== 0) {
-    throw new Error(`django_project.py ${args.join(" ")} exited ${result.code}:\n${result.stderr}`);
-  }
-  return result.stdout;
-}
-
-/**
- * Logs in through Django's admin login form, as a person does: the form's CSRF token and
- * cookie, then the POST; resolves with the `sessionid` Django set.
- */
-export async function djangoAdminLogin(
-  djangoUrl: string,
-  username: string,
-  password: string,
-): Promise<string> {
-  const page = await fetch(`${djangoUrl}/admin/login/?next=/admin/`);
-  const csrfCookie = /csrftoken=([^;]+)/.exec(page.headers.getSetCookie().join("\n"))?.[1];
-  const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await page.text())?.[1];
-  if (csrfCookie === undefined || token === undefined) {
-    throw new Error("Django's admin login page has no CSRF token");
-  }
-  const response = await fetch(`${djangoUrl}/admin/login/?next=/admin/`, {
-    method: "POST",
-    redirect: "manual",
-    headers: {
-      "Content-Type": "application/x-www-form-urlencoded",
-      Cookie: `csrftoken=${csrfCookie}`,
-      Origin: djangoUrl,
-      Referer: `${djangoUrl}/admin/login/`,
-    },
-    body: new URLSearchParams({ csrfmiddlewaretoken: token, username, password, next: "/admin/" }),
-  });
-  const sessionid = /sessionid=([^;]+)/.exec(response.headers.getSetCookie().join("\n"))?.[1];
-  if (response.status !== 302 || sessionid === undefined) {
-    throw new Error(`Django's admin login failed: ${response.status}`);
-  }
-  return sessionid;
 }

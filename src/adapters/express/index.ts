@@ -20,7 +20,31 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { httpStatusOf } from "../../errors.ts";
 import { connectSessionMiddleware, getSession, type NodeSessionOptions } from "../node/index.ts";
-import { reportToStderr, type SessionErrorReporter } from "../report-error.ts";
+import { reportToStderr, type SessionErrorReporter } from "../shared-report-error.ts";
+import {
+  csrfMiddleware as nodeCsrfMiddleware,
+  csrfToken,
+  type CsrfMiddlewareOptions,
+} from "../node/csrf.ts";
+
+export { csrfToken, type CsrfMiddlewareOptions };
+
+/**
+ * Django's CSRF protection as an Express `RequestHandler` (after `express.urlencoded()` if you
+ * have it, and after the session middleware with `useSessions`); failures answer 403.
+ *
+ * @example
+ * ```ts
+ * app.use(express.urlencoded({ extended: false }), csrfMiddleware({ djangoVersion: "5.2" }));
+ * app.get("/form", async (req, res) => res.send(`…value="${await csrfToken(req)}"…`));
+ * ```
+ */
+export function csrfMiddleware(options: CsrfMiddlewareOptions): RequestHandler {
+  const middleware = nodeCsrfMiddleware(options);
+  return (req, res, next) => {
+    middleware(req, res, next);
+  };
+}
 
 export { getSession };
 export type { NodeSessionOptions as ExpressSessionOptions };

@@ -20,7 +20,9 @@ import { httpStatusOf } from "../../errors.ts";
 import { addVaryCookie, type SessionResponseHeaders } from "../../engine/http.ts";
 import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
-import { reportToStderr, type SessionErrorReporter } from "../report-error.ts";
+import { reportToStderr, type SessionErrorReporter } from "../shared-report-error.ts";
+
+export { csrfMiddleware, csrfToken, type CsrfEnv, type HonoCsrfOptions } from "./csrf.ts";
 
 /**
  * Options: the store plus Django's session settings (Django's policy), or `{ policy }` for

@@ -31,7 +31,9 @@ import {
 import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { SessionPolicy } from "../../engine/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
-import { reportToStderr, type SessionErrorReporter } from "../report-error.ts";
+import { reportToStderr, type SessionErrorReporter } from "../shared-report-error.ts";
+
+export { csrfMiddleware, csrfToken, type CsrfMiddlewareOptions } from "./csrf.ts";
 
 /**
  * Options: the store plus Django's session settings (Django's policy), or `{ policy }` for

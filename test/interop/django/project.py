@@ -6,6 +6,8 @@ a twelve-factor deployment passes them:
     SECRET_KEY        the project's SECRET_KEY
     SESSION_ENGINE    default django.contrib.sessions.backends.db
     DJANGO_CACHE      django-redis:redis://HOST:PORT/DB (with CACHE_KEY_PREFIX), or unset
+    CSRF_USE_SESSIONS 1 to keep the CSRF secret in the session
+    CSRF_TRUSTED_ORIGINS comma-separated
 
     python3 django_project.py migrate
     python3 django_project.py createsuperuser USERNAME EMAIL     (password: DJANGO_SUPERUSER_PASSWORD)
@@ -13,7 +15,8 @@ a twelve-factor deployment passes them:
     python3 django_project.py serve                               (prints "READY <port>")
 
 Views beside the admin: GET /session/ answers the request's session as JSON (what Django sees
-of a session Node wrote).
+of a session Node wrote); GET /csrf/ answers {"token": get_token(request)}, and POST /csrf/
+answers {"ok": true} once Django's CsrfViewMiddleware let it through (403 otherwise).
 """
 import json
 import os
@@ -91,6 +94,8 @@ def configure():
         ROOT_URLCONF=__name__,
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         SESSION_ENGINE=os.environ.get("SESSION_ENGINE") or "django.contrib.sessions.backends.db",
+        CSRF_USE_SESSIONS=os.environ.get("CSRF_USE_SESSIONS") == "1",
+        CSRF_TRUSTED_ORIGINS=[o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o],
         LOGGING_CONFIG=None,
     )
     django.setup()
@@ -113,7 +118,18 @@ def build_urls():
             }
         )
 
-    urlpatterns[:] = [path("admin/", admin.site.urls), path("session/", session_view)]
+    def csrf_view(request):
+        from django.middleware.csrf import get_token
+
+        if request.method == "POST":
+            return JsonResponse({"ok": True})
+        return JsonResponse({"token": get_token(request)})
+
+    urlpatterns[:] = [
+        path("admin/", admin.site.urls),
+        path("session/", session_view),
+        path("csrf/", csrf_view),
+    ]
 
 
 def serve():

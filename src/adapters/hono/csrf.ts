@@ -1,0 +1,110 @@
+/**
+ * Django's `CsrfViewMiddleware` for Hono: the same secret, tokens and checks as Django, so a
+ * token from a Django page passes here and one made here passes Django.
+ *
+ * @example
+ * ```ts
+ * import { csrfMiddleware, csrfToken } from "sessionbridge/hono";
+ * app.use(csrfMiddleware({ djangoVersion: "5.2" }));
+ * app.get("/form", async (c) => c.html(`<input name="csrfmiddlewaretoken" value="${await csrfToken(c)}">`));
+ * ```
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import {
+  CSRF_FORM_FIELD,
+  DjangoCsrf,
+  isSafeMethod,
+  type CsrfRequestState,
+  type CsrfSettings,
+  type CsrfVerdict,
+} from "../../django/csrf-protection.ts";
+import { addVaryCookie } from "../../engine/http.ts";
+import type { Session } from "../../engine/session.ts";
+import { ConfigurationError } from "../../errors.ts";
+
+/** Options: Django's CSRF settings, plus how this server learns it is behind HTTPS. */
+export interface HonoCsrfOptions extends CsrfSettings {
+  /**
+   * Django's `SECURE_PROXY_SSL_HEADER`: `["X-Forwarded-Proto", "https"]` when a proxy you
+   * trust terminates TLS and sets that header. Without it, the request URL's scheme decides.
+   */
+  readonly secureProxySslHeader?: readonly [name: string, value: string];
+  /** Answers a rejected request; default 403 with Django's reason as plain text. */
+  readonly onFailure?: (c: Context, verdict: CsrfVerdict) => Response | Promise<Response>;
+}
+
+/** Hono variables the middleware sets. */
+export interface CsrfEnv {
+  Variables: { csrf: CsrfRequestState };
+}
+
+/**
+ * A masked CSRF token for this request's page or form (Django's `get_token`).
+ *
+ * @throws {ConfigurationError} when `csrfMiddleware()` did not run on this request.
+ * @example
+ * ```ts
+ * const token = await csrfToken(c);
+ * ```
+ */
+export function csrfToken(c: Context): Promise<string> {
+  const state = c.get("csrf") as CsrfRequestState | undefined;
+  if (state === undefined) {
+    throw new ConfigurationError("No CSRF state on this request: add csrfMiddleware() first");
+  }
+  return state.token();
+}
+
+function isSecure(c: Context, header: readonly [string, string] | undefined): boolean {
+  if (header !== undefined) return c.req.header(header[0])?.trim() === header[1];
+  return new URL(c.req.url).protocol === "https:";
+}
+
+async function formToken(c: Context): Promise<string | undefined> {
+  const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded" && type !== "multipart/form-data") {
+    return undefined;
+  }
+  // parseBody() caches, so the handler can read the form again.
+  const value = (await c.req.parseBody())[CSRF_FORM_FIELD];
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * Creates the middleware (after the session middleware with `useSessions`); unsafe methods
+ * that fail Django's checks are answered 403.
+ *
+ * @throws {ConfigurationError} for invalid settings.
+ */
+export function csrfMiddleware(options: HonoCsrfOptions): MiddlewareHandler<CsrfEnv> {
+  const csrf = new DjangoCsrf(options);
+  const onFailure =
+    options.onFailure ??
+    ((c: Context, verdict: CsrfVerdict) =>
+      c.text(`Forbidden (${verdict.ok ? "" : verdict.message})\n`, 403));
+  return async (c, next) => {
+    const session = (c.get as (key: string) => unknown)("session") as Session | undefined;
+    const state = await csrf.open(c.req.header("Cookie"), session);
+    c.set("csrf", state);
+    const method = c.req.method;
+    if (!isSafeMethod(method)) {
+      const verdict = state.verify({
+        method,
+        host: c.req.header("Host"),
+        secure: isSecure(c, options.secureProxySslHeader),
+        origin: c.req.header("Origin"),
+        referer: c.req.header("Referer"),
+        formToken: method === "POST" ? await formToken(c) : undefined,
+        headerToken: c.req.header(csrf.headerName),
+      });
+      if (!verdict.ok) {
+        c.res = await onFailure(c, verdict);
+        return;
+      }
+    }
+    await next();
+    const headers = state.responseHeaders();
+    for (const cookie of headers.setCookie) c.res.headers.append("Set-Cookie", cookie);
+    if (headers.varyCookie) c.res.headers.set("Vary", addVaryCookie(c.res.headers.get("Vary")));
+  };
+}

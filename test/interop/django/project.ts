@@ -1,0 +1,71 @@
+// A small real Django project (test/interop/django/project.py: admin, auth, sessions, messages,
+// CSRF) driven as its operators drive it: its own migrate and createsuperuser, a login through
+// its admin form, and its CsrfViewMiddleware.
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runProcess } from "../../support/cli.ts";
+import { pythonBaseEnv } from "../../support/python.ts";
+import { peerEnv, REPO_ROOT } from "./peer.ts";
+import { startPythonServer, type PythonServer } from "../flask/server.ts";
+
+export const DJANGO_PROJECT = join(dirname(fileURLToPath(import.meta.url)), "project.py");
+const SYSTEM_PYTHON = "/usr/bin/python3";
+
+/** Starts the project's server (`project.py serve`) with a Debian Django peer. */
+export function startDjangoProject(
+  peer: string,
+  env: Record<string, string>,
+): Promise<PythonServer> {
+  return startPythonServer(peer, DJANGO_PROJECT, ["serve"], env);
+}
+
+/** Runs `project.py args` with a Debian Django peer; rejects on a non-zero exit. */
+export async function djangoProject(
+  peer: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  input = "",
+): Promise<string> {
+  const result = await runProcess(SYSTEM_PYTHON, [DJANGO_PROJECT, ...args], {
+    cwd: REPO_ROOT,
+    env: pythonBaseEnv({ ...peerEnv(peer), ...env }),
+    input,
+  });
+  if (result.code !== 0) {
+    throw new Error(`project.py ${args.join(" ")} exited ${result.code}:\n${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+/**
+ * Logs in through Django's admin login form, as a person does: the form's CSRF token and
+ * cookie, then the POST; resolves with the `sessionid` Django set.
+ */
+export async function djangoAdminLogin(
+  djangoUrl: string,
+  username: string,
+  password: string,
+): Promise<string> {
+  const page = await fetch(`${djangoUrl}/admin/login/?next=/admin/`);
+  const csrfCookie = /csrftoken=([^;]+)/.exec(page.headers.getSetCookie().join("\n"))?.[1];
+  const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await page.text())?.[1];
+  if (csrfCookie === undefined || token === undefined) {
+    throw new Error("Django's admin login page has no CSRF token");
+  }
+  const response = await fetch(`${djangoUrl}/admin/login/?next=/admin/`, {
+    method: "POST",
+    redirect: "manual",
+    headers: {
+      "Content-Type": "application/x-www-form-urlencoded",
+      Cookie: `csrftoken=${csrfCookie}`,
+      Origin: djangoUrl,
+      Referer: `${djangoUrl}/admin/login/`,
+    },
+    body: new URLSearchParams({ csrfmiddlewaretoken: token, username, password, next: "/admin/" }),
+  });
+  const sessionid = /sessionid=([^;]+)/.exec(response.headers.getSetCookie().join("\n"))?.[1];
+  if (response.status !== 302 || sessionid === undefined) {
+    throw new Error(`Django's admin login failed: ${response.status}`);
+  }
+  return sessionid;
+}
