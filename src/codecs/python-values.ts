@@ -23,6 +23,7 @@
  * reader that returned `1` for Python's `1.0` would write back an `int`. Integral floats are
  * rare in sessions; they come back wrapped, everything else is a plain number.
  */
+import { MalformedError } from "../errors.ts";
 
 /** A Python `float` whose value is integral (`1.0`, `-0.0`, `1e+100`). */
 export class PyFloat {
@@ -53,7 +54,7 @@ export class PyUUID {
   readonly hex: string;
   constructor(value: string) {
     const hex = value.replace(/-/g, "").toLowerCase();
-    if (!/^[0-9a-f]{32}$/.test(hex)) throw new TypeError("PyUUID needs 32 hex digits");
+    if (!/^[0-9a-f]{32}$/.test(hex)) throw new MalformedError("PyUUID needs 32 hex digits");
     this.hex = hex;
   }
   /** Hyphenated form, as Python's `str(uuid)`. */

@@ -4,6 +4,7 @@
  */
 
 import type { DjangoVersion } from "../codecs/django/version.ts";
+import { ConfigurationError } from "../errors.ts";
 
 export type { DjangoVersion };
 
@@ -58,7 +59,7 @@ export function resolveSessionSettings(input: SessionSettingsInput = {}): Sessio
     if (value !== undefined) Object.assign(settings, { [name]: value });
   }
   if (!Number.isInteger(settings.cookieAge) || settings.cookieAge <= 0) {
-    throw new RangeError("cookieAge must be a positive whole number of seconds");
+    throw new ConfigurationError("cookieAge must be a positive whole number of seconds");
   }
   return settings;
 }

@@ -9,7 +9,12 @@
  * - `cycleKey()` keeps the data under a new key and deletes the old record; `flush()` drops
  *   both data and key.
  */
-import { SessionBridgeError, SessionExistsError, SessionStoreError } from "../errors.ts";
+import {
+  InvalidArgumentError,
+  SessionBridgeError,
+  SessionExistsError,
+  SessionStoreError,
+} from "../errors.ts";
 import { PyDateTime, type PyValue, type SessionData } from "../codecs/python-values.ts";
 import { parseIsoDateTime } from "../codecs/typed-json.ts";
 import type { SessionExpiry, SessionStore } from "../stores/contract.ts";
@@ -295,7 +300,7 @@ export class Session<T extends SessionShape = SessionShape> {
       return;
     }
     if (typeof value === "number") {
-      if (!Number.isInteger(value)) throw new RangeError("setExpiry takes whole seconds");
+      if (!Number.isInteger(value)) throw new InvalidArgumentError("setExpiry takes whole seconds");
       await this.set(EXPIRY_KEY, value as T[string]);
       return;
     }
@@ -361,8 +366,9 @@ function expiryInstant(stored: PyValue | undefined): Date | undefined {
 
 /**
  * Wraps what a store throws that is not already typed, so callers can map it to 503.
- * `TypeError`/`RangeError` pass through: they are programming errors (a value the serializer
- * cannot hold, as Python's `json.dumps` raises `TypeError`), not outages.
+ * sessionbridge's own errors pass through (a value the serializer cannot hold is an
+ * `UnsupportedValueError`, not an outage), and so do a custom store's `TypeError`/`RangeError`:
+ * programming errors, not outages.
  */
 function asStoreError(err: unknown, store: SessionStore): unknown {
   if (err instanceof SessionBridgeError || err instanceof TypeError || err instanceof RangeError)

@@ -14,6 +14,7 @@ import {
 } from "../../src/auth/index.ts";
 import { makePassword } from "../../src/auth/hashers/index.ts";
 import { fixture } from "./support.ts";
+import { ConfigurationError } from "../../src/errors.ts";
 
 /** The client-visible part of a result. */
 function visible(r: AuthenticateResult): unknown {
@@ -257,7 +258,7 @@ describe("failed-login rate limits", () => {
     assert.ok((await limiter.retryAfter("c")) > 0);
     await limiter.reset("c");
     assert.equal(await limiter.retryAfter("c"), 0);
-    assert.throws(() => new MemoryRateLimiter({ limit: 0, windowMs: 1 }), RangeError);
-    assert.throws(() => new MemoryRateLimiter({ limit: 1, windowMs: 0 }), RangeError);
+    assert.throws(() => new MemoryRateLimiter({ limit: 0, windowMs: 1 }), ConfigurationError);
+    assert.throws(() => new MemoryRateLimiter({ limit: 1, windowMs: 0 }), ConfigurationError);
   });
 });

@@ -22,7 +22,7 @@
  * ```
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { httpStatusOf } from "../../errors.ts";
+import { ConfigurationError, httpStatusOf } from "../../errors.ts";
 import {
   addVaryCookie,
   type RequestSession,
@@ -63,12 +63,13 @@ export type NodeMiddleware = (
   next: NextFunction,
 ) => void;
 
-/** The request's session. @throws {TypeError} when the middleware did not run. */
+/** The request's session. @throws {ConfigurationError} when the middleware did not run. */
 export function getSession<T extends SessionShape = SessionShape>(
   req: IncomingMessage,
 ): Session<T> {
   const session = (req as Partial<RequestWithSession<T>>).session;
-  if (!session) throw new TypeError("No session on this request: add sessionMiddleware() first");
+  if (!session)
+    throw new ConfigurationError("No session on this request: add sessionMiddleware() first");
   return session;
 }
 

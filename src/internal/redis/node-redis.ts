@@ -43,6 +43,7 @@ import {
   type RedisTtl,
 } from "./client.ts";
 import { scanEveryMaster, type RedisScanPage, type RedisScanTarget } from "./scan.ts";
+import { ConfigurationError } from "../../errors.ts";
 
 /** node-redis's `RESP_TYPES.BLOB_STRING` (the RESP type byte `$`). */
 const RESP_BLOB_STRING = 36;
@@ -142,7 +143,7 @@ class NodeRedisAdapter implements RedisCommandClient {
       timeout: timeoutMs,
     });
     if (!isCommands(binary)) {
-      throw new TypeError("The node-redis client lacks GET/SET/DEL/EXISTS/PEXPIRE/EXPIRE");
+      throw new ConfigurationError("The node-redis client lacks GET/SET/DEL/EXISTS/PEXPIRE/EXPIRE");
     }
     this.#binary = binary;
     // Clusters and sentinels route to per-node clients that may be reconnecting while the
@@ -205,7 +206,8 @@ class NodeRedisAdapter implements RedisCommandClient {
     // On the proxy with node-redis's queue timeout: scripts here write, and a timed-out write
     // must not be replayed after a reconnection. A cluster routes both commands by `keys`.
     const commands: unknown = this.#binary;
-    if (!isScripting(commands)) throw new TypeError("The node-redis client lacks EVALSHA/EVAL");
+    if (!isScripting(commands))
+      throw new ConfigurationError("The node-redis client lacks EVALSHA/EVAL");
     const options = { keys: [key], arguments: args.map(String) };
     try {
       return await this.#run("EVALSHA", commands.evalSha(script.sha1, options));
@@ -232,7 +234,7 @@ class NodeRedisAdapter implements RedisCommandClient {
     const options = { timeout: this.#timeoutMs };
     if (!isNodeRedisCluster(client)) {
       const self = commandsOf(client, options);
-      if (!isScanner(self)) throw new TypeError("The node-redis client lacks SCAN");
+      if (!isScanner(self)) throw new ConfigurationError("The node-redis client lacks SCAN");
       return [self];
     }
     const targets: NodeRedisScanner[] = [];
@@ -242,7 +244,7 @@ class NodeRedisAdapter implements RedisCommandClient {
         Promise.resolve(client.nodeClient(master)),
       );
       const scanner = isNodeRedisClient(nodeClient) ? commandsOf(nodeClient, options) : nodeClient;
-      if (!isScanner(scanner)) throw new TypeError("A node-redis cluster node lacks SCAN");
+      if (!isScanner(scanner)) throw new ConfigurationError("A node-redis cluster node lacks SCAN");
       targets.push(scanner);
     }
     return targets;

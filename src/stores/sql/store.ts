@@ -14,7 +14,12 @@
  * });
  * ```
  */
-import { SessionExistsError, SessionMissingError, SessionStoreError } from "../../errors.ts";
+import {
+  MalformedError,
+  SessionExistsError,
+  SessionMissingError,
+  SessionStoreError,
+} from "../../errors.ts";
 import { SqlDuplicateKeyError, errorCode, placeholders } from "../../internal/sql/database.ts";
 import type { SqlDatabase, SqlValue } from "../../internal/sql/database.ts";
 import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "../../internal/sql/dates.ts";
@@ -140,7 +145,7 @@ export class SqlSessionStore implements SessionStore {
     const value = rows[0]?.["session_data"];
     if (value === undefined) return null;
     try {
-      if (typeof value !== "string") throw new TypeError("session_data is not text");
+      if (typeof value !== "string") throw new MalformedError("session_data is not text");
       return this.#codec.decode(value);
     } catch (err) {
       // Django logs and starts an empty session; the data and the key stay out of the log.
