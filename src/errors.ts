@@ -18,7 +18,15 @@
  * ```
  */
 
-/** Every `code` a {@link SessionBridgeError} can carry. */
+/**
+ * Every `code` a {@link SessionBridgeError} can carry.
+ *
+ * @example
+ * ```ts
+ * import type { SessionBridgeErrorCode } from "sessionbridge/errors";
+ * const retry: SessionBridgeErrorCode[] = ["store-unavailable", "redis-timeout"];
+ * ```
+ */
 export type SessionBridgeErrorCode =
   | "bad-signature"
   | "expired"

@@ -296,7 +296,7 @@ export class AnonymousUser {
  *
  * @example
  * ```ts
- * (await getUser(session, config)) === ANONYMOUS_USER;
+ * (await getSessionUser(session, config)) === ANONYMOUS_USER;
  * ```
  */
 export const ANONYMOUS_USER: AnonymousUser = Object.freeze(new AnonymousUser());

@@ -24,10 +24,29 @@ import { generateSessionKey, isValidSessionKey } from "./keys.ts";
 /** The session key under which Django keeps a per-session expiry. */
 export const EXPIRY_KEY = "_session_expiry";
 
-/** The shape of session data, for typed access; values must be {@link PyValue}s. */
+/**
+ * The shape of session data, for typed access; values must be {@link PyValue}s.
+ *
+ * @example
+ * ```ts
+ * import { Session, type SessionShape } from "sessionbridge";
+ * interface Cart extends SessionShape { items: string[] }
+ * declare const session: Session<Cart>;
+ * await session.get("items"); // string[] | undefined
+ * ```
+ */
 export type SessionShape = Record<string, PyValue>;
 
-/** What `setExpiry` takes (Django `set_expiry`). */
+/**
+ * What `setExpiry` takes (Django `set_expiry`).
+ *
+ * @example
+ * ```ts
+ * await session.setExpiry(3600); // seconds of inactivity
+ * await session.setExpiry(0); // until the browser closes
+ * await session.setExpiry(null); // back to the global policy
+ * ```
+ */
 export type ExpiryInput = number | Date | null;
 
 const MAX_CREATE_ATTEMPTS = 100;

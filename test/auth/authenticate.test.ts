@@ -7,7 +7,7 @@ import {
   MemoryRateLimiter,
   RATE_LIMITED_MESSAGE,
   authenticate,
-  getUser,
+  getSessionUser,
   login,
   loginRateLimit,
   type AuthenticateResult,
@@ -98,10 +98,10 @@ describe("authenticate()", () => {
     assert.notEqual(stored, old);
     assert.match(stored, /^pbkdf2_sha256\$1000\$/);
     assert.equal(r.user.password, stored, "the in-memory user has the new hash");
-    // The session hash is made from the new hash, so the login survives getUser.
+    // The session hash is made from the new hash, so the login survives getSessionUser.
     const s = f.session();
     await login(s, r.user, f.config);
-    assert.equal((await getUser(s, f.config)).username, "alice");
+    assert.equal((await getSessionUser(s, f.config)).username, "alice");
   });
 
   it("does not rehash on a wrong password", async () => {

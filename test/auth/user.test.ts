@@ -9,7 +9,7 @@ import {
   AnonymousUser,
   DjangoUserSource,
   User,
-  getUser,
+  getSessionUser,
   login,
 } from "../../src/auth/index.ts";
 import { ConfigurationError, InvalidArgumentError } from "../../src/errors.ts";
@@ -156,7 +156,7 @@ describe("DjangoUserSource on auth_user", () => {
     const s = new Session(store, null, resolveSessionSettings());
     await login(s, user, config);
     assert.equal(await s.get("_auth_user_id"), "1b4e28ba-2fa1-411d-9f0a-2b5c3d4e5f60");
-    const back = await getUser(s, config);
+    const back = await getSessionUser(s, config);
     assert.equal(back.isAuthenticated && back.fields["nickname"], "Zoë");
     const row = raw.prepare("SELECT last_login FROM accounts_member").get() as {
       last_login: string | null;

@@ -40,6 +40,9 @@ import {
 } from "../../auth/request-auth.ts";
 import type { AnonymousUser } from "../../auth/user.ts";
 import { missingSessionReporter } from "../shared-auth.ts";
+import type { NodeMiddleware } from "./types.ts";
+
+export type { NextFunction, NodeMiddleware } from "./types.ts";
 import { ConfigurationError } from "../../errors.ts";
 
 /** Options of {@link authMiddleware}: the auth configuration, plus an error reporter. */
@@ -47,16 +50,6 @@ export type NodeAuthOptions<E extends Enrichers = NoEnrichers> = RequestAuthOpti
   /** Receives the configuration error (logged once; default `console.error`). */
   readonly onError?: (error: unknown) => void;
 };
-
-/** Connect-style `next`. */
-export type NextFunction = (error?: unknown) => void;
-
-/** A Connect-style middleware. */
-export type NodeMiddleware = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  next: NextFunction,
-) => void;
 
 /** A request the auth middleware has seen. */
 export type RequestWithAuth<E extends Enrichers = NoEnrichers> = IncomingMessage & {

@@ -33,7 +33,10 @@ import type { SessionPolicy } from "../../engine/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
 import { reportToStderr, type SessionErrorReporter } from "../shared-report-error.ts";
 
+import type { NextFunction, NodeMiddleware } from "./types.ts";
+
 export { csrfMiddleware, csrfToken, type CsrfMiddlewareOptions } from "./csrf.ts";
+export type { NextFunction, NodeMiddleware } from "./types.ts";
 
 /**
  * Options: the store plus Django's session settings (Django's policy), or `{ policy }` for
@@ -52,16 +55,6 @@ export type NodeSessionOptions = PolicyOptions & {
 export type RequestWithSession<T extends SessionShape = SessionShape> = IncomingMessage & {
   session: Session<T>;
 };
-
-/** Connect-style `next`. */
-export type NextFunction = (error?: unknown) => void;
-
-/** A Connect-style middleware function. */
-export type NodeMiddleware = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  next: NextFunction,
-) => void;
 
 /** The request's session. @throws {ConfigurationError} when the middleware did not run. */
 export function getSession<T extends SessionShape = SessionShape>(
