@@ -45,7 +45,14 @@ export interface SessionSettings {
   readonly concurrentWrites: ConcurrentWrites;
 }
 
-/** See {@link SessionSettings.concurrentWrites}. */
+/**
+ * See {@link SessionSettings.concurrentWrites}.
+ *
+ * @example
+ * ```ts
+ * const settings = resolveSessionSettings({ concurrentWrites: "overwrite" }); // Django's blind save
+ * ```
+ */
 export type ConcurrentWrites = "merge" | "overwrite";
 
 /** The subset a caller may override. */
@@ -75,7 +82,8 @@ export function resolveSessionSettings(input: SessionSettingsInput = {}): Sessio
   if (!Number.isInteger(settings.cookieAge) || settings.cookieAge <= 0) {
     throw new RangeError("cookieAge must be a positive whole number of seconds");
   }
-  if (settings.concurrentWrites !== "merge" && settings.concurrentWrites !== "overwrite") {
+  // A JavaScript caller can pass anything.
+  if (!(["merge", "overwrite"] as readonly string[]).includes(settings.concurrentWrites)) {
     throw new RangeError('concurrentWrites must be "merge" or "overwrite"');
   }
   return settings;

@@ -336,7 +336,7 @@ export class Session<T extends SessionShape = SessionShape> {
 
   /** `fresh` with this request's changes on top (`current` holds in-place changed values). */
   #reapply(fresh: SessionData, current: SessionData): SessionData {
-    const merged: SessionData = this.#cleared ? new Map() : new Map(fresh);
+    const merged: SessionData = new Map(this.#cleared ? [] : fresh);
     if (this.#markedModified) {
       // An in-place change is only visible as "a value the application read, then modified".
       for (const key of this.#read) {
