@@ -54,7 +54,7 @@ function buildApp(withCookiePlugin: boolean): FastifyInstance {
     scope.get("/read", async (request) => ({
       visits: (await getSession(request).get("visits")) ?? null,
     }));
-    scope.get("/plain", async () => "plain");
+    scope.get("/plain", () => "plain");
     scope.get("/flush", async (request) => {
       await request.session.flush();
       return "flushed";
@@ -199,13 +199,13 @@ describe("Fastify 5 auth half", () => {
       assert.ok(user === (await auth.getUser(request)), "the same object within a request");
       return { username: user.username };
     });
-    app.get("/page", { preHandler: auth.loginRequired() }, async () => "page");
+    app.get("/page", { preHandler: auth.loginRequired() }, () => "page");
     app.get(
       "/polls",
       { preHandler: auth.permissionRequired("polls.change_poll", { raise403: true }) },
-      async () => "editing",
+      () => "editing",
     );
-    app.get("/untouched", async () => "hi");
+    app.get("/untouched", () => "hi");
     url = await start(app);
   });
   after(() => app.close());
@@ -275,7 +275,7 @@ describe("Fastify 5 CSRF", () => {
     await app.register(sessionMiddleware({ store: new MemoryStore() }));
     await app.register(csrfMiddleware({ djangoVersion: "5.2" }));
     app.get("/form", async (request) => ({ token: await csrfToken(request) }));
-    app.post("/submit", async (request) => ({ ok: true, body: request.body }));
+    app.post("/submit", (request) => ({ ok: true, body: request.body }));
     url = await start(app);
   });
   after(() => app.close());

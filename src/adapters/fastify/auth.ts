@@ -123,7 +123,7 @@ export function authMiddleware<E extends Enrichers = NoEnrichers>(
     fastify.decorateRequest("user", null as unknown as LazyUser);
     fastify.addHook("onRequest", (request, _reply, next) => {
       const auth = createRequestAuth(request.session, options);
-      request.auth = auth as unknown as RequestAuth;
+      request.auth = auth;
       request.user = {
         then(onFulfilled, onRejected) {
           return auth.user().then(onFulfilled, onRejected);
