@@ -35,12 +35,14 @@ export type {
   SessionExpiry,
   SessionStore,
   StoreLogger,
+  VersionedSessionData,
 } from "./stores/contract.ts";
 export {
   DEFAULT_SESSION_SETTINGS,
   resolveSessionSettings,
   skipsSaveOnStatus,
   type DjangoVersion,
+  type ConcurrentWrites,
   type SameSite,
   type SessionSettings,
   type SessionSettingsInput,

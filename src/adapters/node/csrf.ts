@@ -136,7 +136,8 @@ function applyCookie(res: ServerResponse, state: CsrfRequestState, cookieName: s
 function reject(_req: IncomingMessage, res: ServerResponse, verdict: CsrfVerdict): void {
   res.statusCode = 403;
   res.setHeader("Content-Type", "text/plain; charset=utf-8");
-  res.end(`Forbidden (${verdict.ok ? "" : verdict.message})\n`);
+  // Django's 403 page says the same two things: that CSRF failed, and why.
+  res.end(`CSRF verification failed. Request aborted.\n${verdict.ok ? "" : verdict.message}\n`);
 }
 
 /**
