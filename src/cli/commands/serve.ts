@@ -53,7 +53,7 @@ Environment:
   SECRET_KEY            Django's SECRET_KEY (required for an existing Django database; unset on a
                         database serve creates: one is generated and kept beside it)
   SECRET_KEY_FALLBACKS  comma-separated previous keys, accepted for reading
-  DJANGO_VERSION        3.2, 4.2 or 5.2: which Django's rules to follow (default 5.2)
+  DJANGO_VERSION        3.2, 4.2, 5.2, 6.0 or 6.1: which Django's rules to follow (default 5.2)
   AUTH_USER_MODEL       app_label.ModelName, as Django's setting (default auth.User): users are read from
                         <app_label>_<modelname> (lowercased), groups and permissions from <table>_groups and
                         <table>_user_permissions (column <modelname>_id), as Django names them. A custom
