@@ -38,11 +38,13 @@ export type {
   SessionExpiry,
   SessionStore,
   StoreLogger,
+  VersionedSessionData,
 } from "./stores/contract.ts";
 export {
   DEFAULT_SESSION_SETTINGS,
   resolveSessionSettings,
   type DjangoVersion,
+  type ConcurrentWrites,
   type SameSite,
   type SessionSettings,
   type SessionSettingsInput,

@@ -18,9 +18,8 @@ import { loadArgon2Backend } from "../../../src/auth/hashers/backends.ts";
 import { djangoHasHasher } from "../../../src/auth/hashers/defaults.ts";
 import { DJANGO_VERSIONS, type DjangoVersion } from "../../interop/django/peer.ts";
 import {
-  nativeBackends,
+  requireNativeBackends,
   runDjangoHashers,
-  runnable,
   type DjangoBatch,
   type DjangoOp,
 } from "./support.ts";
@@ -77,9 +76,6 @@ for (const version of DJANGO_VERSIONS) {
     const hashers = ALL.filter((a) => djangoHasHasher(version, a));
     const opts = { djangoVersion: version, hashers } as const;
     const creatable = MAKEABLE.filter((a) => hashers.includes(a));
-    let native = { argon2: false, bcrypt: false };
-    let pyModules = { argon2: false, bcrypt: false };
-    let usable: HasherAlgorithm[] = [];
     let ours: { algorithm: HasherAlgorithm; password: string; encoded: string }[] = [];
     let probes: {
       name: string;
@@ -112,29 +108,23 @@ for (const version of DJANGO_VERSIONS) {
     ];
 
     before(async () => {
-      native = await nativeBackends();
-      // Which of argon2-cffi / bcrypt this peer has: ask Django once, cheaply.
+      await requireNativeBackends();
+      // argon2-cffi and bcrypt on the Django side: ask Django once, cheaply.
       const probe = await runDjangoHashers(version, hashers, []);
-      pyModules = {
-        argon2: probe.versions.argon2 !== null,
-        bcrypt: probe.versions.bcrypt !== null,
-      };
-      const both = {
-        argon2: native.argon2 && pyModules.argon2,
-        bcrypt: native.bcrypt && pyModules.bcrypt,
-      };
-      usable = hashers.filter((a) => runnable(a, both));
+      const missing = [
+        ...(probe.versions.argon2 !== null ? [] : ["python argon2-cffi (python3-argon2)"]),
+        ...(probe.versions.bcrypt !== null ? [] : ["python bcrypt (python3-bcrypt)"]),
+      ];
+      if (missing.length > 0) throw new Error(`argon2/bcrypt interop needs ${missing.join(", ")}`);
 
       // Our hashes at this release's defaults.
-      const makeAll = creatable
-        .filter((a) => usable.includes(a))
-        .flatMap((algorithm) =>
-          PASSWORDS.map(async (password) => ({
-            algorithm,
-            password,
-            encoded: await makePassword(password, { ...opts, algorithm }),
-          })),
-        );
+      const makeAll = creatable.flatMap((algorithm) =>
+        PASSWORDS.map(async (password) => ({
+          algorithm,
+          password,
+          encoded: await makePassword(password, { ...opts, algorithm }),
+        })),
+      );
       ours = await Promise.all(makeAll);
 
       // must_update probes: other releases' / overridden work factors, short salts, old variants.
@@ -163,49 +153,41 @@ for (const version of DJANGO_VERSIONS) {
           algorithm: "pbkdf2_sha1",
           params: { pbkdf2Iterations: 600_000 },
         }),
+        // argon2 and bcrypt exist in every release tested (the modules are required, above).
+        probe1("argon2 t=3", { algorithm: "argon2", params: { argon2: { timeCost: 3 } } }),
+        probe1("argon2 m=65536,p=4", {
+          algorithm: "argon2",
+          params: { argon2: { memoryCost: 65536, parallelism: 4 } },
+        }),
+        probe1("argon2 12-char salt", { algorithm: "argon2", salt: "shortsalt123" }),
+        (async () => {
+          // An argon2i hash (older Django default) built directly with the backend.
+          const backend = await loadArgon2Backend();
+          const salt = Buffer.from("abcdefghijklmnopqrstuv");
+          const raw = await backend.hashRaw(Buffer.from(P), {
+            variant: "argon2i",
+            version: 0x13,
+            memoryCost: 512,
+            timeCost: 2,
+            parallelism: 2,
+            salt,
+            hashLength: 16,
+          });
+          return {
+            name: "argon2i m=512,t=2,p=2",
+            algorithm: "argon2" as const,
+            password: P,
+            encoded: `argon2$argon2i$v=19$m=512,t=2,p=2$${b64(salt)}$${b64(raw)}`,
+          };
+        })(),
+        probe1("bcrypt_sha256 10 rounds", {
+          algorithm: "bcrypt_sha256",
+          params: { bcryptRounds: 10 },
+        }),
+        probe1("bcrypt 4 rounds", { algorithm: "bcrypt", params: { bcryptRounds: 4 } }),
       ];
-      if (usable.includes("argon2")) {
-        wanted.push(
-          probe1("argon2 t=3", { algorithm: "argon2", params: { argon2: { timeCost: 3 } } }),
-          probe1("argon2 m=65536,p=4", {
-            algorithm: "argon2",
-            params: { argon2: { memoryCost: 65536, parallelism: 4 } },
-          }),
-          probe1("argon2 12-char salt", { algorithm: "argon2", salt: "shortsalt123" }),
-          (async () => {
-            // An argon2i hash (older Django default) built directly with the backend.
-            const backend = await loadArgon2Backend();
-            const salt = Buffer.from("abcdefghijklmnopqrstuv");
-            const raw = await backend.hashRaw(Buffer.from(P), {
-              variant: "argon2i",
-              version: 0x13,
-              memoryCost: 512,
-              timeCost: 2,
-              parallelism: 2,
-              salt,
-              hashLength: 16,
-            });
-            return {
-              name: "argon2i m=512,t=2,p=2",
-              algorithm: "argon2" as const,
-              password: P,
-              encoded: `argon2$argon2i$v=19$m=512,t=2,p=2$${b64(salt)}$${b64(raw)}`,
-            };
-          })(),
-        );
-      }
-      if (usable.includes("bcrypt_sha256")) {
-        wanted.push(
-          probe1("bcrypt_sha256 10 rounds", {
-            algorithm: "bcrypt_sha256",
-            params: { bcryptRounds: 10 },
-          }),
-        );
-        wanted.push(
-          probe1("bcrypt 4 rounds", { algorithm: "bcrypt", params: { bcryptRounds: 4 } }),
-        );
-      }
-      if (usable.includes("scrypt")) {
+      // scrypt is Django 4.0+.
+      if (hashers.includes("scrypt")) {
         const otherP = resolveHasherConfig(opts).params.scrypt.p === 5 ? 1 : 5;
         wanted.push(
           probe1(`scrypt p=${otherP}`, {
@@ -223,7 +205,7 @@ for (const version of DJANGO_VERSIONS) {
         { name: "md5 short salt", algorithm: "md5", password: P, encoded: salted },
       ];
 
-      const djangoMakes = usable; // Django can still make the legacy ones
+      const djangoMakes = hashers; // Django can still make the legacy ones
       const ops: DjangoOp[] = [
         ...djangoMakes.flatMap((algorithm) =>
           PASSWORDS.map((password) => ({ op: "make", password, algorithm }) as const),
@@ -258,16 +240,6 @@ for (const version of DJANGO_VERSIONS) {
           { op: "must_update", encoded, preferred: algorithm } as const,
         ]),
       );
-    });
-
-    it("has argon2-cffi and bcrypt on the Django side and the native backends here", () => {
-      const missing = [
-        ...(pyModules.argon2 ? [] : ["python argon2-cffi (python3-argon2)"]),
-        ...(pyModules.bcrypt ? [] : ["python bcrypt (python3-bcrypt)"]),
-        ...(native.argon2 ? [] : ["@node-rs/argon2"]),
-        ...(native.bcrypt ? [] : ["@node-rs/bcrypt"]),
-      ];
-      assert.deepEqual(missing, [], `argon2/bcrypt interop needs: ${missing.join(", ")}`);
     });
 
     it("Django's encodings match ours at this release's defaults", () => {

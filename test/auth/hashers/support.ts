@@ -29,14 +29,19 @@ export async function nativeBackends(): Promise<{ argon2: boolean; bcrypt: boole
   return { argon2: await loads(loadArgon2Backend), bcrypt: await loads(loadBcryptBackend) };
 }
 
-/** Whether `algorithm` can run here, given {@link nativeBackends}. */
-export function runnable(
-  algorithm: HasherAlgorithm,
-  native: { argon2: boolean; bcrypt: boolean },
-): boolean {
-  if (algorithm === "argon2") return native.argon2;
-  if (algorithm === "bcrypt" || algorithm === "bcrypt_sha256") return native.bcrypt;
-  return true;
+/**
+ * Fails, naming what is missing, unless both native backends load: the argon2/bcrypt cases are
+ * part of the suite (dev dependencies), never dropped because a module is absent.
+ */
+export async function requireNativeBackends(): Promise<void> {
+  const native = await nativeBackends();
+  const missing = [
+    ...(native.argon2 ? [] : ["@node-rs/argon2"]),
+    ...(native.bcrypt ? [] : ["@node-rs/bcrypt"]),
+  ];
+  if (missing.length > 0) {
+    throw new Error(`the hasher tests need ${missing.join(" and ")} (npm ci installs them)`);
+  }
 }
 
 export type DjangoOp =

@@ -227,12 +227,16 @@ export function itReadsWhatDjangoCreated<S extends SessionStore>(
 export function itWritesWhatDjangoReads<S extends SessionStore>(
   engine: DjangoEngine<S>,
   options: ReadWriteOptions & {
-    /** The engine's own checks of what we wrote. */
-    readonly verify?: (ours: Session) => Promise<void> | void;
+    /**
+     * The engine's own checks of what we wrote; `startedAt` is `Date.now()` taken before the
+     * session was made, so a time the save wrote lies between it and a `Date.now()` taken after.
+     */
+    readonly verify?: (ours: Session, startedAt: number) => Promise<void> | void;
   } = {},
 ): void {
   const { noun = "session", entries = SAMPLE, normalise = toTypedJson, verify } = options;
   it(`writes a ${noun} Django reads, with a custom expiry it agrees with`, async () => {
+    const startedAt = Date.now();
     const ours = engine.session();
     await ours.update(entries);
     await ours.setExpiry(300);
@@ -243,7 +247,7 @@ export function itWritesWhatDjangoReads<S extends SessionStore>(
     assert.deepEqual(normalise(sessionFromTypedJson(loaded.data)), normalise(await ours.toMap()));
     assert.equal(loaded.expiry_age, 300);
     assert.equal(loaded.expire_at_browser_close, false);
-    await verify?.(ours);
+    await verify?.(ours, startedAt);
   });
 }
 
