@@ -35,6 +35,9 @@ export type {
   SessionExpiry,
   SessionStore,
   StoreLogger,
+  StoredSession,
+  StoredSessionPage,
+  WalkOptions,
 } from "./stores/contract.ts";
 export {
   DEFAULT_SESSION_SETTINGS,
