@@ -38,12 +38,14 @@ export type {
   StoredSession,
   StoredSessionPage,
   WalkOptions,
+  VersionedSessionData,
 } from "./stores/contract.ts";
 export {
   DEFAULT_SESSION_SETTINGS,
   resolveSessionSettings,
   skipsSaveOnStatus,
   type DjangoVersion,
+  type ConcurrentWrites,
   type SameSite,
   type SessionSettings,
   type SessionSettingsInput,

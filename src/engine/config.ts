@@ -32,7 +32,28 @@ export interface SessionSettings {
   readonly expireAtBrowserClose: boolean;
   /** Which Django's rules to follow where versions differ; default `5.2`. */
   readonly djangoVersion: DjangoVersion;
+  /**
+   * What a save does when another request wrote the same session since this one loaded it
+   * (not a Django setting; Django always overwrites). `"merge"` (default): the save is a
+   * compare-and-set on stores that support it (every server-side store here); on a conflict
+   * the session is reloaded, this request's own sets and deletes are applied again on top, and
+   * the save is retried, so concurrent requests keep each other's writes; a key both changed
+   * ends with this request's value; a session deleted meanwhile (a logout) is never written
+   * back (`SessionMissingError`, answered 400). Costs one conditional write instead of a blind
+   * one, plus a reload per conflict. `"overwrite"`: Django's blind last-write-wins save.
+   */
+  readonly concurrentWrites: ConcurrentWrites;
 }
+
+/**
+ * See {@link SessionSettings.concurrentWrites}.
+ *
+ * @example
+ * ```ts
+ * const settings = resolveSessionSettings({ concurrentWrites: "overwrite" }); // Django's blind save
+ * ```
+ */
+export type ConcurrentWrites = "merge" | "overwrite";
 
 /** The subset a caller may override. */
 export type SessionSettingsInput = Partial<SessionSettings>;
@@ -49,6 +70,7 @@ export const DEFAULT_SESSION_SETTINGS: SessionSettings = {
   saveEveryRequest: false,
   expireAtBrowserClose: false,
   djangoVersion: "5.2",
+  concurrentWrites: "merge",
 };
 
 /** Fills the defaults in. */
@@ -59,6 +81,10 @@ export function resolveSessionSettings(input: SessionSettingsInput = {}): Sessio
   }
   if (!Number.isInteger(settings.cookieAge) || settings.cookieAge <= 0) {
     throw new RangeError("cookieAge must be a positive whole number of seconds");
+  }
+  // A JavaScript caller can pass anything.
+  if (!(["merge", "overwrite"] as readonly string[]).includes(settings.concurrentWrites)) {
+    throw new RangeError('concurrentWrites must be "merge" or "overwrite"');
   }
   return settings;
 }

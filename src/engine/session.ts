@@ -8,8 +8,18 @@
  *   key is made at save time: no session fixation (django-formats.md §4.1).
  * - `cycleKey()` keeps the data under a new key and deletes the old record; `flush()` drops
  *   both data and key.
+ * - Concurrent requests (settings `concurrentWrites: "merge"`, the default): the session
+ *   remembers the version it loaded and what this request set and deleted; `save` is a
+ *   compare-and-set, and on a conflict it reloads, applies this request's changes again on the
+ *   fresh data and retries (bounded), so parallel requests keep each other's writes and a
+ *   session deleted meanwhile is never written back.
  */
-import { SessionBridgeError, SessionExistsError, SessionStoreError } from "../errors.ts";
+import {
+  SessionBridgeError,
+  SessionExistsError,
+  SessionMissingError,
+  SessionStoreError,
+} from "../errors.ts";
 import { PyDateTime, type PyValue, type SessionData } from "../codecs/python-values.ts";
 import { parseIsoDateTime } from "../codecs/typed-json.ts";
 import type { SessionExpiry, SessionStore } from "../stores/contract.ts";
@@ -26,6 +36,16 @@ export type SessionShape = Record<string, PyValue>;
 export type ExpiryInput = number | Date | null;
 
 const MAX_CREATE_ATTEMPTS = 100;
+
+/**
+ * Conflicts one save retries before giving up with `SessionStoreError`. Each conflict means
+ * another save of the same session succeeded, so N requests racing on one session need at
+ * most N - 1 retries each; this bounds a pathological writer, not normal contention.
+ */
+const MAX_MERGE_ATTEMPTS = 200;
+
+/** A key this request deleted, in the change log. */
+const DELETED: unique symbol = Symbol("deleted");
 
 /**
  * A session for one request.
@@ -48,6 +68,16 @@ export class Session<T extends SessionShape = SessionShape> {
   #loading: Promise<SessionData> | undefined;
   #accessed = false;
   #modified = false;
+  /** The stored version the data was loaded from (compare-and-set stores only). */
+  #version: string | undefined;
+  /** This request's own changes since the load or last save, last one per key. */
+  readonly #changes = new Map<string, PyValue | typeof DELETED>();
+  /** Whether this request emptied the data (`clear`): the stored keys are not merged back. */
+  #cleared = false;
+  /** Keys whose (mutable) value the application read: `modified = true` may mean those changed. */
+  readonly #read = new Set<string>();
+  /** Whether the application set `modified` itself (an in-place change of a read value). */
+  #markedModified = false;
 
   /**
    * @param store where the session lives.
@@ -88,6 +118,7 @@ export class Session<T extends SessionShape = SessionShape> {
   }
   set modified(value: boolean) {
     this.#modified = value;
+    this.#markedModified = value;
   }
 
   /** Whether the data has been loaded (or set) during this request. */
@@ -119,7 +150,13 @@ export class Session<T extends SessionShape = SessionShape> {
     let data: SessionData | null = null;
     if (this.#key !== null) {
       try {
-        data = await this.#store.load(this.#key);
+        if (this.#merges()) {
+          const loaded = await this.#store.loadVersioned!(this.#key);
+          data = loaded?.data ?? null;
+          if (loaded) this.#version = loaded.version;
+        } else {
+          data = await this.#store.load(this.#key);
+        }
       } catch (err) {
         throw asStoreError(err, this.#store);
       }
@@ -132,19 +169,25 @@ export class Session<T extends SessionShape = SessionShape> {
 
   /** The value stored under `key`, or `undefined`. */
   async get<K extends keyof T & string>(key: K): Promise<T[K] | undefined> {
-    return (await this.#data()).get(key) as T[K] | undefined;
+    const value = (await this.#data()).get(key);
+    if (typeof value === "object" && value !== null) this.#read.add(key);
+    return value as T[K] | undefined;
   }
 
   /** Stores `value` under `key`. */
   async set<K extends keyof T & string>(key: K, value: T[K]): Promise<void> {
     (await this.#data()).set(key, value);
+    this.#changes.set(key, value);
     this.#modified = true;
   }
 
   /** Removes `key`; returns whether it was there. Only an actual removal marks the session modified. */
   async delete(key: keyof T & string): Promise<boolean> {
     const removed = (await this.#data()).delete(key);
-    if (removed) this.#modified = true;
+    if (removed) {
+      this.#changes.set(key, DELETED);
+      this.#modified = true;
+    }
     return removed;
   }
 
@@ -159,6 +202,7 @@ export class Session<T extends SessionShape = SessionShape> {
     if (!data.has(key)) return undefined;
     const value = data.get(key) as T[K];
     data.delete(key);
+    this.#changes.set(key, DELETED);
     this.#modified = true;
     return value;
   }
@@ -167,7 +211,10 @@ export class Session<T extends SessionShape = SessionShape> {
   async update(values: Partial<T>): Promise<void> {
     const data = await this.#data();
     for (const [key, value] of Object.entries(values) as [string, PyValue | undefined][]) {
-      if (value !== undefined) data.set(key, value);
+      if (value !== undefined) {
+        data.set(key, value);
+        this.#changes.set(key, value);
+      }
     }
     this.#modified = true;
   }
@@ -195,6 +242,8 @@ export class Session<T extends SessionShape = SessionShape> {
   /** Empties the data but keeps the key (Django `clear`). */
   clear(): void {
     this.#cache = new Map();
+    this.#cleared = true;
+    this.#changes.clear();
     this.#accessed = true;
     this.#modified = true;
   }
@@ -235,10 +284,70 @@ export class Session<T extends SessionShape = SessionShape> {
       return;
     }
     try {
-      await this.#store.save(this.#key, data, { mustCreate, expiry: this.#expiry(data) });
+      if (!mustCreate && this.#version !== undefined && this.#merges()) {
+        await this.#saveMerging(this.#key, data, this.#version);
+      } else {
+        await this.#store.save(this.#key, data, { mustCreate, expiry: this.#expiry(data) });
+      }
     } catch (err) {
       throw asStoreError(err, this.#store);
     }
+  }
+
+  /** Whether saves are compare-and-set: the setting allows it and the store supports it. */
+  #merges(): boolean {
+    return (
+      this.#settings.concurrentWrites === "merge" &&
+      this.#store.loadVersioned !== undefined &&
+      this.#store.saveIfUnchanged !== undefined
+    );
+  }
+
+  /**
+   * Compare-and-set against the loaded version; on a conflict, reload, apply this request's
+   * own changes on the fresh data and try again. A key gone meanwhile is never written back.
+   */
+  async #saveMerging(key: string, data: SessionData, version: string): Promise<void> {
+    const store = this.#store;
+    for (let attempt = 0; attempt < MAX_MERGE_ATTEMPTS; attempt++) {
+      const saved = await store.saveIfUnchanged!(key, data, this.#expiry(data), version);
+      if (saved !== null) {
+        // What this request changed is now in the stored version: later saves start from it.
+        this.#version = saved;
+        this.#changes.clear();
+        this.#cleared = false;
+        this.#read.clear();
+        this.#markedModified = false;
+        return;
+      }
+      const fresh = await store.loadVersioned!(key);
+      // Deleted (a logout, a revoke, a key cycle) or expired while this request ran: Django's
+      // SessionInterrupted. Writing it back would resurrect it.
+      if (fresh === null) throw new SessionMissingError();
+      data = this.#reapply(fresh.data, data);
+      this.#cache = data;
+      version = fresh.version;
+      this.#version = version;
+    }
+    throw new SessionStoreError(
+      `${store.name}: the session kept changing; ${MAX_MERGE_ATTEMPTS} saves in a row conflicted`,
+    );
+  }
+
+  /** `fresh` with this request's changes on top (`current` holds in-place changed values). */
+  #reapply(fresh: SessionData, current: SessionData): SessionData {
+    const merged: SessionData = new Map(this.#cleared ? [] : fresh);
+    if (this.#markedModified) {
+      // An in-place change is only visible as "a value the application read, then modified".
+      for (const key of this.#read) {
+        if (current.has(key)) merged.set(key, current.get(key)!);
+      }
+    }
+    for (const [key, value] of this.#changes) {
+      if (value === DELETED) merged.delete(key);
+      else merged.set(key, value);
+    }
+    return merged;
   }
 
   /** Loads without marking the session accessed (saving is not an access). */
@@ -267,6 +376,9 @@ export class Session<T extends SessionShape = SessionShape> {
       this.#key = key;
       this.#cache = data;
       this.#modified = true;
+      // A key made by this request is unknown to any other until the response carries it:
+      // later saves in this request write it directly.
+      this.#version = undefined;
       return;
     }
     throw new SessionStoreError(`${this.#store.name}: unable to create a new session key`);

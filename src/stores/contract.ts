@@ -14,6 +14,13 @@
  * - anything the backend itself fails on (connection refused, SQL error, timeout):
  *   {@link SessionStoreError}, with a message that names the store but no credentials.
  *
+ * Concurrent requests on one session: a store that implements the optional pair
+ * {@link SessionStore.loadVersioned} / {@link SessionStore.saveIfUnchanged} lets the engine save
+ * as compare-and-set against the version it loaded, then reload and re-apply only its own
+ * changes when another writer got there first (see `Session.save`). The version is the stored
+ * value itself or a digest of it, never an extra column or key, so the Python side's schema and
+ * its own (blind) writes are untouched.
+ *
  * @example
  * ```ts
  * import type { SessionStore } from "sessionbridge";
@@ -67,6 +74,25 @@ export interface SaveOptions {
   /** Insert only: fail with `SessionExistsError` if the key is taken (Django `must_create`). */
   readonly mustCreate: boolean;
   readonly expiry: SessionExpiry;
+}
+
+/**
+ * A session as {@link SessionStore.loadVersioned} returns it: the data and the version of the
+ * stored value it was decoded from.
+ *
+ * @example
+ * ```ts
+ * const loaded = await store.loadVersioned?.(key);
+ * if (loaded) console.log(loaded.data.get("_auth_user_id"), loaded.version.length);
+ * ```
+ */
+export interface VersionedSessionData {
+  readonly data: SessionData;
+  /**
+   * Opaque to the engine: what the store compares on a conditional write (the stored text, or
+   * a digest of the stored bytes). Never logged: it may be the session itself.
+   */
+  readonly version: string;
 }
 
 /** Where stores report what they skip (a corrupt row, an undecodable value). */
@@ -138,6 +164,23 @@ export interface SessionStore {
    * never calls `save` and never needs a random key.
    */
   encodeKey?(data: SessionData, expiry: SessionExpiry): string;
+  /**
+   * `load`, plus the version of the stored value (see {@link VersionedSessionData}); `null` in
+   * the same cases as `load`. Implemented together with {@link SessionStore.saveIfUnchanged}.
+   */
+  loadVersioned?(key: string): Promise<VersionedSessionData | null>;
+  /**
+   * Compare-and-set: writes `data` under `key` only if the stored value is still the one
+   * `expected` names, atomically (one SQL `UPDATE … WHERE`, one Redis script, a rename under a
+   * lock). Resolves the new version, or `null` when nothing was written because the value
+   * changed or the key is gone (the engine tells those apart with `loadVersioned`).
+   */
+  saveIfUnchanged?(
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null>;
   /** Extends the expiry without rewriting the data, where the backend can do that cheaply. */
   touch?(key: string, expiry: SessionExpiry): Promise<void>;
   /**

@@ -3,6 +3,10 @@
  * semantics (django-formats.md §3.1): `load` only sees rows with `expire_date > now`,
  * `exists` ignores expiry, `clearExpired` deletes `expire_date < now`, a forced insert that
  * collides is `SessionExistsError`, a forced update that finds no row is `SessionMissingError`.
+ * Concurrent requests: `loadVersioned` returns the stored `session_data` text as the version and
+ * `saveIfUnchanged` is `UPDATE … WHERE session_key = ? AND session_data = ?` (compared byte for
+ * byte on MySQL/MariaDB, whose default collations ignore case), so no column is added and
+ * Django's own writes are untouched.
  *
  * @example
  * ```ts
@@ -34,6 +38,7 @@ import type {
   StoredSession,
   StoredSessionPage,
   WalkOptions,
+  VersionedSessionData,
 } from "../contract.ts";
 import { walkBatchSize } from "../walk.ts";
 
@@ -60,6 +65,8 @@ interface Statements {
   readonly exists: string;
   readonly insert: string;
   readonly update: string;
+  readonly updateIfUnchanged: string;
+  readonly holds: string;
   readonly touch: string;
   readonly remove: string;
   readonly clearExpired: string;
@@ -93,6 +100,8 @@ function statementsFor(database: SqlDatabase, table: string): Statements {
     exists: `SELECT 1 AS present FROM ${t} WHERE ${key} = ${p(1)} LIMIT 1`,
     insert: `INSERT INTO ${t} (${key}, ${data}, ${expire}) VALUES (${p(1)}, ${p(2)}, ${p(3)})`,
     update: `UPDATE ${t} SET ${data} = ${p(1)}, ${expire} = ${p(2)} WHERE ${key} = ${p(3)}`,
+    updateIfUnchanged: `UPDATE ${t} SET ${data} = ${p(1)}, ${expire} = ${p(2)} WHERE ${key} = ${p(3)} AND ${sameText(dialect, data, p(4))}`,
+    holds: `SELECT 1 AS present FROM ${t} WHERE ${key} = ${p(1)} AND ${sameText(dialect, data, p(2))}`,
     touch: `UPDATE ${t} SET ${expire} = ${p(1)} WHERE ${key} = ${p(2)}`,
     remove: `DELETE FROM ${t} WHERE ${key} = ${p(1)}`,
     clearExpired: `DELETE FROM ${t} WHERE ${expire} < ${p(1)}`,
@@ -104,6 +113,17 @@ function statementsFor(database: SqlDatabase, table: string): Statements {
     page: `${select} WHERE ${key} > ${p(1)} ORDER BY ${key} LIMIT `,
     pageActive: `${select} WHERE ${key} > ${p(1)} AND ${expire} > ${p(2)} ORDER BY ${key} LIMIT `,
   };
+}
+
+/**
+ * `column = parameter`, byte for byte: MySQL's and MariaDB's usual collations compare text
+ * case-insensitively and ignore trailing spaces, and signed session text differs in case.
+ * SQLite (BINARY) and PostgreSQL (deterministic collations) already compare exactly.
+ */
+function sameText(dialect: SqlDatabase["dialect"], column: string, parameter: string): string {
+  return dialect === "mysql"
+    ? `CAST(${column} AS BINARY) = CAST(${parameter} AS BINARY)`
+    : `${column} = ${parameter}`;
 }
 
 const consoleLogger: StoreLogger = {
@@ -154,13 +174,18 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async load(key: string): Promise<SessionData | null> {
+    return (await this.loadVersioned(key))?.data ?? null;
+  }
+
+  /** `load`, with the stored `session_data` text as the version. */
+  async loadVersioned(key: string): Promise<VersionedSessionData | null> {
     if (key.length > MAX_KEY_LENGTH) return null;
     const rows = await this.#database.query(this.#sql.load, [key, this.#nowParam()]);
     const value = rows[0]?.["session_data"];
     if (value === undefined) return null;
     try {
       if (typeof value !== "string") throw new TypeError("session_data is not text");
-      return this.#codec.decode(value);
+      return { data: this.#codec.decode(value), version: value };
     } catch (err) {
       // Django logs and starts an empty session; the data and the key stay out of the log.
       this.#logger.warn("Ignoring a session row that cannot be decoded", {
@@ -191,6 +216,31 @@ export class SqlSessionStore implements SessionStore {
     }
     const matched = await this.#database.execute(this.#sql.update, [value, expire, key]);
     if (matched === 0 && !(await this.#unchangedRowExists(key))) throw new SessionMissingError();
+  }
+
+  /** One `UPDATE … WHERE session_key = ? AND session_data = <expected>`. */
+  async saveIfUnchanged(
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null> {
+    const value = this.#codec.encode(data);
+    const expire = expireDateParam(this.#database.dialect, expiry.date);
+    const matched = await this.#database.execute(this.#sql.updateIfUnchanged, [
+      value,
+      expire,
+      key,
+      expected,
+    ]);
+    if (matched > 0) return value;
+    // MySQL without CLIENT_FOUND_ROWS reports 0 for an UPDATE that changed nothing: the row
+    // already holds exactly this value, which is what the write wanted.
+    if (this.#database.dialect === "mysql" && value === expected) {
+      const rows = await this.#database.query(this.#sql.holds, [key, value]);
+      if (rows.length > 0) return value;
+    }
+    return null;
   }
 
   async delete(key: string): Promise<void> {
@@ -267,7 +317,11 @@ export class SqlSessionStore implements SessionStore {
     } catch {
       data = null;
     }
-    return { key: String(row["session_key"]), data, expireDate: this.#expireDate(row["expire_date"]) };
+    return {
+      key: String(row["session_key"]),
+      data,
+      expireDate: this.#expireDate(row["expire_date"]),
+    };
   }
 
   #expireDate(value: unknown): Date {
