@@ -241,29 +241,26 @@ async function openForCommand(
 /** The commands' view of an opened store: its own walk, inspect and count, and its parts. */
 function managed(opened: OpenedStore<ManagedDatabase>): ManagedStore {
   const store = opened.store;
-  const { walk, inspect, count } = store;
   const cache = opened.redis?.store;
   return {
     kind: opened.kind,
     description: opened.description,
     store,
     database: opened.database,
-    walk:
-      walk === undefined
-        ? () => {
-            // signed_cookies: the sessions are in the browsers' cookies.
-            throw new CommandFailure(SIGNED_COOKIES_NOTE);
-          }
-        : (options) => walk.call(store, options),
-    ...(count === undefined
+    walk: (options) => {
+      // signed_cookies has no walk: the sessions are in the browsers' cookies.
+      if (store.walk === undefined) throw new CommandFailure(SIGNED_COOKIES_NOTE);
+      return store.walk(options);
+    },
+    ...(store.count === undefined
       ? {}
-      : { count: (activeOnly: boolean) => count.call(store, { activeOnly }) }),
+      : { count: (activeOnly: boolean) => store.count!({ activeOnly }) }),
     ...(opened.sql !== undefined && cache !== undefined
       ? { walkCache: (options: WalkOptions) => cache.walk(options) }
       : {}),
     ...(opened.database === undefined ? {} : { encode: (data) => opened.codec.encode(data) }),
-    // signed_cookies has inspect too: a "key" is the cookie itself, which `show` decodes.
-    inspect: (key) => (inspect === undefined ? Promise.resolve(null) : inspect.call(store, key)),
+    // signed_cookies inspects too: a "key" is the cookie itself, which `show` decodes.
+    inspect: (key) => store.inspect?.(key) ?? Promise.resolve(null),
     close: () => opened.close(),
   };
 }

@@ -251,7 +251,8 @@ export class FileSessionStore implements SessionStore {
     const read = await this.#read(path, key);
     if (read === null) return null;
     // An empty file is an empty session, as `load` reads it (a creation's placeholder).
-    const data = read.content.length === 0 ? new Map() : this.#decode(read.content, key);
+    const data: SessionData | null =
+      read.content.length === 0 ? new Map() : this.#decode(read.content, key);
     const age = this.#expiryAge(data ?? EMPTY, read.stats);
     return { key, data, expireDate: new Date(this.#now() + age * 1000) };
   }

@@ -80,12 +80,7 @@ export class MemoryStore implements SessionStore {
 
   /** Every entry in key order, expired ones included unless `activeOnly`. */
   walk(options: WalkOptions = {}): AsyncIterable<StoredSessionPage> {
-    return sortedPages(
-      [...this.#entries.keys()],
-      options,
-      (key) => this.inspect(key),
-      this.#now,
-    );
+    return sortedPages([...this.#entries.keys()], options, (key) => this.inspect(key), this.#now);
   }
 
   inspect(key: string): Promise<StoredSession | null> {
