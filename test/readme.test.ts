@@ -29,7 +29,7 @@ describe("README", () => {
   });
 
   it("type-checks every example against the published entry points", () => {
-    const dir = join(ROOT, ".cache", "readme-check");
+    const dir = join(ROOT, ".work", "readme-check");
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const files = blocks.map((code, n) => {

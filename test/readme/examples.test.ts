@@ -32,9 +32,11 @@ const RATE_LIMIT_REDIS = "redis://127.0.0.1:6379/14";
 /** The scenarios below, one per README example. */
 const TESTED = [
   "express-django-db",
+  "fastify-django",
   "hono-memory",
   "django-redis",
   "express-auth",
+  "express-csrf",
   "rate-limit",
   "create-user",
   "flask",
@@ -134,6 +136,36 @@ describe("README examples", () => {
       }
     });
 
+    it("fastify-django: Django's user, and a cart written behind Django's CSRF check", async () => {
+      const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
+      const jar = new CookieJar();
+      jar.cookies.set("sessionid", sessionid);
+      await jar.fetch(`${site.server.url}/csrf/`); // Django's csrftoken cookie
+      const example = await startExample("fastify-django", {
+        DATABASE_URL: site.databaseUrl,
+        SECRET_KEY: SECRET,
+      });
+      try {
+        const me = await jar.fetch(`${example.url}/api/me`);
+        assert.deepEqual(await me.json(), { id: site.userId, username: "alice" });
+        assert.equal((await fetch(`${example.url}/api/me`)).status, 401);
+        const add = (item: string, token: string): Promise<Response> =>
+          jar.fetch(`${example.url}/api/cart/${item}`, {
+            method: "POST",
+            headers: { "X-CSRFToken": token },
+          });
+        assert.equal((await add("book", "")).status, 403, "no CSRF token");
+        for (const item of ["book", "pen"]) {
+          assert.equal((await add(item, jar.cookies.get("csrftoken")!)).status, 204);
+        }
+        const seen = await djangoSession(site, sessionid);
+        assert.equal(seen.user_id, site.userId, "still logged in on Django");
+        assert.deepEqual(seen.data["cart"], ["book", "pen"]);
+      } finally {
+        await stopped(example);
+      }
+    });
+
     it("express-django-db: without SECRET_KEY it stops at start, saying so", async () => {
       const run = await runExample("express-django-db", { DATABASE_URL: site.databaseUrl });
       assert.notEqual(run.code, 0);
@@ -159,6 +191,78 @@ describe("README examples", () => {
         assert.equal(anonymous.status, 302);
         assert.equal(anonymous.headers.get("location"), "/accounts/login/?next=/account");
         assert.equal((await fetch(`${example.url}/api/me`)).status, 401);
+      } finally {
+        await stopped(example);
+      }
+    });
+
+    it("express-csrf: Django's token passes Node, Node's passes Django, a forged post gets 403", async () => {
+      const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
+      const example = await startExample("express-csrf", {
+        DATABASE_URL: site.databaseUrl,
+        SECRET_KEY: SECRET,
+      });
+      try {
+        // A token Django put in its page, with Django's csrftoken cookie, posted to Node.
+        const djangoPage = await fetch(`${site.server.url}/csrf/`, {
+          headers: { Cookie: `sessionid=${sessionid}` },
+        });
+        const djangoCookie = /csrftoken=([^;]+)/.exec(
+          djangoPage.headers.getSetCookie().join(),
+        )?.[1];
+        const { token: djangoToken } = (await djangoPage.json()) as { token: string };
+        assert.ok(djangoCookie, "Django set its csrftoken cookie");
+        const post = (
+          cookies: string,
+          token: string | undefined,
+          origin: string,
+        ): Promise<Response> =>
+          fetch(`${example.url}/notes`, {
+            method: "POST",
+            headers: {
+              Cookie: cookies,
+              Origin: origin,
+              "Content-Type": "application/x-www-form-urlencoded",
+            },
+            body: new URLSearchParams({
+              ...(token === undefined ? {} : { csrfmiddlewaretoken: token }),
+              note: "from Django's page",
+            }),
+          });
+        const both = `sessionid=${sessionid}; csrftoken=${djangoCookie}`;
+        const accepted = await post(both, djangoToken, example.url);
+        assert.equal(accepted.status, 200);
+        assert.deepEqual(await accepted.json(), { notes: ["from Django's page"] });
+        assert.deepEqual((await djangoSession(site, sessionid)).data["notes"], [
+          "from Django's page",
+        ]);
+
+        const forged = await post(both, undefined, "https://evil.example");
+        assert.equal(forged.status, 403);
+        assert.match(await forged.text(), /CSRF/);
+        const noToken = await post(both, undefined, example.url);
+        assert.equal(noToken.status, 403);
+        assert.deepEqual((await djangoSession(site, sessionid)).data["notes"], [
+          "from Django's page",
+        ]);
+
+        // A token Node put in its page, with Node's cookie, posted to Django.
+        const nodePage = await fetch(`${example.url}/notes`);
+        const nodeCookie = /csrftoken=([^;]+)/.exec(nodePage.headers.getSetCookie().join())?.[1];
+        const nodeToken = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(
+          await nodePage.text(),
+        )?.[1];
+        assert.ok(nodeCookie && nodeToken, "Node's page carries a token and sets the cookie");
+        const toDjango = await fetch(`${site.server.url}/csrf/`, {
+          method: "POST",
+          headers: {
+            Cookie: `csrftoken=${nodeCookie}`,
+            Origin: site.server.url,
+            "Content-Type": "application/x-www-form-urlencoded",
+          },
+          body: new URLSearchParams({ csrfmiddlewaretoken: nodeToken }),
+        });
+        assert.equal(toDjango.status, 200);
       } finally {
         await stopped(example);
       }

@@ -10,7 +10,9 @@ import { runProcess, type CliResult } from "../support/cli.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, "..", "..");
-const RUN_DIR = join(ROOT, ".cache", "readme-run");
+// Inside this checkout (not .cache/, which checkouts may share) so that `sessionbridge/...`
+// resolves to this checkout's own dist/.
+const RUN_DIR = join(ROOT, ".work", "readme-run");
 
 /** The README's TypeScript blocks by the id in the `<!-- example: id -->` line before each. */
 export function readmeExamples(): Map<string, string> {

@@ -81,7 +81,10 @@ export function csrfMiddleware(options: HonoCsrfOptions): MiddlewareHandler<Csrf
   const onFailure =
     options.onFailure ??
     ((c: Context, verdict: CsrfVerdict) =>
-      c.text(`Forbidden (${verdict.ok ? "" : verdict.message})\n`, 403));
+      c.text(
+        `CSRF verification failed. Request aborted.\n${verdict.ok ? "" : verdict.message}\n`,
+        403,
+      ));
   return async (c, next) => {
     const session = (c.get as (key: string) => unknown)("session") as Session | undefined;
     const state = await csrf.open(c.req.header("Cookie"), session);

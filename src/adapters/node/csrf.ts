@@ -74,8 +74,14 @@ export function csrfToken(req: IncomingMessage): Promise<string> {
   return state.token();
 }
 
-/** Whether the request reached us over HTTPS (directly, or per the trusted proxy's header). */
-function isSecure(req: IncomingMessage, header: readonly [string, string] | undefined): boolean {
+/**
+ * Whether the request reached us over HTTPS (directly, or per the trusted proxy's header).
+ * @internal Shared with the adapters of other node:http frameworks.
+ */
+export function isSecure(
+  req: IncomingMessage,
+  header: readonly [string, string] | undefined,
+): boolean {
   if ((req.socket as Partial<TLSSocket>).encrypted === true) return true;
   if (header === undefined) return false;
   const value = req.headers[header[0].toLowerCase()];
@@ -84,7 +90,8 @@ function isSecure(req: IncomingMessage, header: readonly [string, string] | unde
   return typeof value === "string" && value.trim() === header[1];
 }
 
-function headerValue(req: IncomingMessage, name: string): string | undefined {
+/** @internal A request header's value (the last one when repeated). */
+export function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[value.length - 1] : value;
 }
@@ -129,7 +136,8 @@ function applyCookie(res: ServerResponse, state: CsrfRequestState, cookieName: s
 function reject(_req: IncomingMessage, res: ServerResponse, verdict: CsrfVerdict): void {
   res.statusCode = 403;
   res.setHeader("Content-Type", "text/plain; charset=utf-8");
-  res.end(`Forbidden (${verdict.ok ? "" : verdict.message})\n`);
+  // Django's 403 page says the same two things: that CSRF failed, and why.
+  res.end(`CSRF verification failed. Request aborted.\n${verdict.ok ? "" : verdict.message}\n`);
 }
 
 /**

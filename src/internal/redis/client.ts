@@ -125,7 +125,8 @@ export interface RedisCommandClient {
     from?: string,
   ): AsyncIterable<{ readonly keys: readonly string[]; readonly position: string }>;
   /**
-   * Runs a Lua script on the one key it touches: `EVALSHA sha1 1 key …args`, then, on a
+   * Runs a Lua script on the one key it touches: `EVALSHA sha1 1 key …args` (a `Uint8Array`
+   * argument goes as its bytes), then, on a
    * `NOSCRIPT` reply, `EVAL source 1 key …args` (which also caches it on that server), so it is
    * one round trip once the server knows the script. A single key keeps it valid on a Cluster
    * (the command is routed to that key's slot). Resolves with the script's raw reply (integers
@@ -138,7 +139,7 @@ export interface RedisCommandClient {
   evalScript?(
     script: RedisScript,
     key: string,
-    args: readonly (string | number)[],
+    args: readonly (string | number | Uint8Array)[],
   ): Promise<unknown>;
 }
 

@@ -1,16 +1,25 @@
 /**
  * What every Redis session store shares: one client, error wrapping (contract error rules,
  * `../contract.ts`), `load` as one `GET` with undecodable values reported and skipped, `exists`,
- * `delete`, `touch`, and the key space description {@link scanSessionKeys} lists.
+ * `delete`, `touch`, the key space description {@link scanSessionKeys} lists, and the
+ * compare-and-set pair (`loadVersioned` / `saveIfUnchanged`: the SHA-1 of the stored bytes as
+ * the version, one Lua script on the one key to write, so Cluster-safe).
  */
 import type { Buffer } from "node:buffer";
 import { ConfigurationError, SessionBridgeError } from "../../errors.ts";
-import type { SessionData, SessionExpiry, SessionStore, StoreLogger } from "../contract.ts";
+import type {
+  SessionData,
+  SessionExpiry,
+  SessionStore,
+  StoreLogger,
+  VersionedSessionData,
+} from "../contract.ts";
 import type { SaveOptions, StoredSession, StoredSessionPage, WalkOptions } from "../contract.ts";
 import { walkBatchSize } from "../walk.ts";
 import type { RedisCommandClient, RedisTtl } from "../../internal/redis/client.ts";
 import { toRedisClient, type RedisClientInput } from "../../internal/redis/detect.ts";
 import { isWrongTypeError, redisStoreError } from "../../internal/redis/errors.ts";
+import { setIfUnchanged, valueVersion } from "../../internal/redis/compare-and-set.ts";
 
 /** Options every Redis store takes. */
 export interface RedisStoreCommonOptions {
@@ -55,7 +64,7 @@ const consoleLogger: StoreLogger = {
  *
  * @example
  * ```ts
- * class MyLayout extends RedisStoreBase { … } // implement redisKey, save, decodeValue, ttlFor
+ * class MyLayout extends RedisStoreBase { … } // implement redisKey, save, decodeValue, encodeValue, ttlFor
  * ```
  */
 export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspace {
@@ -78,10 +87,17 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   abstract save(key: string, data: SessionData, options: SaveOptions): Promise<void>;
   /** Decodes a stored value; throws on anything undecodable. */
   protected abstract decodeValue(bytes: Buffer): SessionData;
+  /** The bytes `save` writes for `data` (what `decodeValue` reads back). */
+  protected abstract encodeValue(data: SessionData): Uint8Array;
   /** The TTL a save with this expiry age writes; `null` when the age means "already expired". */
   protected abstract ttlFor(age: number): RedisTtl | null;
 
   async load(key: string): Promise<SessionData | null> {
+    return (await this.loadVersioned(key))?.data ?? null;
+  }
+
+  /** `load`, with the SHA-1 of the stored bytes as the version. */
+  async loadVersioned(key: string): Promise<VersionedSessionData | null> {
     let bytes: Buffer | null;
     try {
       bytes = await this.client.get(this.redisKey(key));
@@ -92,7 +108,8 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
     }
     if (bytes === null) return null;
     try {
-      return this.decodeValue(bytes);
+      const data = this.decodeValue(bytes);
+      return { data, version: valueVersion(bytes) };
     } catch (err) {
       // Django: any error on get → no session (backends/cache.py `load`); corrupt data is
       // reported, never thrown and never run.
@@ -104,6 +121,20 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
       );
       return null;
     }
+  }
+
+  /** Writes only if the stored bytes still have the SHA-1 `expected` (one Lua script). */
+  saveIfUnchanged(
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null> {
+    const value = this.encodeValue(data);
+    const ttl = this.ttlFor(expiry.age);
+    return this.run(() =>
+      setIfUnchanged(this.client, this.name, this.redisKey(key), value, ttl, expected),
+    );
   }
 
   exists(key: string): Promise<boolean> {
