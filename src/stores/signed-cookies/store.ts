@@ -33,7 +33,7 @@ import {
 import type { DjangoVersion } from "../../codecs/django/version.ts";
 import { ConfigurationError, SignatureExpiredError, TooLargeError } from "../../errors.ts";
 import { assertSecrets } from "../../codecs/secret.ts";
-import type { SessionData, SessionStore, StoreLogger } from "../contract.ts";
+import type { SessionData, SessionStore, StoreLogger, StoredSession } from "../contract.ts";
 
 /** The salt of Django's signed-cookie sessions (the backend's module path). */
 export const SIGNED_COOKIES_SALT = "django.contrib.sessions.backends.signed_cookies";
@@ -215,6 +215,19 @@ export class SignedCookieStore implements SessionStore {
       );
     }
     return value;
+  }
+
+  /**
+   * The session in a cookie value and when it expires (signing time plus `cookieAge`); `null`
+   * where `load` finds none (bad signature, older than `cookieAge`, malformed). There is no
+   * `walk`: nothing is stored on the server.
+   */
+  async inspect(key: string): Promise<StoredSession | null> {
+    const data = await this.load(key);
+    if (data === null) return null;
+    // The value verified just above; this reads its signing time.
+    const { timestamp } = this.#signer.unsignTimestamped(key);
+    return { key, data, expireDate: new Date((timestamp + this.#cookieAge) * 1000) };
   }
 
   /** Always `false`, as Django's: a signed value is never "taken". */
