@@ -354,7 +354,7 @@ async function connectRedis(
     const err = cause instanceof Error ? cause : undefined;
     const code = (err as { code?: unknown } | undefined)?.code;
     let detail = (err?.message || "connection failed").split("\n")[0] ?? "";
-    detail = detail.replace(/\/\/[^@\s]*@/g, "//***@");
+    detail = detail.replace(/\/\/[^@\s/]*@/g, "//***@");
     for (const s of secrets) detail = detail.split(s).join("***");
     const prefix = typeof code === "string" && !detail.includes(code) ? `${code} ` : "";
     return new SessionStoreError(`cannot connect to Redis at ${where}: ${prefix}${detail}`);

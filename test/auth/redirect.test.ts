@@ -11,6 +11,7 @@ import {
   loginRedirectUrl,
   type RequestView,
 } from "../../src/auth/index.ts";
+import { MAX_REDIRECT_LENGTH } from "../../src/auth/redirect.ts";
 
 const hosts = { allowedHosts: ["testserver", "testserver2"] };
 
@@ -95,6 +96,29 @@ describe("isSafeRedirect (Django url_has_allowed_host_and_scheme)", () => {
     assert.equal(isSafeRedirect(undefined), false);
     assert.equal(isSafeRedirect("https://[::1]:80/", { host: "[::1]:80" }), true);
     assert.equal(isSafeRedirect("https://[zz]/", { host: "[zz]" }), false);
+  });
+
+  // Issue 18 #2: a long run of Python whitespace followed by anything else was stripped with
+  // `[\s]+$`, retried from every position (16,000 tabs: ~300 ms). The strip is now a loop, and
+  // the length is capped (the lint rule in test/regex-linearity.test.ts keeps src/ linear).
+  it("a long run of spaces inside the URL is handled as Django does, up to the length cap", () => {
+    const tabs = "/x" + "\t".repeat(8000) + "y"; // urlsplit removes tabs: /xy
+    const nbsp = "/x" + "\u00a0".repeat(8000) + "y"; // kept inside: relative, safe
+    const before = "\u00a0".repeat(8000) + "//evil.com"; // stripped first, then refused
+    assert.equal(tabs.length <= MAX_REDIRECT_LENGTH, true);
+    assert.equal(isSafeRedirect(tabs, hosts), true);
+    assert.equal(isSafeRedirect(nbsp, hosts), true);
+    assert.equal(isSafeRedirect(before, hosts), false);
+    assert.equal(isSafeRedirect(`/ok${"\u3000".repeat(8000)}`, hosts), true);
+  });
+
+  it("refuses a URL longer than MAX_REDIRECT_LENGTH (8 KiB) before parsing it", () => {
+    assert.equal(MAX_REDIRECT_LENGTH, 8192);
+    const at = "/" + "a".repeat(MAX_REDIRECT_LENGTH - 1);
+    assert.equal(isSafeRedirect(at, hosts), true);
+    assert.equal(isSafeRedirect(`${at}a`, hosts), false);
+    assert.equal(isSafeRedirect("/x" + "\t".repeat(16000) + "y", hosts), false);
+    assert.equal(isSafeRedirect("/x" + "\u00a0".repeat(1 << 16), hosts), false);
   });
 });
 

@@ -34,7 +34,7 @@ Options:
   -h, --help            show this help
 
 ${CONFIG_HELP}
-DJANGO_VERSION matters on PostgreSQL: 3.2 makes serial ids, 4.2 and 5.2 identity columns.
+DJANGO_VERSION matters on PostgreSQL: 3.2 makes serial ids, 4.2 and later identity columns.
 
 Examples:
   DATABASE_URL=postgres://app@db/app sessionbridge migrate

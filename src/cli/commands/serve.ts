@@ -53,7 +53,7 @@ Environment:
   SECRET_KEY            Django's SECRET_KEY (required for an existing Django database; unset on a
                         database serve creates: one is generated and kept beside it)
   SECRET_KEY_FALLBACKS  comma-separated previous keys, accepted for reading
-  DJANGO_VERSION        3.2, 4.2 or 5.2: which Django's rules to follow (default 5.2)
+  DJANGO_VERSION        3.2, 4.2, 5.2, 6.0 or 6.1: which Django's rules to follow (default 5.2)
   AUTH_USER_MODEL       app_label.ModelName, as Django's setting (default auth.User): users are read from
                         <app_label>_<modelname> (lowercased), groups and permissions from <table>_groups and
                         <table>_user_permissions (column <modelname>_id), as Django names them. A custom
@@ -64,7 +64,10 @@ Environment:
   LOGIN_RATE_LIMIT      failed logins allowed per username as N/SECONDS (default 5/300; 4× per IP), or off;
                         kept in the sessions' Redis (keys sessionbridge:ratelimit:*, shared by every serve
                         process) when SESSION_STORE is cache, cached_db or redis-sessions, else in memory
-  TRUST_PROXY           1 to take client IP, scheme and host from X-Forwarded-* (behind your proxy only)
+  TRUST_PROXY           the number of proxies of yours in front of serve (default 0; true means 1): the
+                        client IP is the X-Forwarded-For entry the outermost of them appended (entries
+                        to its left are the client's own word), and X-Forwarded-Proto, -Host, -Uri and
+                        X-Original-URI are honoured; with 0 they are all ignored
   LOGIN_URL             where forward-auth redirects go (default /login)
 
 Examples:
@@ -123,7 +126,7 @@ Examples:
         djangoVersion: config.djangoVersion,
         ...(rateLimit ? { rateLimit } : {}),
       },
-      trustProxy: env.TRUST_PROXY === "1" || env.TRUST_PROXY === "true",
+      trustedProxies: trustedProxiesFromEnv(env.TRUST_PROXY),
       loginUrl: env.LOGIN_URL || "/login",
       onError: (error) => {
         const what = isSessionBridgeError(error)
@@ -212,6 +215,17 @@ async function ensureDjangoTables(
  * (default `5/300` per username, `20/300` per IP); `off` disables them. In `redis` when given
  * (shared by every process), else in this process's memory.
  */
+/** TRUST_PROXY: a hop count, as Express's numeric `trust proxy`; `true` is one hop. */
+function trustedProxiesFromEnv(value: string | undefined): number {
+  if (value === undefined || value === "" || value === "false") return 0;
+  if (value === "true") return 1;
+  if (!/^\d{1,2}$/.test(value))
+    throw new UsageError(
+      "TRUST_PROXY must be the number of proxies in front of serve (0, 1, 2, …)",
+    );
+  return Number(value);
+}
+
 function loginRateLimitFromEnv(
   env: Readonly<Record<string, string | undefined>>,
   redis: RedisCommandClient | undefined,

@@ -17,8 +17,11 @@ export interface DemoServerOptions {
   readonly store: SessionStore;
   readonly settings: SessionSettings;
   readonly auth: AuthConfig;
-  /** Trust `X-Forwarded-*` (client IP, scheme, host): only behind your own proxy. */
-  readonly trustProxy?: boolean;
+  /**
+   * How many proxies of your own are in front (default 0: `X-Forwarded-*` ignored): the client
+   * address is the one the outermost of them appended to `X-Forwarded-For`.
+   */
+  readonly trustedProxies?: number;
   /** The login page's URL, for forward-auth redirects; default `/login`. */
   readonly loginUrl?: string;
   /** Where request-level failures are reported (store outages → 503). */
@@ -32,7 +35,7 @@ export function createDemoServer(options: DemoServerOptions): Server {
     { store, ...settings, ...(onError ? { onError } : {}) },
     pageApp({
       auth,
-      trustProxy: options.trustProxy ?? false,
+      trustedProxies: options.trustedProxies ?? 0,
       loginUrl: options.loginUrl ?? "/login",
     }),
   );
