@@ -22,7 +22,7 @@ import { DjangoCacheStore } from "../../src/stores/redis/index.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
 import { fixture, type Fixture } from "../auth/support.ts";
 import { DownStore } from "../support/stores.ts";
-import { CookieJar, listen } from "../support/http.ts";
+import { CookieJar, koaListener, listen } from "../support/http.ts";
 import { sharedAdapterBehaviour } from "./shared-behaviour.ts";
 
 declare module "../../src/adapters/koa/index.ts" {
@@ -34,7 +34,7 @@ declare module "../../src/adapters/koa/index.ts" {
 type Server = Awaited<ReturnType<typeof listen>>;
 
 function serve(app: Koa<never, never> | Koa): Promise<Server> {
-  return listen(createServer(app.callback()));
+  return listen(createServer(koaListener(app)));
 }
 
 function buildApp(errors: unknown[]): Koa {

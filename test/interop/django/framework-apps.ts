@@ -15,7 +15,7 @@ import { csrfMiddleware, sessionMiddleware } from "../../../src/adapters/fastify
 import * as koaAuth from "../../../src/adapters/koa/auth.ts";
 import * as koaSessions from "../../../src/adapters/koa/index.ts";
 import type { SessionStore } from "../../../src/stores/contract.ts";
-import { listen } from "../../support/http.ts";
+import { koaListener, listen } from "../../support/http.ts";
 
 export interface AppConfig {
   readonly store: SessionStore;
@@ -106,7 +106,7 @@ async function koaApp(config: AppConfig): Promise<RunningApp> {
     ctx.body = { ok: true };
   });
   app.use(router.routes());
-  return listen(createServer(app.callback()));
+  return listen(createServer(koaListener(app)));
 }
 
 /** Each framework's app, by the name the tests print. */
