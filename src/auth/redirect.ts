@@ -176,3 +176,23 @@ export function pythonQuote(value: string, safe = "/"): string {
   }
   return out;
 }
+
+/** The characters Django's `iri_to_uri` leaves as they are (besides `A-Za-z0-9_.-~`). */
+const IRI_SAFE = "/#%[]=:;$&()+,!?*@'~";
+
+/**
+ * Django's `iri_to_uri`: an IRI made ASCII for a `Location` header. Non-ASCII characters become
+ * percent-encoded UTF-8, as do spaces, CR, LF and the other characters that may not appear in a
+ * URL; existing `%XX` escapes and URL syntax are kept. A `next` such as `/café` or one with a
+ * CR/LF in it is then a valid header value instead of an exception.
+ *
+ * @example
+ * ```ts
+ * iriToUri("/café?x=1#top");      // "/caf%C3%A9?x=1#top"
+ * iriToUri("/a\r\nSet-Cookie: x"); // "/a%0D%0ASet-Cookie:%20x"
+ * iriToUri("/already%20quoted");  // "/already%20quoted"
+ * ```
+ */
+export function iriToUri(iri: string): string {
+  return pythonQuote(iri, IRI_SAFE);
+}

@@ -11,7 +11,9 @@ import {
   loginRedirectUrl,
   type RequestView,
 } from "../../src/auth/index.ts";
-import { MAX_REDIRECT_LENGTH } from "../../src/auth/redirect.ts";
+import { iriToUri, MAX_REDIRECT_LENGTH } from "../../src/auth/redirect.ts";
+import { djangoPeerEnv } from "../interop/django/peer.ts";
+import { runPython } from "../support/python.ts";
 
 const hosts = { allowedHosts: ["testserver", "testserver2"] };
 
@@ -186,5 +188,31 @@ describe("guards", () => {
     const api403 = await checkPermissionRequired(view("/e"), alice, "a.b", { api: true });
     assert.ok(!api403.allow && api403.status === 403);
     assert.deepEqual(JSON.parse(api403.body), { error: "permission denied" });
+  });
+});
+
+// Issue 18 #10: a `next` with a non-Latin-1 character or CR/LF made setHeader("Location") throw
+// after a correct password; Django's HttpResponseRedirect passes it through iri_to_uri.
+describe("iriToUri (Django iri_to_uri)", () => {
+  it("encodes as real Django does", async () => {
+    const iris = [
+      "/café?x=1#top",
+      "/a\r\nSet-Cookie: x=1",
+      "/already%20quoted/%E2%82%AC",
+      "/日本語/?q=ü&r=😀",
+      "/safe/#%[]=:;$&()+,!?*@'~-._",
+      '/"<>\\^`{|}\u0000\u007f\u00a0',
+      "https://example.com/ünïcode path",
+    ];
+    const django = JSON.parse(
+      await runPython(
+        "import json, sys\nfrom django.utils.encoding import iri_to_uri\n" +
+          "print(json.dumps([iri_to_uri(s) for s in json.load(sys.stdin)]))",
+        JSON.stringify(iris),
+        djangoPeerEnv("5.2"),
+      ),
+    ) as string[];
+    assert.deepEqual(iris.map(iriToUri), django);
+    for (const uri of django) assert.match(uri, /^[\x21-\x7e]*$/);
   });
 });

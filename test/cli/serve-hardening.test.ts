@@ -6,7 +6,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { djangoPeerEnv } from "../interop/django/peer.ts";
+import { runCli } from "../support/cli.ts";
 import { CookieJar } from "../support/http.ts";
+import { runPython } from "../support/python.ts";
 import { startNginx, type Nginx } from "../support/nginx.ts";
 import {
   randomDocumentationIp,
@@ -114,5 +117,69 @@ describe("serve behind nginx with $proxy_add_x_forwarded_for (issue 18 #4)", () 
     }
     // The address nginx appended (127.0.0.1) is the client's: 4 failures, then refused.
     assert.deepEqual(statuses, [200, 200, 200, 200, 429, 429, 429]);
+  });
+});
+
+describe("serve: login redirects and caching (issue 18 #10, #11)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sb-harden-login-"));
+  const password = "a-long-enough-pass-phrase";
+  let serve: ServeProcess | undefined;
+  before(async () => {
+    serve = await startServe(dir, { SECRET_KEY: SECRET, LOGIN_RATE_LIMIT: "off" });
+    const created = await runCli(["createuser", "--no-input", "--username", "carol"], {
+      cwd: dir,
+      env: { SECRET_KEY: SECRET, SESSIONBRIDGE_PASSWORD: password },
+    });
+    assert.equal(created.code, 0, created.stderr);
+  });
+  after(async () => {
+    await serve?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a next with non-Latin-1 characters or CR/LF logs the user in and redirects as Django's iri_to_uri", async () => {
+    const cases: [string, string][] = [
+      ["/café/日本?q=ü", "/caf%C3%A9/%E6%97%A5%E6%9C%AC?q=%C3%BC"],
+      ["/a\r\nSet-Cookie: evil=1", "/a%0D%0ASet-Cookie:%20evil=1"],
+      ["/ok?x=1", "/ok?x=1"],
+    ];
+    for (const [next, location] of cases) {
+      const jar = new CookieJar();
+      const res = await submitLogin(jar, serve!.url, { username: "carol", password, next });
+      await res.text();
+      assert.equal(res.status, 302, next);
+      assert.equal(res.headers.get("location"), location);
+      assert.equal(res.headers.get("set-cookie")?.includes("evil"), false);
+      const who = (await (await jar.fetch(`${serve!.url}/whoami`)).json()) as { username: string };
+      assert.equal(who.username, "carol");
+    }
+  });
+
+  it("the login and logout pages carry Django's never_cache headers", async () => {
+    const django = (
+      await runPython(
+        "from django.conf import settings\nsettings.configure()\n" +
+          "from django.http import HttpResponse\nfrom django.utils.cache import add_never_cache_headers\n" +
+          "r = HttpResponse()\nadd_never_cache_headers(r)\nprint(r['Cache-Control'])",
+        "",
+        djangoPeerEnv("5.2"),
+      )
+    ).trim();
+    const jar = new CookieJar();
+    const page = await jar.fetch(`${serve!.url}/login`);
+    await page.text();
+    const failed = await submitLogin(jar, serve!.url, { username: "carol", password: "wrong" });
+    await failed.text();
+    const ok = await submitLogin(jar, serve!.url, { username: "carol", password });
+    await ok.text();
+    // The first sets the session and CSRF cookies, the last the logged-in session's.
+    assert.ok(page.headers.getSetCookie().length > 0 && ok.headers.getSetCookie().length > 0);
+    for (const res of [page, failed, ok]) {
+      assert.equal(res.headers.get("cache-control"), django);
+      const expires = Date.parse(res.headers.get("expires") ?? "");
+      assert.ok(Math.abs(expires - Date.parse(res.headers.get("date") ?? "")) <= 1000);
+    }
+    const logout = await jar.fetch(`${serve!.url}/logout`, { method: "GET" });
+    assert.equal(logout.headers.get("cache-control"), django);
   });
 });

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getSession, type RequestWithSession } from "../../adapters/node/index.ts";
 import type { AuthConfig } from "../../auth/config.ts";
-import { isSafeRedirect } from "../../auth/redirect.ts";
+import { iriToUri, isSafeRedirect } from "../../auth/redirect.ts";
 import { createRequestAuth, type RequestAuth } from "../../auth/request-auth.ts";
 import type { AnyUser } from "../../auth/user.ts";
 import {
@@ -42,11 +42,22 @@ const send = (res: ServerResponse, status: number, type: string, body: string): 
 };
 const json = (res: ServerResponse, status: number, value: unknown): void =>
   send(res, status, "application/json", JSON.stringify(value));
+/** Django's HttpResponseRedirect: the target goes through `iri_to_uri` (a `next` may be any text). */
 const redirect = (res: ServerResponse, location: string): void => {
   res.statusCode = 302;
-  res.setHeader("Location", location);
+  res.setHeader("Location", iriToUri(location));
   res.end();
 };
+
+/**
+ * Django's `never_cache` (on LoginView and LogoutView): `Expires` now and
+ * `Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private`, so that no cache
+ * keeps a page that carries a CSRF token or sets a session cookie.
+ */
+function neverCache(res: ServerResponse): void {
+  if (!res.hasHeader("Expires")) res.setHeader("Expires", new Date().toUTCString());
+  res.setHeader("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private");
+}
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -128,8 +139,10 @@ export function pageApp(
       case "/auth/verify":
         return verify(req, res, auth, url, options);
       case "/login":
+        neverCache(res);
         return method === "POST" ? loginPost(req, res, auth, options) : loginGet(res, auth, url);
       case "/logout":
+        neverCache(res);
         if (method !== "POST")
           return send(res, 405, "text/plain; charset=utf-8", "Method Not Allowed\n");
         if (!(await csrfOk(req, auth, await readForm(req), options))) return forbidden(res);
