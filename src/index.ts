@@ -38,6 +38,9 @@ export type {
   SessionExpiry,
   SessionStore,
   StoreLogger,
+  StoredSession,
+  StoredSessionPage,
+  WalkOptions,
   VersionedSessionData,
 } from "./stores/contract.ts";
 export {

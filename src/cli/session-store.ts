@@ -39,8 +39,6 @@ export interface OpenedRedis {
   readonly store: DjangoCacheStore | DjangoRedisSessionsStore;
   /** Which package the client is from. */
   readonly driver: RedisDriver;
-  /** `PTTL` of each Redis key (ms; -1 no TTL, -2 gone), pipelined on one connection. */
-  pttl(redisKeys: readonly string[]): Promise<number[]>;
 }
 
 /** A store ready for use, what it was built on, and how to describe and close it. */
@@ -194,8 +192,6 @@ export async function openStore<D extends SqlDatabase>(
       store,
       driver: connection.driver,
       description: `Redis ${connection.where} (${store.name})`,
-      pttl: (keys) =>
-        Promise.all(keys.map(async (key) => Number(await connection.call(["PTTL", key])))),
     };
   };
   try {
@@ -311,8 +307,6 @@ interface RedisConnection {
   readonly client: RedisClientInput;
   /** `host:port/db`, no credentials. */
   readonly where: string;
-  /** One raw command (text replies). */
-  call(args: readonly string[]): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -390,7 +384,6 @@ async function connectRedis(
       driver,
       client: client as unknown as RedisClientInput,
       where,
-      call: ([command = "", ...args]) => client.call(command, ...args),
       async close() {
         try {
           await client.quit();
@@ -429,7 +422,6 @@ async function connectRedis(
     driver,
     client: client as unknown as RedisClientInput,
     where,
-    call: (args) => client.sendCommand([...args]),
     async close() {
       try {
         if (client.close !== undefined) await client.close();

@@ -38,7 +38,7 @@ export type NodeMiddleware = (
   next: NextFunction,
 ) => void;
 
-declare module "node:http" {
+declare module "http" {
   interface IncomingMessage {
     /**
      * The request's session, set by `sessionMiddleware` (absent before it ran). Its data is

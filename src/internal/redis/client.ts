@@ -103,6 +103,12 @@ export interface RedisCommandClient {
   /** `PEXPIRE` / `EXPIRE`; `false` when the key does not exist. */
   expire(key: string, ttl: RedisTtl): Promise<boolean>;
   /**
+   * `PTTL key`: milliseconds left, `-1` for a key without TTL, `-2` for a missing key. Optional,
+   * as `scanPages`: the adapters here implement it (store walks read expiries with it); a
+   * caller's own client may leave it out.
+   */
+  pttl?(key: string): Promise<number>;
+  /**
    * `SCAN 0 MATCH pattern COUNT count` until the cursor returns to 0, on every master of a
    * cluster. May yield a key more than once (SCAN's own guarantee); never uses `KEYS`.
    */

@@ -268,6 +268,10 @@ class IoredisAdapter implements RedisCommandClient {
     return asInteger(await this.#write(command, [key, ttl.value], "utf8")) === 1;
   }
 
+  async pttl(key: string): Promise<number> {
+    return asInteger(await this.#call("PTTL", [key]));
+  }
+
   async evalScript(
     script: RedisScript,
     key: string,

@@ -78,6 +78,7 @@ interface NodeRedisCommands {
   exists(key: string): Promise<unknown>;
   pExpire(key: string, ms: number): Promise<unknown>;
   expire(key: string, seconds: number): Promise<unknown>;
+  pTTL(key: string): Promise<unknown>;
 }
 
 /** node-redis's script commands (`EVALSHA` / `EVAL` with `{ keys, arguments }`). */
@@ -96,6 +97,7 @@ interface NodeRedisScanner {
   scan(cursor: string, options: { MATCH: string; COUNT: number }): Promise<unknown>;
 }
 
+// `pTTL` is not required: a client shape without it still runs the stores (not their walks).
 const COMMANDS = ["get", "set", "del", "exists", "pExpire", "expire"] as const;
 
 function isCommands(value: unknown): value is NodeRedisCommands {
@@ -202,6 +204,10 @@ class NodeRedisAdapter implements RedisCommandClient {
         ? await this.#run("PEXPIRE", this.#binary.pExpire(key, ttl.value))
         : await this.#run("EXPIRE", this.#binary.expire(key, ttl.value));
     return asInteger(reply) === 1;
+  }
+
+  async pttl(key: string): Promise<number> {
+    return asInteger(await this.#run("PTTL", this.#reads().pTTL(key)));
   }
 
   async evalScript(
