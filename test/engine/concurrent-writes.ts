@@ -27,7 +27,7 @@ export interface OpenedStore {
 }
 
 /** The app: `/login` starts an authenticated session, `/add?k=` sets one key, `/logout` flushes. */
-function buildApp(
+export function buildApp(
   store: SessionStore,
   concurrentWrites: ConcurrentWrites,
   reported: unknown[],
@@ -72,7 +72,7 @@ function buildApp(
 
 const COOKIE = "sessionid";
 
-function cookieValue(response: globalThis.Response): string | undefined {
+export function cookieValue(response: globalThis.Response): string | undefined {
   for (const line of response.headers.getSetCookie()) {
     const match = /^sessionid=([^;]*)/.exec(line);
     if (match) return match[1];
@@ -89,7 +89,7 @@ async function login(url: string): Promise<string> {
 }
 
 /** `count` parallel `/add` requests with `key`'s cookie; returns their responses. */
-function addInParallel(url: string, key: string, prefix: string, count: number) {
+export function addInParallel(url: string, key: string, prefix: string, count: number) {
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
       fetch(`${url}/add?k=${prefix}${i}`, { headers: { cookie: `${COOKIE}=${key}` } }),
