@@ -1,5 +1,6 @@
 // Flat config: typescript-eslint's strict, type-aware rules over src, test, bench and scripts.
 import js from "@eslint/js";
+import regexp from "eslint-plugin-regexp";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -25,6 +26,20 @@ export default tseslint.config(
       "@typescript-eslint/no-confusing-void-expression": "off",
       // Spreading a string by code point is what Python's str iteration does; we want it.
       "@typescript-eslint/no-misused-spread": "off",
+    },
+  },
+  {
+    // Linear-time parsing of client input: no regex in src/ may backtrack super-linearly, nor
+    // retry a quantifier from every start position (`[\s]+$` on a long run of spaces followed by
+    // anything else is quadratic; issue 18 #2). Rewrite such a check as a loop.
+    files: ["src/**/*.ts"],
+    plugins: { regexp },
+    rules: {
+      "regexp/no-super-linear-backtracking": ["error", { report: "potential" }],
+      "regexp/no-super-linear-move": [
+        "error",
+        { report: "potential", ignorePartial: false, ignoreSticky: false },
+      ],
     },
   },
   {

@@ -35,6 +35,9 @@ export type {
   SessionExpiry,
   SessionStore,
   StoreLogger,
+  StoredSession,
+  StoredSessionPage,
+  WalkOptions,
   VersionedSessionData,
 } from "./stores/contract.ts";
 export {

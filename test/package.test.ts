@@ -46,7 +46,19 @@ describe("package.json", () => {
 
   it("forces only the cookie parser on users: drivers (SQLite's too) and frameworks are optional peers", () => {
     assert.deepEqual(Object.keys(pkg.dependencies), ["cookie"]);
-    for (const peer of ["better-sqlite3", "pg", "mysql2", "redis", "ioredis", "express", "hono"]) {
+    for (const peer of [
+      "better-sqlite3",
+      "pg",
+      "mysql2",
+      "redis",
+      "ioredis",
+      "express",
+      "hono",
+      "fastify",
+      "fastify-plugin",
+      "koa",
+      "@types/koa",
+    ]) {
       assert.equal(pkg.peerDependenciesMeta[peer]?.optional, true, peer);
     }
   });

@@ -54,7 +54,7 @@ export type {
 export type { RateLimiter, RateLimitReservation, RateLimitRule } from "./rate-limiter.ts";
 export { DEFAULT_RATE_LIMIT_KEY_PREFIX, RedisRateLimiter } from "./redis-rate-limit.ts";
 export type { RedisRateLimiterOptions } from "./redis-rate-limit.ts";
-export { isSafeRedirect } from "./redirect.ts";
+export { iriToUri, isSafeRedirect } from "./redirect.ts";
 export type { SafeRedirectOptions } from "./redirect.ts";
 export { checkLoginRequired, checkPermissionRequired, loginRedirectUrl } from "./guards.ts";
 export type {

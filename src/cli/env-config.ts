@@ -18,7 +18,7 @@
  * | `SESSION_COOKIE_AGE` | seconds; `file` expiry by mtime, `signed_cookies` maximum age | `1209600` |
  * | `SECRET_KEY` | Django's `SECRET_KEY` | generated and kept beside the database (`serve`) |
  * | `SECRET_KEY_FALLBACKS` | comma-separated old keys, verify only | none |
- * | `DJANGO_VERSION` | `3.2`, `4.2` or `5.2` (`5.x`); picks version-specific rules | `5.2` |
+ * | `DJANGO_VERSION` | `3.2`, `4.2`, `5.2` (`5.x`), `6.0` or `6.1`; picks version-specific rules | `5.2` |
  * | `AUTH_USER_MODEL` | Django's setting, `app_label.ModelName`; the user table and its many-to-many tables are named as Django names them (`./user-model.ts`) | `auth.User` |
  * | `AUTH_USER_PK` | the user model's key: `int`, `uuid` or `string` | `int` |
  * | `AUTH_USERNAME_FIELD` | the user model's `USERNAME_FIELD` | `username` |
@@ -188,7 +188,8 @@ function integer(
 }
 
 /**
- * Maps a Django version to the preset whose rules apply: 3.x → 3.2, 4.x → 4.2, 5.x → 5.2.
+ * Maps a Django version to the preset whose rules apply: 3.x → 3.2, 4.x → 4.2, 5.x → 5.2,
+ * 6.0 → 6.0, 6.1 (and 6, 6.x) → 6.1; a newer release names the newest supported one.
  * @throws {ConfigurationError} for anything else.
  */
 export function parseDjangoVersion(value: string): DjangoVersion {

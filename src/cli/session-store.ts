@@ -39,8 +39,6 @@ export interface OpenedRedis {
   readonly store: DjangoCacheStore | DjangoRedisSessionsStore;
   /** Which package the client is from. */
   readonly driver: RedisDriver;
-  /** `PTTL` of each Redis key (ms; -1 no TTL, -2 gone), pipelined on one connection. */
-  pttl(redisKeys: readonly string[]): Promise<number[]>;
 }
 
 /** A store ready for use, what it was built on, and how to describe and close it. */
@@ -194,8 +192,6 @@ export async function openStore<D extends SqlDatabase>(
       store,
       driver: connection.driver,
       description: `Redis ${connection.where} (${store.name})`,
-      pttl: (keys) =>
-        Promise.all(keys.map(async (key) => Number(await connection.call(["PTTL", key])))),
     };
   };
   try {
@@ -311,8 +307,6 @@ interface RedisConnection {
   readonly client: RedisClientInput;
   /** `host:port/db`, no credentials. */
   readonly where: string;
-  /** One raw command (text replies). */
-  call(args: readonly string[]): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -341,6 +335,28 @@ type CreateNodeRedisClient = (options: Record<string, unknown>) => NodeRedisClie
 
 const CONNECT_TIMEOUT_MS = 5000;
 
+/**
+ * The whole handshake bounded, not only the TCP connect: the drivers' `connectTimeout` ends
+ * once the socket is open, and a server that accepts TCP but never answers (a blackholed
+ * proxy, a wrong port) then kept `connect()` (AUTH, SELECT, the ready check) waiting forever.
+ */
+async function handshake(connect: Promise<unknown>, abandon: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const silent = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abandon();
+      reject(new Error(`no answer within ${String(CONNECT_TIMEOUT_MS)} ms`));
+    }, CONNECT_TIMEOUT_MS);
+  });
+  // Once abandoned, the driver's own promise may still reject: it has been answered already.
+  connect.catch(() => undefined);
+  try {
+    await Promise.race([connect, silent]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function connectRedis(
   url: URL,
   preferred: RedisDriver | undefined,
@@ -354,7 +370,7 @@ async function connectRedis(
     const err = cause instanceof Error ? cause : undefined;
     const code = (err as { code?: unknown } | undefined)?.code;
     let detail = (err?.message || "connection failed").split("\n")[0] ?? "";
-    detail = detail.replace(/\/\/[^@\s]*@/g, "//***@");
+    detail = detail.replace(/\/\/[^@\s/]*@/g, "//***@");
     for (const s of secrets) detail = detail.split(s).join("***");
     const prefix = typeof code === "string" && !detail.includes(code) ? `${code} ` : "";
     return new SessionStoreError(`cannot connect to Redis at ${where}: ${prefix}${detail}`);
@@ -379,18 +395,21 @@ async function connectRedis(
     client.on("error", (err) => {
       lastError = err;
     });
+    let timedOut: Error | undefined;
     try {
-      await client.connect();
+      await handshake(client.connect(), () => {
+        timedOut = new Error(`no answer within ${String(CONNECT_TIMEOUT_MS)} ms`);
+        client.disconnect();
+      });
     } catch (error) {
       client.disconnect();
-      throw failed(lastError ?? error);
+      throw failed(timedOut ?? lastError ?? error);
     }
     connected = true;
     return {
       driver,
       client: client as unknown as RedisClientInput,
       where,
-      call: ([command = "", ...args]) => client.call(command, ...args),
       async close() {
         try {
           await client.quit();
@@ -418,18 +437,21 @@ async function connectRedis(
   client.on("error", (err) => {
     lastError = err;
   });
+  let timedOut: Error | undefined;
   try {
-    await client.connect();
+    await handshake(client.connect(), () => {
+      timedOut = new Error(`no answer within ${String(CONNECT_TIMEOUT_MS)} ms`);
+      client.destroy?.();
+    });
   } catch (error) {
     client.destroy?.();
-    throw failed(lastError ?? error);
+    throw failed(timedOut ?? lastError ?? error);
   }
   connected = true;
   return {
     driver,
     client: client as unknown as RedisClientInput,
     where,
-    call: (args) => client.sendCommand([...args]),
     async close() {
       try {
         if (client.close !== undefined) await client.close();

@@ -58,7 +58,7 @@ export type ConcurrentWrites = "merge" | "overwrite";
 /** The subset a caller may override. */
 export type SessionSettingsInput = Partial<SessionSettings>;
 
-/** Django's defaults (`django/conf/global_settings.py`, identical in 3.2, 4.2 and 5.2). */
+/** Django's defaults (`django/conf/global_settings.py`, identical in 3.2, 4.2, 5.2 and 6.1). */
 export const DEFAULT_SESSION_SETTINGS: SessionSettings = {
   cookieName: "sessionid",
   cookieAge: 1_209_600,

@@ -8,7 +8,8 @@
  * 2. otherwise, accessed → `Vary: Cookie`; modified (or save-every-request) and not empty →
  *    save and set the cookie, unless the status is 5xx (3.2: exactly 500).
  */
-import { parse as parseCookieHeader, serialize as serializeCookie } from "cookie";
+import { serialize as serializeCookie } from "cookie";
+import { readCookie } from "../codecs/werkzeug/cookies.ts";
 import { SessionMissingError } from "../errors.ts";
 import type { SessionStore } from "../stores/contract.ts";
 import { skipsSaveOnStatus, type SessionSettings } from "./config.ts";
@@ -32,12 +33,13 @@ export interface SessionResponseHeaders {
 const NOTHING: SessionResponseHeaders = Object.freeze({ setCookie: [], varyCookie: false });
 const VARY_ONLY: SessionResponseHeaders = Object.freeze({ setCookie: [], varyCookie: true });
 
-// Values are taken verbatim: Django neither URL-encodes nor URL-decodes cookie values, and
-// signed values contain `:` which encodeURIComponent would mangle.
+// Values are written verbatim: Django does not URL-encode cookie values, and signed values
+// contain `:` which encodeURIComponent would mangle.
 const identity = (value: string): string => value;
 
 /**
- * Reads the session cookie from a `Cookie` header and makes a lazy session for it.
+ * Reads the session cookie from a `Cookie` header and makes a lazy session for it. Of several
+ * cookies of that name the last counts, as in Django.
  *
  * @example
  * ```ts
@@ -50,10 +52,9 @@ export function openRequestSession<T extends SessionShape = SessionShape>(
   settings: SessionSettings,
   now?: () => number,
 ): RequestSession<T> {
-  let value: string | undefined;
-  if (cookieHeader && cookieHeader.includes(settings.cookieName)) {
-    value = parseCookieHeader(cookieHeader, { decode: identity })[settings.cookieName];
-  }
+  // Django's parse_cookie fills a dict, so of duplicate names the last wins
+  // (`sessionid=bogus; sessionid=VALID` is VALID's session), and unquotes as http.cookies does.
+  const value = readCookie(cookieHeader, settings.cookieName, "last");
   return { session: new Session<T>(store, value, settings, now), hadCookie: value !== undefined };
 }
 

@@ -100,6 +100,50 @@ export interface StoreLogger {
   warn(message: string, detail?: Readonly<Record<string, string | number | boolean>>): void;
 }
 
+/**
+ * One stored session as {@link SessionStore.walk} and {@link SessionStore.inspect} see it:
+ * expired or not, readable or not.
+ *
+ * @example
+ * ```ts
+ * const session: StoredSession = { key: "k5u2y0zq3n7b0x1c", data: null, expireDate: null };
+ * ```
+ */
+export interface StoredSession {
+  readonly key: string;
+  /** `null` when the stored value cannot be decoded (bad signature, corrupt). */
+  readonly data: SessionData | null;
+  /** When it expires; `null` when it never does (a Redis key without TTL). */
+  readonly expireDate: Date | null;
+}
+
+/**
+ * One page of a {@link SessionStore.walk}, and where to resume after it.
+ *
+ * @example
+ * ```ts
+ * const page: StoredSessionPage = { sessions: [], position: "" };
+ * ```
+ */
+export interface StoredSessionPage {
+  readonly sessions: readonly StoredSession[];
+  /**
+   * Opaque resume position (a session key, a SCAN cursor, a file name), valid for the same
+   * store in another process; `""` after the last page.
+   */
+  readonly position: string;
+}
+
+/** Options of {@link SessionStore.walk}. */
+export interface WalkOptions {
+  /** A `position` an earlier page returned; default the beginning. */
+  readonly position?: string;
+  /** Sessions per page (for Redis: keys per SCAN reply, a hint); default 1000. */
+  readonly batchSize?: number;
+  /** Skip sessions already expired where the store keeps them (SQL rows, files). */
+  readonly activeOnly?: boolean;
+}
+
 /** The storage contract. See the module documentation for the error rules. */
 export interface SessionStore {
   /** A short name for messages and logs, for example `"sql:sqlite"`. */
@@ -139,6 +183,18 @@ export interface SessionStore {
   ): Promise<string | null>;
   /** Extends the expiry without rewriting the data, where the backend can do that cheaply. */
   touch?(key: string, expiry: SessionExpiry): Promise<void>;
+  /**
+   * Every stored session, a page at a time with flat memory, resumable from a page's position
+   * (maintenance: listing, revoking a user's sessions, copying a store). Stores that can list
+   * their sessions implement it (SQL in key order, Redis by SCAN over every master, files in
+   * name order, memory); one whose key is the data (signed cookies) cannot. As with SCAN, a
+   * session created or deleted during a walk may or may not appear.
+   */
+  walk?(options?: WalkOptions): AsyncIterable<StoredSessionPage>;
+  /** One stored session with its expiry, expired or not; `null` when absent. */
+  inspect?(key: string): Promise<StoredSession | null>;
+  /** How many sessions a full walk visits, where the store can count cheaply. */
+  count?(options?: { readonly activeOnly?: boolean }): Promise<number>;
   /** Releases connections the store opened itself (never a client the caller passed in). */
   close?(): Promise<void>;
 }

@@ -11,6 +11,9 @@ import {
   loginRedirectUrl,
   type RequestView,
 } from "../../src/auth/index.ts";
+import { iriToUri, MAX_REDIRECT_LENGTH } from "../../src/auth/redirect.ts";
+import { djangoPeerEnv } from "../interop/django/peer.ts";
+import { runPython } from "../support/python.ts";
 
 const hosts = { allowedHosts: ["testserver", "testserver2"] };
 
@@ -96,6 +99,29 @@ describe("isSafeRedirect (Django url_has_allowed_host_and_scheme)", () => {
     assert.equal(isSafeRedirect("https://[::1]:80/", { host: "[::1]:80" }), true);
     assert.equal(isSafeRedirect("https://[zz]/", { host: "[zz]" }), false);
   });
+
+  // Issue 18 #2: a long run of Python whitespace followed by anything else was stripped with
+  // `[\s]+$`, retried from every position (16,000 tabs: ~300 ms). The strip is now a loop, and
+  // the length is capped (the lint rule in test/regex-linearity.test.ts keeps src/ linear).
+  it("a long run of spaces inside the URL is handled as Django does, up to the length cap", () => {
+    const tabs = "/x" + "\t".repeat(8000) + "y"; // urlsplit removes tabs: /xy
+    const nbsp = "/x" + "\u00a0".repeat(8000) + "y"; // kept inside: relative, safe
+    const before = "\u00a0".repeat(8000) + "//evil.com"; // stripped first, then refused
+    assert.equal(tabs.length <= MAX_REDIRECT_LENGTH, true);
+    assert.equal(isSafeRedirect(tabs, hosts), true);
+    assert.equal(isSafeRedirect(nbsp, hosts), true);
+    assert.equal(isSafeRedirect(before, hosts), false);
+    assert.equal(isSafeRedirect(`/ok${"\u3000".repeat(8000)}`, hosts), true);
+  });
+
+  it("refuses a URL longer than MAX_REDIRECT_LENGTH (8 KiB) before parsing it", () => {
+    assert.equal(MAX_REDIRECT_LENGTH, 8192);
+    const at = "/" + "a".repeat(MAX_REDIRECT_LENGTH - 1);
+    assert.equal(isSafeRedirect(at, hosts), true);
+    assert.equal(isSafeRedirect(`${at}a`, hosts), false);
+    assert.equal(isSafeRedirect("/x" + "\t".repeat(16000) + "y", hosts), false);
+    assert.equal(isSafeRedirect("/x" + "\u00a0".repeat(1 << 16), hosts), false);
+  });
 });
 
 function view(url: string, host = "example.com"): RequestView {
@@ -162,5 +188,31 @@ describe("guards", () => {
     const api403 = await checkPermissionRequired(view("/e"), alice, "a.b", { api: true });
     assert.ok(!api403.allow && api403.status === 403);
     assert.deepEqual(JSON.parse(api403.body), { error: "permission denied" });
+  });
+});
+
+// Issue 18 #10: a `next` with a non-Latin-1 character or CR/LF made setHeader("Location") throw
+// after a correct password; Django's HttpResponseRedirect passes it through iri_to_uri.
+describe("iriToUri (Django iri_to_uri)", () => {
+  it("encodes as real Django does", async () => {
+    const iris = [
+      "/café?x=1#top",
+      "/a\r\nSet-Cookie: x=1",
+      "/already%20quoted/%E2%82%AC",
+      "/日本語/?q=ü&r=😀",
+      "/safe/#%[]=:;$&()+,!?*@'~-._",
+      '/"<>\\^`{|}\u0000\u007f\u00a0',
+      "https://example.com/ünïcode path",
+    ];
+    const django = JSON.parse(
+      await runPython(
+        "import json, sys\nfrom django.utils.encoding import iri_to_uri\n" +
+          "print(json.dumps([iri_to_uri(s) for s in json.load(sys.stdin)]))",
+        JSON.stringify(iris),
+        djangoPeerEnv("5.2"),
+      ),
+    ) as string[];
+    assert.deepEqual(iris.map(iriToUri), django);
+    for (const uri of django) assert.match(uri, /^[\x21-\x7e]*$/);
   });
 });

@@ -74,6 +74,7 @@ describe("sessionbridge serve reads Django's settings names", () => {
     LOGIN_URL: "/accounts/login/",
     LOGIN_REDIRECT_URL: "/dashboard/",
     LOGOUT_REDIRECT_URL: "/bye/",
+    TRUST_PROXY: "1",
   };
   let server: ServeProcess;
   before(async () => {

@@ -9,6 +9,8 @@ import {
 } from "../../src/engine/http.ts";
 import { Session } from "../../src/engine/session.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
+import { djangoPeerEnv } from "../interop/django/peer.ts";
+import { runPython } from "../support/python.ts";
 
 const NOW = 1_700_000_000_000;
 const clock = () => NOW;
@@ -95,6 +97,54 @@ describe("SessionMiddleware response policy", () => {
     // Django: the unknown key was dropped on load, the session is empty and had a cookie → delete.
     assert.match(h.setCookie[0]!, /^sessionid=; Max-Age=0/);
     assert.equal(await store.clearExpired(), 0);
+  });
+
+  // Issue 18 #9: with `sessionid=bogus; sessionid=VALID` Django is logged in (its parse_cookie
+  // keeps the last), so Node must see the same session, not an anonymous one.
+  it("of duplicate session cookies the last counts, as in Django", async () => {
+    const settings = resolveSessionSettings();
+    const store = new MemoryStore();
+    const key = await existing(store);
+    for (const header of [
+      `sessionid=bogusbogusbogusbogusbogusbogus; sessionid=${key}`,
+      `sessionid=; other=1; sessionid="${key}"`,
+    ]) {
+      const rs = openRequestSession(header, store, settings, clock);
+      assert.equal(await rs.session.get("user"), "alice", header);
+    }
+    const reversed = openRequestSession(`sessionid=${key}; sessionid=bogus`, store, settings);
+    assert.equal(await reversed.session.get("user"), undefined);
+  });
+
+  it("reads the same session cookie as Django's parse_cookie for odd headers", async () => {
+    const [a, b, c] = ["a", "b", "c"].map((ch) => ch.repeat(32)) as [string, string, string];
+    const headers = [
+      `sessionid=${a}; sessionid=${b}`,
+      `sessionid=${a};sessionid=${b};sessionid=${c}`,
+      `sessionid="${a}"; x=1`,
+      ` sessionid = ${a} ; sessionid`,
+      `sessionid=${a}; sessionid2=${b}`,
+      `xsessionid=${a}; sessionid=${b}; sessionidx=${c}`,
+      `sessionid=${a}; sessionid=`,
+      `a=1; =b; sessionid=${c}; ; c`,
+      `sessionid=${a}; SESSIONID=${b}`,
+      "sessionid",
+      "",
+    ];
+    const django = JSON.parse(
+      await runPython(
+        "import json, sys\nfrom django.http import parse_cookie\n" +
+          "print(json.dumps([parse_cookie(h).get('sessionid') for h in json.load(sys.stdin)]))",
+        JSON.stringify(headers),
+        djangoPeerEnv("5.2"),
+      ),
+    ) as (string | null)[];
+    const settings = resolveSessionSettings();
+    const ours = headers.map((h) => {
+      const rs = openRequestSession(h, new MemoryStore(), settings);
+      return rs.hadCookie ? (rs.session.key ?? "") : null;
+    });
+    assert.deepEqual(ours, django);
   });
 
   it("makes a browser-session cookie when expiring at browser close", async () => {

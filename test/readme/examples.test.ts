@@ -32,7 +32,9 @@ const RATE_LIMIT_REDIS = "redis://127.0.0.1:6379/14";
 /** The scenarios below, one per README example. */
 const TESTED = [
   "express-django-db",
+  "fastify-django",
   "hono-memory",
+  "koa-redis",
   "django-redis",
   "express-auth",
   "express-csrf",
@@ -126,6 +128,36 @@ describe("README examples", () => {
             headers: cookie,
           });
           assert.equal(added.status, 204);
+        }
+        const seen = await djangoSession(site, sessionid);
+        assert.equal(seen.user_id, site.userId, "still logged in on Django");
+        assert.deepEqual(seen.data["cart"], ["book", "pen"]);
+      } finally {
+        await stopped(example);
+      }
+    });
+
+    it("fastify-django: Django's user, and a cart written behind Django's CSRF check", async () => {
+      const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
+      const jar = new CookieJar();
+      jar.cookies.set("sessionid", sessionid);
+      await jar.fetch(`${site.server.url}/csrf/`); // Django's csrftoken cookie
+      const example = await startExample("fastify-django", {
+        DATABASE_URL: site.databaseUrl,
+        SECRET_KEY: SECRET,
+      });
+      try {
+        const me = await jar.fetch(`${example.url}/api/me`);
+        assert.deepEqual(await me.json(), { id: site.userId, username: "alice" });
+        assert.equal((await fetch(`${example.url}/api/me`)).status, 401);
+        const add = (item: string, token: string): Promise<Response> =>
+          jar.fetch(`${example.url}/api/cart/${item}`, {
+            method: "POST",
+            headers: { "X-CSRFToken": token },
+          });
+        assert.equal((await add("book", "")).status, 403, "no CSRF token");
+        for (const item of ["book", "pen"]) {
+          assert.equal((await add(item, jar.cookies.get("csrftoken")!)).status, 204);
         }
         const seen = await djangoSession(site, sessionid);
         assert.equal(seen.user_id, site.userId, "still logged in on Django");
@@ -309,6 +341,28 @@ describe("README examples", () => {
           userId: String(site.userId),
           nodeVisits: 2,
         });
+        const seen = await djangoSession(site, sessionid);
+        assert.equal(seen.user_id, site.userId);
+        assert.equal(seen.data["nodeVisits"], 2);
+      } finally {
+        await stopped(example);
+      }
+    });
+
+    it("koa-redis: Koa sees Django's user in Redis, behind loginRequired, and writes back", async () => {
+      const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
+      const example = await startExample("koa-redis", {
+        REDIS_URL: SESSIONS_REDIS,
+        DATABASE_URL: site.databaseUrl,
+        SECRET_KEY: SECRET,
+      });
+      try {
+        const cookie = { Cookie: `sessionid=${sessionid}` };
+        for (const nodeVisits of [1, 2]) {
+          const me = await fetch(`${example.url}/api/me`, { headers: cookie });
+          assert.deepEqual(await me.json(), { username: "alice", nodeVisits });
+        }
+        assert.equal((await fetch(`${example.url}/api/me`)).status, 401);
         const seen = await djangoSession(site, sessionid);
         assert.equal(seen.user_id, site.userId);
         assert.equal(seen.data["nodeVisits"], 2);

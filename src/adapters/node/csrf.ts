@@ -74,8 +74,14 @@ export function csrfToken(req: IncomingMessage): Promise<string> {
   return state.token();
 }
 
-/** Whether the request reached us over HTTPS (directly, or per the trusted proxy's header). */
-function isSecure(req: IncomingMessage, header: readonly [string, string] | undefined): boolean {
+/**
+ * Whether the request reached us over HTTPS (directly, or per the trusted proxy's header).
+ * @internal Shared with the adapters of other node:http frameworks.
+ */
+export function isSecure(
+  req: IncomingMessage,
+  header: readonly [string, string] | undefined,
+): boolean {
   if ((req.socket as Partial<TLSSocket>).encrypted === true) return true;
   if (header === undefined) return false;
   const value = req.headers[header[0].toLowerCase()];
@@ -84,13 +90,17 @@ function isSecure(req: IncomingMessage, header: readonly [string, string] | unde
   return typeof value === "string" && value.trim() === header[1];
 }
 
-function headerValue(req: IncomingMessage, name: string): string | undefined {
+/** @internal A request header's value (the last one when repeated). */
+export function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[value.length - 1] : value;
 }
 
-/** The form's token: from a body parser's `req.body`, else from a urlencoded body read here. */
-async function formToken(req: IncomingMessage): Promise<string | undefined> {
+/**
+ * The form's token: from a body parser's `req.body`, else from a urlencoded body read here.
+ * @internal Shared with the adapters of other node:http frameworks.
+ */
+export async function formToken(req: IncomingMessage): Promise<string | undefined> {
   const parsed = (req as { body?: unknown }).body;
   if (typeof parsed === "object" && parsed !== null) {
     const value = (parsed as Record<string, unknown>)[CSRF_FORM_FIELD];

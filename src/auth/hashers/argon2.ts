@@ -21,15 +21,16 @@ const MAX_MEMORY_KIB = 2 ** 22;
 const ARGON2 =
   /^argon2\$(argon2id|argon2i|argon2d)\$(?:v=([0-9]+)\$)?m=([0-9]+),t=([0-9]+),p=([0-9]+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
+/** Base64 without its padding: Node's base64url alphabet mapped back to the standard one. */
+const b64NoPad = (bytes: Uint8Array): string =>
+  Buffer.from(bytes).toString("base64url").replace(/-/g, "+").replace(/_/g, "/");
+
 /** Unpadded standard base64, accepted only when canonical (as the argon2 reference decoder). */
 function decodeB64NoPad(text: string): Buffer | undefined {
   if (text.length % 4 === 1) return undefined;
   const bytes = Buffer.from(text, "base64");
-  return bytes.toString("base64").replace(/=+$/, "") === text ? bytes : undefined;
+  return b64NoPad(bytes) === text ? bytes : undefined;
 }
-
-const b64NoPad = (bytes: Uint8Array): string =>
-  Buffer.from(bytes).toString("base64").replace(/=+$/, "");
 
 /**
  * `argon2` (Argon2id, t=2, m=102400 KiB, p=8, 16-byte hash).

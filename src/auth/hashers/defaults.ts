@@ -29,9 +29,22 @@ export const PBKDF2_ITERATIONS: Readonly<Record<HasherDjangoVersion, number>> = 
   "5.0": 720_000,
   "5.1": 870_000,
   "5.2": 1_000_000,
+  // 6.0: Django's 6.0 release notes; 6.1: PBKDF2PasswordHasher.iterations in Django 6.1.1.
+  "6.0": 1_200_000,
+  "6.1": 1_500_000,
 };
 
-const ORDER: readonly HasherDjangoVersion[] = ["3.2", "4.0", "4.1", "4.2", "5.0", "5.1", "5.2"];
+const ORDER: readonly HasherDjangoVersion[] = [
+  "3.2",
+  "4.0",
+  "4.1",
+  "4.2",
+  "5.0",
+  "5.1",
+  "5.2",
+  "6.0",
+  "6.1",
+];
 
 /**
  * True when `version` is `since` or later.
@@ -48,7 +61,7 @@ export function djangoAtLeast(version: HasherDjangoVersion, since: HasherDjangoV
 /**
  * The work factors of a release's built-in hashers.
  * §7.2: argon2 t=2, m=102400, p=8; bcrypt rounds 12; scrypt N=2**14, r=8 and p=1 (4.0–5.0) or
- * p=5 (5.1+, ticket #35428) — unchanged from 3.2 to 5.2 except as noted.
+ * p=5 (5.1+, ticket #35428) — unchanged from 3.2 to 6.1 except as noted.
  *
  * @example
  * ```ts
@@ -81,7 +94,7 @@ export function defaultPasswordHashers(version: HasherDjangoVersion): HasherAlgo
 
 /**
  * Whether a release ships the hasher class at all. §7.1: `scrypt` is new in 4.0; `sha1`,
- * `unsalted_sha1` and `unsalted_md5` were removed in 5.1; `md5` is still present in 5.2.
+ * `unsalted_sha1` and `unsalted_md5` were removed in 5.1; `md5` is still present in 6.1.
  *
  * @example
  * ```ts

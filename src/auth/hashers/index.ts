@@ -1,6 +1,6 @@
 /**
  * Django's password hashers and the session auth hash (django-formats.md §6.2, §7): make and
- * check `auth_user.password` values byte-compatibly with Django 3.2–5.2.
+ * check `auth_user.password` values byte-compatibly with Django 3.2–6.1.
  *
  * @example
  * ```ts

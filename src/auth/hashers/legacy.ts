@@ -2,7 +2,7 @@
  * Verify-only legacy hashers (django-formats.md §7.1): salted `md5` / `sha1`
  * (`<alg>$<salt>$<hex(H(salt + pw))>`), `unsalted_sha1` (`sha1$$<hex40>`) and `unsalted_md5`
  * (bare `<hex32>` or `md5$$<hex32>`). `sha1` and both unsalted ones were removed in Django 5.1;
- * `md5` is still present in 5.2. None of them has a work factor, so `harden_runtime` is a no-op.
+ * `md5` is still present in 5.2 and 6.1. None of them has a work factor, so `harden_runtime` is a no-op.
  */
 import { createHash } from "node:crypto";
 import { constantTimeEqual } from "./compare.ts";

@@ -17,9 +17,10 @@ export type HasherAlgorithm =
 
 /**
  * Django feature releases whose hasher defaults differ (§7.2). Patch releases share their
- * feature release's defaults. The engine's `"3.2" | "4.2" | "5.2"` is a subset.
+ * feature release's defaults. The engine's `"3.2" | "4.2" | "5.2" | "6.0" | "6.1"` is a subset.
  */
-export type HasherDjangoVersion = "3.2" | "4.0" | "4.1" | "4.2" | "5.0" | "5.1" | "5.2";
+export type HasherDjangoVersion =
+  "3.2" | "4.0" | "4.1" | "4.2" | "5.0" | "5.1" | "5.2" | "6.0" | "6.1";
 
 /** Argon2 work factors (`Argon2PasswordHasher.time_cost/memory_cost/parallelism`). */
 export interface Argon2Params {

@@ -29,7 +29,8 @@ function help(name: string, superuser: boolean): string {
 
 Creates ${what} in the user table (auth_user, or the table of
 AUTH_USER_MODEL: see below), with the password hashed by the configured Django's default
-hasher (DJANGO_VERSION: 5.2 → pbkdf2_sha256 1,000,000 iterations).
+hasher (DJANGO_VERSION: 5.2 → pbkdf2_sha256 1,000,000 iterations, 6.0 → 1,200,000,
+6.1 → 1,500,000).
 
 Interactively (standard input is a terminal) it asks for the username, the email address and
 the password twice, without echoing it; passwords failing the startproject validators

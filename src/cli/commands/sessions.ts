@@ -110,11 +110,11 @@ Examples:
           else stdout.write("SESSION KEY\tUSER\tEXPIRES\n");
           let first = true;
           const now = Date.now();
-          for await (const batch of managed.scan({
+          for await (const batch of managed.walk({
             batchSize,
             activeOnly: values.active === true,
           })) {
-            for (const record of batch.records) {
+            for (const record of batch.sessions) {
               const user = record.data === null ? "?" : (userIdOf(record.data) ?? "-");
               if (wantedUser !== undefined && canonicalUserId(user) !== wantedUser) continue;
               const expired = record.expireDate !== null && record.expireDate.getTime() <= now;
@@ -146,7 +146,7 @@ Examples:
         if (rest.length !== 1) throw new UsageError("give exactly one session KEY");
         const key = rest[0]!;
         await withStore(config, async (managed) => {
-          const record = await managed.get(key);
+          const record = await managed.inspect(key);
           if (record === null)
             throw new CommandFailure(`no session ${key} in ${managed.description}`);
           if (record.data === null) {
@@ -193,7 +193,7 @@ Examples:
         const key = rest[0]!;
         await withStore(config, async (managed) => {
           if (managed.kind === "signed_cookies") throw new CommandFailure(SIGNED_COOKIES_NOTE);
-          const existed = (await managed.get(key)) !== null;
+          const existed = (await managed.inspect(key)) !== null;
           await managed.store.delete(key);
           if (json) writeJson(stdout, { session_key: key, deleted: existed ? 1 : 0 });
           else

@@ -24,7 +24,7 @@ export function createDemoServer(options: DemoServerOptions): Server {
     authApp({
       ...app,
       auth,
-      trustProxy: options.trustProxy ?? false,
+      trustedProxies: options.trustedProxies ?? 0,
       loginHint:
         "No user yet? Create one: <code>npx sessionbridge createsuperuser</code> (in sessionbridge's own repository: <code>npm run cli -- createsuperuser</code>), as Django's <code>manage.py createsuperuser</code>.",
       fallback: demoHome(auth, facts),

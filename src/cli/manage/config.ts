@@ -64,7 +64,7 @@ export const CONFIG_HELP = `Configuration (flags > environment > --config file):
   --redis-url URL           REDIS_URL: redis://host:6379/0 (cache, cached_db, redis-sessions stores)
   --cache-key-prefix P      CACHE_KEY_PREFIX: the cache's KEY_PREFIX (default "")
   --session-file-path DIR   SESSION_FILE_PATH: the file store's directory (default: the temp dir)
-  --django-version V        DJANGO_VERSION: 3.2, 4.2 or 5.2 (default 5.2)
+  --django-version V        DJANGO_VERSION: 3.2, 4.2, 5.2, 6.0 or 6.1 (default 5.2)
   --user-model APP.MODEL    AUTH_USER_MODEL: Django's setting (default auth.User)
 
 Environment:

@@ -148,14 +148,14 @@ export async function copySessions(
   );
   const base = options.resumeFrom;
   try {
-    for await (const batch of source.scan({
+    for await (const batch of source.walk({
       ...(base === null ? {} : { position: base.position }),
       batchSize: options.batchSize,
       activeOnly: true,
     })) {
       const now = Date.now();
       const live: { key: string; data: SessionData; date: Date }[] = [];
-      for (const record of batch.records) {
+      for (const record of batch.sessions) {
         const date = expiryOf(record, now);
         if (record.data === null) result.undecodable++;
         else if (date.getTime() <= now) result.expired++;
@@ -167,7 +167,7 @@ export async function copySessions(
       }
       if (!options.dryRun && live.length > 0) await writeBatch(target, live);
       result.copied += live.length;
-      progress.tick(batch.records.length);
+      progress.tick(batch.sessions.length);
       if (!options.dryRun && options.checkpointPath !== undefined) {
         writeCheckpoint(options.checkpointPath, {
           migration: options.migration,

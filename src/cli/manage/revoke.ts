@@ -36,30 +36,30 @@ export async function revokeUserSessions(
   // Keys already deleted: cached_db's second pass over the cache must not count them again.
   const gone = new Set<string>();
   const sweep = async (
-    scan: ManagedStore["scan"],
+    scan: ManagedStore["walk"],
     onBatch: (n: number) => void,
   ): Promise<boolean> => {
     for await (const batch of scan({ batchSize, activeOnly: false })) {
-      for (const record of batch.records) {
+      for (const record of batch.sessions) {
         const owner = userIdOf(record.data);
         if (owner !== null && normalize(owner) === target && !gone.has(record.key)) {
           await managed.store.delete(record.key);
           gone.add(record.key);
         }
       }
-      onBatch(batch.records.length);
+      onBatch(batch.sessions.length);
       if (options.stop?.stopped === true) return false;
     }
     return true;
   };
   try {
     const finished = await sweep(
-      (o) => managed.scan(o),
+      (o) => managed.walk(o),
       (n) => {
         progress.tick(n);
       },
     );
-    if (finished && managed.scanCache) await sweep(managed.scanCache, () => undefined);
+    if (finished && managed.walkCache) await sweep(managed.walkCache, () => undefined);
   } finally {
     progress.done();
   }

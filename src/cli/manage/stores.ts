@@ -1,9 +1,10 @@
 /**
  * Session stores for the management commands: opened from the configuration
- * (`SESSION_STORE` + `DATABASE_URL` / `REDIS_URL` / `SESSION_FILE_PATH` …) or from a store URL,
- * each with a way to walk every session in batches with flat memory, resumably. Both paths
- * build the store with the CLI's one factory (`openStore` in `../session-store.ts`): a store
- * URL is only another way of writing the same settings.
+ * (`SESSION_STORE` + `DATABASE_URL` / `REDIS_URL` / `SESSION_FILE_PATH` …) or from a store URL.
+ * Both paths build the store with the CLI's one factory (`openStore` in `../session-store.ts`):
+ * a store URL is only another way of writing the same settings. Walking every session (in
+ * batches, flat memory, resumably) is the stores' own `walk`/`inspect`/`count` (the store
+ * contract); this module is the glue.
  *
  * Store URLs (`sessions migrate --from/--to`):
  *
@@ -20,41 +21,28 @@
  * `serializer=pickle|json|msgpack` and `compressor=identity|zlib` (django-redis). `rediss://`
  * for TLS. File parameters: `cookie_name` (default `sessionid`), `cookie_age` (default 1209600).
  */
-import { Buffer } from "node:buffer";
-import { opendir, readdir, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { base62Decode } from "../../codecs/base62.ts";
-import type { DjangoSessionCodec } from "../../codecs/django/session-encoding.ts";
+import { opendir } from "node:fs/promises";
 import type { SessionData } from "../../codecs/python-values.ts";
-import { ConfigurationError, SessionStoreError, isSessionBridgeError } from "../../errors.ts";
-import type { SessionStore, StoreLogger } from "../../stores/contract.ts";
-import { fileExpiryAge } from "../../stores/file/expiry.ts";
+import { ConfigurationError, isSessionBridgeError } from "../../errors.ts";
+import type {
+  SessionStore,
+  StoreLogger,
+  StoredSession,
+  StoredSessionPage,
+  WalkOptions,
+} from "../../stores/contract.ts";
 import { sessionKeyOfFile } from "../../stores/file/paths.ts";
 import type { DjangoCacheEngine } from "../../stores/redis/keys.ts";
 import { parseIntKey, parseUuidKey } from "../../auth/django-user-source.ts";
-import { redisStoreError } from "../../internal/redis/errors.ts";
-import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "../../internal/sql/dates.ts";
+import { expireDateParam, naiveUtcTextSql } from "../../internal/sql/dates.ts";
 import { CommandFailure } from "../command.ts";
 import { readEnvConfig } from "../env-config.ts";
-import { openStore, type OpenedRedis, type OpenedStore } from "../session-store.ts";
+import { openStore, type OpenedStore } from "../session-store.ts";
 import type { ManageConfig } from "./config.ts";
 import { openManagedDatabase, requireSessionTable, type ManagedDatabase } from "./db.ts";
 
 /** One session as stored. */
-export interface SessionRecord {
-  readonly key: string;
-  /** `null` when the stored value cannot be decoded (bad signature, corrupt). */
-  readonly data: SessionData | null;
-  /** When it expires; `null` for a Redis key without TTL. */
-  readonly expireDate: Date | null;
-}
-
-/** A batch of sessions and the position to resume after it. */
-export interface SessionBatch {
-  readonly records: SessionRecord[];
-  /** Opaque resume position (a session key, a SCAN cursor, a file name); "" when done. */
-  readonly position: string;
-}
+export type SessionRecord = StoredSession;
 
 /** A store the management commands can walk. */
 export interface ManagedStore {
@@ -64,24 +52,20 @@ export interface ManagedStore {
   readonly store: SessionStore;
   /** The SQL database, for the SQL-backed kinds. */
   readonly database: ManagedDatabase | undefined;
-  /** Walks every session after `position`, in batches. `activeOnly` skips expired rows. */
-  scan(options: {
-    position?: string;
-    batchSize: number;
-    activeOnly: boolean;
-  }): AsyncIterable<SessionBatch>;
-  /** How many sessions a full scan visits, when cheap to know. */
+  /** Walks every session after `position`, in batches (the store's `walk`). */
+  walk(options: WalkOptions): AsyncIterable<StoredSessionPage>;
+  /** How many sessions a full walk visits, when cheap to know. */
   count?(activeOnly: boolean): Promise<number>;
   /**
    * `cached_db` only: walks the cache half. The table is the truth for listing, but Django's
    * `cached_db` reads the cache first, so a session whose row is gone still works until its
    * cache entry expires: revoking must reach those too.
    */
-  readonly scanCache?: ManagedStore["scan"];
+  readonly walkCache?: ManagedStore["walk"];
   /** `SessionBase.encode` with the configured secret (SQL kinds, for bulk upserts). */
   readonly encode?: (data: SessionData) => string;
   /** One session, expired or not; `null` when absent. */
-  get(key: string): Promise<SessionRecord | null>;
+  inspect(key: string): Promise<SessionRecord | null>;
   close(): Promise<void>;
 }
 
@@ -99,7 +83,7 @@ export async function openConfiguredStore(
   config: ManageConfig,
   secret: string,
 ): Promise<ManagedStore> {
-  return managed(await openForCommand(config, secret, "cache"), config);
+  return managed(await openForCommand(config, secret, "cache"));
 }
 
 /**
@@ -113,7 +97,7 @@ export async function openStoreUrl(
   secret: string,
 ): Promise<ManagedStore> {
   const { settings, cacheEngine } = storeUrlSettings(url, config);
-  return managed(await openForCommand(settings, secret, cacheEngine), settings);
+  return managed(await openForCommand(settings, secret, cacheEngine));
 }
 
 /** The settings a store URL stands for, on top of `config` (secrets, Django version). */
@@ -254,86 +238,32 @@ async function openForCommand(
   return opened;
 }
 
-/** Adds the walking the commands need to an opened store. */
-function managed(opened: OpenedStore<ManagedDatabase>, config: ManageConfig): ManagedStore {
-  const close = (): Promise<void> => opened.close();
-  if (opened.database !== undefined) {
-    // db, cached_db: the table is the truth; deletes go through the store (cache too).
-    return {
-      ...sqlWalker(opened.database, opened.codec),
-      ...(opened.redis === undefined ? {} : { scanCache: redisWalker(opened.redis).scan }),
-      kind: opened.kind,
-      description: opened.description,
-      store: opened.store,
-      close,
-    };
-  }
-  if (opened.redis !== undefined) {
-    return {
-      ...redisWalker(opened.redis),
-      kind: opened.kind,
-      description: opened.description,
-      store: opened.store,
-      close,
-    };
-  }
-  if (opened.files !== undefined) {
-    return {
-      ...fileWalker(
-        opened.files.directory,
-        opened.codec,
-        config.sessionCookieName,
-        config.sessionCookieAge,
-      ),
-      kind: opened.kind,
-      description: opened.description,
-      store: opened.store,
-      close,
-    };
-  }
-  // signed_cookies: a "key" is the cookie itself, which `show` can still decode.
+/** The commands' view of an opened store: its own walk, inspect and count, and its parts. */
+function managed(opened: OpenedStore<ManagedDatabase>): ManagedStore {
   const store = opened.store;
+  const cache = opened.redis?.store;
   return {
     kind: opened.kind,
     description: opened.description,
     store,
-    database: undefined,
-    scan: () => ({
-      [Symbol.asyncIterator]: () => ({
-        next: () => Promise.reject(new CommandFailure(SIGNED_COOKIES_NOTE)),
-      }),
-    }),
-    async get(key) {
-      const data = await store.load(key);
-      if (data === null) return null;
-      const signedAt = signedCookieTimestamp(key);
-      return {
-        key,
-        data,
-        expireDate:
-          signedAt === null ? null : new Date((signedAt + config.sessionCookieAge) * 1000),
-      };
+    database: opened.database,
+    walk: (options) => {
+      // signed_cookies has no walk: the sessions are in the browsers' cookies.
+      if (store.walk === undefined) throw new CommandFailure(SIGNED_COOKIES_NOTE);
+      return store.walk(options);
     },
-    close,
+    ...(store.count === undefined
+      ? {}
+      : { count: (activeOnly: boolean) => store.count!({ activeOnly }) }),
+    ...(opened.sql !== undefined && cache !== undefined
+      ? { walkCache: (options: WalkOptions) => cache.walk(options) }
+      : {}),
+    ...(opened.database === undefined ? {} : { encode: (data) => opened.codec.encode(data) }),
+    // signed_cookies inspects too: a "key" is the cookie itself, which `show` decodes.
+    inspect: (key) => store.inspect?.(key) ?? Promise.resolve(null),
+    close: () => opened.close(),
   };
 }
-
-/** The seconds timestamp of a `signing.dumps` value (`payload:TIMESTAMP:signature`, base 62). */
-function signedCookieTimestamp(value: string): number | null {
-  const parts = value.split(":");
-  const stamp = parts[parts.length - 2];
-  if (parts.length < 3 || stamp === undefined) return null;
-  try {
-    return base62Decode(stamp);
-  } catch {
-    return null; // not a timestamp: `get` shows the session without an expiry
-  }
-}
-
-type Walker = Omit<ManagedStore, "kind" | "description" | "store" | "close">;
-
-// ---------------------------------------------------------------------------------------------
-// SQL
 
 /** The naive-UTC text of `expire_date`, whatever the dialect. */
 export function expireTextSql(database: ManagedDatabase): string {
@@ -343,185 +273,6 @@ export function expireTextSql(database: ManagedDatabase): string {
 /** Now as the bound value compared with `expire_date` (what Django compares it with). */
 export function nowParam(database: ManagedDatabase, now: Date = new Date()): string {
   return expireDateParam(database.dialect, now);
-}
-
-function sqlWalker(database: ManagedDatabase, codec: DjangoSessionCodec): Walker {
-  const q = database.q;
-  const t = q("django_session");
-  const expireText = expireTextSql(database);
-  const decode = (value: unknown): SessionData | null => {
-    try {
-      return typeof value === "string" ? codec.decode(value) : null;
-    } catch {
-      return null;
-    }
-  };
-  const toRecord = (row: Record<string, unknown>): SessionRecord => ({
-    key: String(row["session_key"]),
-    data: decode(row["session_data"]),
-    expireDate: parseExpireDate(row["expire_date"]),
-  });
-  const columns = `${q("session_key")} AS session_key, ${q("session_data")} AS session_data, ${expireText} AS expire_date`;
-  return {
-    database,
-    encode: (data) => codec.encode(data),
-    async *scan({ position = "", batchSize, activeOnly }) {
-      let after = position;
-      for (;;) {
-        const rows = await database.query(
-          `SELECT ${columns} FROM ${t} ` +
-            `WHERE ${q("session_key")} > ${database.p(1)}${activeOnly ? ` AND ${q("expire_date")} > ${database.p(2)}` : ""} ` +
-            `ORDER BY ${q("session_key")} LIMIT ${Math.trunc(batchSize)}`,
-          activeOnly ? [after, nowParam(database)] : [after],
-        );
-        if (rows.length === 0) return;
-        const records = rows.map(toRecord);
-        after = records[records.length - 1]!.key;
-        yield { records, position: rows.length < batchSize ? "" : after };
-        if (rows.length < batchSize) return;
-      }
-    },
-    async count(activeOnly) {
-      const rows = await database.query(
-        `SELECT COUNT(*) AS n FROM ${t}${activeOnly ? ` WHERE ${q("expire_date")} > ${database.p(1)}` : ""}`,
-        activeOnly ? [nowParam(database)] : [],
-      );
-      return Number(rows[0]?.["n"] ?? 0);
-    },
-    async get(key) {
-      const rows = await database.query(
-        `SELECT ${columns} FROM ${t} WHERE ${q("session_key")} = ${database.p(1)}`,
-        [key],
-      );
-      return rows[0] === undefined ? null : toRecord(rows[0]);
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Redis
-
-function redisWalker(redis: OpenedRedis): Walker {
-  const store = redis.store;
-  const read = async (keys: readonly string[]): Promise<SessionRecord[]> => {
-    let datas: (SessionData | null)[];
-    let ttls: number[];
-    try {
-      [datas, ttls] = await Promise.all([
-        Promise.all(keys.map((k) => store.load(k))),
-        redis.pttl(keys.map((k) => store.redisKey(k))),
-      ]);
-    } catch (error) {
-      if (isSessionBridgeError(error)) throw error;
-      throw new SessionStoreError(`Redis failed: ${errorText(error)}`);
-    }
-    const now = Date.now();
-    const out: SessionRecord[] = [];
-    keys.forEach((key, i) => {
-      const ms = ttls[i] ?? -2;
-      if (ms === -2) return; // expired or deleted meanwhile
-      out.push({ key, data: datas[i] ?? null, expireDate: ms === -1 ? null : new Date(now + ms) });
-    });
-    return out;
-  };
-  return {
-    database: undefined,
-    async *scan({ position = "", batchSize }) {
-      // The adapters' resumable walk over every master (internal/redis/scan.ts).
-      const pages = store.client.scanPages?.(store.scanPattern, batchSize, position);
-      if (pages === undefined)
-        throw new ConfigurationError("this Redis client cannot resume a walk");
-      const iterator = pages[Symbol.asyncIterator]();
-      const seen = new Set<string>();
-      for (;;) {
-        let step: IteratorResult<{ readonly keys: readonly string[]; readonly position: string }>;
-        try {
-          step = await iterator.next();
-        } catch (error) {
-          throw redisStoreError(store.name, error);
-        }
-        if (step.done === true) return;
-        const { keys, position: next } = step.value;
-        const sessionKeys: string[] = [];
-        for (const redisKey of keys) {
-          const key = store.sessionKeyOf(redisKey);
-          // SCAN may return a key twice; the set is bounded by one pass's duplicates only.
-          if (key !== null && !seen.has(key)) sessionKeys.push(key);
-        }
-        if (seen.size > 100_000) seen.clear();
-        for (const k of sessionKeys) seen.add(k);
-        const records = sessionKeys.length === 0 ? [] : await read(sessionKeys);
-        yield { records, position: next };
-      }
-    },
-    async get(key) {
-      const [record] = await read([key]);
-      return record ?? null;
-    },
-  };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Files
-
-function fileWalker(
-  directory: string,
-  codec: DjangoSessionCodec,
-  cookieName: string,
-  cookieAge: number,
-): Walker {
-  const readRecord = async (name: string, key: string): Promise<SessionRecord | null> => {
-    let content: Buffer;
-    let mtimeMs: number;
-    try {
-      const path = join(directory, name);
-      [content, mtimeMs] = await Promise.all([readFile(path), stat(path).then((s) => s.mtimeMs)]);
-    } catch {
-      return null;
-    }
-    if (content.length === 0) return null;
-    let data: SessionData | null;
-    try {
-      data = codec.decode(content.toString("latin1"));
-    } catch {
-      data = null;
-    }
-    const now = Date.now();
-    const age = fileExpiryAge(data ?? new Map<string, never>(), {
-      mtimeMs,
-      nowMs: now,
-      cookieAge,
-    });
-    return { key, data, expireDate: new Date(now + age * 1000) };
-  };
-  return {
-    database: undefined,
-    async *scan({ position = "", batchSize, activeOnly }) {
-      // Sorted names make the walk resumable; only names are held, not contents.
-      const names = (await readdir(directory))
-        .filter((n) => sessionKeyOfFile(cookieName, n) !== null && n > position)
-        .sort();
-      for (let i = 0; i < names.length; i += batchSize) {
-        const slice = names.slice(i, i + batchSize);
-        const records: SessionRecord[] = [];
-        for (const name of slice) {
-          const record = await readRecord(name, sessionKeyOfFile(cookieName, name)!);
-          if (record === null) continue;
-          if (activeOnly && record.expireDate !== null && record.expireDate.getTime() <= Date.now())
-            continue;
-          records.push(record);
-        }
-        yield { records, position: i + batchSize >= names.length ? "" : slice[slice.length - 1]! };
-      }
-    },
-    get(key) {
-      return readRecord(`${cookieName}${key}`, key);
-    },
-  };
 }
 
 /** Every session file name in a directory, streamed (for `clearsessions` on huge directories). */

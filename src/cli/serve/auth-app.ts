@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getSession, type RequestWithSession } from "../../adapters/node/index.ts";
 import type { AuthConfig } from "../../auth/config.ts";
-import { isSafeRedirect } from "../../auth/redirect.ts";
+import { iriToUri, isSafeRedirect } from "../../auth/redirect.ts";
 import { createRequestAuth, type RequestAuth } from "../../auth/request-auth.ts";
 import type { AnyUser } from "../../auth/user.ts";
 import {
@@ -24,8 +24,13 @@ import { loginPage, logoutPage } from "./pages.ts";
 /** What the app needs besides the session. */
 export interface AuthAppOptions {
   readonly auth: AuthConfig;
-  /** Take client IP, scheme and host from `X-Forwarded-*` (only behind a trusted proxy). */
-  readonly trustProxy: boolean;
+  /**
+   * How many proxies in front of the server are trusted (0: none, `X-Forwarded-*` ignored). With
+   * N, the client address is the one the Nth proxy from the server appended to
+   * `X-Forwarded-For` (as Express's numeric `trust proxy`), and the proxies' `X-Forwarded-Proto`,
+   * `-Host`, `-Uri` and `X-Original-URI` are honoured.
+   */
+  readonly trustedProxies: number;
   /** `LOGIN_URL`: the login form's path, where `/auth/verify?redirect=1` sends anonymous users. */
   readonly loginUrl: string;
   /** `LOGIN_REDIRECT_URL`: where a login without a safe `next` lands. */
@@ -45,34 +50,68 @@ const send = (res: ServerResponse, status: number, type: string, body: string): 
 };
 const json = (res: ServerResponse, status: number, value: unknown): void =>
   send(res, status, "application/json", JSON.stringify(value));
+/** Django's HttpResponseRedirect: the target goes through `iri_to_uri` (a `next` may be any text). */
 const redirect = (res: ServerResponse, location: string): void => {
   res.statusCode = 302;
-  res.setHeader("Location", location);
+  res.setHeader("Location", iriToUri(location));
   res.end();
 };
+
+/**
+ * Django's `never_cache` (on LoginView and LogoutView): `Expires` now and
+ * `Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private`, so that no cache
+ * keeps a page that carries a CSRF token or sets a session cookie.
+ */
+function neverCache(res: ServerResponse): void {
+  if (!res.hasHeader("Expires")) res.setHeader("Expires", new Date().toUTCString());
+  res.setHeader("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private");
+}
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The client's address: the entry that the `trustedProxies`th proxy from this server appended
+ * to `X-Forwarded-For`. The leftmost entry is whatever the client sent (nginx's
+ * `$proxy_add_x_forwarded_for` keeps it), so it is only reached when the chain is shorter than
+ * the trusted hops, as Express's numeric `trust proxy` does.
+ */
+export function clientAddress(
+  forwardedFor: string | undefined,
+  socketAddress: string | undefined,
+  trustedProxies: number,
+): string | undefined {
+  if (trustedProxies <= 0 || forwardedFor === undefined) return socketAddress;
+  const hops = forwardedFor
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+  if (hops.length === 0) return socketAddress;
+  return hops[Math.max(0, hops.length - trustedProxies)];
+}
+
 /** The request as the browser sees it (behind a trusted proxy: the forwarded values). */
 function requestOrigin(
   req: IncomingMessage,
-  trustProxy: boolean,
+  trustedProxies: number,
 ): { origin: string; host: string; ip: string | undefined } {
-  const forwardedProto = trustProxy
+  const trusted = trustedProxies > 0;
+  const forwardedProto = trusted
     ? header(req, "x-forwarded-proto")?.split(",")[0]?.trim()
     : undefined;
-  const forwardedHost = trustProxy
+  const forwardedHost = trusted
     ? header(req, "x-forwarded-host")?.split(",")[0]?.trim()
     : undefined;
-  const host = forwardedHost ?? header(req, "host") ?? "localhost";
+  const host = forwardedHost || header(req, "host") || "localhost";
   const proto = forwardedProto === "https" ? "https" : "http";
-  const forwardedFor = trustProxy
-    ? header(req, "x-forwarded-for")?.split(",")[0]?.trim()
-    : undefined;
-  return { origin: `${proto}://${host}`, host, ip: forwardedFor ?? req.socket.remoteAddress };
+  const ip = clientAddress(
+    header(req, "x-forwarded-for"),
+    req.socket.remoteAddress,
+    trustedProxies,
+  );
+  return { origin: `${proto}://${host}`, host, ip };
 }
 
 /** Header-safe text: HTTP field values are Latin-1; anything else is percent-encoded. */
@@ -101,6 +140,7 @@ export function authApp(
     const auth = createRequestAuth(session, options.auth);
     const method = req.method ?? "GET";
     if (url.pathname === options.loginUrl) {
+      neverCache(res);
       return method === "POST"
         ? loginPost(req, res, auth, options)
         : loginGet(res, auth, url, options.loginHint);
@@ -113,6 +153,7 @@ export function authApp(
       case "/auth/verify":
         return verify(req, res, auth, url, options);
       case "/logout":
+        neverCache(res);
         // GET asks to confirm (a link can point here); only the POST, with its token, logs out,
         // as Django's LogoutView, so a cross-site image or link cannot log anyone out.
         if (method === "GET" || method === "HEAD") {
@@ -161,8 +202,14 @@ async function verify(
     return send(res, 200, "text/plain; charset=utf-8", "ok\n");
   }
   if (url.searchParams.get("redirect") === "1") {
-    const original = header(req, "x-forwarded-uri") ?? header(req, "x-original-uri") ?? "/";
-    const next = isSafeRedirect(original, { host: requestOrigin(req, true).host }) ? original : "/";
+    // The original URL is the proxy's word: from anyone else it would be an open redirect's
+    // input, so without a trusted proxy the login page sends the user to "/".
+    const trusted = options.trustedProxies > 0;
+    const original =
+      (trusted ? (header(req, "x-forwarded-uri") ?? header(req, "x-original-uri")) : undefined) ??
+      "/";
+    const where = requestOrigin(req, options.trustedProxies);
+    const next = isSafeRedirect(original, { host: where.host }) ? original : "/";
     return redirect(res, `${options.loginUrl}?next=${encodeURIComponent(next)}`);
   }
   return send(res, 401, "text/plain; charset=utf-8", "Unauthorized\n");
@@ -199,7 +246,7 @@ async function csrfOk(
   const result = await verifyCsrf(auth.session, {
     token,
     origin: header(req, "origin"),
-    requestOrigin: requestOrigin(req, options.trustProxy).origin,
+    requestOrigin: requestOrigin(req, options.trustedProxies).origin,
   });
   return result.ok;
 }
@@ -219,7 +266,7 @@ async function loginPost(
   if (!(await csrfOk(req, auth, form, options))) return forbidden(res);
   const username = form.get("username") ?? "";
   const next = form.get("next") ?? "";
-  const where = requestOrigin(req, options.trustProxy);
+  const where = requestOrigin(req, options.trustedProxies);
   const result = await auth.authenticate({
     username,
     password: form.get("password") ?? "",

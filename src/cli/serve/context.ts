@@ -42,7 +42,7 @@ export const SERVE_ENV_HELP = `Environment (Django's setting names; copy the val
   SECRET_KEY            Django's SECRET_KEY (required for an existing Django database; unset on a
                         database serve creates: one is generated and kept beside it)
   SECRET_KEY_FALLBACKS  comma-separated previous keys, accepted for reading
-  DJANGO_VERSION        the Django the sessions are shared with: 3.2, 4.2 or 5.2 (default 5.2)
+  DJANGO_VERSION        the Django the sessions are shared with: 3.2, 4.2, 5.2, 6.0 or 6.1 (default 5.2)
   SESSION_COOKIE_NAME, SESSION_COOKIE_AGE, SESSION_COOKIE_DOMAIN, SESSION_COOKIE_PATH,
   SESSION_COOKIE_SECURE, SESSION_COOKIE_HTTPONLY, SESSION_COOKIE_SAMESITE (Lax | Strict | None | False),
   SESSION_EXPIRE_AT_BROWSER_CLOSE, SESSION_SAVE_EVERY_REQUEST
@@ -60,7 +60,10 @@ export const SERVE_ENV_HELP = `Environment (Django's setting names; copy the val
   LOGIN_RATE_LIMIT      failed logins allowed per username as N/SECONDS (default 5/300; 4× per IP), or off;
                         kept in the sessions' Redis (keys sessionbridge:ratelimit:*, shared by every serve
                         process) when SESSION_STORE is cache, cached_db or redis-sessions, else in memory
-  TRUST_PROXY           1 to take client IP, scheme and host from X-Forwarded-* (behind your proxy only)`;
+  TRUST_PROXY           the number of proxies of yours in front of serve (default 0; true means 1): the
+                        client IP is the X-Forwarded-For entry the outermost of them appended (entries
+                        to its left are the client's own word), and X-Forwarded-Proto, -Host, -Uri and
+                        X-Original-URI are honoured; with 0 they are all ignored`;
 
 /** Where to listen and which user model, from the command line. */
 export interface ServeArgs {
@@ -106,7 +109,8 @@ export interface ServeContext {
   readonly rateLimit: "off" | "in memory" | "in Redis";
   /** Where the secret came from, for the demo page: never the secret. */
   readonly secretSource: string;
-  readonly trustProxy: boolean;
+  /** `TRUST_PROXY`: how many proxies of yours are in front. */
+  readonly trustedProxies: number;
   readonly onError: (error: unknown) => void;
   close(): Promise<void>;
 }
@@ -156,7 +160,7 @@ export async function openServeContext(
       config.secretKey !== undefined
         ? "the SECRET_KEY this server was given"
         : `the key kept in ${secretFilePath(config.databaseUrl)}`,
-    trustProxy: env.TRUST_PROXY === "1" || env.TRUST_PROXY === "true",
+    trustedProxies: trustedProxiesFromEnv(env.TRUST_PROXY),
     onError: (error) => {
       const what = isSessionBridgeError(error)
         ? `${error.code}: ${error.message}`
@@ -176,7 +180,7 @@ export function authServerOptions(opened: ServeContext): AuthServerOptions {
     store: opened.store,
     settings: opened.settings.session,
     auth: opened.auth,
-    trustProxy: opened.trustProxy,
+    trustedProxies: opened.trustedProxies,
     loginUrl: opened.settings.loginUrl,
     loginRedirectUrl: opened.settings.loginRedirectUrl,
     logoutRedirectUrl: opened.settings.logoutRedirectUrl,
@@ -263,6 +267,17 @@ async function ensureDjangoTables(
   } finally {
     await database.close();
   }
+}
+
+/** TRUST_PROXY: a hop count, as Express's numeric `trust proxy`; `true` is one hop. */
+function trustedProxiesFromEnv(value: string | undefined): number {
+  if (value === undefined || value === "" || value === "false") return 0;
+  if (value === "true") return 1;
+  if (!/^\d{1,2}$/.test(value))
+    throw new UsageError(
+      "TRUST_PROXY must be the number of proxies in front of serve (0, 1, 2, …)",
+    );
+  return Number(value);
 }
 
 /**

@@ -10,12 +10,15 @@ import type { SessionStore } from "../../stores/contract.ts";
 import { authApp, type AuthAppOptions } from "./auth-app.ts";
 
 /** Options of {@link createAuthServer}. */
-export interface AuthServerOptions extends Omit<AuthAppOptions, "auth" | "trustProxy"> {
+export interface AuthServerOptions extends Omit<AuthAppOptions, "auth" | "trustedProxies"> {
   readonly store: SessionStore;
   readonly settings: SessionSettings;
   readonly auth: AuthConfig;
-  /** Trust `X-Forwarded-*` (client IP, scheme, host): only behind your own proxy. */
-  readonly trustProxy?: boolean;
+  /**
+   * How many proxies of your own are in front (default 0: `X-Forwarded-*` ignored): the client
+   * address is the one the outermost of them appended to `X-Forwarded-For`.
+   */
+  readonly trustedProxies?: number;
   /** Where request-level failures are reported (store outages → 503). */
   readonly onError?: (error: unknown) => void;
 }
@@ -26,7 +29,7 @@ export function createAuthServer(options: AuthServerOptions): Server {
   return createServer(
     withSessions(
       { store, ...settings, ...(onError ? { onError } : {}) },
-      authApp({ ...app, trustProxy: options.trustProxy ?? false }),
+      authApp({ ...app, trustedProxies: options.trustedProxies ?? 0 }),
     ),
   );
 }

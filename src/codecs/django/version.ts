@@ -9,4 +9,4 @@
  * const version: DjangoVersion = "4.2";
  * ```
  */
-export type DjangoVersion = "3.2" | "4.2" | "5.2";
+export type DjangoVersion = "3.2" | "4.2" | "5.2" | "6.0" | "6.1";

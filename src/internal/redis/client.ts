@@ -103,6 +103,12 @@ export interface RedisCommandClient {
   /** `PEXPIRE` / `EXPIRE`; `false` when the key does not exist. */
   expire(key: string, ttl: RedisTtl): Promise<boolean>;
   /**
+   * `PTTL key`: milliseconds left, `-1` for a key without TTL, `-2` for a missing key. Optional,
+   * as `scanPages`: the adapters here implement it (store walks read expiries with it); a
+   * caller's own client may leave it out.
+   */
+  pttl?(key: string): Promise<number>;
+  /**
    * `SCAN 0 MATCH pattern COUNT count` until the cursor returns to 0, on every master of a
    * cluster. May yield a key more than once (SCAN's own guarantee); never uses `KEYS`.
    */
@@ -119,7 +125,8 @@ export interface RedisCommandClient {
     from?: string,
   ): AsyncIterable<{ readonly keys: readonly string[]; readonly position: string }>;
   /**
-   * Runs a Lua script on the one key it touches: `EVALSHA sha1 1 key …args`, then, on a
+   * Runs a Lua script on the one key it touches: `EVALSHA sha1 1 key …args` (a `Uint8Array`
+   * argument goes as its bytes), then, on a
    * `NOSCRIPT` reply, `EVAL source 1 key …args` (which also caches it on that server), so it is
    * one round trip once the server knows the script. A single key keeps it valid on a Cluster
    * (the command is routed to that key's slot). Resolves with the script's raw reply (integers
@@ -132,7 +139,7 @@ export interface RedisCommandClient {
   evalScript?(
     script: RedisScript,
     key: string,
-    args: readonly (string | number)[],
+    args: readonly (string | number | Uint8Array)[],
   ): Promise<unknown>;
 }
 

@@ -268,15 +268,25 @@ class IoredisAdapter implements RedisCommandClient {
     return asInteger(await this.#write(command, [key, ttl.value], "utf8")) === 1;
   }
 
+  async pttl(key: string): Promise<number> {
+    return asInteger(await this.#call("PTTL", [key]));
+  }
+
   async evalScript(
     script: RedisScript,
     key: string,
-    args: readonly (string | number)[],
+    args: readonly (string | number | Uint8Array)[],
   ): Promise<unknown> {
     // Bulk replies as bytes (`replyEncoding: null`), like GET. ioredis (also a Cluster) finds
     // the key of EVALSHA/EVAL from `numkeys`, so the command goes to that key's node. Scripts
     // here write, so both go the way of every write (see the module notes).
-    const rest: IoredisArgument[] = [1, key, ...args];
+    const rest: IoredisArgument[] = [
+      1,
+      key,
+      ...args.map((arg) =>
+        arg instanceof Uint8Array ? Buffer.from(arg.buffer, arg.byteOffset, arg.length) : arg,
+      ),
+    ];
     try {
       return await this.#write("EVALSHA", [script.sha1, ...rest], null);
     } catch (err) {

@@ -77,18 +77,26 @@ interface NodeRedisCommands {
   exists(key: string): Promise<unknown>;
   pExpire(key: string, ms: number): Promise<unknown>;
   expire(key: string, seconds: number): Promise<unknown>;
+  pTTL(key: string): Promise<unknown>;
 }
 
 /** node-redis's script commands (`EVALSHA` / `EVAL` with `{ keys, arguments }`). */
 interface NodeRedisScripting {
-  evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  evalSha(
+    sha1: string,
+    options: { keys: string[]; arguments: (string | Buffer)[] },
+  ): Promise<unknown>;
+  eval(
+    script: string,
+    options: { keys: string[]; arguments: (string | Buffer)[] },
+  ): Promise<unknown>;
 }
 
 interface NodeRedisScanner {
   scan(cursor: string, options: { MATCH: string; COUNT: number }): Promise<unknown>;
 }
 
+// `pTTL` is not required: a client shape without it still runs the stores (not their walks).
 const COMMANDS = ["get", "set", "del", "exists", "pExpire", "expire"] as const;
 
 function isCommands(value: unknown): value is NodeRedisCommands {
@@ -197,16 +205,28 @@ class NodeRedisAdapter implements RedisCommandClient {
     return asInteger(reply) === 1;
   }
 
+  async pttl(key: string): Promise<number> {
+    return asInteger(await this.#run("PTTL", this.#reads().pTTL(key)));
+  }
+
   async evalScript(
     script: RedisScript,
     key: string,
-    args: readonly (string | number)[],
+    args: readonly (string | number | Uint8Array)[],
   ): Promise<unknown> {
     // On the proxy with node-redis's queue timeout: scripts here write, and a timed-out write
     // must not be replayed after a reconnection. A cluster routes both commands by `keys`.
     const commands: unknown = this.#binary;
     if (!isScripting(commands)) throw new TypeError("The node-redis client lacks EVALSHA/EVAL");
-    const options = { keys: [key], arguments: args.map(String) };
+    // Values go as bytes (a pickle is not text); numbers and text as their decimal/UTF-8 form.
+    const options = {
+      keys: [key],
+      arguments: args.map((arg) =>
+        arg instanceof Uint8Array
+          ? Buffer.from(arg.buffer, arg.byteOffset, arg.length)
+          : String(arg),
+      ),
+    };
     try {
       return await this.#run("EVALSHA", commands.evalSha(script.sha1, options));
     } catch (err) {

@@ -33,6 +33,9 @@ import type {
   SessionExpiry,
   SessionStore,
   StoreLogger,
+  StoredSession,
+  StoredSessionPage,
+  WalkOptions,
 } from "../contract.ts";
 
 /**
@@ -151,6 +154,35 @@ export class CachedDbStore implements SessionStore {
   async delete(key: string): Promise<void> {
     await this.#db.delete(key);
     await this.#cache.delete(key);
+  }
+
+  /**
+   * The database's walk: the table is the truth for listing (a cache entry whose row is gone
+   * still loads until it expires; walk {@link CachedDbStore.cache} to reach those too).
+   *
+   * @throws {ConfigurationError} when the database half cannot walk.
+   */
+  walk(options: WalkOptions = {}): AsyncIterable<StoredSessionPage> {
+    if (this.#db.walk === undefined) {
+      throw new ConfigurationError(`${this.#db.name} cannot walk its sessions`);
+    }
+    return this.#db.walk(options);
+  }
+
+  /** The database's row, expired or not (the truth, as for {@link CachedDbStore.walk}). */
+  inspect(key: string): Promise<StoredSession | null> {
+    if (this.#db.inspect === undefined) {
+      return Promise.reject(new ConfigurationError(`${this.#db.name} cannot inspect a session`));
+    }
+    return this.#db.inspect(key);
+  }
+
+  /** The database's count. */
+  count(options: { readonly activeOnly?: boolean } = {}): Promise<number> {
+    if (this.#db.count === undefined) {
+      return Promise.reject(new ConfigurationError(`${this.#db.name} cannot count its sessions`));
+    }
+    return this.#db.count(options);
   }
 
   /** The database's (cache entries expire by their TTL). */

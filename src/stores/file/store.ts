@@ -33,6 +33,8 @@ import {
 } from "../../errors.ts";
 import type { SaveOptions, SessionData, SessionStore, StoreLogger } from "../contract.ts";
 import type { SessionDataCodec } from "../contract.ts";
+import type { StoredSession, StoredSessionPage, WalkOptions } from "../contract.ts";
+import { sortedPages } from "../walk.ts";
 import { fileExpiryAge, type IntExpiryRule } from "./expiry.ts";
 import {
   checkFilePrefix,
@@ -217,6 +219,42 @@ export class FileSessionStore implements SessionStore {
       if (await this.#removeIfUnchanged(path, read.stats, key)) removed++;
     }
     return removed;
+  }
+
+  /**
+   * Every session file in name order (only names are held, never contents), resumable after a
+   * page's last file name; expired files are included unless `activeOnly`.
+   */
+  async *walk(options: WalkOptions = {}): AsyncIterable<StoredSessionPage> {
+    let names: string[];
+    try {
+      names = await readdir(this.directory);
+    } catch (err) {
+      throw this.#ioError("list", err, "");
+    }
+    const sessionNames = names.filter((name) => sessionKeyOfFile(this.#prefix, name) !== null);
+    yield* sortedPages(
+      sessionNames,
+      options,
+      (name) => this.inspect(sessionKeyOfFile(this.#prefix, name)!),
+      this.#now,
+    );
+  }
+
+  /**
+   * The file's session and when it expires (its expiry setting, else its mtime plus
+   * `cookieAge`), expired or not; undecodable content is `null` data (reported, as `load`).
+   */
+  async inspect(key: string): Promise<StoredSession | null> {
+    const path = this.#pathOf(key);
+    if (path === null) return null;
+    const read = await this.#read(path, key);
+    if (read === null) return null;
+    // An empty file is an empty session, as `load` reads it (a creation's placeholder).
+    const data: SessionData | null =
+      read.content.length === 0 ? new Map() : this.#decode(read.content, key);
+    const age = this.#expiryAge(data ?? EMPTY, read.stats);
+    return { key, data, expireDate: new Date(this.#now() + age * 1000) };
   }
 
   #pathOf(key: string): string | null {

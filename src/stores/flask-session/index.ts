@@ -26,10 +26,17 @@ import { MalformedError } from "../../errors.ts";
 import { dumpsPickle, loadsPickleSession } from "../../codecs/pickle/index.ts";
 import { loadsPythonJsonSession } from "../../codecs/python-json.ts";
 import type { SessionData } from "../../codecs/python-values.ts";
-import type { SaveOptions, SessionStore, StoreLogger } from "../contract.ts";
+import type {
+  SaveOptions,
+  SessionExpiry,
+  SessionStore,
+  StoreLogger,
+  VersionedSessionData,
+} from "../contract.ts";
 import { SessionStoreError } from "../../errors.ts";
 import { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../codecs/msgpack/msgspec.ts";
-import type { RedisCommandClient } from "../../internal/redis/client.ts";
+import type { RedisCommandClient, RedisTtl } from "../../internal/redis/client.ts";
+import { setIfUnchanged, valueVersion } from "../../internal/redis/compare-and-set.ts";
 import { toRedisClient, type RedisClientInput } from "../../internal/redis/detect.ts";
 
 export { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../codecs/msgpack/msgspec.ts";
@@ -51,6 +58,11 @@ export interface FlaskSessionRedisStoreOptions {
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Flask-Session's `EX`: the session lifetime in whole seconds, at least one. */
+function lifetime(expiry: SessionExpiry): RedisTtl {
+  return { unit: "EX", value: Math.max(1, Math.floor(expiry.age)) };
+}
 
 /**
  * Flask-Session's `RedisSessionInterface` storage: `GET`/`SET … EX`/`DEL` on `prefix + sid`.
@@ -128,10 +140,15 @@ export class FlaskSessionRedisStore implements SessionStore {
   }
 
   async load(sid: string): Promise<SessionData | null> {
+    return (await this.loadVersioned(sid))?.data ?? null;
+  }
+
+  /** `load`, with the SHA-1 of the stored bytes as the version. */
+  async loadVersioned(sid: string): Promise<VersionedSessionData | null> {
     const bytes = await this.#call("GET", () => this.#redis.get(this.storeKey(sid)));
     if (bytes === null || bytes.length === 0) return null;
     try {
-      return this.decode(bytes);
+      return { data: this.decode(bytes), version: valueVersion(bytes) };
     } catch (err) {
       this.#logger?.warn("flask-session: undecodable session value skipped", {
         store: this.name,
@@ -148,9 +165,21 @@ export class FlaskSessionRedisStore implements SessionStore {
   /** `SET prefix+sid value EX ttl` with `ttl = options.expiry.age` (the session lifetime). */
   async save(sid: string, data: SessionData, options: SaveOptions): Promise<void> {
     const bytes = this.encode(data);
-    const ttl = Math.max(1, Math.floor(options.expiry.age));
     await this.#call("SET", () =>
-      this.#redis.set(this.storeKey(sid), bytes, { ttl: { unit: "EX", value: ttl } }),
+      this.#redis.set(this.storeKey(sid), bytes, { ttl: lifetime(options.expiry) }),
+    );
+  }
+
+  /** `save` only if the stored bytes still have the SHA-1 `expected` (one Lua script). */
+  saveIfUnchanged(
+    sid: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null> {
+    const bytes = this.encode(data);
+    return this.#call("compare-and-set", () =>
+      setIfUnchanged(this.#redis, this.name, this.storeKey(sid), bytes, lifetime(expiry), expected),
     );
   }
 

@@ -10,7 +10,16 @@
  * ```
  */
 import { SessionExistsError, SessionMissingError } from "../../errors.ts";
-import type { SaveOptions, SessionData, SessionExpiry, SessionStore } from "../contract.ts";
+import type {
+  SaveOptions,
+  SessionData,
+  SessionExpiry,
+  SessionStore,
+  StoredSession,
+  StoredSessionPage,
+  WalkOptions,
+} from "../contract.ts";
+import { sortedPages } from "../walk.ts";
 
 interface Entry {
   readonly data: SessionData;
@@ -67,6 +76,27 @@ export class MemoryStore implements SessionStore {
     const entry = this.#entries.get(key);
     if (entry) entry.expiresAt = expiry.date.getTime();
     return Promise.resolve();
+  }
+
+  /** Every entry in key order, expired ones included unless `activeOnly`. */
+  walk(options: WalkOptions = {}): AsyncIterable<StoredSessionPage> {
+    return sortedPages([...this.#entries.keys()], options, (key) => this.inspect(key), this.#now);
+  }
+
+  inspect(key: string): Promise<StoredSession | null> {
+    const entry = this.#entries.get(key);
+    return Promise.resolve(
+      entry === undefined
+        ? null
+        : { key, data: new Map(entry.data), expireDate: new Date(entry.expiresAt) },
+    );
+  }
+
+  count(options: { readonly activeOnly?: boolean } = {}): Promise<number> {
+    if (options.activeOnly !== true) return Promise.resolve(this.#entries.size);
+    let n = 0;
+    for (const key of this.#entries.keys()) if (this.#live(key) !== undefined) n++;
+    return Promise.resolve(n);
   }
 
   #live(key: string): Entry | undefined {

@@ -1,15 +1,25 @@
 /**
  * What every Redis session store shares: one client, error wrapping (contract error rules,
  * `../contract.ts`), `load` as one `GET` with undecodable values reported and skipped, `exists`,
- * `delete`, `touch`, and the key space description {@link scanSessionKeys} lists.
+ * `delete`, `touch`, the key space description {@link scanSessionKeys} lists, and the
+ * compare-and-set pair (`loadVersioned` / `saveIfUnchanged`: the SHA-1 of the stored bytes as
+ * the version, one Lua script on the one key to write, so Cluster-safe).
  */
 import type { Buffer } from "node:buffer";
-import { SessionBridgeError } from "../../errors.ts";
-import type { SessionData, SessionExpiry, SessionStore, StoreLogger } from "../contract.ts";
-import type { SaveOptions } from "../contract.ts";
+import { ConfigurationError, SessionBridgeError } from "../../errors.ts";
+import type {
+  SessionData,
+  SessionExpiry,
+  SessionStore,
+  StoreLogger,
+  VersionedSessionData,
+} from "../contract.ts";
+import type { SaveOptions, StoredSession, StoredSessionPage, WalkOptions } from "../contract.ts";
+import { walkBatchSize } from "../walk.ts";
 import type { RedisCommandClient, RedisTtl } from "../../internal/redis/client.ts";
 import { toRedisClient, type RedisClientInput } from "../../internal/redis/detect.ts";
 import { isWrongTypeError, redisStoreError } from "../../internal/redis/errors.ts";
+import { setIfUnchanged, valueVersion } from "../../internal/redis/compare-and-set.ts";
 
 /** Options every Redis store takes. */
 export interface RedisStoreCommonOptions {
@@ -54,7 +64,7 @@ const consoleLogger: StoreLogger = {
  *
  * @example
  * ```ts
- * class MyLayout extends RedisStoreBase { … } // implement redisKey, save, decodeValue, ttlFor
+ * class MyLayout extends RedisStoreBase { … } // implement redisKey, save, decodeValue, encodeValue, ttlFor
  * ```
  */
 export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspace {
@@ -77,10 +87,17 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   abstract save(key: string, data: SessionData, options: SaveOptions): Promise<void>;
   /** Decodes a stored value; throws on anything undecodable. */
   protected abstract decodeValue(bytes: Buffer): SessionData;
+  /** The bytes `save` writes for `data` (what `decodeValue` reads back). */
+  protected abstract encodeValue(data: SessionData): Uint8Array;
   /** The TTL a save with this expiry age writes; `null` when the age means "already expired". */
   protected abstract ttlFor(age: number): RedisTtl | null;
 
   async load(key: string): Promise<SessionData | null> {
+    return (await this.loadVersioned(key))?.data ?? null;
+  }
+
+  /** `load`, with the SHA-1 of the stored bytes as the version. */
+  async loadVersioned(key: string): Promise<VersionedSessionData | null> {
     let bytes: Buffer | null;
     try {
       bytes = await this.client.get(this.redisKey(key));
@@ -91,7 +108,8 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
     }
     if (bytes === null) return null;
     try {
-      return this.decodeValue(bytes);
+      const data = this.decodeValue(bytes);
+      return { data, version: valueVersion(bytes) };
     } catch (err) {
       // Django: any error on get → no session (backends/cache.py `load`); corrupt data is
       // reported, never thrown and never run.
@@ -103,6 +121,20 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
       );
       return null;
     }
+  }
+
+  /** Writes only if the stored bytes still have the SHA-1 `expected` (one Lua script). */
+  saveIfUnchanged(
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null> {
+    const value = this.encodeValue(data);
+    const ttl = this.ttlFor(expiry.age);
+    return this.run(() =>
+      setIfUnchanged(this.client, this.name, this.redisKey(key), value, ttl, expected),
+    );
   }
 
   exists(key: string): Promise<boolean> {
@@ -125,6 +157,59 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
     await this.run<unknown>(() =>
       ttl === null ? this.client.del(redisKey) : this.client.expire(redisKey, ttl),
     );
+  }
+
+  /**
+   * Every session of the layout, by SCAN over every master (never `KEYS`), a SCAN reply per
+   * page (`batchSize` is its `COUNT` hint, so a page may hold fewer or none), resumable from a
+   * page's position. Redis expires keys itself, so `activeOnly` changes nothing. Needs a client
+   * with `scanPages` and `pttl` (the adapters here have both).
+   *
+   * @throws {ConfigurationError} for a client without them, or a position of another walk.
+   */
+  async *walk(options: WalkOptions = {}): AsyncIterable<StoredSessionPage> {
+    const count = walkBatchSize(options);
+    const pages = this.client.scanPages?.(this.scanPattern, count, options.position ?? "");
+    if (pages === undefined || this.client.pttl === undefined) {
+      throw new ConfigurationError("this Redis client cannot walk the sessions (scanPages, pttl)");
+    }
+    const iterator = pages[Symbol.asyncIterator]();
+    // SCAN may return a key twice: skip repeats seen recently (bounded memory).
+    const seen = new Set<string>();
+    for (;;) {
+      let step: IteratorResult<{ readonly keys: readonly string[]; readonly position: string }>;
+      try {
+        step = await iterator.next();
+      } catch (err) {
+        if (err instanceof ConfigurationError) throw err;
+        throw redisStoreError(this.name, err);
+      }
+      if (step.done === true) return;
+      const keys: string[] = [];
+      for (const redisKey of step.value.keys) {
+        const key = this.sessionKeyOf(redisKey);
+        if (key !== null && !seen.has(key)) keys.push(key);
+      }
+      if (seen.size > 100_000) seen.clear();
+      for (const key of keys) seen.add(key);
+      const read = await Promise.all(keys.map((key) => this.inspect(key)));
+      yield {
+        sessions: read.filter((session) => session !== null),
+        position: step.value.position,
+      };
+    }
+  }
+
+  /** The value (`null` data when undecodable) and its TTL; `null` when the key is gone. */
+  async inspect(key: string): Promise<StoredSession | null> {
+    const client = this.client;
+    if (client.pttl === undefined) {
+      throw new ConfigurationError("this Redis client cannot read expiries (pttl)");
+    }
+    const redisKey = this.redisKey(key);
+    const [data, ms] = await Promise.all([this.load(key), this.run(() => client.pttl!(redisKey))]);
+    if (ms === -2) return null; // expired or deleted meanwhile
+    return { key, data, expireDate: ms === -1 ? null : new Date(Date.now() + ms) };
   }
 
   /** Runs client calls, turning driver failures into `SessionStoreError`. */

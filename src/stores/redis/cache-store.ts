@@ -130,6 +130,10 @@ export class DjangoCacheStore extends RedisStoreBase {
     return this.codec.decodeSession(bytes);
   }
 
+  protected encodeValue(data: SessionData): Uint8Array {
+    return this.codec.encodeSession(data);
+  }
+
   protected ttlFor(age: number): RedisTtl | null {
     // django-redis: `PX int(timeout * 1000)`; RedisCache: `EX max(0, int(timeout))`.
     return this.codec.backend === "django" ? secondsTtl(age) : millisecondsTtl(age);

@@ -4,7 +4,7 @@
  * to read (django-formats.md §3.6). Reading is plain JSON: a datetime written by
  * `DjangoJSONEncoder` comes back as the string it was written as, exactly as in Python.
  *
- * `DjangoJSONEncoder.default` (django/core/serializers/json.py, same in 3.2–5.2):
+ * `DjangoJSONEncoder.default` (django/core/serializers/json.py, same in 3.2–6.1):
  * - datetime → `isoformat()`, microseconds cut to milliseconds (`r[:23] + r[26:]`), and a
  *   trailing `+00:00` written as `Z`;
  * - date → `isoformat()`; timedelta → `duration_iso_string` (`P1DT02H03M04.000005S`);

@@ -114,7 +114,7 @@ export class DjangoRedisSessionsStore extends RedisStoreBase {
       }
       return;
     }
-    const value = Buffer.from(this.#codec.encode(data), "utf8");
+    const value = this.encodeValue(data);
     if (options.mustCreate) {
       const written = await this.run(() =>
         this.client.set(redisKey, value, { ttl, condition: "NX" }),
@@ -124,6 +124,10 @@ export class DjangoRedisSessionsStore extends RedisStoreBase {
     }
     // SETEX: writes whether or not the key still exists.
     await this.run(() => this.client.set(redisKey, value, { ttl }));
+  }
+
+  protected encodeValue(data: SessionData): Uint8Array {
+    return Buffer.from(this.#codec.encode(data), "utf8");
   }
 
   protected decodeValue(bytes: Buffer): SessionData {

@@ -33,7 +33,7 @@ import {
 import type { DjangoVersion } from "../../codecs/django/version.ts";
 import { ConfigurationError, SignatureExpiredError, TooLargeError } from "../../errors.ts";
 import { assertSecrets } from "../../codecs/secret.ts";
-import type { SessionData, SessionStore, StoreLogger } from "../contract.ts";
+import type { SessionData, SessionStore, StoreLogger, StoredSession } from "../contract.ts";
 
 /** The salt of Django's signed-cookie sessions (the backend's module path). */
 export const SIGNED_COOKIES_SALT = "django.contrib.sessions.backends.signed_cookies";
@@ -68,13 +68,21 @@ export interface SignedCookieStoreOptions {
   readonly djangoVersion?: DjangoVersion;
   /** Bound on the decompressed payload of an incoming cookie, in bytes. */
   readonly maxBytes?: number;
-  /** Where rejected cookies are reported (never their value); default `console.warn`. */
+  /**
+   * Where rejected cookies are reported (never their value); default `console.warn`. Anyone can
+   * send a forged cookie, so rejections are not reported one by one: the first one at once
+   * (with what a rejection of every cookie would mean), then at most one summary per
+   * `reportIntervalMs` with how many were rejected since, and why.
+   */
   readonly logger?: SignedCookieLogger;
+  /** The least time between two reports of rejected cookies; default 60 000 ms. */
+  readonly reportIntervalMs?: number;
   /** Clock in milliseconds, for tests; default `Date.now`. */
   readonly now?: () => number;
 }
 
 const DEFAULT_COOKIE_AGE = 1_209_600;
+const DEFAULT_REPORT_INTERVAL_MS = 60_000;
 
 const consoleLogger: SignedCookieLogger = {
   warn(message, detail) {
@@ -103,6 +111,10 @@ export class SignedCookieStore implements SessionStore {
   readonly #maxBytes: number | undefined;
   readonly #logger: SignedCookieLogger;
   readonly #now: () => number;
+  readonly #reportIntervalMs: number;
+  /** Rejections not yet reported, by reason, and when the last report went out. */
+  #unreported = new Map<string, number>();
+  #lastReport: number | undefined;
 
   /** @throws {ConfigurationError} for an empty secret or a non-positive age or size. */
   constructor(options: SignedCookieStoreOptions) {
@@ -120,6 +132,7 @@ export class SignedCookieStore implements SessionStore {
     this.#maxBytes = options.maxBytes;
     this.#logger = options.logger ?? consoleLogger;
     this.#now = options.now ?? Date.now;
+    this.#reportIntervalMs = options.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS;
     this.#signer = new DjangoTimestampSigner({
       secret: options.secret,
       fallbackSecrets: options.fallbackSecrets ?? [],
@@ -150,14 +163,38 @@ export class SignedCookieStore implements SessionStore {
           age: err.age,
         });
       } else {
-        this.#logger.warn("Ignoring a signed session cookie that cannot be verified or decoded", {
-          store: this.name,
-          reason: err instanceof Error ? err.name : "unknown",
-          length: key.length,
-        });
+        this.#reportRejected(err instanceof Error ? err.name : "unknown");
       }
       return Promise.resolve(null);
     }
+  }
+
+  /**
+   * Counts a rejected cookie and reports at most once per interval: the first rejection loudly
+   * (if every cookie fails, the secret differs from the one that signed them), later ones as a
+   * count per reason. A flood of forged cookies costs a few log lines, not one per request.
+   */
+  #reportRejected(reason: string): void {
+    this.#unreported.set(reason, (this.#unreported.get(reason) ?? 0) + 1);
+    const now = this.#now();
+    if (this.#lastReport !== undefined && now - this.#lastReport < this.#reportIntervalMs) return;
+    const counts = Object.fromEntries(this.#unreported);
+    const total = [...this.#unreported.values()].reduce((a, b) => a + b, 0);
+    if (this.#lastReport === undefined) {
+      this.#logger.warn(
+        "Ignoring a signed session cookie that cannot be verified or decoded (if every session " +
+          "cookie is ignored, SECRET_KEY or SECRET_KEY_FALLBACKS differ from the ones that signed " +
+          "them); further ones are counted and reported at most once a minute",
+        { store: this.name, ...counts },
+      );
+    } else {
+      this.#logger.warn(`Ignored ${String(total)} signed session cookies since the last report`, {
+        store: this.name,
+        ...counts,
+      });
+    }
+    this.#unreported.clear();
+    this.#lastReport = now;
   }
 
   /**
@@ -178,6 +215,19 @@ export class SignedCookieStore implements SessionStore {
       );
     }
     return value;
+  }
+
+  /**
+   * The session in a cookie value and when it expires (signing time plus `cookieAge`); `null`
+   * where `load` finds none (bad signature, older than `cookieAge`, malformed). There is no
+   * `walk`: nothing is stored on the server.
+   */
+  async inspect(key: string): Promise<StoredSession | null> {
+    const data = await this.load(key);
+    if (data === null) return null;
+    // The value verified just above; this reads its signing time.
+    const { timestamp } = this.#signer.unsignTimestamped(key);
+    return { key, data, expireDate: new Date((timestamp + this.#cookieAge) * 1000) };
   }
 
   /** Always `false`, as Django's: a signed value is never "taken". */

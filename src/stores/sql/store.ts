@@ -20,7 +20,7 @@
  */
 import { SessionExistsError, SessionMissingError, SessionStoreError } from "../../errors.ts";
 import { SqlDuplicateKeyError, errorCode, placeholders } from "../../internal/sql/database.ts";
-import type { SqlDatabase, SqlValue } from "../../internal/sql/database.ts";
+import type { SqlDatabase, SqlRow, SqlValue } from "../../internal/sql/database.ts";
 import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "../../internal/sql/dates.ts";
 import { ensureSessionTable } from "./ddl.ts";
 import {
@@ -35,8 +35,12 @@ import type {
   SessionExpiry,
   SessionStore,
   StoreLogger,
+  StoredSession,
+  StoredSessionPage,
+  WalkOptions,
   VersionedSessionData,
 } from "../contract.ts";
+import { walkBatchSize } from "../walk.ts";
 
 export type { SessionDataCodec };
 
@@ -67,6 +71,14 @@ interface Statements {
   readonly remove: string;
   readonly clearExpired: string;
   readonly expiry: string;
+  /** `SELECT` of the three columns (the date as naive UTC text), up to `FROM table`. */
+  readonly select: string;
+  readonly inspect: string;
+  readonly count: string;
+  readonly countActive: string;
+  /** Keyset pages: keys after `p(1)` (and `expire_date > p(2)`), the LIMIT appended. */
+  readonly page: string;
+  readonly pageActive: string;
 }
 
 /** The store's SQL, built once per store: the texts are then stable keys for statement caches. */
@@ -82,6 +94,7 @@ function statementsFor(database: SqlDatabase, table: string): Statements {
   // Dates go the other way as naive UTC text too (expireDateParam), and `load`/`clearExpired`
   // compare the column with that text on the server, so no driver conversion is involved.
   const expireText = naiveUtcTextSql(dialect, expire);
+  const select = `SELECT ${key} AS session_key, ${data} AS session_data, ${expireText} AS expire_date FROM ${t}`;
   return {
     load: `SELECT ${data} AS session_data FROM ${t} WHERE ${key} = ${p(1)} AND ${expire} > ${p(2)}`,
     exists: `SELECT 1 AS present FROM ${t} WHERE ${key} = ${p(1)} LIMIT 1`,
@@ -93,6 +106,12 @@ function statementsFor(database: SqlDatabase, table: string): Statements {
     remove: `DELETE FROM ${t} WHERE ${key} = ${p(1)}`,
     clearExpired: `DELETE FROM ${t} WHERE ${expire} < ${p(1)}`,
     expiry: `SELECT ${expireText} AS expire_date FROM ${t} WHERE ${key} = ${p(1)}`,
+    select,
+    inspect: `${select} WHERE ${key} = ${p(1)}`,
+    count: `SELECT COUNT(*) AS n FROM ${t}`,
+    countActive: `SELECT COUNT(*) AS n FROM ${t} WHERE ${expire} > ${p(1)}`,
+    page: `${select} WHERE ${key} > ${p(1)} ORDER BY ${key} LIMIT `,
+    pageActive: `${select} WHERE ${key} > ${p(1)} AND ${expire} > ${p(2)} ORDER BY ${key} LIMIT `,
   };
 }
 
@@ -251,15 +270,67 @@ export class SqlSessionStore implements SessionStore {
   async expiryOf(key: string): Promise<Date | null> {
     const rows = await this.#database.query(this.#sql.expiry, [key]);
     const value = rows[0]?.["expire_date"];
-    if (value === undefined) return null;
+    return value === undefined ? null : this.#expireDate(value);
+  }
+
+  /** Every row in key order (keyset pages: resumable, flat memory), expired ones unless `activeOnly`. */
+  async *walk(options: WalkOptions = {}): AsyncIterable<StoredSessionPage> {
+    const batchSize = walkBatchSize(options);
+    const active = options.activeOnly === true;
+    // One row more than a page: whether it came tells if this page is the last one.
+    const statement = `${active ? this.#sql.pageActive : this.#sql.page}${batchSize + 1}`;
+    let after = options.position ?? "";
+    for (;;) {
+      const rows = await this.#database.query(
+        statement,
+        active ? [after, this.#nowParam()] : [after],
+      );
+      if (rows.length === 0) return;
+      const sessions = rows.slice(0, batchSize).map((row) => this.#stored(row));
+      after = sessions[sessions.length - 1]!.key;
+      const last = rows.length <= batchSize;
+      yield { sessions, position: last ? "" : after };
+      if (last) return;
+    }
+  }
+
+  async inspect(key: string): Promise<StoredSession | null> {
+    if (key.length > MAX_KEY_LENGTH) return null;
+    const rows = await this.#database.query(this.#sql.inspect, [key]);
+    return rows[0] === undefined ? null : this.#stored(rows[0]);
+  }
+
+  async count(options: { readonly activeOnly?: boolean } = {}): Promise<number> {
+    const rows =
+      options.activeOnly === true
+        ? await this.#database.query(this.#sql.countActive, [this.#nowParam()])
+        : await this.#database.query(this.#sql.count, []);
+    return Number(rows[0]?.["n"] ?? 0);
+  }
+
+  #stored(row: SqlRow): StoredSession {
+    const value = row["session_data"];
+    let data: SessionData | null;
+    try {
+      // Undecodable rows are part of what a walk shows (as `null`), not a warning.
+      data = typeof value === "string" ? this.#codec.decode(value) : null;
+    } catch {
+      data = null;
+    }
+    return {
+      key: String(row["session_key"]),
+      data,
+      expireDate: this.#expireDate(row["expire_date"]),
+    };
+  }
+
+  #expireDate(value: unknown): Date {
     try {
       return parseExpireDate(value);
     } catch (err) {
       throw new SessionStoreError(
         `SQL session store (${this.#database.dialect}) read a bad expire_date`,
-        {
-          cause: err,
-        },
+        { cause: err },
       );
     }
   }

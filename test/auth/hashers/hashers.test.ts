@@ -106,10 +106,10 @@ describe("identifyHasher / hasherFor (§7.1 identify rules)", () => {
 describe("defaults per Django version (§7.2)", () => {
   it("pbkdf2 iterations", () => {
     assert.deepEqual(
-      ["3.2", "4.2", "5.2"].map(
-        (v) => resolveHasherConfig({ djangoVersion: v as "3.2" }).params.pbkdf2Iterations,
+      (["3.2", "4.2", "5.2", "6.0", "6.1"] as const).map(
+        (v) => resolveHasherConfig({ djangoVersion: v }).params.pbkdf2Iterations,
       ),
-      [260_000, 600_000, 1_000_000],
+      [260_000, 600_000, 1_000_000, 1_200_000, 1_500_000],
     );
     assert.equal(PBKDF2_ITERATIONS["5.1"], 870_000);
   });
@@ -117,6 +117,7 @@ describe("defaults per Django version (§7.2)", () => {
   it("scrypt p is 1 before 5.1 and 5 from 5.1; other parameters", () => {
     assert.equal(resolveHasherConfig({ djangoVersion: "4.2" }).params.scrypt.p, 1);
     assert.equal(resolveHasherConfig({ djangoVersion: "5.1" }).params.scrypt.p, 5);
+    assert.equal(resolveHasherConfig({ djangoVersion: "6.1" }).params.scrypt.p, 5);
     assert.deepEqual(resolveHasherConfig().params, {
       pbkdf2Iterations: 1_000_000,
       argon2: { timeCost: 2, memoryCost: 102_400, parallelism: 8 },

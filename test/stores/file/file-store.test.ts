@@ -90,6 +90,49 @@ describe("FileSessionStore", () => {
     assert.equal(await store.exists(key), true);
   });
 
+  it("walks its files in name order, resumably, each with its expiry; inspects one", async () => {
+    const own = mkdtempSync(join(tmpdir(), "sb-file-walk-"));
+    try {
+      const walker = createFileStore({ directory: own, codec, logger, cookieAge: 3600 });
+      const keys = [newKey(), newKey(), newKey()].sort();
+      for (const key of keys) {
+        await walker.save(key, map({ k: key }), { mustCreate: true, expiry: EXPIRY });
+      }
+      // Expired by its mtime (no _session_expiry: mtime + cookieAge decides), and not a session.
+      age(join(own, `sessionid${keys[1]!}`), 2 * 3600 * 1000);
+      writeFileSync(join(own, "other-file"), "x");
+      const pages = [];
+      for await (const page of walker.walk({ batchSize: 2 })) pages.push(page);
+      assert.deepEqual(
+        pages.map((page) => [page.sessions.map((session) => session.key), page.position]),
+        [
+          [keys.slice(0, 2), `sessionid${keys[1]!}`],
+          [[keys[2]], ""],
+        ],
+      );
+      const first = pages[0]!.sessions[0]!;
+      assert.deepEqual(first.data, map({ k: keys[0]! }));
+      const mtime = statSync(join(own, `sessionid${keys[0]!}`)).mtimeMs;
+      // mtime + cookieAge, to the whole second Django's expiry ages count in.
+      assert.ok(Math.abs(first.expireDate!.getTime() - (mtime + 3_600_000)) < 1000);
+      const active = [];
+      for await (const page of walker.walk({ activeOnly: true })) {
+        active.push(...page.sessions.map((session) => session.key));
+      }
+      assert.deepEqual(active, [keys[0], keys[2]]);
+      const resumed = [];
+      for await (const page of walker.walk({ position: pages[0]!.position })) {
+        resumed.push(...page.sessions.map((session) => session.key));
+      }
+      assert.deepEqual(resumed, [keys[2]]);
+      assert.equal((await walker.inspect(keys[1]!))?.key, keys[1]);
+      assert.equal(await walker.inspect(newKey()), null);
+      assert.equal(await walker.inspect("../etc"), null);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it("leaves no temporary file behind", async () => {
     const key = newKey();
     await store.save(key, map({ a: 1 }), { mustCreate: true, expiry: EXPIRY });

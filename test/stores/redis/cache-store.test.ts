@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { deflateSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
 import { SessionExistsError, SessionMissingError } from "../../../src/errors.ts";
+import type { StoredSession } from "../../../src/stores/contract.ts";
 import { dumpsPickle } from "../../../src/codecs/pickle/index.ts";
 import { PyDateTime, PyTuple, type PyValue } from "../../../src/codecs/python-values.ts";
 import {
@@ -300,6 +301,44 @@ for (const layout of LAYOUTS) {
         for await (const key of scanSessionKeys(store, { count: 2 })) listed.push(key);
         for (const key of keys) assert.ok(listed.includes(key), `missing ${key}`);
         assert.ok(listed.every((k) => /^[0-9a-f]{32}$/.test(k)));
+      });
+
+      it("walks its sessions with their data and TTLs, resumable in a new walk", async () => {
+        // A prefix of its own: the walk sees exactly these keys.
+        const own = new DjangoCacheStore({
+          client: client.client,
+          keyPrefix: `${prefix}w`,
+          logger,
+          ...layout.options,
+        });
+        const keys = [newKey(), newKey(), newKey()];
+        const startedAt = Date.now();
+        for (const key of keys) {
+          await own.save(key, new Map([["k", key]]), { mustCreate: true, expiry: expiryIn(60) });
+        }
+        const seen = new Map<string, StoredSession>();
+        let position = "";
+        do {
+          // One page per walk, each resumed from the previous page's position.
+          const iterator = own.walk({ batchSize: 1, position })[Symbol.asyncIterator]();
+          const step = await iterator.next();
+          await iterator.return?.();
+          if (step.done === true) break;
+          for (const session of step.value.sessions) seen.set(session.key, session);
+          position = step.value.position;
+        } while (position !== "");
+        const endedAt = Date.now();
+        assert.deepEqual([...seen.keys()].sort(), [...keys].sort());
+        for (const key of keys) {
+          const session = seen.get(key)!;
+          assert.deepEqual(session.data, new Map([["k", key]]));
+          // Saved between startedAt and endedAt for 60 s (PTTL is whole milliseconds).
+          const at = session.expireDate!.getTime();
+          assert.ok(at >= startedAt + 60_000 - 1 && at <= endedAt + 60_000, `${at - startedAt}`);
+        }
+        assert.deepEqual((await own.inspect(keys[0]!))?.data, new Map([["k", keys[0]]]));
+        assert.equal(await own.inspect(newKey()), null);
+        await raw.deleteMatching(`${prefix}w:*`);
       });
 
       if (layout.label === "django-redis pickle") {

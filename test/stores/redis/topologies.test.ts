@@ -115,6 +115,19 @@ describeTopology("Redis Cluster (3 masters)", startCluster, clusterClients, (lab
       positions.some((p) => p.startsWith("2:")),
       positions.join(" "),
     );
+    // The store's own walk, resumed in a new walk after every page: each session with its data.
+    const walked = new Map<string, unknown>();
+    position = "";
+    do {
+      const iterator = store.walk({ batchSize: 7, position })[Symbol.asyncIterator]();
+      const step = await iterator.next();
+      await iterator.return?.();
+      if (step.done === true) break;
+      for (const session of step.value.sessions) walked.set(session.key, session.data?.get("k"));
+      position = step.value.position;
+    } while (position !== "");
+    assert.deepEqual([...walked.keys()].sort(), [...keys].sort());
+    for (const [key, k] of walked) assert.equal(k, key);
     for (const key of keys) await store.delete(key);
   });
 });

@@ -77,9 +77,36 @@ describe("SignedCookieStore", () => {
     for (const bad of [tampered, `${value}x`, "not-signed-at-all", foreign, "a:b:c"]) {
       assert.equal(await store.load(bad), null, bad);
     }
-    assert.equal(log.warns.length, 5);
+    assert.equal(log.warns.length, 1, "the first rejection is reported, the rest counted");
     assert.ok(!JSON.stringify(log.warns).includes(value.slice(0, 20)));
     assert.ok(!JSON.stringify(log.warns).includes("s3cr3t"));
+  });
+
+  // Issue 18 #12: one warning per tampered cookie (17,419 lines from 30,000 requests) let any
+  // client flood the logs. Now: the first loudly, then one summary per interval with counts.
+  it("30,000 forged cookies make one loud warning and one count per minute, never one line each", async () => {
+    let now = NOW;
+    const log = recorder();
+    const store = new SignedCookieStore({ secret: SECRET, logger: log, now: () => now });
+    const value = store.encodeKey(map({ a: 1 }));
+    for (let i = 0; i < 30_000; i++) {
+      const forged = i % 3 === 0 ? `${value}${String(i)}` : `garbage-${String(i)}`;
+      assert.equal(await store.load(forged), null);
+      if (i % 10_000 === 9_999) now += 60_000; // a minute passes every 10,000 requests
+    }
+    const warns = log.warns as { message: string; detail: Record<string, unknown> }[];
+    assert.equal(warns.length, 3);
+    assert.match(warns[0]!.message, /SECRET_KEY or SECRET_KEY_FALLBACKS differ/);
+    assert.match(warns[1]!.message, /^Ignored 10000 signed session cookies since the last report$/);
+    assert.match(warns[2]!.message, /^Ignored 10000 signed session cookies/);
+    const counted = warns.reduce(
+      (sum, w) =>
+        sum +
+        Object.values(w.detail).reduce<number>((a, v) => a + (typeof v === "number" ? v : 0), 0),
+      0,
+    );
+    assert.equal(counted, 20_001, "every rejection up to the last report is counted");
+    assert.equal(JSON.stringify(warns).includes(value.slice(0, 20)), false);
   });
 
   it("enforces SESSION_COOKIE_AGE from the signing time (exactly the age is still valid)", async () => {

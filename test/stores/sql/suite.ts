@@ -2,7 +2,12 @@
 // real database, in a table of its own.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { SessionExistsError, SessionMissingError, SessionStoreError } from "../../../src/errors.ts";
+import {
+  ConfigurationError,
+  SessionExistsError,
+  SessionMissingError,
+  SessionStoreError,
+} from "../../../src/errors.ts";
 import type { PyValue, SessionData } from "../../../src/codecs/python-values.ts";
 import type { SessionExpiry } from "../../../src/stores/contract.ts";
 import {
@@ -179,6 +184,69 @@ export function sqlStoreSuite(dialect: SqlDialect, open: () => Promise<SqlDataba
       assert.ok(!logged.includes(key), "full key in log");
       assert.ok(!logged.includes(bad) && !logged.includes("eyJmb28"), "session data in log");
       assert.equal(await store.exists(key), true);
+    });
+
+    it("walks every row in key order, resumably, and inspects and counts them", async () => {
+      // A table of its own, so that the walk sees exactly these rows.
+      const walkTable = uniqueTable(`${dialect}_walk`);
+      const walked = createSqlStore({ database, codec, table: walkTable, logger, now: clock.now });
+      await walked.ensureSessionTable();
+      try {
+        const keys = Array.from({ length: 5 }, () => newKey()).sort();
+        for (const [i, key] of keys.entries()) {
+          // The second one expired a second ago; the others expire i days ahead.
+          const at = i === 1 ? NOW - 1000 : NOW + (i + 1) * DAY;
+          await walked.save(key, new Map([["i", i]]), { mustCreate: true, expiry: expiryAt(at) });
+        }
+        const bad = "eyJmb28iOiJiYXIifQ:1r31eq:not-the-signature";
+        const badKey = `${keys[4]!}z`; // sorts last
+        await database.execute(
+          `INSERT INTO ${q(walkTable)} (session_key, session_data, expire_date) VALUES (${p(1)}, ${p(2)}, ${p(3)})`,
+          [badKey, bad, dialect === "postgres" ? "2099-01-01 00:00:00+00" : "2099-01-01 00:00:00"],
+        );
+        const pages = [];
+        for await (const page of walked.walk({ batchSize: 2 })) pages.push(page);
+        assert.deepEqual(
+          pages.map((page) => page.sessions.map((session) => session.key)),
+          [keys.slice(0, 2), keys.slice(2, 4), [keys[4], badKey]],
+        );
+        assert.deepEqual(
+          pages.map((page) => page.position),
+          [keys[1], keys[3], ""],
+        );
+        const all = pages.flatMap((page) => page.sessions);
+        assert.deepEqual(all[0], {
+          key: keys[0],
+          data: new Map([["i", 0]]),
+          expireDate: new Date(NOW + DAY),
+        });
+        assert.equal(all[5]?.data, null, "an undecodable row is listed with null data");
+        // Resumed after the first page, in another walk; activeOnly skips the expired row.
+        const resumed = [];
+        for await (const page of walked.walk({ position: keys[1]!, activeOnly: true })) {
+          resumed.push(...page.sessions.map((session) => session.key));
+        }
+        assert.deepEqual(resumed, [keys[2], keys[3], keys[4], badKey]);
+        const active = [];
+        for await (const page of walked.walk({ activeOnly: true })) {
+          active.push(...page.sessions.map((session) => session.key));
+        }
+        assert.deepEqual(active, [keys[0], keys[2], keys[3], keys[4], badKey]);
+        assert.equal(await walked.count(), 6);
+        assert.equal(await walked.count({ activeOnly: true }), 5);
+        assert.deepEqual(await walked.inspect(keys[1]!), {
+          key: keys[1],
+          data: new Map([["i", 1]]),
+          expireDate: new Date(NOW - 1000),
+        });
+        assert.equal(await walked.inspect(newKey()), null);
+        await assert.rejects(
+          walked.walk({ batchSize: 0 })[Symbol.asyncIterator]().next(),
+          ConfigurationError,
+        );
+      } finally {
+        await database.execute(`DROP TABLE ${q(walkTable)}`, []);
+      }
     });
 
     it("treats keys longer than Django's 40 characters as absent", async () => {
