@@ -44,7 +44,7 @@ import {
 import type { RequestAuth } from "../../auth/request-auth.ts";
 import type { AnyUser } from "../../auth/user.ts";
 import type { Session as SessionObject } from "../../engine/session.ts";
-import { httpStatusOf } from "../../errors.ts";
+import { ConfigurationError, httpStatusOf } from "../../errors.ts";
 import { requestView } from "../node/auth.ts";
 
 /** What either platform's request carries once the adapters ran. */
@@ -65,7 +65,7 @@ function nodeRequest(request: PlatformRequest): IncomingMessage {
 
 function authOf(request: PlatformRequest): RequestAuth {
   if (!request.auth) {
-    throw new TypeError(
+    throw new ConfigurationError(
       "No auth on this request: register the platform's authMiddleware() (sessionbridge/auth/express or sessionbridge/auth/fastify) first",
     );
   }
@@ -83,7 +83,7 @@ function authOf(request: PlatformRequest): RequestAuth {
 export const Session = createParamDecorator((_data: unknown, context: ExecutionContext) => {
   const session = platformRequest(context).session;
   if (!session) {
-    throw new TypeError(
+    throw new ConfigurationError(
       "No session on this request: register the platform's sessionMiddleware() (sessionbridge/express or sessionbridge/fastify) first",
     );
   }
