@@ -1,11 +1,42 @@
 // Runs every *.test.ts below the given folders (default: test/) with node's test runner and tsx.
 // Node 20's --test has no glob support, so the file list is built here.
+// `--unit` leaves out every test file that needs PostgreSQL, MariaDB or Redis (`npm run
+// test:unit`): one that imports a client of theirs or the test helpers that reach them, itself
+// or through the test helpers it imports. Python peers are not services: they stay in.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 
-const roots = process.argv.slice(2).filter((a) => !a.startsWith("-"));
-const flags = process.argv.slice(2).filter((a) => a.startsWith("-"));
+const args = process.argv.slice(2);
+const unit = args.includes("--unit");
+const roots = args.filter((a) => !a.startsWith("-"));
+const flags = args.filter((a) => a.startsWith("-") && a !== "--unit");
+
+/** A client package of a service, or a test helper's name for a service's address. */
+const SERVICE =
+  /from "(?:ioredis|redis|pg|mysql2(?:\/promise)?)"|\b(?:PG_URL|MYSQL_URL|REDIS_PORT|RawRedis)\b|support\/databases\.ts/;
+const RELATIVE_IMPORT = /from "(\.{1,2}\/[^"]+)"|import\("(\.{1,2}\/[^"]+)"\)/g;
+const testRoot = resolve("test");
+const reaches = new Map();
+
+/** Whether `file` (a file under test/) or a test file it imports needs a service. */
+function needsService(file, visiting = new Set()) {
+  if (reaches.has(file)) return reaches.get(file);
+  if (visiting.has(file)) return false;
+  visiting.add(file);
+  const text = readFileSync(file, "utf8");
+  let result = SERVICE.test(text.replace(/^.*from "\.{1,2}\/.*$/gm, ""));
+  for (const match of text.matchAll(RELATIVE_IMPORT)) {
+    if (result) break;
+    const target = resolve(dirname(file), match[1] ?? match[2]);
+    if (target.startsWith(testRoot) && existsSync(target)) {
+      result = needsService(target, visiting);
+    }
+  }
+  reaches.set(file, result);
+  return result;
+}
+
 const files = [];
 const walk = (dir) => {
   for (const name of readdirSync(dir).sort()) {
@@ -17,6 +48,14 @@ const walk = (dir) => {
 for (const root of roots.length ? roots : ["test"]) {
   if (statSync(root).isFile()) files.push(root);
   else walk(root);
+}
+if (unit) {
+  const left = files.filter((file) => needsService(resolve(file)));
+  if (left.length > 0)
+    console.error(
+      `run-tests --unit: leaves out ${left.length} file(s) that need a database or Redis`,
+    );
+  files.splice(0, files.length, ...files.filter((file) => !left.includes(file)));
 }
 if (files.length === 0) {
   console.error("run-tests: no test files found");

@@ -56,6 +56,8 @@ describe("package.json", () => {
       "hono",
       "fastify",
       "fastify-plugin",
+      "koa",
+      "@types/koa",
     ]) {
       assert.equal(pkg.peerDependenciesMeta[peer]?.optional, true, peer);
     }

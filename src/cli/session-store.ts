@@ -335,6 +335,28 @@ type CreateNodeRedisClient = (options: Record<string, unknown>) => NodeRedisClie
 
 const CONNECT_TIMEOUT_MS = 5000;
 
+/**
+ * The whole handshake bounded, not only the TCP connect: the drivers' `connectTimeout` ends
+ * once the socket is open, and a server that accepts TCP but never answers (a blackholed
+ * proxy, a wrong port) then kept `connect()` (AUTH, SELECT, the ready check) waiting forever.
+ */
+async function handshake(connect: Promise<unknown>, abandon: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const silent = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abandon();
+      reject(new Error(`no answer within ${String(CONNECT_TIMEOUT_MS)} ms`));
+    }, CONNECT_TIMEOUT_MS);
+  });
+  // Once abandoned, the driver's own promise may still reject: it has been answered already.
+  connect.catch(() => undefined);
+  try {
+    await Promise.race([connect, silent]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function connectRedis(
   url: URL,
   preferred: RedisDriver | undefined,
@@ -373,11 +395,15 @@ async function connectRedis(
     client.on("error", (err) => {
       lastError = err;
     });
+    let timedOut: Error | undefined;
     try {
-      await client.connect();
+      await handshake(client.connect(), () => {
+        timedOut = new Error(`no answer within ${String(CONNECT_TIMEOUT_MS)} ms`);
+        client.disconnect();
+      });
     } catch (error) {
       client.disconnect();
-      throw failed(lastError ?? error);
+      throw failed(timedOut ?? lastError ?? error);
     }
     connected = true;
     return {
@@ -411,11 +437,15 @@ async function connectRedis(
   client.on("error", (err) => {
     lastError = err;
   });
+  let timedOut: Error | undefined;
   try {
-    await client.connect();
+    await handshake(client.connect(), () => {
+      timedOut = new Error(`no answer within ${String(CONNECT_TIMEOUT_MS)} ms`);
+      client.destroy?.();
+    });
   } catch (error) {
     client.destroy?.();
-    throw failed(lastError ?? error);
+    throw failed(timedOut ?? lastError ?? error);
   }
   connected = true;
   return {

@@ -2,25 +2,27 @@
  * One preset per supported Django version, so a user says "Django 4.2" and gets every default
  * that differs between versions (django-formats.md §1.2, §1.5, §2.2-2.5, §3.3, §4.4, §5, §7.2):
  *
- * | rule                                  | 3.2            | 4.2            | 5.2       | 6.0       | 6.1       |
- * |---------------------------------------|----------------|----------------|-----------|-----------|-----------|
- * | statuses that skip the session save   | exactly 500    | ≥ 500          | ≥ 500     | ≥ 500     | ≥ 500     |
- * | SHA-1 signatures, legacy session blobs| read           | refused        | refused   | refused   | refused   |
- * | `SECRET_KEY_FALLBACKS`                | (no setting)   | honoured       | honoured  | honoured  | honoured  |
- * | absolute `set_expiry(datetime)` stored| datetime object| ISO string     | ISO string| ISO string| ISO string|
- * | PickleSerializer                      | available      | deprecated     | removed   | removed   | removed   |
- * | cached_db cache errors on save        | raised         | raised         | logged    | logged    | logged    |
- * | PBKDF2 iterations                     | 260000         | 600000         | 1000000   | 1200000   | 1500000   |
- * | scrypt parallelism                    | (no hasher)    | 1              | 5         | 5         | 5         |
+ * | rule                                  | 3.2            | 4.2            | 5.2           | 6.0       | 6.1       |
+ * |---------------------------------------|----------------|----------------|---------------|-----------|-----------|
+ * | statuses that skip the session save   | exactly 500    | ≥ 500          | ≥ 500         | ≥ 500     | ≥ 500     |
+ * | SHA-1 signatures, legacy session blobs| read           | refused        | refused       | refused   | refused   |
+ * | `SECRET_KEY_FALLBACKS`                | (no setting)   | honoured       | honoured      | honoured  | honoured  |
+ * | absolute `set_expiry(datetime)` stored| datetime object| ISO string     | ISO string    | ISO string| ISO string|
+ * | PickleSerializer                      | available      | deprecated     | removed       | removed   | removed   |
+ * | cached_db cache errors on save        | raised         | raised         | logged        | logged    | logged    |
+ * | PBKDF2 iterations                     | 260000         | 600000         | 1000000       | 1200000   | 1500000   |
+ * | scrypt parallelism                    | (no hasher)    | 1              | 5             | 5         | 5         |
+ * | JSON fixture ends with a newline      | with --indent  | with --indent  | with --indent | always    | always    |
  *
- * 6.0 and 6.1 change nothing else that reaches a session's bytes, a cookie, the cache or the
- * `auth_*`/`django_session` schema: diffing Django 5.2.18 and 6.1.1 (`contrib/sessions`,
- * `contrib/auth` and its migrations, `core/signing.py`, `core/cache`, `middleware/csrf.py`,
- * `http/`) shows only the iteration count, `login()` always storing `_auth_user_hash` (which
- * sessionbridge always did), `SessionBase.__bool__`, a warning on `base64_hmac`'s default
- * algorithm (still SHA-1) and `str`/`bytes` salts in the hashers. 6.0 has no package to run in
- * the suite: its row comes from Django's 6.0 release notes (1,000,000 → 1,200,000) and from the
- * 6.1 source, which keeps every 6.0 rule the table lists.
+ * 6.0 and 6.1 change nothing else that reaches a session's bytes, a cookie, the cache, a fixture
+ * or the `auth_*`/`django_session` schema: diffing Django 5.2.18 and 6.1.1 (`contrib/sessions`,
+ * `contrib/auth` and its migrations, `core/signing.py`, `core/cache`, `core/serializers`,
+ * `middleware/csrf.py`, `http/`) shows only the iteration count, the fixture's final newline,
+ * `login()` always storing `_auth_user_hash` (which sessionbridge always did),
+ * `SessionBase.__bool__`, a warning on `base64_hmac`'s default algorithm (still SHA-1) and
+ * `str`/`bytes` salts in the hashers. 6.0 has no package to run in the suite: its row comes from
+ * Django's 6.0 release notes (PBKDF2 1,000,000 → 1,200,000; the JSON serializer's newline) and
+ * from the 6.1 source, which keeps every 6.0 rule the table lists.
  */
 import { ConfigurationError } from "../errors.ts";
 import type { DjangoVersion } from "../engine/config.ts";
@@ -42,6 +44,8 @@ export interface DjangoPreset {
   readonly pbkdf2Iterations: number;
   /** Default `ScryptPasswordHasher.parallelism` (`null`: no scrypt hasher). */
   readonly scryptParallelism: number | null;
+  /** Whether the JSON serializer (`dumpdata`) ends its output with a newline without an indent. */
+  readonly jsonFixtureFinalNewline: boolean;
 }
 
 const PRESETS: Readonly<Record<DjangoVersion, DjangoPreset>> = {
@@ -54,6 +58,7 @@ const PRESETS: Readonly<Record<DjangoVersion, DjangoPreset>> = {
     cachedDbCacheErrors: "raise",
     pbkdf2Iterations: 260_000,
     scryptParallelism: null,
+    jsonFixtureFinalNewline: false,
   },
   "4.2": {
     version: "4.2",
@@ -64,6 +69,7 @@ const PRESETS: Readonly<Record<DjangoVersion, DjangoPreset>> = {
     cachedDbCacheErrors: "raise",
     pbkdf2Iterations: 600_000,
     scryptParallelism: 1,
+    jsonFixtureFinalNewline: false,
   },
   "5.2": {
     version: "5.2",
@@ -74,6 +80,7 @@ const PRESETS: Readonly<Record<DjangoVersion, DjangoPreset>> = {
     cachedDbCacheErrors: "log",
     pbkdf2Iterations: 1_000_000,
     scryptParallelism: 5,
+    jsonFixtureFinalNewline: false,
   },
   "6.0": {
     version: "6.0",
@@ -84,6 +91,7 @@ const PRESETS: Readonly<Record<DjangoVersion, DjangoPreset>> = {
     cachedDbCacheErrors: "log",
     pbkdf2Iterations: 1_200_000,
     scryptParallelism: 5,
+    jsonFixtureFinalNewline: true,
   },
   "6.1": {
     version: "6.1",
@@ -94,6 +102,7 @@ const PRESETS: Readonly<Record<DjangoVersion, DjangoPreset>> = {
     cachedDbCacheErrors: "log",
     pbkdf2Iterations: 1_500_000,
     scryptParallelism: 5,
+    jsonFixtureFinalNewline: true,
   },
 };
 

@@ -29,10 +29,12 @@ import {
   VARY_ONLY,
 } from "../engine/cookie-session.ts";
 import {
+  cookieSizeWarning,
   deleteWerkzeugCookie,
   dumpWerkzeugCookie,
   pyTruthy,
   readCookie,
+  WERKZEUG_MAX_COOKIE_SIZE,
   type WerkzeugSameSite,
 } from "../codecs/werkzeug/cookies.ts";
 
@@ -74,6 +76,13 @@ export interface FlaskPolicyOptions {
   readonly ensureAscii?: boolean | undefined;
   /** `zlib.compress` replacement (e.g. pako, for byte-identical compressed cookies). */
   readonly compress?: ((data: Uint8Array) => Uint8Array) | undefined;
+  /**
+   * `MAX_COOKIE_SIZE`, default 4093 (0: no check): a session cookie longer than this is still
+   * sent, with Werkzeug's warning passed to `onWarning`, since browsers drop it silently.
+   */
+  readonly maxCookieSize?: number | undefined;
+  /** Where the too-large-cookie warning goes; default `console.warn`. */
+  readonly onWarning?: ((message: string) => void) | undefined;
   /** Clock in milliseconds, for tests. */
   readonly now?: (() => number) | undefined;
 }
@@ -113,6 +122,9 @@ export function flaskSessionPolicy<T extends SessionShape = SessionShape>(
   const nowSeconds = (): number => Math.floor(now() / 1000);
   const name = options.cookieName ?? "session";
   const refresh = options.refreshEachRequest ?? true;
+  const maxCookieSize = options.maxCookieSize ?? WERKZEUG_MAX_COOKIE_SIZE;
+  const warn =
+    options.onWarning ?? ((message: string) => console.warn(`sessionbridge: ${message}`));
   const attributes = {
     domain: options.cookieDomain,
     path: options.cookiePath ?? "/",
@@ -151,6 +163,8 @@ export function flaskSessionPolicy<T extends SessionShape = SessionShape>(
       ...attributes,
       expires: permanent ? at + lifetime : undefined,
     });
+    const warning = cookieSizeWarning(name, value, cookie, maxCookieSize);
+    if (warning !== undefined) warn(warning);
     return { setCookie: [cookie], varyCookie: true };
   };
 

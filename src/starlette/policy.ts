@@ -25,7 +25,11 @@ import {
   NOTHING,
   VARY_ONLY,
 } from "../engine/cookie-session.ts";
-import { readCookie } from "../codecs/werkzeug/cookies.ts";
+import {
+  cookieSizeWarning,
+  readCookie,
+  WERKZEUG_MAX_COOKIE_SIZE,
+} from "../codecs/werkzeug/cookies.ts";
 
 /** Starlette's default `max_age` (14 days) in seconds. */
 export const STARLETTE_MAX_AGE = 1_209_600;
@@ -53,6 +57,14 @@ export interface StarlettePolicyOptions {
   readonly domain?: string | undefined;
   /** `partitioned` (Starlette ≥ 1.x). */
   readonly partitioned?: boolean | undefined;
+  /**
+   * Largest `Set-Cookie` value in bytes, default 4093 (0: no check). Starlette sends any size and
+   * browsers drop a cookie over ~4 KB silently, losing the write: a longer one is still sent (as
+   * Starlette would) with a warning to `onWarning`, the one Werkzeug gives Flask apps.
+   */
+  readonly maxCookieSize?: number | undefined;
+  /** Where the too-large-cookie warning goes; default `console.warn`. */
+  readonly onWarning?: ((message: string) => void) | undefined;
   /** Clock in milliseconds, for tests. */
   readonly now?: (() => number) | undefined;
 }
@@ -97,8 +109,16 @@ export function starletteSessionPolicy<T extends SessionShape = SessionShape>(
     ...(maxAge ? { cookieAge: maxAge } : {}),
   });
 
-  const setHeader = (data: SessionData): string =>
-    `${name}=${codec.encode(data, nowSeconds())}; path=${path}; ${maxAgePart}${flags}`;
+  const maxCookieSize = options.maxCookieSize ?? WERKZEUG_MAX_COOKIE_SIZE;
+  const warn =
+    options.onWarning ?? ((message: string) => console.warn(`sessionbridge: ${message}`));
+  const setHeader = (data: SessionData): string => {
+    const value = codec.encode(data, nowSeconds());
+    const header = `${name}=${value}; path=${path}; ${maxAgePart}${flags}`;
+    const warning = cookieSizeWarning(name, value, header, maxCookieSize);
+    if (warning !== undefined) warn(warning);
+    return header;
+  };
 
   const headers = (session: Session<T>, data: SessionData): SessionResponseHeaders => {
     const wasValid = incoming.incoming(session) !== null;

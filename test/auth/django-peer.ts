@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { pythonBaseEnv, runPythonJson } from "../support/python.ts";
 import {
   REPO_ROOT,
-  SYSTEM_PYTHON,
   djangoPeerEnv,
+  djangoPython,
   type DjangoServer,
   type DjangoVersion,
 } from "../interop/django/peer.ts";
@@ -28,6 +28,7 @@ export function runAuthPeer<T = unknown>(
     cwd: REPO_ROOT,
     env: env(version, extraEnv),
     input,
+    python: djangoPython(version),
   });
 }
 
@@ -36,7 +37,7 @@ export function startAuthServer(
   version: DjangoVersion,
   extraEnv: Record<string, string>,
 ): Promise<DjangoServer> {
-  const child = spawn(SYSTEM_PYTHON, [SCRIPT, "serve", "0"], {
+  const child = spawn(djangoPython(version), [SCRIPT, "serve", "0"], {
     cwd: REPO_ROOT,
     env: env(version, extraEnv),
     stdio: ["ignore", "pipe", "pipe"],

@@ -40,6 +40,8 @@ const CASES: readonly Case[] = [
   { dialect: "mysql", version: "4.2", columnType: "char(32)" },
   { dialect: "postgres", version: "5.2", columnType: "uuid" },
   { dialect: "sqlite", version: "5.2", columnType: "char(32)" },
+  // Django 6.1 on Python 3.13 with psycopg 3: a custom user model with a UUID key.
+  { dialect: "postgres", version: "6.1", columnType: "uuid" },
 ];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

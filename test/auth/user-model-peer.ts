@@ -2,7 +2,12 @@
 // user model with a UUID key (test/auth/django_apps/uuidaccounts), with the system Python and
 // a Django from .cache/python-peers.
 import { join } from "node:path";
-import { REPO_ROOT, djangoPeerEnv, type DjangoVersion } from "../interop/django/peer.ts";
+import {
+  REPO_ROOT,
+  djangoPeerEnv,
+  djangoPython,
+  type DjangoVersion,
+} from "../interop/django/peer.ts";
 import { runPythonJson } from "../support/python.ts";
 
 const SCRIPT = join(REPO_ROOT, "test", "auth", "user_model_peer.py");
@@ -49,6 +54,7 @@ export function runUserModelPeer<T = unknown>(
     cwd: REPO_ROOT,
     env,
     input,
+    python: djangoPython(target.version),
   });
 }
 

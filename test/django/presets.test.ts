@@ -46,9 +46,11 @@ describe("djangoPreset", () => {
       ...djangoPreset(v),
       version: "5.2",
       pbkdf2Iterations: djangoPreset("5.2").pbkdf2Iterations,
+      jsonFixtureFinalNewline: false,
     });
     for (const v of ["6.0", "6.1"]) {
-      assert.deepEqual(sameAs52(v), djangoPreset("5.2"), `${v}: 5.2's rules but the iterations`);
+      assert.deepEqual(sameAs52(v), djangoPreset("5.2"), `${v}: 5.2's rules but these two`);
+      assert.equal(djangoPreset(v).jsonFixtureFinalNewline, true);
     }
     assert.equal(djangoPreset("3.2").readLegacyFormats, true);
     assert.equal(djangoPreset("4.2").readLegacyFormats, false);

@@ -15,6 +15,10 @@ import {
   type FlaskPolicyOptions,
 } from "../../src/flask/index.ts";
 
+import { randomBytes } from "node:crypto";
+import { peerEnv } from "../interop/django/peer.ts";
+import { runPython } from "../support/python.ts";
+
 const SECRET = "test-secret-key";
 const T0 = 1_700_000_000;
 const PLAIN =
@@ -202,5 +206,44 @@ describe("flaskSessionPolicy", () => {
 
   test("dumpWerkzeugCookie quotes values outside the safe set", () => {
     assert.equal(dumpWerkzeugCookie("a", "x,y;z", { path: "/" }), 'a="x\\054y\\073z"; Path=/');
+  });
+});
+
+// Issue 18 #15: Node sent a 6,548-byte session cookie without a word; browsers drop it and the
+// write is lost. Werkzeug warns above MAX_COOKIE_SIZE (4093): so do we, with its message.
+describe("flaskSessionPolicy: cookie size (MAX_COOKIE_SIZE)", () => {
+  test("a 6 KB session cookie is sent with Werkzeug's exact warning, a small one without", async () => {
+    const warnings: string[] = [];
+    const policy = policyAt(T0, { onWarning: (m) => warnings.push(m) });
+    const rs = policy.open(undefined);
+    await rs.session.set("blob", randomBytes(4500).toString("base64"));
+    const { setCookie } = await finish(policy, rs);
+    const header = setCookie[0]!;
+    const value = header.slice("session=".length, header.indexOf(";"));
+    assert.ok(header.length > 6000, String(header.length));
+    const werkzeug = JSON.parse(
+      await runPython(
+        "import json, sys, warnings\nfrom werkzeug.http import dump_cookie\n" +
+          "with warnings.catch_warnings(record=True) as w:\n" +
+          "    warnings.simplefilter('always')\n" +
+          "    h = dump_cookie('session', sys.stdin.read(), httponly=True, path='/')\n" +
+          "print(json.dumps({'header': h, 'warnings': [str(x.message) for x in w]}))",
+        value,
+        peerEnv("flask-2.2"),
+      ),
+    ) as { header: string; warnings: string[] };
+    assert.equal(header, werkzeug.header);
+    assert.deepEqual(warnings, werkzeug.warnings);
+    assert.equal(warnings.length, 1);
+
+    const small = policyAt(T0, { onWarning: (m) => warnings.push(m) });
+    const ok = small.open(undefined);
+    await ok.session.set("user", "alice");
+    assert.equal((await finish(small, ok)).setCookie.length, 1);
+    const off = policyAt(T0, { onWarning: (m) => warnings.push(m), maxCookieSize: 0 });
+    const big = off.open(undefined);
+    await big.session.set("blob", randomBytes(4500).toString("base64"));
+    await finish(off, big);
+    assert.equal(warnings.length, 1, "no warning under the limit, none with maxCookieSize 0");
   });
 });

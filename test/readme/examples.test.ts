@@ -34,6 +34,7 @@ const TESTED = [
   "express-django-db",
   "fastify-django",
   "hono-memory",
+  "koa-redis",
   "django-redis",
   "express-auth",
   "express-csrf",
@@ -340,6 +341,28 @@ describe("README examples", () => {
           userId: String(site.userId),
           nodeVisits: 2,
         });
+        const seen = await djangoSession(site, sessionid);
+        assert.equal(seen.user_id, site.userId);
+        assert.equal(seen.data["nodeVisits"], 2);
+      } finally {
+        await stopped(example);
+      }
+    });
+
+    it("koa-redis: Koa sees Django's user in Redis, behind loginRequired, and writes back", async () => {
+      const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
+      const example = await startExample("koa-redis", {
+        REDIS_URL: SESSIONS_REDIS,
+        DATABASE_URL: site.databaseUrl,
+        SECRET_KEY: SECRET,
+      });
+      try {
+        const cookie = { Cookie: `sessionid=${sessionid}` };
+        for (const nodeVisits of [1, 2]) {
+          const me = await fetch(`${example.url}/api/me`, { headers: cookie });
+          assert.deepEqual(await me.json(), { username: "alice", nodeVisits });
+        }
+        assert.equal((await fetch(`${example.url}/api/me`)).status, 401);
         const seen = await djangoSession(site, sessionid);
         assert.equal(seen.user_id, site.userId);
         assert.equal(seen.data["nodeVisits"], 2);

@@ -135,3 +135,29 @@ describe("starletteSessionPolicy", () => {
     assert.equal(codec.encode(new Map([["a", "bc"]]), T0), AB);
   });
 });
+
+// Issue 18 #15: Starlette sends any size; browsers drop a cookie over ~4 KB silently and the
+// write is lost. The policy still sends it, as Starlette would, and warns as Werkzeug does.
+describe("starletteSessionPolicy: cookie size", () => {
+  for (const behaviour of ["0.x", "1.x"] as const) {
+    test(`${behaviour}: a 6 KB cookie is sent with a warning naming its size; 4 KB or less, none`, async () => {
+      const warnings: string[] = [];
+      const policy = policyAt(behaviour, T0, { onWarning: (m) => warnings.push(m) });
+      const rs = policy.open(undefined);
+      await rs.session.set("blob", "x".repeat(4500));
+      const header = (await finish(policy, rs)).setCookie[0]!;
+      assert.ok(header.length > 6000, String(header.length));
+      assert.equal(warnings.length, 1);
+      assert.match(
+        warnings[0]!,
+        new RegExp(
+          `^The 'session' cookie is too large: .* The final size was ${String(header.length)} bytes but the limit is 4093 bytes\\. Browsers may silently ignore cookies larger than this\\.$`,
+        ),
+      );
+      const small = policy.open(undefined);
+      await small.session.set("a", "bc");
+      await finish(policy, small);
+      assert.equal(warnings.length, 1);
+    });
+  }
+});

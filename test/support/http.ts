@@ -1,5 +1,5 @@
 // Real-HTTP helpers for adapter tests: listen on an ephemeral loopback port, a minimal cookie jar.
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** Starts `server` on 127.0.0.1 and returns its base URL and a closer. */
@@ -46,4 +46,14 @@ export class CookieJar {
     this.store(response);
     return response;
   }
+}
+
+/** A Koa app's request listener for `createServer` (Koa answers its own errors). */
+export function koaListener(app: {
+  callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+}): (req: IncomingMessage, res: ServerResponse) => void {
+  const callback = app.callback();
+  return (req, res) => {
+    void callback(req, res);
+  };
 }

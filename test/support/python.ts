@@ -1,8 +1,45 @@
-// Runs Debian's system Python (never the pyenv one first on PATH) for cross-checks.
+// Runs the Python peers: Debian's system Python (never the pyenv one first on PATH) for
+// cross-checks, and each peer on the interpreter scripts/python-peers.sh chose for it
+// (.cache/python-peers/pythons.json: Django 6.1 needs Python >= 3.12, so pyenv's 3.13).
 import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
-/** The interpreter every Python peer runs on. */
+/** Debian's interpreter: the one of most peers, and of the plain cross-checks. */
 export const SYSTEM_PYTHON = "/usr/bin/python3";
+
+const PYTHONS_JSON = join(
+  resolve(dirname(fileURLToPath(import.meta.url)), "..", ".."),
+  ".cache",
+  "python-peers",
+  "pythons.json",
+);
+let pythonsCache: Readonly<Record<string, string>> | undefined;
+
+/**
+ * The interpreter of `peer` from pythons.json (written by `npm run peers`). A peer missing from
+ * it fails the run, as a missing peer does.
+ */
+export function peerPython(peer: string): string {
+  if (pythonsCache === undefined) {
+    if (!existsSync(PYTHONS_JSON)) {
+      throw new Error(`${PYTHONS_JSON} is missing: run \`npm run peers\``);
+    }
+    const parsed: unknown = JSON.parse(readFileSync(PYTHONS_JSON, "utf8"));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new Error(`${PYTHONS_JSON} is malformed: re-run \`npm run peers\``);
+    }
+    pythonsCache = Object.fromEntries(
+      Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === "string"),
+    );
+  }
+  const python = pythonsCache[peer];
+  if (python === undefined) {
+    throw new Error(`peer ${peer} not in ${PYTHONS_JSON}: re-run \`npm run peers\``);
+  }
+  return python;
+}
 
 /** Runs `code` with `input` on stdin; resolves stdout, rejects with stderr on failure. */
 export function runPython(
@@ -49,7 +86,8 @@ export interface ReadyServer {
 }
 
 /**
- * Spawns `/usr/bin/python3 args…` in `cwd` with exactly `env` and resolves once it prints
+ * Spawns `python args…` (default `/usr/bin/python3`) in `cwd` with exactly `env` and resolves
+ * once it prints
  * `READY <port>` on a line of its own. The server binds port 0 itself and reports the port it
  * got, so there is no window in which another process can take it. On a timeout, an early exit
  * or a spawn error it is stopped and the promise rejects with `label`, the reason and stderr.
@@ -57,9 +95,14 @@ export interface ReadyServer {
 export function startReadyServer(
   label: string,
   args: readonly string[],
-  { cwd, env, timeoutMs = 30_000 }: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+  {
+    cwd,
+    env,
+    timeoutMs = 30_000,
+    python = SYSTEM_PYTHON,
+  }: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number; python?: string },
 ): Promise<ReadyServer> {
-  const child = spawn(SYSTEM_PYTHON, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(python, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<void>((r) =>
     child.once("exit", () => {
       r();
@@ -111,17 +154,23 @@ export function startReadyServer(
 }
 
 /**
- * Runs `/usr/bin/python3 args…` in `cwd` with exactly `env`, `input` as JSON on stdin, and
+ * Runs `python args…` (default `/usr/bin/python3`) in `cwd` with exactly `env`, `input` as JSON
+ * on stdin, and
  * resolves its stdout parsed as JSON; rejects with `label`, the exit code and stderr when it
  * fails, or with the text when it is not JSON.
  */
 export function runPythonJson<T = unknown>(
   label: string,
   args: readonly string[],
-  { cwd, env, input }: { cwd: string; env: NodeJS.ProcessEnv; input?: unknown },
+  {
+    cwd,
+    env,
+    input,
+    python = SYSTEM_PYTHON,
+  }: { cwd: string; env: NodeJS.ProcessEnv; input?: unknown; python?: string },
 ): Promise<T> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(SYSTEM_PYTHON, args, {
+    const child = spawn(python, args, {
       cwd,
       env,
       stdio: ["pipe", "pipe", "pipe"],

@@ -96,8 +96,11 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
   return Array.isArray(value) ? value[value.length - 1] : value;
 }
 
-/** The form's token: from a body parser's `req.body`, else from a urlencoded body read here. */
-async function formToken(req: IncomingMessage): Promise<string | undefined> {
+/**
+ * The form's token: from a body parser's `req.body`, else from a urlencoded body read here.
+ * @internal Shared with the adapters of other node:http frameworks.
+ */
+export async function formToken(req: IncomingMessage): Promise<string | undefined> {
   const parsed = (req as { body?: unknown }).body;
   if (typeof parsed === "object" && parsed !== null) {
     const value = (parsed as Record<string, unknown>)[CSRF_FORM_FIELD];

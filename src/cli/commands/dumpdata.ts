@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { text } from "node:stream/consumers";
 import type { Command } from "../command.ts";
 import { CommandFailure, UsageError } from "../command.ts";
+import { djangoPreset } from "../../django/presets.ts";
 import { intOption } from "../args.ts";
 import { CONFIG_HELP } from "../manage/config.ts";
 import { parseManageArgs, withDatabase, writeJson } from "../manage/common.ts";
@@ -23,8 +24,9 @@ apps/models named) as a fixture exactly as Django's 'manage.py dumpdata' does:
 [{"model": "auth.user", "pk": 1, "fields": {...}}], fields in model order, datetimes as
 DjangoJSONEncoder writes them ("2024-05-01T12:00:00.123Z"), foreign keys as pks, groups /
 user_permissions / permissions as pk lists (natural keys with --natural-foreign), non-ASCII
-text as is. Rows are read in pk order in batches (flat memory). Django's 'loaddata' reads the
-result, and so does 'sessionbridge loaddata'.
+text as is, and a final newline with --indent (with DJANGO_VERSION 6.0 or 6.1, always, as
+Django 6's serializer). Rows are read in pk order in batches (flat memory). Django's
+'loaddata' reads the result, and so does 'sessionbridge loaddata'.
 
 Options:
   --pks 1,2            only these primary keys (with exactly one model)
@@ -81,6 +83,7 @@ Examples:
             pks,
             indent: indent === 0 ? undefined : indent,
             naturalForeign: values["natural-foreign"] === true,
+            finalNewline: djangoPreset(config.djangoVersion).jsonFixtureFinalNewline,
             write: (chunk) => void out.write(chunk),
             onObject: () => progress?.tick(1),
           }),

@@ -28,7 +28,8 @@ naming the table and the difference.
 Options:
   --auto-field big|int  the project's DEFAULT_AUTO_FIELD, which sizes the ids of the
                         many-to-many tables and django_migrations: big (BigAutoField, what
-                        startproject writes since Django 3.2; default) or int (AutoField)
+                        startproject writes since Django 3.2, and Django 6.0+'s own default;
+                        default) or int (AutoField)
   --sql                 print the DDL instead of running it
   --json                print what was done as JSON
   -h, --help            show this help

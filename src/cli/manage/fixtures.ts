@@ -195,6 +195,8 @@ export interface DumpOptions {
   readonly pks: readonly string[] | undefined;
   readonly indent: number | undefined;
   readonly naturalForeign: boolean;
+  /** End with a newline even without an indent (Django 6.0+'s JSON serializer). */
+  readonly finalNewline: boolean;
   readonly write: (chunk: string) => void;
   readonly onObject?: () => void;
 }
@@ -233,7 +235,7 @@ export async function dumpFixtures(
   }
   if (indent !== undefined) write("\n");
   write("]");
-  if (indent !== undefined) write("\n");
+  if (indent !== undefined || options.finalNewline) write("\n");
   return count;
 }
 

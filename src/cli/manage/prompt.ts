@@ -1,8 +1,12 @@
 /**
- * Interactive prompts on a terminal: visible answers and hidden ones (passwords: nothing is
- * echoed), read in raw mode so that Ctrl-C and Ctrl-D cancel cleanly and the terminal is
- * always restored.
+ * Interactive prompts: visible answers are read with `node:readline`, which edits the line as
+ * a shell does (arrow keys move the cursor, Home/End, Ctrl-U, history) instead of typing their
+ * escape sequences into the answer; hidden answers (passwords) go through the same line editor
+ * with nothing echoed. Ctrl-C and Ctrl-D (or the end of piped input) cancel, and closing the
+ * prompter gives the terminal back as it was (readline's raw mode off).
  */
+import { createInterface } from "node:readline";
+import { Writable } from "node:stream";
 import { CommandFailure } from "../command.ts";
 
 /** The user cancelled (Ctrl-C / Ctrl-D). */
@@ -20,7 +24,10 @@ export interface Prompter {
 
 interface TtyInput extends NodeJS.ReadableStream {
   isTTY?: boolean;
-  setRawMode?(mode: boolean): unknown;
+}
+
+interface TtyOutput extends NodeJS.WritableStream {
+  columns?: number;
 }
 
 /** Whether prompting is possible: standard input is a terminal. */
@@ -28,78 +35,77 @@ export function canPrompt(input: NodeJS.ReadableStream = process.stdin): boolean
   return (input as TtyInput).isTTY === true;
 }
 
-/** A prompter on `input` (a TTY) writing to `output`. */
+/**
+ * A prompter on `input` writing to `output`. On a terminal, readline edits each line (in raw
+ * mode while the prompter is open); on a pipe, each answer is the next line.
+ */
 export function createPrompter(
   input: NodeJS.ReadableStream = process.stdin,
   output: NodeJS.WritableStream = process.stdout,
 ): Prompter {
-  const tty = input as TtyInput;
-  let pending = "";
-  let waiter: (() => void) | undefined;
-  let ended = false;
-  const onData = (chunk: Buffer | string): void => {
-    pending += typeof chunk === "string" ? chunk : chunk.toString("utf8");
-    waiter?.();
-  };
-  const onEnd = (): void => {
-    ended = true;
-    waiter?.();
-  };
-  tty.setRawMode?.(true);
-  input.on("data", onData);
-  input.on("end", onEnd);
-  input.resume();
-  const restore = (): void => {
-    input.off("data", onData);
-    input.off("end", onEnd);
-    tty.setRawMode?.(false);
-    input.pause();
+  const terminal = (input as TtyInput).isTTY === true;
+  // What readline echoes goes through here, so that a hidden answer shows nothing at all (not
+  // even the cursor moves of readline redrawing its line).
+  let muted = false;
+  const echo = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      if (!muted) output.write(chunk);
+      done();
+    },
+  });
+  Object.defineProperty(echo, "columns", { get: () => (output as TtyOutput).columns ?? 80 });
+  const rl = createInterface({ input, output: echo, terminal, historySize: 0 });
+  // Lines typed ahead (or piped in at once) wait here for the question they answer.
+  const lines: string[] = [];
+  let closed = false;
+  let waiter: ((line: string | null) => void) | undefined;
+  rl.on("line", (line) => {
+    if (waiter === undefined) lines.push(line);
+    else waiter(line);
+  });
+  rl.on("close", () => {
+    closed = true;
+    waiter?.(null);
+  });
+  rl.on("SIGINT", () => {
+    // Ctrl-C: cancel the question being asked, whatever was typed.
+    closed = true;
+    waiter?.(null);
+  });
+  const nextLine = (): Promise<string | null> => {
+    const queued = lines.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (closed) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      waiter = (line) => {
+        waiter = undefined;
+        resolve(line);
+      };
+    });
   };
   return {
     async ask(question, options = {}) {
-      output.write(question);
-      let answer = "";
-      for (;;) {
-        while (pending.length === 0) {
-          if (ended) {
-            output.write("\n");
-            throw new PromptCancelled();
-          }
-          await new Promise<void>((resolve) => {
-            waiter = resolve;
-          });
-          waiter = undefined;
-        }
-        const char = [...pending][0]!;
-        pending = pending.slice(char.length);
-        if (char === "\r" || char === "\n") {
-          if (char === "\r" && pending.startsWith("\n")) pending = pending.slice(1);
-          output.write("\n");
-          return answer;
-        }
-        if (char === "\x03" || (char === "\x04" && answer === "")) {
-          output.write("\n");
-          throw new PromptCancelled();
-        }
-        if (char === "\x7f" || char === "\b") {
-          if (answer.length > 0) {
-            answer = [...answer].slice(0, -1).join("");
-            if (options.hidden !== true) output.write("\b \b");
-          }
-          continue;
-        }
-        if (char === "\x15") {
-          // Ctrl-U: kill the line.
-          if (options.hidden !== true) output.write("\b \b".repeat([...answer].length));
-          answer = "";
-          continue;
-        }
-        if (char < " ") continue;
-        answer += char;
-        if (options.hidden !== true) output.write(char);
+      muted = false;
+      // The question is readline's prompt, so that redrawing the line keeps it on screen.
+      rl.setPrompt(question);
+      rl.prompt();
+      muted = options.hidden === true;
+      const line = await nextLine();
+      muted = false;
+      if (line === null) {
+        output.write("\n");
+        throw new PromptCancelled();
       }
+      // The hidden answer's Enter was not echoed either.
+      if (options.hidden === true && terminal) output.write("\n");
+      else if (!terminal) output.write("\n");
+      return line;
     },
-    close: restore,
+    close() {
+      muted = false;
+      rl.close();
+      input.pause();
+    },
   };
 }
 

@@ -86,6 +86,35 @@ export function dumpWerkzeugCookie(
   return parts.join("; ");
 }
 
+/** Werkzeug's `dump_cookie(max_size=…)` default and Flask's `MAX_COOKIE_SIZE`, in bytes. */
+export const WERKZEUG_MAX_COOKIE_SIZE = 4093;
+
+/**
+ * Werkzeug's warning for a `Set-Cookie` value longer than `maxSize` (browsers drop such cookies
+ * silently, so the session write would be lost), or `undefined` when it fits or `maxSize` is 0.
+ *
+ * @example
+ * ```ts
+ * cookieSizeWarning("session", "x".repeat(5000), "session=" + "x".repeat(5000) + "; Path=/");
+ * // "The 'session' cookie is too large: the value was 5000 bytes but the header required 16 extra bytes. …"
+ * ```
+ */
+export function cookieSizeWarning(
+  name: string,
+  value: string,
+  header: string,
+  maxSize: number = WERKZEUG_MAX_COOKIE_SIZE,
+): string | undefined {
+  const size = header.length;
+  if (maxSize === 0 || size <= maxSize) return undefined;
+  return (
+    `The '${name}' cookie is too large: the value was ${String(value.length)} bytes but the ` +
+    `header required ${String(size - value.length)} extra bytes. The final size was ` +
+    `${String(size)} bytes but the limit is ${String(maxSize)} bytes. Browsers may silently ` +
+    "ignore cookies larger than this."
+  );
+}
+
 /**
  * `Response.delete_cookie`: empty value, the 1970 date, `Max-Age=0`, same attributes.
  *

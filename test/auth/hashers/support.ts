@@ -7,9 +7,9 @@ import { loadArgon2Backend, loadBcryptBackend } from "../../../src/auth/hashers/
 import type { HasherAlgorithm } from "../../../src/auth/hashers/index.ts";
 import {
   djangoPeerEnv,
+  djangoPython,
   PEERS_JSON,
   REPO_ROOT,
-  SYSTEM_PYTHON,
   type DjangoVersion,
 } from "../../interop/django/peer.ts";
 
@@ -83,7 +83,7 @@ export function runDjangoHashers(
     PYTHONIOENCODING: "utf-8",
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(SYSTEM_PYTHON, [DRIVER], { cwd: REPO_ROOT, env, timeout: 300_000 });
+    const child = spawn(djangoPython(version), [DRIVER], { cwd: REPO_ROOT, env, timeout: 300_000 });
     let out = "";
     let err = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));

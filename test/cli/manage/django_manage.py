@@ -1,5 +1,6 @@
-"""A real Django project for the management-command tests, run with /usr/bin/python3 and the
-PYTHONPATH of `djangoPeerEnv(version)` (test/interop/django/peer.ts).
+"""A real Django project for the management-command tests, run with the peer's interpreter
+(`djangoPython(version)`) and the PYTHONPATH of `djangoPeerEnv(version)`
+(test/interop/django/peer.ts).
 
 Configured from the environment:
   DJANGO_DB         sqlite:/abs/path | postgres://user@host:port/db | mysql://user@host:port/db
@@ -17,7 +18,9 @@ Usage:
   django_manage.py migrations                 print the django_migrations rows as JSON
   django_manage.py create-user USER PASSWORD  create a user and a logged-in session; print
                                               {"id", "session_key", "password"} as JSON
-  django_manage.py check-password USER PW     print {"ok": bool} as JSON
+  django_manage.py check-password USER PW     print {"ok": bool, "must_update": bool, "password"}
+                                              as JSON (must_update: the configured hashers would
+                                              rehash the stored value at the next login)
   django_manage.py session-user KEY           print {"user_id": ...} of a db session as Django
                                               resolves it (get_user), "" when anonymous
 """
@@ -185,8 +188,13 @@ def main(argv):
     if cmd == "check-password":
         from django.contrib.auth.models import User
 
+        from django.contrib.auth.hashers import identify_hasher
+
         user = User.objects.get(username=argv[2])
-        print(json.dumps({"ok": user.check_password(argv[3])}))
+        stored = user.password
+        must_update = identify_hasher(stored).must_update(stored)
+        ok = user.check_password(argv[3])
+        print(json.dumps({"ok": ok, "must_update": must_update, "password": stored}))
         return 0
     if cmd == "session-user":
         from django.contrib.auth import get_user

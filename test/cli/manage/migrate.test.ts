@@ -50,7 +50,7 @@ type Schema = Record<string, unknown>;
 const normalise = (schema: Schema): string =>
   JSON.stringify(schema).replace(/ AUTO_INCREMENT=\d+/g, "");
 
-for (const version of ["3.2", "5.2"] as const) {
+for (const version of ["3.2", "5.2", "6.1"] as const) {
   for (const dialect of DIALECTS) {
     describe(`migrate on ${dialect}, Django ${version}`, () => {
       it("creates exactly Django's schema, which Django's migrate --fake-initial accepts and uses", async () => {

@@ -2,7 +2,12 @@
 // pseudo-terminal (pty_driver.py, Python's pty module: no npm package needed), fresh databases.
 import { fileURLToPath } from "node:url";
 import { CLI, runProcess } from "../../support/cli.ts";
-import { djangoPeerEnv, SYSTEM_PYTHON, type DjangoVersion } from "../../interop/django/peer.ts";
+import {
+  djangoPeerEnv,
+  djangoPython,
+  SYSTEM_PYTHON,
+  type DjangoVersion,
+} from "../../interop/django/peer.ts";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 export const DJANGO_MANAGE = `${HERE}django_manage.py`;
@@ -31,7 +36,7 @@ export async function django(
   args: readonly string[],
   extraEnv: Record<string, string> = {},
 ): Promise<string> {
-  const r = await run(SYSTEM_PYTHON, [DJANGO_MANAGE, ...args], {
+  const r = await run(djangoPython(version), [DJANGO_MANAGE, ...args], {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "",
     ...djangoPeerEnv(version),

@@ -89,6 +89,30 @@ describe("createsuperuser / createuser", () => {
     });
   }
 
+  it("DJANGO_VERSION=6.1: Django 6.1's 1,500,000 iterations, verified by Django 6.1 with no rehash", async () => {
+    const env = { DATABASE_URL: sqlite(), SECRET_KEY: SECRET, DJANGO_VERSION: "6.1" };
+    assert.equal((await runCli(["migrate"], { env })).code, 0);
+    const r = await runCli(["createsuperuser", "--no-input", "--username", "root61"], {
+      env: { ...env, SESSIONBRIDGE_PASSWORD: "s3cret-pass-61" },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const checked = await djangoJson<{ ok: boolean; must_update: boolean; password: string }>(
+      "6.1",
+      sqlite(),
+      ["check-password", "root61", "s3cret-pass-61"],
+    );
+    assert.equal(checked.ok, true);
+    assert.equal(checked.must_update, false);
+    assert.match(checked.password, /^pbkdf2_sha256\$1500000\$/);
+    // Django 5.2 still verifies it, and would bring it down to its own 1,000,000 at next login.
+    const old = await djangoJson<{ ok: boolean; must_update: boolean }>("5.2", sqlite(), [
+      "check-password",
+      "root61",
+      "s3cret-pass-61",
+    ]);
+    assert.deepEqual([old.ok, old.must_update], [true, true]);
+  });
+
   it("prompts in a terminal: hidden password, confirmation, validation, retry", async () => {
     const env = { DATABASE_URL: sqlite(), SECRET_KEY: SECRET };
     assert.equal((await runCli(["migrate"], { env })).code, 0);

@@ -1,13 +1,15 @@
-// Drives test/interop/django/peer.py (a real Django from .cache/python-peers) with
-// Debian's system Python. Run `npm run peers` first to fetch the peers.
+// Drives test/interop/django/peer.py (a real Django from .cache/python-peers) with the peer's
+// interpreter (pythons.json: Debian's system Python, pyenv's 3.13 for Django 6.1). Run
+// `npm run peers` first to fetch the peers.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { pythonBaseEnv, startReadyServer } from "../../support/python.ts";
+import { peerPython, pythonBaseEnv, startReadyServer } from "../../support/python.ts";
 
-export const DJANGO_VERSIONS = ["3.2", "4.2", "5.2"] as const;
+/** Every Django release the interop tests run against (6.0 has no package: see presets.ts). */
+export const DJANGO_VERSIONS = ["3.2", "4.2", "5.2", "6.1"] as const;
 export type DjangoVersion = (typeof DJANGO_VERSIONS)[number];
 
 export const SYSTEM_PYTHON = "/usr/bin/python3";
@@ -59,6 +61,11 @@ export function djangoPeerEnv(version: DjangoVersion): Record<string, string> {
   return peerEnv(`django-${version}`);
 }
 
+/** The interpreter of the Django `version` peer (pythons.json). */
+export function djangoPython(version: DjangoVersion): string {
+  return peerPython(`django-${version}`);
+}
+
 /** Only what Python needs from the parent; never a pyenv / virtualenv set-up. */
 const baseEnv = pythonBaseEnv;
 
@@ -76,7 +83,7 @@ export function runDjango(
 ): Promise<unknown> {
   const env = baseEnv({ ...djangoPeerEnv(version), ...(opts.env ?? {}) });
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(SYSTEM_PYTHON, [PEER_SCRIPT, ...args], {
+    const child = spawn(djangoPython(version), [PEER_SCRIPT, ...args], {
       cwd: REPO_ROOT,
       env,
       stdio: ["pipe", "pipe", "pipe"],
@@ -150,5 +157,6 @@ export function startDjangoServer(
     cwd: REPO_ROOT,
     env: baseEnv({ ...djangoPeerEnv(version), ...env }),
     timeoutMs,
+    python: djangoPython(version),
   });
 }

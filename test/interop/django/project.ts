@@ -4,14 +4,13 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runProcess } from "../../support/cli.ts";
-import { pythonBaseEnv } from "../../support/python.ts";
+import { peerPython, pythonBaseEnv } from "../../support/python.ts";
 import { peerEnv, REPO_ROOT } from "./peer.ts";
 import { startPythonServer, type PythonServer } from "../flask/server.ts";
 
 export const DJANGO_PROJECT = join(dirname(fileURLToPath(import.meta.url)), "project.py");
-const SYSTEM_PYTHON = "/usr/bin/python3";
 
-/** Starts the project's server (`project.py serve`) with a Debian Django peer. */
+/** Starts the project's server (`project.py serve`) with a Django peer. */
 export function startDjangoProject(
   peer: string,
   env: Record<string, string>,
@@ -19,14 +18,14 @@ export function startDjangoProject(
   return startPythonServer(peer, DJANGO_PROJECT, ["serve"], env);
 }
 
-/** Runs `project.py args` with a Debian Django peer; rejects on a non-zero exit. */
+/** Runs `project.py args` with a Django peer; rejects on a non-zero exit. */
 export async function djangoProject(
   peer: string,
   args: readonly string[],
   env: Record<string, string>,
   input = "",
 ): Promise<string> {
-  const result = await runProcess(SYSTEM_PYTHON, [DJANGO_PROJECT, ...args], {
+  const result = await runProcess(peerPython(peer), [DJANGO_PROJECT, ...args], {
     cwd: REPO_ROOT,
     env: pythonBaseEnv({ ...peerEnv(peer), ...env }),
     input,

@@ -99,7 +99,7 @@ const VARIANTS: readonly Variant[] = [
     env: { DJANGO_CACHE: `redis:${REDIS_URL}` },
     options: { backend: "django" },
     pickled: true,
-    versions: ["4.2", "5.2"],
+    versions: ["4.2", "5.2", "6.1"],
   },
 ];
 

@@ -1,9 +1,10 @@
 // Starts a real Python web app (Flask via Werkzeug, Starlette via uvicorn) from a peer in
-// .cache/python-peers with Debian's /usr/bin/python3, waits for "READY <port>", stops it after.
+// .cache/python-peers with the peer's interpreter (pythons.json), waits for "READY <port>",
+// stops it after.
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { peerEnv } from "../django/peer.ts";
-import { pythonBaseEnv, startReadyServer } from "../../support/python.ts";
+import { peerPython, pythonBaseEnv, startReadyServer } from "../../support/python.ts";
 
 export const SYSTEM_PYTHON = "/usr/bin/python3";
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +30,7 @@ export function startPythonServer(
     cwd: REPO_ROOT,
     env: pythonBaseEnv({ ...peerEnv(peer), ...env }),
     timeoutMs,
+    python: peerPython(peer),
   });
 }
 
