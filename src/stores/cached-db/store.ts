@@ -126,6 +126,8 @@ export class CachedDbStore implements SessionStore {
 
   constructor(options: CachedDbStoreOptions) {
     this.#db = options.db;
+    // Taken off the store to call with `.call(db, …)`: checked once, here.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const { loadVersioned, saveIfUnchanged } = options.db;
     if (loadVersioned && saveIfUnchanged) {
       this.loadVersioned = (key, latest) => this.#loadVersioned(loadVersioned, key, latest);
