@@ -193,7 +193,7 @@ export class CachedDbStore implements SessionStore {
       this.#expiryDate(key),
     ]);
     if (row === null) return null;
-    if (date !== null) await this.#cacheWrite(key, row.data, this.#expiryAt(date), false);
+    if (date !== null) await this.#refill(key, row.data, this.#expiryAt(date), false);
     return row;
   }
 
@@ -207,7 +207,7 @@ export class CachedDbStore implements SessionStore {
   ): Promise<string | null> {
     if (expected === FROM_CACHE) return null;
     const version = await saveIfUnchanged.call(this.#db, key, data, expiry, expected);
-    if (version !== null) await this.#cacheWrite(key, data, expiry, true);
+    if (version !== null) await this.#refill(key, data, expiry, true);
     return version;
   }
 
@@ -315,6 +315,21 @@ export class CachedDbStore implements SessionStore {
       if (this.#cacheErrors === "raise") throw err;
       this.#report("Error saving to cache", err);
     }
+  }
+
+  /**
+   * The cache write after a compare-and-set save or a versioned load, then a look at the row:
+   * if a logout deleted it meanwhile (database, then cache), the copy just cached is deleted
+   * again, so a deleted session never lives on in the cache (Django's cached_db can refill it).
+   */
+  async #refill(
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    likelyExists: boolean,
+  ): Promise<void> {
+    await this.#cacheWrite(key, data, expiry, likelyExists);
+    if (!(await this.#db.exists(key))) await this.#cache.delete(key);
   }
 
   #report(message: string, err: unknown): void {
