@@ -2,7 +2,7 @@
 // project's own config is run over small throw-away trees, one with an import against each
 // rule and one that keeps to them. `npm run layers` runs the same config over src/.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { runProcess } from "./support/process.ts";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -38,21 +38,14 @@ function tree(files: Readonly<Record<string, string>>): string {
 }
 
 /** Runs dependency-cruiser over `root`/src as `npm run layers` does over the repo's src/. */
-function cruise(root: string): Promise<CruiseResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [DEPCRUISE, "src", "--config", CONFIG],
-      { cwd: root },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
-        const violations = [...`${stdout}${stderr}`.matchAll(/error (\S+): (\S+) →[ \t]*(\S*)/g)]
-          .map(([, rule, from, to]) => (to ? `${rule}: ${from} -> ${to}` : `${rule}: ${from}`))
-          .sort();
-        resolve({ code, violations });
-      },
-    );
+async function cruise(root: string): Promise<CruiseResult> {
+  const r = await runProcess(process.execPath, [DEPCRUISE, "src", "--config", CONFIG], {
+    cwd: root,
   });
+  const violations = [...`${r.stdout}${r.stderr}`.matchAll(/error (\S+): (\S+) →[ \t]*(\S*)/g)]
+    .map(([, rule, from, to]) => (to ? `${rule}: ${from} -> ${to}` : `${rule}: ${from}`))
+    .sort();
+  return { code: r.code, violations };
 }
 
 describe("layer rule", () => {

@@ -11,7 +11,7 @@ import { resolveSessionSettings } from "../engine/config.ts";
 import type { SessionResponseHeaders } from "../engine/http.ts";
 import type { SessionPolicy } from "../engine/policy.ts";
 import { Session, type SessionShape } from "../engine/session.ts";
-import { ConfigurationError } from "../errors.ts";
+import { ConfigurationError, MalformedError } from "../errors.ts";
 import { NOTHING, VARY_ONLY } from "../engine/cookie-session.ts";
 import {
   deleteWerkzeugCookie,
@@ -60,6 +60,11 @@ interface RequestState {
   fresh: boolean;
   /** The store's answer, once asked. */
   loaded?: SessionData;
+  /**
+   * The sid names a stored value that cannot be decoded here (a pickled application class, a
+   * foreign format): the request sees an empty session and nothing is ever written over it.
+   */
+  undecodable?: boolean;
 }
 
 /**
@@ -110,6 +115,14 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
     if (state.loaded) return state.loaded;
     let data: SessionData | null = null;
     if (!state.fresh) data = await store.load(state.sid);
+    if (data === null && !state.fresh && (await store.exists(state.sid))) {
+      // Present but undecodable (the store reported why): Flask still reads it, so saving the
+      // fresh `{_permanent: True}` under this sid, or deleting it, would log the user out of
+      // Flask and lose their data. Read as empty and never write (issue 18 #13).
+      state.undecodable = true;
+      state.loaded = initial();
+      return state.loaded;
+    }
     if (data === null) {
       // 0.8: an unknown sid is replaced (no fixation); 0.3 keeps using it.
       if (v08 && !state.fresh) state.sid = newSid();
@@ -167,6 +180,12 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
       if (!state) throw new TypeError("flaskSessionServerPolicy: unknown session");
       let data = session.loaded ? await session.toMap() : await loadState(state);
       const { accessed, modified } = session;
+      if (state.undecodable) {
+        if (!modified) return v08 && accessed ? VARY_ONLY : NOTHING;
+        throw new MalformedError(
+          "the stored Flask-Session value cannot be decoded here; it is left as it is instead of being overwritten",
+        );
+      }
       if (v08 && permanentDefault && !data.has("_permanent") && data.size > 0) {
         // 0.8's clear() keeps `_permanent`, and new sessions start with it.
         data = new Map([["_permanent", true], ...data]);

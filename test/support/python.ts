@@ -2,6 +2,7 @@
 // cross-checks, and each peer on the interpreter scripts/python-peers.sh chose for it
 // (.cache/python-peers/pythons.json: Django 6.1 needs Python >= 3.12, so pyenv's 3.13).
 import { spawn } from "node:child_process";
+import { runProcess } from "./process.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,26 +43,17 @@ export function peerPython(peer: string): string {
 }
 
 /** Runs `code` with `input` on stdin; resolves stdout, rejects with stderr on failure. */
-export function runPython(
+export async function runPython(
   code: string,
   input = "",
   env: Record<string, string> = {},
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(SYSTEM_PYTHON, ["-c", code], {
-      env: { ...process.env, PYTHONIOENCODING: "utf-8", ...env },
-    });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`python exited ${code}: ${err}`));
-    });
-    child.stdin.end(input);
+  const r = await runProcess(SYSTEM_PYTHON, ["-c", code], {
+    input,
+    env: { ...process.env, PYTHONIOENCODING: "utf-8", ...env },
   });
+  if (r.code !== 0) throw new Error(`python exited ${r.code ?? r.signal ?? "?"}: ${r.stderr}`);
+  return r.stdout;
 }
 
 /**

@@ -2,7 +2,7 @@
 // date-related (mysql2's "local" conversions, Date's local getters) sees that zone from the
 // start. The child reads its input from SB_CHILD_INPUT (JSON) and hands back its result with
 // `childResult`; any assertion that fails in it fails the parent with the child's stderr.
-import { spawn } from "node:child_process";
+import { runProcess } from "./process.ts";
 import { resolve } from "node:path";
 
 /** What every child reports besides its own result: the zone it really ran in. */
@@ -26,33 +26,22 @@ export const TEST_ZONES = {
 const MARK = "SB_CHILD_RESULT ";
 
 /** Runs `script` (a path from the repository root) with `TZ=tz`; resolves its report. */
-export function runInTimeZone<T>(
+export async function runInTimeZone<T>(
   script: string,
   tz: string,
   input: unknown,
 ): Promise<ChildReport<T>> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", resolve(script)], {
-      env: { ...process.env, TZ: tz, SB_CHILD_INPUT: JSON.stringify(input) },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 120_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
-    child.on("error", fail);
-    child.on("close", (code, signal) => {
-      const line = stdout.split("\n").find((l) => l.startsWith(MARK));
-      if (code !== 0 || line === undefined) {
-        fail(
-          new Error(`${script} (TZ=${tz}) exited ${code ?? signal ?? "?"}:\n${stderr}${stdout}`),
-        );
-        return;
-      }
-      done(JSON.parse(line.slice(MARK.length)) as ChildReport<T>);
-    });
+  const r = await runProcess(process.execPath, ["--import", "tsx", resolve(script)], {
+    env: { ...process.env, TZ: tz, SB_CHILD_INPUT: JSON.stringify(input) },
+    timeoutMs: 120_000,
   });
+  const line = r.stdout.split("\n").find((l) => l.startsWith(MARK));
+  if (r.code !== 0 || line === undefined) {
+    throw new Error(
+      `${script} (TZ=${tz}) exited ${r.code ?? r.signal ?? "?"}:\n${r.stderr}${r.stdout}`,
+    );
+  }
+  return JSON.parse(line.slice(MARK.length)) as ChildReport<T>;
 }
 
 /** In the child: its input, as the parent gave it. */

@@ -57,6 +57,14 @@ type PoolConstructor = new (config: Record<string, unknown>) => OwnedPool;
 /** How long a pool made here waits for a connection before reporting the database down. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
+/**
+ * How long a pool made here waits for a query's answer (pg's client-side `query_timeout`). A
+ * server-side `statement_timeout` cannot help when the network drops packets: without this, a
+ * request waited for the whole outage. On the timeout the query fails (a SessionStoreError, so
+ * a 503) and pg drops that connection from the pool, which opens a new one for the next query.
+ */
+const QUERY_TIMEOUT_MS = 10_000;
+
 class PostgresDatabase implements SqlDatabase {
   readonly dialect = "postgres";
   readonly #client: PgQueryable;
@@ -140,6 +148,7 @@ export async function postgresDatabase(
   const config: Record<string, unknown> =
     typeof poolOrConfig === "string" ? { connectionString: poolOrConfig } : { ...poolOrConfig };
   config["connectionTimeoutMillis"] ??= CONNECT_TIMEOUT_MS;
+  config["query_timeout"] ??= QUERY_TIMEOUT_MS;
   const secrets = passwordsOf(config);
   const module = await importDriver("postgres", "pg", () => import("pg"));
   const Pool = module.default.Pool as unknown as PoolConstructor;

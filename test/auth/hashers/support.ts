@@ -1,8 +1,8 @@
 // Test helpers for the hashers: the optional native backends and the Django batch driver.
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runProcess } from "../../support/process.ts";
 import { loadArgon2Backend, loadBcryptBackend } from "../../../src/auth/hashers/backends.ts";
 import type { HasherAlgorithm } from "../../../src/auth/hashers/index.ts";
 import {
@@ -70,7 +70,7 @@ export const peersAvailable = (): boolean => existsSync(PEERS_JSON);
  * Runs django_hashers.py with Django `version` and `PASSWORD_HASHERS = hashers` (argon2-cffi and
  * bcrypt come from the Debian peers).
  */
-export function runDjangoHashers(
+export async function runDjangoHashers(
   version: DjangoVersion,
   hashers: readonly HasherAlgorithm[],
   ops: readonly DjangoOp[],
@@ -82,24 +82,20 @@ export function runDjangoHashers(
     ...peer,
     PYTHONIOENCODING: "utf-8",
   };
-  return new Promise((resolve, reject) => {
-    const child = spawn(djangoPython(version), [DRIVER], { cwd: REPO_ROOT, env, timeout: 300_000 });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) {
-        reject(new Error(`django_hashers.py (Django ${version}) exited ${code ?? "?"}: ${err}`));
-        return;
-      }
-      try {
-        resolve(JSON.parse(out) as DjangoBatch);
-      } catch (e) {
-        reject(new Error(`django_hashers.py: bad JSON: ${out}\n${err}`, { cause: e }));
-      }
-    });
-    child.stdin.end(JSON.stringify({ hashers, ops }));
+  const r = await runProcess(djangoPython(version), [DRIVER], {
+    cwd: REPO_ROOT,
+    env,
+    input: JSON.stringify({ hashers, ops }),
+    timeoutMs: 300_000,
   });
+  if (r.code !== 0) {
+    throw new Error(
+      `django_hashers.py (Django ${version}) exited ${r.code ?? r.signal ?? "?"}: ${r.stderr}`,
+    );
+  }
+  try {
+    return JSON.parse(r.stdout) as DjangoBatch;
+  } catch (e) {
+    throw new Error(`django_hashers.py: bad JSON: ${r.stdout}\n${r.stderr}`, { cause: e });
+  }
 }

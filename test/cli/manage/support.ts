@@ -14,18 +14,14 @@ export const DJANGO_MANAGE = `${HERE}django_manage.py`;
 export const PTY_DRIVER = `${HERE}pty_driver.py`;
 export const SECRET = "management-test-secret-key";
 
-export interface ProcessResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type { ProcessResult } from "../../support/process.ts";
 
 function run(
   command: string,
   args: readonly string[],
   env: Record<string, string>,
   input = "",
-): Promise<ProcessResult> {
+): ReturnType<typeof runProcess> {
   return runProcess(command, args, { env, input });
 }
 

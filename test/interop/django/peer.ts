@@ -1,7 +1,7 @@
 // Drives test/interop/django/peer.py (a real Django from .cache/python-peers) with the peer's
 // interpreter (pythons.json: Debian's system Python, pyenv's 3.13 for Django 6.1). Run
 // `npm run peers` first to fetch the peers.
-import { spawn } from "node:child_process";
+import { runProcess } from "../../support/process.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
@@ -76,50 +76,27 @@ export interface RunOptions {
 }
 
 /** Runs `peer.py <args>` with the given Django and returns its parsed JSON output. */
-export function runDjango(
+export async function runDjango(
   version: DjangoVersion,
   args: string[],
   opts: RunOptions = {},
 ): Promise<unknown> {
   const env = baseEnv({ ...djangoPeerEnv(version), ...(opts.env ?? {}) });
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(djangoPython(version), [PEER_SCRIPT, ...args], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ["pipe", "pipe", "pipe"],
-      timeout: opts.timeoutMs ?? 60_000,
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      const stdout = Buffer.concat(out).toString("utf8");
-      const stderr = Buffer.concat(err).toString("utf8");
-      if (code !== 0) {
-        reject(
-          new Error(
-            `django ${version} peer.py ${args.join(" ")} exited with ${code ?? signal ?? "?"}:\n${stderr}`,
-          ),
-        );
-        return;
-      }
-      try {
-        resolvePromise(JSON.parse(stdout) as unknown);
-      } catch {
-        reject(
-          new Error(
-            `django ${version} peer.py ${args.join(" ")}: bad JSON on stdout: ${stdout}\n${stderr}`,
-          ),
-        );
-      }
-    });
-    child.stdin.on("error", () => {
-      /* the process may exit before reading its input; reported through "close" */
-    });
-    child.stdin.end(opts.input ?? "");
+  const r = await runProcess(djangoPython(version), [PEER_SCRIPT, ...args], {
+    cwd: REPO_ROOT,
+    env,
+    input: opts.input ?? "",
+    timeoutMs: opts.timeoutMs ?? 60_000,
   });
+  const what = `django ${version} peer.py ${args.join(" ")}`;
+  if (r.code !== 0) {
+    throw new Error(`${what} exited with ${r.code ?? r.signal ?? "?"}:\n${r.stderr}`);
+  }
+  try {
+    return JSON.parse(r.stdout) as unknown;
+  } catch {
+    throw new Error(`${what}: bad JSON on stdout: ${r.stdout}\n${r.stderr}`);
+  }
 }
 
 /** A free TCP port on 127.0.0.1 (released before returning). */
