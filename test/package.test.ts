@@ -58,6 +58,8 @@ describe("package.json", () => {
       "fastify-plugin",
       "koa",
       "@types/koa",
+      "@nestjs/common",
+      "@nestjs/core",
     ]) {
       assert.equal(pkg.peerDependenciesMeta[peer]?.optional, true, peer);
     }

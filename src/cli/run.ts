@@ -8,6 +8,7 @@ import { isSessionBridgeError } from "../errors.ts";
 import { CommandFailure, UsageError, type Command } from "./command.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { encodeCommand } from "./commands/encode.ts";
+import { demoCommand } from "./commands/demo.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { changepasswordCommand } from "./commands/changepassword.ts";
 import { clearsessionsCommand } from "./commands/clearsessions.ts";
@@ -22,6 +23,7 @@ import { didYouMean } from "./suggest.ts";
 
 const COMMANDS: readonly Command[] = [
   serveCommand,
+  demoCommand,
   decodeCommand,
   encodeCommand,
   migrateCommand,

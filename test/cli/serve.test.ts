@@ -1,167 +1,146 @@
-// `sessionbridge serve` as a user runs it: the built CLI, a real SQLite file, real HTTP.
+// `sessionbridge serve`, the production login and forward-auth server, as an operator runs it:
+// the built CLI, a real SQLite file, real HTTP. It serves its own endpoints and nothing else,
+// and reads the session cookie and login URLs under Django's setting names.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { runCli } from "../support/cli.ts";
-import { csrfTokenIn, formPost as form, startServe } from "../support/serve.ts";
 import { CookieJar } from "../support/http.ts";
+import { csrfTokenIn, formPost as form, startServe, type ServeProcess } from "../support/serve.ts";
 
-let server: Awaited<ReturnType<typeof startServe>>;
+const PASSWORD = "correct horse battery staple";
 
-describe("sessionbridge serve (embedded default)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "sb-serve-"));
-  before(async () => {
-    server = await startServe(dir);
+function sessionRows(dir: string, file: string): number {
+  const db = new Database(join(dir, file), { readonly: true });
+  try {
+    return (db.prepare("SELECT COUNT(*) AS n FROM django_session").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** A database made by `migrate`, with one superuser. */
+async function migratedWithUser(
+  dir: string,
+  env: Record<string, string>,
+  username: string,
+): Promise<void> {
+  assert.equal((await runCli(["migrate"], { cwd: dir, env })).code, 0);
+  const created = await runCli(["createsuperuser", "--no-input", "--username", username], {
+    cwd: dir,
+    env: { ...env, SESSIONBRIDGE_PASSWORD: PASSWORD },
   });
-  after(() => {
-    server.child.kill("SIGTERM");
+  assert.equal(created.code, 0, created.stderr);
+}
+
+describe("sessionbridge serve (production)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sb-serve-"));
+  let server: ServeProcess;
+  before(async () => {
+    const env = { SECRET_KEY: "serve-test-secret-key", DJANGO_VERSION: "5.2" };
+    await migratedWithUser(dir, env, "alice");
+    server = await startServe(dir, env);
+  });
+  after(async () => {
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("creates ./sessionbridge.sqlite3 with Django's table and keeps a generated secret beside it", () => {
-    const db = new Database(join(dir, "sessionbridge.sqlite3"), { readonly: true });
-    const sql = (
-      db.prepare("SELECT sql FROM sqlite_master WHERE name = 'django_session'").get() as {
-        sql: string;
-      }
-    ).sql;
-    db.close();
-    assert.match(sql, /"session_key" varchar\(40\) NOT NULL PRIMARY KEY/);
-    const secretFile = join(dir, "sessionbridge.sqlite3.secret-key");
-    assert.equal(readFileSync(secretFile, "utf8").trim().length, 50);
-    assert.equal(statSync(secretFile).mode & 0o777, 0o600);
-    assert.match(server.stderr(), /warning: SECRET_KEY is not set/);
-    assert.doesNotMatch(
-      server.stderr(),
-      new RegExp(
-        readFileSync(secretFile, "utf8")
-          .trim()
-          .replace(/[^a-z0-9]/g, "."),
-      ),
-    );
-  });
-
-  it("counts visits at /, and /backend (a Hono app) answers 401 JSON to anonymous users", async () => {
-    const jar = new CookieJar();
-    assert.match(await (await jar.fetch(`${server.url}/`)).text(), /id="visits">1</);
-    assert.match(await (await jar.fetch(`${server.url}/`)).text(), /id="visits">2</);
-    const backend = await jar.fetch(`${server.url}/backend/session`);
-    assert.equal(backend.status, 401);
-    assert.deepEqual(await backend.json(), { error: "authentication required" });
-    assert.match(jar.cookies.get("sessionid") ?? "", /^[a-z0-9]{32}$/);
-  });
-
-  it("logs a user in through the CSRF-protected form, keeps the visits, then serves /backend, /whoami and /auth/verify", async () => {
-    const created = await runCli(
-      ["createsuperuser", "--no-input", "--username", "alice", "--email", "a@example.com"],
-      {
-        cwd: dir,
-        env: { SESSIONBRIDGE_PASSWORD: "correct horse battery staple", DJANGO_VERSION: "5.2" },
-      },
-    );
-    assert.equal(created.code, 0, created.stderr);
-    const jar = new CookieJar();
-    await jar.fetch(`${server.url}/`);
-    const anonymousKey = jar.cookies.get("sessionid");
-    const verifyAnon = await jar.fetch(`${server.url}/auth/verify`);
-    assert.equal(verifyAnon.status, 401);
-
-    // Missing CSRF token → 403, nothing logged in.
-    const noCsrf = await jar.fetch(
-      `${server.url}/login`,
-      form({ username: "alice", password: "correct horse battery staple" }),
-    );
-    assert.equal(noCsrf.status, 403);
-
-    // Wrong password and unknown user: the same page, the same message.
-    const wrong = await postLogin(jar, { username: "alice", password: "nope" });
-    const unknown = await postLogin(jar, { username: "mallory", password: "nope" });
-    assert.equal(wrong.status, 200);
-    assert.equal(unknown.status, 200);
-    const message = (html: string) => /<p id="error"[^>]*>(.*?)<\/p>/.exec(html)?.[1];
-    assert.ok(message(await wrong.text()));
-    assert.equal(
-      message(await unknown.text()),
-      message(await (await postLogin(jar, { username: "alice", password: "nope" })).text()),
-    );
-
-    // An open redirect in next is refused; the login itself works and cycles the key.
-    const ok = await postLogin(jar, {
-      username: "alice",
-      password: "correct horse battery staple",
-      next: "https://evil.example/",
-    });
-    assert.equal(ok.status, 302, await ok.clone().text());
-    assert.equal(ok.headers.get("location"), "/");
-    assert.notEqual(jar.cookies.get("sessionid"), anonymousKey, "login cycles the session key");
-
-    const whoami = (await (await jar.fetch(`${server.url}/whoami`)).json()) as Record<
-      string,
-      unknown
-    >;
-    assert.deepEqual(
-      { ...whoami, id: typeof whoami.id },
-      { authenticated: true, id: "string", username: "alice", isStaff: true },
-    );
-    const backend = (await (await jar.fetch(`${server.url}/backend/session`)).json()) as {
-      user: { username: string };
-      visits: number;
-    };
-    assert.equal(backend.user.username, "alice");
-    assert.equal(backend.visits, 1, "anonymous data survived login (cycle_key keeps data)");
-    const verify = await jar.fetch(`${server.url}/auth/verify`);
-    assert.equal(verify.status, 200);
-    assert.equal(verify.headers.get("x-auth-username"), "alice");
-    assert.equal(verify.headers.get("x-auth-user-id"), whoami.id);
-
-    // Logout needs POST + CSRF, then the session is gone.
-    const home = await (await jar.fetch(`${server.url}/`)).text();
-    const token = /name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"/.exec(home)?.[1] ?? "";
-    assert.equal((await jar.fetch(`${server.url}/logout`, form({}))).status, 403);
-    const out = await jar.fetch(`${server.url}/logout`, form({ csrfmiddlewaretoken: token }));
-    assert.equal(out.status, 302);
-    assert.deepEqual(await (await jar.fetch(`${server.url}/whoami`)).json(), {
-      authenticated: false,
-      id: null,
-      username: null,
-      isStaff: false,
-    });
-    assert.equal(
-      (
-        await jar.fetch(`${server.url}/auth/verify?redirect=1`, {
-          headers: { "X-Forwarded-Uri": "/app/x?y=1" },
-        })
-      ).headers.get("location"),
-      // Without TRUST_PROXY the header is the client's word (issue 18 #4); serve-hardening
-      // tests the proxied case.
-      "/login?next=%2F",
-    );
-  });
-
-  it("keeps sessions across a restart (same secret, same file)", async () => {
-    const jar = new CookieJar();
-    await jar.fetch(`${server.url}/`);
-    await jar.fetch(`${server.url}/`);
-    server.child.kill("SIGTERM");
-    await new Promise((r) => server.child.once("exit", r));
-    server = await startServe(dir);
-    assert.match(await (await jar.fetch(`${server.url}/`)).text(), /id="visits">3</);
-    assert.match(server.stderr(), /using the key saved in/);
+  it("has no demo: / and /backend are 404 and write no session", async () => {
+    for (const path of ["/", "/backend", "/backend/session", "/anything"]) {
+      const response = await fetch(`${server.url}${path}`);
+      assert.equal(response.status, 404, path);
+      assert.deepEqual(response.headers.getSetCookie(), [], path);
+    }
+    assert.equal(sessionRows(dir, "sessionbridge.sqlite3"), 0);
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    assert.doesNotMatch(server.stderr(), /warning: SECRET_KEY/);
   });
 });
 
-/** GET /login for a CSRF token, then POST the form. */
-async function postLogin(jar: CookieJar, fields: Record<string, string>): Promise<Response> {
-  const url = new URL(server.url);
-  const page = await (await jar.fetch(`${url.origin}/login`)).text();
-  return jar.fetch(
-    `${url.origin}/login`,
-    form({ csrfmiddlewaretoken: csrfTokenIn(page), ...fields }),
-  );
-}
+describe("sessionbridge serve reads Django's settings names", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sb-serve-settings-"));
+  const env = {
+    SECRET_KEY: "serve-settings-secret-key",
+    DJANGO_VERSION: "5.2",
+    SESSION_COOKIE_NAME: "appsession",
+    SESSION_COOKIE_AGE: "3600",
+    SESSION_COOKIE_SECURE: "True",
+    SESSION_COOKIE_DOMAIN: "127.0.0.1",
+    SESSION_COOKIE_SAMESITE: "Strict",
+    LOGIN_URL: "/accounts/login/",
+    LOGIN_REDIRECT_URL: "/dashboard/",
+    LOGOUT_REDIRECT_URL: "/bye/",
+    TRUST_PROXY: "1",
+  };
+  let server: ServeProcess;
+  before(async () => {
+    await migratedWithUser(dir, env, "bob");
+    server = await startServe(dir, env);
+  });
+  after(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the login form at LOGIN_URL, the cookie as SESSION_COOKIE_*, LOGIN_REDIRECT_URL and LOGOUT_REDIRECT_URL", async () => {
+    assert.equal((await fetch(`${server.url}/login`)).status, 404, "LOGIN_URL replaces /login");
+    const jar = new CookieJar();
+    const page = await (await jar.fetch(`${server.url}/accounts/login/`)).text();
+    assert.match(page, /<form method="post" action="\/accounts\/login\/">/);
+    const loggedIn = await jar.fetch(
+      `${server.url}/accounts/login/`,
+      form({ csrfmiddlewaretoken: csrfTokenIn(page), username: "bob", password: PASSWORD }),
+    );
+    assert.equal(loggedIn.status, 302);
+    assert.equal(loggedIn.headers.get("location"), "/dashboard/");
+    const cookie = loggedIn.headers.getSetCookie().find((c) => c.startsWith("appsession="));
+    assert.ok(cookie, "the cookie is named SESSION_COOKIE_NAME");
+    assert.match(cookie, /; Max-Age=3600(;|$)/);
+    assert.match(cookie, /; Domain=127\.0\.0\.1(;|$)/);
+    assert.match(cookie, /; Secure(;|$)/);
+    assert.match(cookie, /; SameSite=Strict(;|$)/);
+    assert.match(cookie, /; HttpOnly(;|$)/);
+    assert.equal(jar.cookies.has("sessionid"), false);
+
+    const verify = await fetch(`${server.url}/auth/verify?redirect=1`, {
+      redirect: "manual",
+      headers: { "X-Original-URI": "/app/" },
+    });
+    assert.equal(verify.headers.get("location"), "/accounts/login/?next=%2Fapp%2F");
+    const whoami = (await (await jar.fetch(`${server.url}/whoami`)).json()) as {
+      username: string;
+    };
+    assert.equal(whoami.username, "bob");
+
+    const again = await (await jar.fetch(`${server.url}/accounts/login/`)).text();
+    const out = await jar.fetch(
+      `${server.url}/logout`,
+      form({ csrfmiddlewaretoken: csrfTokenIn(again) }),
+    );
+    assert.equal(out.status, 302);
+    assert.equal(out.headers.get("location"), "/bye/");
+    assert.equal(jar.cookies.has("appsession"), false, "the cookie is deleted at logout");
+  });
+
+  it("a setting it cannot read stops it at start, naming the setting", async () => {
+    for (const [name, value] of [
+      ["SESSION_COOKIE_SECURE", "maybe"],
+      ["SESSION_COOKIE_SAMESITE", "Sometimes"],
+      ["LOGIN_URL", "https://evil.example/login"],
+    ] as const) {
+      const r = await runCli(["serve", "--port", "0"], {
+        cwd: dir,
+        env: { ...env, [name]: value },
+      });
+      assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(name));
+    }
+  });
+});
 
 describe("sessionbridge serve errors", () => {
   it("an unreachable DATABASE_URL is one line without the password, exit 1", async () => {

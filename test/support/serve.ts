@@ -11,9 +11,16 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `serve --port 0` in `cwd` and resolves once it prints its address. */
-export function startServe(cwd: string, env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], {
+/**
+ * Starts `serve --port 0` (or `demo`, which serves the same endpoints and the demo's apps) in
+ * `cwd`, and resolves once it prints its address.
+ */
+export function startServe(
+  cwd: string,
+  env: Record<string, string> = {},
+  command: "serve" | "demo" = "serve",
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, command, "--port", "0"], {
     cwd,
     env: { PATH: process.env.PATH ?? "", ...env },
   });

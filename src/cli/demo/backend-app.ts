@@ -20,7 +20,14 @@ export function backendApp(
   const app = new Hono<Env>({ strict: false });
   app.use(sessionMiddleware({ store, ...settings }));
   app.use(authMiddleware(auth));
+  app.use("/backend", loginRequired({ api: true }));
   app.use("/backend/*", loginRequired({ api: true }));
+  app.get("/backend", (c) =>
+    c.json({
+      app: "the demo's JSON API (Hono adapter), on the page app's session",
+      endpoints: { "/backend/session": "who is logged in, the visit count, the session's keys" },
+    }),
+  );
   app.get("/backend/session", async (c) => {
     const session = c.get("session");
     const user = await c.get("user");

@@ -1,48 +1,40 @@
 /**
- * The `serve` server: one node:http server that dispatches `/backend/*` to the Hono app and
- * everything else to the page app (login, logout, whoami, forward auth), both on the same
- * store, cookie and users.
+ * The `demo` server: the `serve` auth app (login, logout, whoami, forward auth) plus the demo's
+ * two apps on the same store, cookie and users: the home page (node:http adapter) at `/` and a
+ * JSON API (Hono adapter) at `/backend`.
  */
 import { createServer, type Server } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { withSessions } from "../../adapters/node/index.ts";
-import type { AuthConfig } from "../../auth/config.ts";
-import type { SessionSettings } from "../../engine/config.ts";
-import type { SessionStore } from "../../stores/contract.ts";
+import { authApp } from "../serve/auth-app.ts";
+import type { AuthServerOptions } from "../serve/server.ts";
 import { backendApp } from "./backend-app.ts";
-import { pageApp } from "./page-app.ts";
+import { demoHome, type DemoFacts } from "./home.ts";
 
-/** Options of {@link createDemoServer}. */
-export interface DemoServerOptions {
-  readonly store: SessionStore;
-  readonly settings: SessionSettings;
-  readonly auth: AuthConfig;
-  /**
-   * How many proxies of your own are in front (default 0: `X-Forwarded-*` ignored): the client
-   * address is the one the outermost of them appended to `X-Forwarded-For`.
-   */
-  readonly trustedProxies?: number;
-  /** The login page's URL, for forward-auth redirects; default `/login`. */
-  readonly loginUrl?: string;
-  /** Where request-level failures are reported (store outages → 503). */
-  readonly onError?: (error: unknown) => void;
+/** Options of {@link createDemoServer}: the auth server's, and what the page says. */
+export interface DemoServerOptions extends Omit<AuthServerOptions, "fallback" | "loginHint"> {
+  readonly facts: DemoFacts;
 }
 
 /** Creates the server (not yet listening). */
 export function createDemoServer(options: DemoServerOptions): Server {
-  const { store, settings, auth, onError } = options;
+  const { store, settings, auth, onError, facts, ...app } = options;
   const page = withSessions(
     { store, ...settings, ...(onError ? { onError } : {}) },
-    pageApp({
+    authApp({
+      ...app,
       auth,
       trustedProxies: options.trustedProxies ?? 0,
-      loginUrl: options.loginUrl ?? "/login",
+      loginHint:
+        "No user yet? Create one: <code>npx sessionbridge createsuperuser</code> (in sessionbridge's own repository: <code>npm run cli -- createsuperuser</code>), as Django's <code>manage.py createsuperuser</code>.",
+      fallback: demoHome(auth, facts),
     }),
   );
   const backend = getRequestListener(backendApp(store, settings, auth).fetch);
   return createServer((req, res) => {
     const path = req.url ?? "/";
-    if (path === "/backend" || path.startsWith("/backend/")) void backend(req, res);
-    else page(req, res);
+    if (path === "/backend" || path.startsWith("/backend/") || path.startsWith("/backend?")) {
+      void backend(req, res);
+    } else page(req, res);
   });
 }

@@ -22,7 +22,7 @@
  * app.use(sessionMiddleware({ policy: flaskSessionServerPolicy({ store, version: "0.8" }) }));
  * ```
  */
-import { MalformedError } from "../../errors.ts";
+import { MalformedError, TooLargeError } from "../../errors.ts";
 import { dumpsPickle, loadsPickleSession } from "../../codecs/pickle/index.ts";
 import { loadsPythonJsonSession } from "../../codecs/python-json.ts";
 import type { SessionData } from "../../codecs/python-values.ts";
@@ -59,6 +59,9 @@ export interface FlaskSessionRedisStoreOptions {
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The largest stored value read (the pickle reader's own default bound). */
+const MAX_VALUE_BYTES = 1024 * 1024;
 
 /** Flask-Session's `EX`: the session lifetime in whole seconds, at least one. */
 function lifetime(expiry: SessionExpiry): RedisTtl {
@@ -112,8 +115,16 @@ export class FlaskSessionRedisStore implements SessionStore {
    * Flask-Session 0.7+'s `MsgSpecSerializer.decode` does (pickle through the safe reader).
    *
    * @throws {MalformedError} when no format fits.
+   * @throws {TooLargeError} for a value over 1 MiB (before any parsing: far above a real
+   *   session, and each of the three readers would otherwise go through it), or one that
+   *   makes too many values while parsing.
    */
   decode(bytes: Uint8Array): SessionData {
+    if (bytes.length > MAX_VALUE_BYTES) {
+      throw new TooLargeError(
+        `${this.name}: stored value of ${String(bytes.length)} bytes exceeds ${String(MAX_VALUE_BYTES)}`,
+      );
+    }
     if (this.serializer === "pickle") return loadsPickleSession(bytes);
     try {
       return decodeMsgspecMsgpack(bytes);
@@ -128,6 +139,7 @@ export class FlaskSessionRedisStore implements SessionStore {
     try {
       return loadsPickleSession(bytes);
     } catch (err) {
+      if (err instanceof TooLargeError) throw err;
       throw new MalformedError("Failed to deserialize session data", { cause: err });
     }
   }

@@ -1,46 +1,30 @@
 // Forward auth behind a real nginx (Debian's) on loopback: an upstream app is reachable only
 // with a logged-in session, nginx asking `sessionbridge serve`'s /auth/verify on every request
-// (the configuration the README documents).
+// (the configuration the README documents, read from the README).
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../../support/cli.ts";
+import { REPO_ROOT } from "../django/peer.ts";
 import { CookieJar, listen } from "../../support/http.ts";
 import { startNginx, type Nginx } from "../../support/nginx.ts";
 import { csrfTokenIn, formPost, startServe, type ServeProcess } from "../../support/serve.ts";
 
-/** The README's nginx snippet, with the two upstream addresses filled in. */
+/**
+ * The README's nginx snippet, as the README writes it, with the two upstream addresses (the
+ * README's 127.0.0.1:8000 for serve and 127.0.0.1:9000 for the app) replaced by the test's.
+ */
 export function forwardAuthConfig(servePort: number, appPort: number): string {
-  return `
-    # Every request to /app/ is first checked by sessionbridge.
-    location /app/ {
-      auth_request /_sessionbridge_verify;
-      auth_request_set $auth_user_id $upstream_http_x_auth_user_id;
-      auth_request_set $auth_username $upstream_http_x_auth_username;
-      proxy_set_header X-Auth-User-Id $auth_user_id;
-      proxy_set_header X-Auth-Username $auth_username;
-      proxy_pass http://127.0.0.1:${appPort}/;
-      error_page 401 = @login;
-    }
-    location = /_sessionbridge_verify {
-      internal;
-      proxy_pass http://127.0.0.1:${servePort}/auth/verify;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Original-URI $request_uri;
-    }
-    location @login {
-      return 302 /login?next=$request_uri;
-    }
-    # sessionbridge's own pages (login, logout, whoami) on the same origin.
-    location / {
-      proxy_pass http://127.0.0.1:${servePort};
-      proxy_set_header Host $http_host;
-    }`;
+  const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+  const block = /```nginx\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(block !== undefined, "README has an nginx block");
+  assert.ok(block.includes("127.0.0.1:8000") && block.includes("127.0.0.1:9000"), block);
+  return block
+    .replaceAll("127.0.0.1:8000", `127.0.0.1:${servePort}`)
+    .replaceAll("127.0.0.1:9000", `127.0.0.1:${appPort}`);
 }
 
 describe("forward auth behind nginx", () => {
@@ -112,10 +96,15 @@ describe("forward auth behind nginx", () => {
       user: "bob",
     });
 
-    const home = await (await jar.fetch(`${nginx.url}/`)).text();
+    const logoutPage = await (await jar.fetch(`${nginx.url}/logout`)).text();
+    assert.match(logoutPage, /Logged in as <strong id="username">bob<\/strong>/);
     assert.equal(
-      (await jar.fetch(`${nginx.url}/logout`, formPost({ csrfmiddlewaretoken: csrfTokenIn(home) })))
-        .status,
+      (
+        await jar.fetch(
+          `${nginx.url}/logout`,
+          formPost({ csrfmiddlewaretoken: csrfTokenIn(logoutPage) }),
+        )
+      ).status,
       302,
     );
     assert.equal((await jar.fetch(`${nginx.url}/app/reports`)).status, 302);

@@ -1,7 +1,9 @@
 /**
- * The `serve` node:http app (everything but `/backend`): the visit counter at `/`, Django-style
- * `/login` and `/logout`, `/whoami`, and the forward-auth endpoint `/auth/verify` for nginx
- * `auth_request`, Traefik `forwardAuth` and Caddy `forward_auth`.
+ * The `serve` app, on node:http: Django-style login (at `LOGIN_URL`) and `/logout`, `/whoami`,
+ * `/healthz`, and the forward-auth endpoint `/auth/verify` for nginx `auth_request`, Traefik
+ * `forwardAuth` and Caddy `forward_auth`. Nothing else: every other path is the `fallback`'s
+ * (404 in production; the demo's pages in `sessionbridge demo`), so a production server never
+ * writes a session for an anonymous hit on a page it does not serve.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getSession, type RequestWithSession } from "../../adapters/node/index.ts";
@@ -17,12 +19,10 @@ import {
   verifyCsrf,
 } from "../../django/csrf.ts";
 import { readForm } from "./body.ts";
-import { homePage, loginPage } from "./pages.ts";
-
-type DemoShape = { visits: number };
+import { loginPage, logoutPage } from "./pages.ts";
 
 /** What the app needs besides the session. */
-export interface PageAppOptions {
+export interface AuthAppOptions {
   readonly auth: AuthConfig;
   /**
    * How many proxies in front of the server are trusted (0: none, `X-Forwarded-*` ignored). With
@@ -31,8 +31,16 @@ export interface PageAppOptions {
    * `-Host`, `-Uri` and `X-Original-URI` are honoured.
    */
   readonly trustedProxies: number;
-  /** Where `/auth/verify?redirect=1` and guards send anonymous users. */
+  /** `LOGIN_URL`: the login form's path, where `/auth/verify?redirect=1` sends anonymous users. */
   readonly loginUrl: string;
+  /** `LOGIN_REDIRECT_URL`: where a login without a safe `next` lands. */
+  readonly loginRedirectUrl: string;
+  /** `LOGOUT_REDIRECT_URL`: where `/logout` lands. */
+  readonly logoutRedirectUrl: string;
+  /** A line under the login form (the demo's "create a user" hint); none by default. */
+  readonly loginHint?: string;
+  /** Every other path; default a 404. */
+  readonly fallback?: (req: RequestWithSession, res: ServerResponse) => Promise<void>;
 }
 
 const send = (res: ServerResponse, status: number, type: string, body: string): void => {
@@ -123,14 +131,20 @@ function describeUser(user: AnyUser): {
 }
 
 /** Creates the handler. */
-export function pageApp(
-  options: PageAppOptions,
+export function authApp(
+  options: AuthAppOptions,
 ): (req: RequestWithSession, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const session = getSession<DemoShape>(req);
+    const session = getSession(req);
     const auth = createRequestAuth(session, options.auth);
     const method = req.method ?? "GET";
+    if (url.pathname === options.loginUrl) {
+      neverCache(res);
+      return method === "POST"
+        ? loginPost(req, res, auth, options)
+        : loginGet(res, auth, url, options.loginHint);
+    }
     switch (url.pathname) {
       case "/healthz":
         return send(res, 200, "text/plain; charset=utf-8", "ok\n");
@@ -138,32 +152,29 @@ export function pageApp(
         return json(res, 200, describeUser(await auth.user()));
       case "/auth/verify":
         return verify(req, res, auth, url, options);
-      case "/login":
-        neverCache(res);
-        return method === "POST" ? loginPost(req, res, auth, options) : loginGet(res, auth, url);
       case "/logout":
         neverCache(res);
+        // GET asks to confirm (a link can point here); only the POST, with its token, logs out,
+        // as Django's LogoutView, so a cross-site image or link cannot log anyone out.
+        if (method === "GET" || method === "HEAD") {
+          const user = await auth.user();
+          return send(
+            res,
+            200,
+            "text/html; charset=utf-8",
+            logoutPage({
+              csrfToken: await csrfToken(auth.session),
+              username: user.isAuthenticated ? user.username : null,
+            }),
+          );
+        }
         if (method !== "POST")
           return send(res, 405, "text/plain; charset=utf-8", "Method Not Allowed\n");
         if (!(await csrfOk(req, auth, await readForm(req), options))) return forbidden(res);
         await auth.logout();
-        return redirect(res, "/");
-      case "/": {
-        const visits = ((await session.get("visits")) ?? 0) + 1;
-        await session.set("visits", visits);
-        const user = await auth.user();
-        return send(
-          res,
-          200,
-          "text/html; charset=utf-8",
-          homePage({
-            visits,
-            username: user.isAuthenticated ? user.username : null,
-            csrfToken: user.isAuthenticated ? await csrfToken(session) : "",
-          }),
-        );
-      }
+        return redirect(res, options.logoutRedirectUrl);
       default:
+        if (options.fallback) return options.fallback(req, res);
         return send(res, 404, "text/plain; charset=utf-8", "Not found\n");
     }
   };
@@ -179,7 +190,7 @@ async function verify(
   res: ServerResponse,
   auth: RequestAuth,
   url: URL,
-  options: PageAppOptions,
+  options: AuthAppOptions,
 ): Promise<void> {
   const user = await auth.user();
   res.setHeader("Cache-Control", "no-store");
@@ -204,16 +215,23 @@ async function verify(
   return send(res, 401, "text/plain; charset=utf-8", "Unauthorized\n");
 }
 
-async function loginGet(res: ServerResponse, auth: RequestAuth, url: URL): Promise<void> {
+async function loginGet(
+  res: ServerResponse,
+  auth: RequestAuth,
+  url: URL,
+  hint: string | undefined,
+): Promise<void> {
   return send(
     res,
     200,
     "text/html; charset=utf-8",
     loginPage({
+      action: url.pathname,
       csrfToken: await csrfToken(auth.session),
       next: url.searchParams.get("next") ?? "",
       username: "",
       error: null,
+      ...(hint === undefined ? {} : { hint }),
     }),
   );
 }
@@ -222,7 +240,7 @@ async function csrfOk(
   req: IncomingMessage,
   auth: RequestAuth,
   form: URLSearchParams | null,
-  options: PageAppOptions,
+  options: AuthAppOptions,
 ): Promise<boolean> {
   const token = form?.get(CSRF_FORM_FIELD) ?? header(req, CSRF_HEADER.toLowerCase()) ?? null;
   const result = await verifyCsrf(auth.session, {
@@ -241,7 +259,7 @@ async function loginPost(
   req: IncomingMessage,
   res: ServerResponse,
   auth: RequestAuth,
-  options: PageAppOptions,
+  options: AuthAppOptions,
 ): Promise<void> {
   const form = await readForm(req);
   if (form === null) return send(res, 400, "text/plain; charset=utf-8", "Bad Request\n");
@@ -262,15 +280,20 @@ async function loginPost(
       result.reason === "rate-limited" ? 429 : 200,
       "text/html; charset=utf-8",
       loginPage({
+        action: options.loginUrl,
         csrfToken: await csrfToken(auth.session),
         next,
         username,
         error: result.message,
+        ...(options.loginHint === undefined ? {} : { hint: options.loginHint }),
       }),
     );
   }
   await auth.login(result.user);
   // Django's login() rotates the CSRF secret, so a token seen before login is worthless after.
   await rotateCsrfToken(auth.session);
-  redirect(res, next !== "" && isSafeRedirect(next, { host: where.host }) ? next : "/");
+  redirect(
+    res,
+    next !== "" && isSafeRedirect(next, { host: where.host }) ? next : options.loginRedirectUrl,
+  );
 }
