@@ -8,14 +8,11 @@ import express from "express";
 import expressSession from "express-session";
 import { createHmac } from "node:crypto";
 // The package's public entry points (self-reference → the compiled dist/, as users run it).
-import {
-  Session,
-  openRequestSession,
-  plainResponseHeaders,
-  resolveSessionSettings,
-} from "sessionbridge";
+import { Session, resolveSessionSettings } from "sessionbridge";
 import { getSession, withSessions } from "sessionbridge/node";
 import { MemoryStore } from "sessionbridge/stores/memory";
+// The engine's HTTP plumbing is not public (the adapters are the way to use it): from the source.
+import { openRequestSession, plainResponseHeaders } from "../src/engine/http.ts";
 import { compareLoad, report, startServer, timeOps, type RoundsMeasurement } from "./support.ts";
 
 const settings = resolveSessionSettings();

@@ -1,9 +1,12 @@
 /**
  * sessionbridge: Django-grade sessions for Node, byte-compatible with Django, Flask and
- * Starlette. This entry point is the framework-free core: the session engine, the store
- * contract, the typed values and the errors. Codecs, stores and adapters have their own
- * entry points (`sessionbridge/django`, `sessionbridge/stores/sql`, `sessionbridge/express`,
- * `sessionbridge/hono`, `sessionbridge/node`, …).
+ * Starlette. This entry point is what a user of the framework-free core needs: the `Session`,
+ * its settings, the store contract (to write a store), session keys, the Python values sessions
+ * hold and the typed errors. Codecs, stores and adapters have their own entry points
+ * (`sessionbridge/django`, `sessionbridge/stores/sql`, `sessionbridge/express`,
+ * `sessionbridge/hono`, `sessionbridge/node`, …). The HTTP plumbing the adapters share (opening a
+ * request's session, planning its response headers) is not exported: an adapter is the way to
+ * use it.
  *
  * @example
  * ```ts
@@ -43,7 +46,6 @@ export type {
 export {
   DEFAULT_SESSION_SETTINGS,
   resolveSessionSettings,
-  skipsSaveOnStatus,
   type DjangoVersion,
   type ConcurrentWrites,
   type SameSite,
@@ -51,26 +53,5 @@ export {
   type SessionSettingsInput,
 } from "./engine/config.ts";
 export { VALID_KEY_CHARS, generateSessionKey, isValidSessionKey } from "./engine/keys.ts";
-export {
-  EXPIRY_KEY,
-  Session,
-  computeExpiry,
-  type ExpiryInput,
-  type SessionShape,
-} from "./engine/session.ts";
-export {
-  addVaryCookie,
-  commitResponseSession,
-  deleteCookieHeader,
-  openRequestSession,
-  plainResponseHeaders,
-  type RequestSession,
-  type SessionResponseHeaders,
-} from "./engine/http.ts";
+export { Session, type ExpiryInput, type SessionShape } from "./engine/session.ts";
 export type { SessionPolicy } from "./engine/policy.ts";
-export {
-  djangoSessionPolicy,
-  policyFrom,
-  type DjangoPolicyOptions,
-  type PolicyOptions,
-} from "./django/policy.ts";

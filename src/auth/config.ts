@@ -23,7 +23,7 @@ import type { LoginRateLimit } from "./rate-limit.ts";
 import type { User } from "./user.ts";
 import type { UserSource } from "./user-source.ts";
 
-/** Settings shared by `login`, `getUser`, `authenticate` and the middleware. */
+/** Settings shared by `login`, `getSessionUser`, `authenticate` and the middleware. */
 export interface AuthConfig {
   /** Where users are read from and written to. */
   readonly users: UserSource;

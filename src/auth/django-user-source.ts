@@ -25,7 +25,12 @@
  * ```
  */
 import { randomUUID } from "node:crypto";
-import { ConfigurationError, SessionStoreError, UserExistsError } from "../errors.ts";
+import {
+  ConfigurationError,
+  InvalidArgumentError,
+  SessionStoreError,
+  UserExistsError,
+} from "../errors.ts";
 import { SqlDuplicateKeyError, placeholders } from "../internal/sql/database.ts";
 import type { SqlDatabase, SqlRow, SqlValue } from "../internal/sql/database.ts";
 import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "../internal/sql/dates.ts";
@@ -438,7 +443,7 @@ export class DjangoUserSource implements UserSource, UserManager {
    *
    * @throws {UserExistsError} when a user with that username exists (checked first, and again
    *   from the unique constraint if another writer got there in between).
-   * @throws {TypeError} for an empty username, a text key without `id`, or an invalid `id`.
+   * @throws {InvalidArgumentError} for an empty username, a text key without `id`, or an invalid `id`.
    *
    * @example
    * ```ts
@@ -455,7 +460,8 @@ export class DjangoUserSource implements UserSource, UserManager {
    */
   async createUser(fields: NewUserFields): Promise<User> {
     // Django: ValueError("The given username must be set").
-    if (fields.username === "") throw new TypeError("createUser: the username must be set");
+    if (fields.username === "")
+      throw new InvalidArgumentError("createUser: the username must be set");
     const { q, table, pkColumn, usernameColumn } = this.#names;
     const c = this.#columns;
     // A model whose USERNAME_FIELD is its email: its manager normalises it as an email too.
@@ -468,7 +474,8 @@ export class DjangoUserSource implements UserSource, UserManager {
     const params: SqlValue[] = [];
     const used = new Set<string>();
     const add = (column: string, what: string, value: NewUserFieldValue): void => {
-      if (used.has(column)) throw new TypeError(`createUser: column ${column} given twice`);
+      if (used.has(column))
+        throw new InvalidArgumentError(`createUser: column ${column} given twice`);
       used.add(column);
       columns.push(q(column, what));
       params.push(param(dialect, value));
@@ -479,9 +486,12 @@ export class DjangoUserSource implements UserSource, UserManager {
     let key: SqlValue | undefined;
     if (fields.id !== undefined || this.#pkType === "uuid") {
       key = this.#keyParam(String(fields.id ?? randomUUID()));
-      if (key === null) throw new TypeError(`createUser: id is not a valid ${this.#pkType} key`);
+      if (key === null)
+        throw new InvalidArgumentError(`createUser: id is not a valid ${this.#pkType} key`);
     } else if (this.#pkType === "string") {
-      throw new TypeError("createUser: a text primary key has no default: give fields.id");
+      throw new InvalidArgumentError(
+        "createUser: a text primary key has no default: give fields.id",
+      );
     }
     if (key !== undefined) add(pkColumn, "pkColumn", key);
     add(usernameColumn, "usernameColumn", username);
@@ -502,12 +512,14 @@ export class DjangoUserSource implements UserSource, UserManager {
       if (column === usernameColumn) {
         // The same field as USERNAME_FIELD (`email` on such a model): written once, above.
         if (fields[name] !== undefined && value !== username) {
-          throw new TypeError(`createUser: ${name} is the username column; give it as username`);
+          throw new InvalidArgumentError(
+            `createUser: ${name} is the username column; give it as username`,
+          );
         }
       } else if (column !== null) {
         add(column, `columns.${name}`, value as NewUserFieldValue);
       } else if (fields[name] !== undefined) {
-        throw new TypeError(`createUser: the user model has no ${name} column`);
+        throw new InvalidArgumentError(`createUser: the user model has no ${name} column`);
       }
     }
     for (const [column, value] of Object.entries(fields.fields ?? {})) {
@@ -543,7 +555,7 @@ export class DjangoUserSource implements UserSource, UserManager {
    * last ORDER BY pk LIMIT n`), so memory stays flat and rows added behind the cursor are not
    * seen twice. Honours the source's table, key and column mapping, like {@link getUser}.
    *
-   * @throws {RangeError} when `batchSize` is not a positive integer.
+   * @throws {ConfigurationError} when `batchSize` is not a positive integer.
    *
    * @example
    * ```ts
@@ -557,7 +569,7 @@ export class DjangoUserSource implements UserSource, UserManager {
     // Checked now rather than on the first `next()`; the number goes into the SQL text
     // (MySQL prepared statements take no placeholder for LIMIT).
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-      throw new RangeError("listUsers: batchSize must be a positive integer");
+      throw new ConfigurationError("listUsers: batchSize must be a positive integer");
     }
     return this.#pages(batchSize);
   }

@@ -5,11 +5,11 @@
  *
  * @example
  * ```ts
- * import { DjangoUserSource, authenticate, login, getUser } from "sessionbridge/auth";
+ * import { DjangoUserSource, authenticate, login, getSessionUser } from "sessionbridge/auth";
  * const config = { users: new DjangoUserSource({ database }), secretKey: process.env.SECRET_KEY! };
  * const result = await authenticate({ username, password }, config);
  * if (result.ok) await login(session, result.user, config);
- * const user = await getUser(session, config); // the same user, as Django would see it
+ * const user = await getSessionUser(session, config); // the same user, as Django would see it
  * ```
  */
 export {
@@ -33,7 +33,7 @@ export type { AuthenticateResult } from "./authenticate.ts";
 export { login, storedUserId } from "./login.ts";
 export type { LoginOptions } from "./login.ts";
 export { logout } from "./logout.ts";
-export { getUser } from "./get-user.ts";
+export { getSessionUser } from "./session-user.ts";
 export { updateSessionAuthHash } from "./update-session-auth-hash.ts";
 export { setPassword } from "./set-password.ts";
 export { userSessionAuthHash } from "./session-hash.ts";

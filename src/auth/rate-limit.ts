@@ -187,7 +187,7 @@ export interface LoginRateLimitOptions {
  * Limits from plain numbers: in memory by default, in Redis (shared by every process) with
  * `redis`. Both limiters can share one key prefix: their keys start with `username:` and `ip:`.
  *
- * @throws {RangeError} for a bad rule; {ConfigurationError} for `now` with `redis` (Redis
+ * @throws {ConfigurationError} for a bad rule; {ConfigurationError} for `now` with `redis` (Redis
  *   limits use the Redis server's clock) or `keyPrefix` without it.
  * @example
  * ```ts

@@ -3,6 +3,7 @@
  * The in-memory limiter (`rate-limit.ts`) and the Redis one (`redis-rate-limit.ts`) both build
  * on it, so neither imports the other's module for it.
  */
+import { ConfigurationError } from "../errors.ts";
 
 /**
  * Counts failures per key over a time window. Implementations must be safe to share. A method
@@ -67,14 +68,14 @@ export interface RateLimitRule {
 
 /**
  * Checks a rule as every limiter takes it.
- * @throws {RangeError} for a `limit` that is not a positive integer or a `windowMs` that is not
+ * @throws {ConfigurationError} for a `limit` that is not a positive integer or a `windowMs` that is not
  *   positive (or above `maxWindowMs`).
  * @internal
  */
 export function checkRateLimitRule(rule: RateLimitRule, maxWindowMs = Infinity): void {
   if (!Number.isSafeInteger(rule.limit) || rule.limit < 1) {
-    throw new RangeError("limit must be a positive integer");
+    throw new ConfigurationError("limit must be a positive integer");
   }
-  if (!(rule.windowMs > 0)) throw new RangeError("windowMs must be positive");
-  if (!(rule.windowMs <= maxWindowMs)) throw new RangeError("windowMs is too long");
+  if (!(rule.windowMs > 0)) throw new ConfigurationError("windowMs must be positive");
+  if (!(rule.windowMs <= maxWindowMs)) throw new ConfigurationError("windowMs is too long");
 }

@@ -16,6 +16,7 @@
  */
 import { Buffer } from "node:buffer";
 import { isIPv6 } from "node:net";
+import { MalformedError } from "../errors.ts";
 
 /** Options of {@link isSafeRedirect}. */
 export interface SafeRedirectOptions {
@@ -77,12 +78,12 @@ function urlsplit(input: string): { scheme: string; netloc: string } {
       if (at >= 0) end = Math.min(end, at);
     }
     netloc = url.slice(2, end);
-    if (netloc.includes("[") !== netloc.includes("]")) throw new RangeError("Invalid IPv6 URL");
+    if (netloc.includes("[") !== netloc.includes("]")) throw new MalformedError("Invalid IPv6 URL");
     if (netloc.includes("[")) {
       // Python 3.11.4+ `_check_bracketed_host`: an IPv6 address or an IPvFuture literal.
       const inside = netloc.slice(netloc.indexOf("[") + 1).split("]")[0] ?? "";
       if (!/^v[0-9a-f]+\.[\w.:!$&'()*+,;=~-]+$/i.test(inside) && !isIPv6(inside)) {
-        throw new RangeError("Invalid IPv6 URL");
+        throw new MalformedError("Invalid IPv6 URL");
       }
     }
     // urlsplit's _checknetloc: NFKC must not introduce URL syntax characters.
@@ -90,7 +91,7 @@ function urlsplit(input: string): { scheme: string; netloc: string } {
       const n = netloc.replace(/[@:#?]/g, "");
       const normalized = n.normalize("NFKC");
       if (n !== normalized && /[/?#@:]/.test(normalized)) {
-        throw new RangeError("netloc contains invalid characters under NFKC normalization");
+        throw new MalformedError("netloc contains invalid characters under NFKC normalization");
       }
     }
   }

@@ -182,7 +182,7 @@ export interface RedisRateLimiterOptions extends RateLimitRule {
  * command timeout. `authenticate` then rejects with it too — a login is never let through
  * unchecked — and the adapters answer 503.
  *
- * @throws {RangeError} for a `limit` that is not a positive integer, or a `windowMs` that is not
+ * @throws {ConfigurationError} for a `limit` that is not a positive integer, or a `windowMs` that is not
  *   positive and at most ten years.
  * @throws {ConfigurationError} for a client that is none of the supported ones, or a
  *   `RedisCommandClient` of the caller's own without `evalScript`.
@@ -314,5 +314,5 @@ function integerReply(reply: unknown): number {
   if (typeof reply === "bigint" && reply >= 0n && reply <= BigInt(Number.MAX_SAFE_INTEGER)) {
     return Number(reply);
   }
-  throw limiterError(new TypeError("Unexpected reply from the rate limiter script"));
+  throw limiterError(new Error("Unexpected reply from the rate limiter script"));
 }

@@ -19,7 +19,7 @@ import type { Session, SessionShape } from "../engine/session.ts";
 import { authenticate, type AuthenticateResult } from "./authenticate.ts";
 import type { Credentials } from "./backends.ts";
 import { checkAuthConfig, type AuthConfig } from "./config.ts";
-import { getUser } from "./get-user.ts";
+import { getSessionUser } from "./session-user.ts";
 import { login } from "./login.ts";
 import { logout } from "./logout.ts";
 import { updateSessionAuthHash } from "./update-session-auth-hash.ts";
@@ -116,7 +116,7 @@ export function createRequestAuth<T extends SessionShape, E extends Enrichers = 
     },
     user() {
       if (cached !== undefined) return cached;
-      const loading = getUser(session, options).then((user) =>
+      const loading = getSessionUser(session, options).then((user) =>
         user.isAuthenticated ? enrichUser(user, enrich) : user,
       );
       cached = loading;

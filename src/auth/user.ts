@@ -7,6 +7,7 @@
  * (§6.2), but it never leaves through `JSON.stringify`, `util.inspect` or object spreading.
  */
 import { inspect } from "node:util";
+import { InvalidArgumentError } from "../errors.ts";
 
 /** A primary key: a number for Django's `AutoField`, a string for UUID or text keys. */
 export type UserId = number | string;
@@ -171,7 +172,7 @@ export class User {
   }
 
   /**
-   * Django `has_perms(perm_list)`: all of them. Rejects with a `TypeError` for a single string
+   * Django `has_perms(perm_list)`: all of them. Rejects with an `InvalidArgumentError` for a single string
    * (Django 4.0+ raises `ValueError`).
    *
    * @example
@@ -181,7 +182,7 @@ export class User {
    */
   async hasPerms(perms: readonly string[]): Promise<boolean> {
     if (typeof (perms as unknown) === "string") {
-      throw new TypeError("perms must be an array of names");
+      throw new InvalidArgumentError("perms must be an array of names");
     }
     for (const perm of perms) if (!(await this.hasPerm(perm))) return false;
     return true;
@@ -269,11 +270,11 @@ export class AnonymousUser {
 
   /**
    * `false` unless the list is empty (Django: `all(...)` of nothing is true).
-   * Rejects with a `TypeError` for a single string, as {@link User.hasPerms}.
+   * Rejects with an `InvalidArgumentError` for a single string, as {@link User.hasPerms}.
    */
   hasPerms(perms: readonly string[]): Promise<boolean> {
     if (typeof (perms as unknown) === "string") {
-      return Promise.reject(new TypeError("perms must be an array of names"));
+      return Promise.reject(new InvalidArgumentError("perms must be an array of names"));
     }
     return Promise.resolve(perms.length === 0);
   }
@@ -295,7 +296,7 @@ export class AnonymousUser {
  *
  * @example
  * ```ts
- * (await getUser(session, config)) === ANONYMOUS_USER;
+ * (await getSessionUser(session, config)) === ANONYMOUS_USER;
  * ```
  */
 export const ANONYMOUS_USER: AnonymousUser = Object.freeze(new AnonymousUser());

@@ -2,7 +2,7 @@
  * Django's base62 timestamps (`django.core.signing.b62_encode`; `utils.baseconv.base62` in 3.2):
  * alphabet `0-9A-Za-z`, most significant digit first, `0` → `"0"`, negatives prefixed `-`.
  */
-import { MalformedError } from "../errors.ts";
+import { InvalidArgumentError, MalformedError } from "../errors.ts";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /** Digit value by char code (-1: not a base62 digit). */
@@ -11,7 +11,7 @@ for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
 
 /** @example base62Encode(1700000000) // "1r31eq" */
 export function base62Encode(n: number): string {
-  if (!Number.isSafeInteger(n)) throw new RangeError("base62Encode needs a safe integer");
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError("base62Encode needs a safe integer");
   if (n === 0) return "0";
   let rest = Math.abs(n);
   let out = "";

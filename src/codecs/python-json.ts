@@ -15,7 +15,7 @@
  *
  * The reader keeps Python's int/float distinction (see {@link PyFloat}) and big ints (`bigint`).
  */
-import { ConfigurationError, MalformedError } from "../errors.ts";
+import { ConfigurationError, MalformedError, UnsupportedValueError } from "../errors.ts";
 import {
   PyFloat,
   PyMarkup,
@@ -49,7 +49,7 @@ export const COMPACT_SEPARATORS: readonly [string, string] = [",", ":"];
 
 /**
  * Serialises like Python's `json.dumps`. Tuples become arrays (as in Python). Values plain JSON
- * cannot hold (datetime, bytes, Decimal, UUID, Markup) throw a `TypeError`, as Python's
+ * cannot hold (datetime, bytes, Decimal, UUID, Markup) throw an `UnsupportedValueError`, as Python's
  * `json.dumps` does; use a tagging codec (Flask) or pickle for them.
  *
  * @example
@@ -92,7 +92,7 @@ export function dumpsPythonJson(
       case "object":
         break;
       default:
-        throw new TypeError(`Object of type ${typeof v} is not JSON serializable`);
+        throw new UnsupportedValueError(`Object of type ${typeof v} is not JSON serializable`);
     }
     if (Array.isArray(v))
       return enclose(
@@ -113,7 +113,8 @@ export function dumpsPythonJson(
     let entries: [string, PyValue][];
     if (v instanceof Map) entries = [...v];
     else if (isPyDict(v)) entries = Object.entries(v);
-    else throw new TypeError(`Object of type ${pyTypeName(v)} is not JSON serializable`);
+    else
+      throw new UnsupportedValueError(`Object of type ${pyTypeName(v)} is not JSON serializable`);
     if (sortKeys) entries.sort((a, b) => compareCodePoints(a[0], b[0]));
     const parts = entries.map(([k, item]) => quote(k) + keySep + write(item, level + 1));
     return enclose("{", parts, "}", level);

@@ -23,8 +23,17 @@
  * reader that returned `1` for Python's `1.0` would write back an `int`. Integral floats are
  * rare in sessions; they come back wrapped, everything else is a plain number.
  */
+import { MalformedError } from "../errors.ts";
 
-/** A Python `float` whose value is integral (`1.0`, `-0.0`, `1e+100`). */
+/**
+ * A Python `float` whose value is integral (`1.0`, `-0.0`, `1e+100`).
+ *
+ * @example
+ * ```ts
+ * import { PyFloat } from "sessionbridge";
+ * await session.set("ratio", new PyFloat(1)); // Python reads 1.0, not 1
+ * ```
+ */
 export class PyFloat {
   constructor(readonly value: number) {}
   valueOf(): number {
@@ -32,7 +41,15 @@ export class PyFloat {
   }
 }
 
-/** A Python `tuple`. */
+/**
+ * A Python `tuple`.
+ *
+ * @example
+ * ```ts
+ * import { PyTuple } from "sessionbridge";
+ * await session.set("point", new PyTuple([1, 2])); // Python reads (1, 2)
+ * ```
+ */
 export class PyTuple {
   readonly items: readonly PyValue[];
   constructor(items: readonly PyValue[]) {
@@ -40,7 +57,15 @@ export class PyTuple {
   }
 }
 
-/** A Python `decimal.Decimal`, kept as its exact decimal string (`"12.50"`). */
+/**
+ * A Python `decimal.Decimal`, kept as its exact decimal string (`"12.50"`).
+ *
+ * @example
+ * ```ts
+ * import { PyDecimal } from "sessionbridge";
+ * await session.set("total", new PyDecimal("12.50"));
+ * ```
+ */
 export class PyDecimal {
   constructor(readonly value: string) {}
   toString(): string {
@@ -48,12 +73,20 @@ export class PyDecimal {
   }
 }
 
-/** A Python `uuid.UUID`, kept as 32 lowercase hex digits. */
+/**
+ * A Python `uuid.UUID`, kept as 32 lowercase hex digits.
+ *
+ * @example
+ * ```ts
+ * import { PyUUID } from "sessionbridge";
+ * new PyUUID("12345678123456781234567812345678").toString(); // "12345678-1234-5678-1234-567812345678"
+ * ```
+ */
 export class PyUUID {
   readonly hex: string;
   constructor(value: string) {
     const hex = value.replace(/-/g, "").toLowerCase();
-    if (!/^[0-9a-f]{32}$/.test(hex)) throw new TypeError("PyUUID needs 32 hex digits");
+    if (!/^[0-9a-f]{32}$/.test(hex)) throw new MalformedError("PyUUID needs 32 hex digits");
     this.hex = hex;
   }
   /** Hyphenated form, as Python's `str(uuid)`. */
@@ -63,7 +96,15 @@ export class PyUUID {
   }
 }
 
-/** A Python `datetime.date`. */
+/**
+ * A Python `datetime.date`.
+ *
+ * @example
+ * ```ts
+ * import { PyDate } from "sessionbridge";
+ * new PyDate(2024, 2, 29).toISOString(); // "2024-02-29"
+ * ```
+ */
 export class PyDate {
   constructor(
     readonly year: number,
@@ -79,6 +120,12 @@ export class PyDate {
 /**
  * A Python `datetime.datetime` with microsecond precision. `utcOffsetSeconds` is `null` for a
  * naive datetime, else the fixed offset of its tzinfo (UTC is `0`).
+ *
+ * @example
+ * ```ts
+ * import { PyDateTime } from "sessionbridge";
+ * await session.set("seen", PyDateTime.fromDate(new Date())); // an aware UTC datetime
+ * ```
  */
 export class PyDateTime {
   constructor(
@@ -136,7 +183,15 @@ export class PyDateTime {
   }
 }
 
-/** A Python `datetime.timedelta`, normalised as Python does (0 ≤ seconds < 86400, 0 ≤ µs < 1e6). */
+/**
+ * A Python `datetime.timedelta`, normalised as Python does (0 ≤ seconds < 86400, 0 ≤ µs < 1e6).
+ *
+ * @example
+ * ```ts
+ * import { PyTimeDelta } from "sessionbridge";
+ * new PyTimeDelta(0, 90).totalSeconds(); // 90
+ * ```
+ */
 export class PyTimeDelta {
   readonly days: number;
   readonly seconds: number;
@@ -184,7 +239,15 @@ export class PyTimeDelta {
   }
 }
 
-/** Flask's `markupsafe.Markup`: a string already escaped for HTML. */
+/**
+ * Flask's `markupsafe.Markup`: a string already escaped for HTML.
+ *
+ * @example
+ * ```ts
+ * import { PyMarkup } from "sessionbridge";
+ * await session.set("flash", new PyMarkup("<b>Saved</b>"));
+ * ```
+ */
 export class PyMarkup {
   constructor(readonly value: string) {}
   toString(): string {
@@ -192,12 +255,28 @@ export class PyMarkup {
   }
 }
 
-/** A Python dict with string keys. */
+/**
+ * A Python dict with string keys.
+ *
+ * @example
+ * ```ts
+ * import type { PyDict } from "sessionbridge";
+ * const prefs: PyDict = { theme: "dark", sizes: [1, 2] };
+ * ```
+ */
 export interface PyDict {
   [key: string]: PyValue;
 }
 
-/** Any value a Python session can hold that sessionbridge can carry without loss. */
+/**
+ * Any value a Python session can hold that sessionbridge can carry without loss.
+ *
+ * @example
+ * ```ts
+ * import type { PyValue } from "sessionbridge";
+ * const cart: PyValue = [{ sku: "apple", qty: 2 }];
+ * ```
+ */
 export type PyValue =
   | null
   | boolean
@@ -216,10 +295,27 @@ export type PyValue =
   | PyValue[]
   | PyDict;
 
-/** A whole session: top-level keys in insertion order (Python dict order). */
+/**
+ * A whole session: top-level keys in insertion order (Python dict order).
+ *
+ * @example
+ * ```ts
+ * import type { SessionData } from "sessionbridge";
+ * const data: SessionData = new Map([["user", "alice"]]);
+ * ```
+ */
 export type SessionData = Map<string, PyValue>;
 
-/** True for a plain object used as a Python dict (not an array, not a typed value). */
+/**
+ * True for a plain object used as a Python dict (not an array, not a typed value).
+ *
+ * @example
+ * ```ts
+ * import { isPyDict } from "sessionbridge";
+ * isPyDict({ a: 1 }); // true
+ * isPyDict([1]); // false
+ * ```
+ */
 export function isPyDict(value: unknown): value is PyDict {
   if (value === null || typeof value !== "object") return false;
   const proto: unknown = Object.getPrototypeOf(value);

@@ -4,13 +4,30 @@
  */
 
 import type { DjangoVersion } from "../codecs/django/version.ts";
+import { ConfigurationError } from "../errors.ts";
 
 export type { DjangoVersion };
 
-/** `SameSite` attribute; `false` omits it (Django `SESSION_COOKIE_SAMESITE = None`). */
+/**
+ * `SameSite` attribute; `false` omits it (Django `SESSION_COOKIE_SAMESITE = None`).
+ *
+ * @example
+ * ```ts
+ * import type { SameSite } from "sessionbridge";
+ * const sameSite: SameSite = "Lax";
+ * ```
+ */
 export type SameSite = "Lax" | "Strict" | "None" | false;
 
-/** Everything the engine needs to know, all fields filled. */
+/**
+ * Everything the engine needs to know, all fields filled.
+ *
+ * @example
+ * ```ts
+ * import { resolveSessionSettings, type SessionSettings } from "sessionbridge";
+ * const settings: SessionSettings = resolveSessionSettings({ cookieSecure: true });
+ * ```
+ */
 export interface SessionSettings {
   /** `SESSION_COOKIE_NAME`, default `sessionid`. */
   readonly cookieName: string;
@@ -55,10 +72,26 @@ export interface SessionSettings {
  */
 export type ConcurrentWrites = "merge" | "overwrite";
 
-/** The subset a caller may override. */
+/**
+ * The subset a caller may override.
+ *
+ * @example
+ * ```ts
+ * import type { SessionSettingsInput } from "sessionbridge";
+ * const input: SessionSettingsInput = { cookieName: "sid", cookieAge: 3600 };
+ * ```
+ */
 export type SessionSettingsInput = Partial<SessionSettings>;
 
-/** Django's defaults (`django/conf/global_settings.py`, identical in 3.2, 4.2, 5.2 and 6.1). */
+/**
+ * Django's defaults (`django/conf/global_settings.py`, identical in 3.2, 4.2, 5.2 and 6.1).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SESSION_SETTINGS } from "sessionbridge";
+ * DEFAULT_SESSION_SETTINGS.cookieName; // "sessionid"
+ * ```
+ */
 export const DEFAULT_SESSION_SETTINGS: SessionSettings = {
   cookieName: "sessionid",
   cookieAge: 1_209_600,
@@ -73,18 +106,26 @@ export const DEFAULT_SESSION_SETTINGS: SessionSettings = {
   concurrentWrites: "merge",
 };
 
-/** Fills the defaults in. */
+/**
+ * Fills the defaults in.
+ *
+ * @example
+ * ```ts
+ * import { resolveSessionSettings } from "sessionbridge";
+ * resolveSessionSettings({ cookieAge: 3600 }).cookieName; // "sessionid"
+ * ```
+ */
 export function resolveSessionSettings(input: SessionSettingsInput = {}): SessionSettings {
   const settings = { ...DEFAULT_SESSION_SETTINGS };
   for (const [name, value] of Object.entries(input)) {
     if (value !== undefined) Object.assign(settings, { [name]: value });
   }
   if (!Number.isInteger(settings.cookieAge) || settings.cookieAge <= 0) {
-    throw new RangeError("cookieAge must be a positive whole number of seconds");
+    throw new ConfigurationError("cookieAge must be a positive whole number of seconds");
   }
   // A JavaScript caller can pass anything.
   if (!(["merge", "overwrite"] as readonly string[]).includes(settings.concurrentWrites)) {
-    throw new RangeError('concurrentWrites must be "merge" or "overwrite"');
+    throw new ConfigurationError('concurrentWrites must be "merge" or "overwrite"');
   }
   return settings;
 }

@@ -7,6 +7,7 @@ import type { SessionResponseHeaders } from "./http.ts";
 import type { Session, SessionShape } from "./session.ts";
 import type { SessionData } from "../codecs/python-values.ts";
 import type { SessionStore } from "../stores/contract.ts";
+import { ConfigurationError } from "../errors.ts";
 
 /** Nothing to add. */
 export const NOTHING: SessionResponseHeaders = Object.freeze({ setCookie: [], varyCookie: false });
@@ -61,7 +62,7 @@ export class CookieValueStore implements SessionStore {
   }
   save(): Promise<void> {
     return Promise.reject(
-      new TypeError(`${this.name}: the cookie is the session; nothing to save`),
+      new ConfigurationError(`${this.name}: the cookie is the session; nothing to save`),
     );
   }
   delete(): Promise<void> {

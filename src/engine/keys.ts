@@ -5,7 +5,15 @@
  */
 import { randomBytes } from "node:crypto";
 
-/** `string.ascii_lowercase + string.digits`. */
+/**
+ * `string.ascii_lowercase + string.digits`.
+ *
+ * @example
+ * ```ts
+ * import { VALID_KEY_CHARS } from "sessionbridge";
+ * VALID_KEY_CHARS.length; // 36
+ * ```
+ */
 export const VALID_KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 /**
@@ -26,7 +34,15 @@ export function generateSessionKey(length = 32): string {
   return out;
 }
 
-/** Django `_validate_session_key`: a truthy string of at least 8 characters. */
+/**
+ * Django `_validate_session_key`: a truthy string of at least 8 characters.
+ *
+ * @example
+ * ```ts
+ * import { isValidSessionKey } from "sessionbridge";
+ * isValidSessionKey("abc"); // false: shorter than 8
+ * ```
+ */
 export function isValidSessionKey(key: string | null | undefined): key is string {
   return typeof key === "string" && key.length >= 8;
 }

@@ -8,7 +8,16 @@
 import type { RequestSession, SessionResponseHeaders } from "./http.ts";
 import type { SessionShape } from "./session.ts";
 
-/** Request → session, session → response headers. */
+/**
+ * Request → session, session → response headers.
+ *
+ * @example
+ * ```ts
+ * import type { SessionPolicy } from "sessionbridge";
+ * import { flaskSessionPolicy } from "sessionbridge/flask";
+ * const policy: SessionPolicy = flaskSessionPolicy({ secretKey: process.env.SECRET_KEY! });
+ * ```
+ */
 export interface SessionPolicy<T extends SessionShape = SessionShape> {
   /** Reads the session cookie out of a `Cookie` header; no I/O. */
   open(cookieHeader: string | null | undefined): RequestSession<T>;

@@ -15,6 +15,7 @@
  *   session deleted meanwhile is never written back.
  */
 import {
+  InvalidArgumentError,
   SessionBridgeError,
   SessionExistsError,
   SessionMissingError,
@@ -29,10 +30,29 @@ import { generateSessionKey, isValidSessionKey } from "./keys.ts";
 /** The session key under which Django keeps a per-session expiry. */
 export const EXPIRY_KEY = "_session_expiry";
 
-/** The shape of session data, for typed access; values must be {@link PyValue}s. */
+/**
+ * The shape of session data, for typed access; values must be {@link PyValue}s.
+ *
+ * @example
+ * ```ts
+ * import { Session, type SessionShape } from "sessionbridge";
+ * interface Cart extends SessionShape { items: string[] }
+ * declare const session: Session<Cart>;
+ * await session.get("items"); // string[] | undefined
+ * ```
+ */
 export type SessionShape = Record<string, PyValue>;
 
-/** What `setExpiry` takes (Django `set_expiry`). */
+/**
+ * What `setExpiry` takes (Django `set_expiry`).
+ *
+ * @example
+ * ```ts
+ * await session.setExpiry(3600); // seconds of inactivity
+ * await session.setExpiry(0); // until the browser closes
+ * await session.setExpiry(null); // back to the global policy
+ * ```
+ */
 export type ExpiryInput = number | Date | null;
 
 const MAX_CREATE_ATTEMPTS = 100;
@@ -407,7 +427,7 @@ export class Session<T extends SessionShape = SessionShape> {
       return;
     }
     if (typeof value === "number") {
-      if (!Number.isInteger(value)) throw new RangeError("setExpiry takes whole seconds");
+      if (!Number.isInteger(value)) throw new InvalidArgumentError("setExpiry takes whole seconds");
       await this.set(EXPIRY_KEY, value as T[string]);
       return;
     }
@@ -473,8 +493,9 @@ function expiryInstant(stored: PyValue | undefined): Date | undefined {
 
 /**
  * Wraps what a store throws that is not already typed, so callers can map it to 503.
- * `TypeError`/`RangeError` pass through: they are programming errors (a value the serializer
- * cannot hold, as Python's `json.dumps` raises `TypeError`), not outages.
+ * sessionbridge's own errors pass through (a value the serializer cannot hold is an
+ * `UnsupportedValueError`, not an outage), and so do a custom store's `TypeError`/`RangeError`:
+ * programming errors, not outages.
  */
 function asStoreError(err: unknown, store: SessionStore): unknown {
   if (err instanceof SessionBridgeError || err instanceof TypeError || err instanceof RangeError)

@@ -116,7 +116,9 @@ export function flaskSessionPolicy<T extends SessionShape = SessionShape>(
   }
   const lifetime = options.permanentSessionLifetime ?? FLASK_PERMANENT_SESSION_LIFETIME;
   if (!Number.isInteger(lifetime) || lifetime <= 0) {
-    throw new RangeError("permanentSessionLifetime must be a positive whole number of seconds");
+    throw new ConfigurationError(
+      "permanentSessionLifetime must be a positive whole number of seconds",
+    );
   }
   const now = options.now ?? Date.now;
   const nowSeconds = (): number => Math.floor(now() / 1000);

@@ -11,7 +11,7 @@ import { resolveSessionSettings } from "../engine/config.ts";
 import type { SessionResponseHeaders } from "../engine/http.ts";
 import type { SessionPolicy } from "../engine/policy.ts";
 import { Session, type SessionShape } from "../engine/session.ts";
-import { ConfigurationError, MalformedError } from "../errors.ts";
+import { ConfigurationError, InvalidArgumentError, MalformedError } from "../errors.ts";
 import { NOTHING, VARY_ONLY } from "../engine/cookie-session.ts";
 import {
   deleteWerkzeugCookie,
@@ -83,7 +83,8 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
   options: FlaskSessionPolicyOptions,
 ): SessionPolicy<T> {
   const { store, version } = options;
-  if (!["0.3", "0.8"].includes(version)) throw new TypeError('version must be "0.3" or "0.8"');
+  if (!["0.3", "0.8"].includes(version))
+    throw new ConfigurationError('version must be "0.3" or "0.8"');
   const v08 = version === "0.8";
   const useSigner = options.useSigner ?? false;
   if (useSigner && (options.secretKey === undefined || options.secretKey.length === 0)) {
@@ -93,7 +94,9 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
   const permanentDefault = options.permanent ?? true;
   const lifetime = options.permanentSessionLifetime ?? 2_678_400;
   if (!Number.isInteger(lifetime) || lifetime <= 0) {
-    throw new RangeError("permanentSessionLifetime must be a positive whole number of seconds");
+    throw new ConfigurationError(
+      "permanentSessionLifetime must be a positive whole number of seconds",
+    );
   }
   const refresh = options.refreshEachRequest ?? true;
   const sidLength = options.sidLength ?? 32;
@@ -177,7 +180,7 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
 
     async commit({ session }) {
       const state = states.get(session);
-      if (!state) throw new TypeError("flaskSessionServerPolicy: unknown session");
+      if (!state) throw new InvalidArgumentError("flaskSessionServerPolicy: unknown session");
       let data = session.loaded ? await session.toMap() : await loadState(state);
       const { accessed, modified } = session;
       if (state.undecodable) {

@@ -30,6 +30,7 @@ import {
   readCookie,
   WERKZEUG_MAX_COOKIE_SIZE,
 } from "../codecs/werkzeug/cookies.ts";
+import { ConfigurationError } from "../errors.ts";
 
 /** Starlette's default `max_age` (14 days) in seconds. */
 export const STARLETTE_MAX_AGE = 1_209_600;
@@ -84,7 +85,7 @@ export function starletteSessionPolicy<T extends SessionShape = SessionShape>(
   assertSecret(options.secretKey, "secret_key");
   const { behaviour } = options;
   if (!["0.x", "1.x"].includes(behaviour)) {
-    throw new TypeError('behaviour must be "0.x" or "1.x"');
+    throw new ConfigurationError('behaviour must be "0.x" or "1.x"');
   }
   const now = options.now ?? Date.now;
   const nowSeconds = (): number => Math.floor(now() / 1000);

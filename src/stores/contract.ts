@@ -61,7 +61,15 @@ export interface SessionDataCodec {
   decode(value: string): SessionData;
 }
 
-/** When a saved session stops being valid, computed by the engine as Django does. */
+/**
+ * When a saved session stops being valid, computed by the engine as Django does.
+ *
+ * @example
+ * ```ts
+ * import type { SessionExpiry } from "sessionbridge";
+ * const expiry: SessionExpiry = { age: 1_209_600, date: new Date(Date.now() + 1_209_600_000) };
+ * ```
+ */
 export interface SessionExpiry {
   /** Seconds from now (Django `get_expiry_age()`); may be ≤ 0 for an absolute date in the past. */
   readonly age: number;
@@ -69,7 +77,14 @@ export interface SessionExpiry {
   readonly date: Date;
 }
 
-/** Options of {@link SessionStore.save}. */
+/**
+ * Options of {@link SessionStore.save}.
+ *
+ * @example
+ * ```ts
+ * await store.save(key, data, { mustCreate: true, expiry });
+ * ```
+ */
 export interface SaveOptions {
   /** Insert only: fail with `SessionExistsError` if the key is taken (Django `must_create`). */
   readonly mustCreate: boolean;
@@ -95,7 +110,15 @@ export interface VersionedSessionData {
   readonly version: string;
 }
 
-/** Where stores report what they skip (a corrupt row, an undecodable value). */
+/**
+ * Where stores report what they skip (a corrupt row, an undecodable value).
+ *
+ * @example
+ * ```ts
+ * import type { StoreLogger } from "sessionbridge";
+ * const logger: StoreLogger = { warn: (message, details) => console.warn(message, details) };
+ * ```
+ */
 export interface StoreLogger {
   warn(message: string, detail?: Readonly<Record<string, string | number | boolean>>): void;
 }
@@ -134,7 +157,14 @@ export interface StoredSessionPage {
   readonly position: string;
 }
 
-/** Options of {@link SessionStore.walk}. */
+/**
+ * Options of {@link SessionStore.walk}.
+ *
+ * @example
+ * ```ts
+ * const options: WalkOptions = { batchSize: 500, activeOnly: true };
+ * ```
+ */
 export interface WalkOptions {
   /** A `position` an earlier page returned; default the beginning. */
   readonly position?: string;
@@ -144,7 +174,17 @@ export interface WalkOptions {
   readonly activeOnly?: boolean;
 }
 
-/** The storage contract. See the module documentation for the error rules. */
+/**
+ * The storage contract. See the module documentation for the error rules.
+ *
+ * @example
+ * ```ts
+ * import type { SessionStore } from "sessionbridge";
+ * import { MemoryStore } from "sessionbridge/stores/memory";
+ * const store: SessionStore = new MemoryStore();
+ * await store.load("no-such-key"); // null
+ * ```
+ */
 export interface SessionStore {
   /** A short name for messages and logs, for example `"sql:sqlite"`. */
   readonly name: string;

@@ -1,8 +1,10 @@
-import { after, before, describe } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { createServer } from "node:http";
 import { Hono } from "hono";
 import { getRequestListener } from "@hono/node-server";
-import { sessionMiddleware, type SessionEnv } from "../../src/adapters/hono/index.ts";
+import assert from "node:assert/strict";
+import { getSession, sessionMiddleware, type SessionEnv } from "../../src/adapters/hono/index.ts";
+import { ConfigurationError } from "../../src/errors.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
 import { DownStore } from "../support/stores.ts";
 import { listen } from "../support/http.ts";
@@ -20,7 +22,9 @@ function buildApp(): Hono<Env> {
   app.route("/", down);
   app.use(sessionMiddleware({ store: new MemoryStore() }));
   app.get("/count", async (c) => {
-    const session = c.get("session");
+    // getSession(c), the verb every adapter has; c.get("session") (the other routes) is the same.
+    const session = getSession<{ visits: number }>(c);
+    assert.equal(session, c.get("session"));
     const visits = ((await session.get("visits")) ?? 0) + 1;
     await session.set("visits", visits);
     return c.json({ visits });
@@ -46,4 +50,18 @@ describe("Hono 4 adapter over real HTTP (@hono/node-server)", () => {
   });
   after(() => server.close());
   sharedAdapterBehaviour(() => server.url);
+
+  it("getSession(c) without sessionMiddleware names the fix", async () => {
+    const app = new Hono();
+    app.get("/", (c) => {
+      assert.throws(
+        () => getSession(c),
+        (error: unknown) =>
+          error instanceof ConfigurationError &&
+          /add sessionMiddleware\(\) first/.test(error.message),
+      );
+      return c.text("checked");
+    });
+    assert.equal(await (await app.request("/")).text(), "checked");
+  });
 });

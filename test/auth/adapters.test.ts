@@ -187,6 +187,23 @@ describe("auth adapters", () => {
       assert.equal((await app.request("/")).status, 500);
       assert.equal(errors.length, 1);
     });
+
+    it("Hono: getUser(c) and getAuth(c) without authMiddleware name the fix", async () => {
+      const app = new Hono();
+      let thrown: unknown;
+      app.get("/", async (c) => {
+        try {
+          await authHono.getUser(c);
+        } catch (error) {
+          thrown = error;
+        }
+        assert.throws(() => authHono.getAuth(c), ConfigurationError);
+        return c.text("checked");
+      });
+      assert.equal(await (await app.request("/")).text(), "checked");
+      assert.ok(thrown instanceof ConfigurationError);
+      assert.match(thrown.message, /add authMiddleware\(\) first/);
+    });
   });
 
   describe("Hono", () => {
@@ -198,13 +215,15 @@ describe("auth adapters", () => {
       app.use(authHono.authMiddleware(f.config));
       app.post("/login", async (c) => {
         const body = await c.req.json<{ username: string; password: string }>();
-        const result = await c.get("auth").authenticate(body);
+        const result = await authHono.getAuth(c).authenticate(body);
         if (!result.ok) return c.json({ error: result.message }, 400);
         await c.get("auth").login(result.user);
         return c.json({ ok: true });
       });
       app.get("/me", authHono.loginRequired({ api: true }), async (c) => {
         const user = await c.get("user");
+        // getUser(c), the verb every adapter has, is the same user, loaded once.
+        assert.equal(await authHono.getUser(c), user);
         return c.json(user);
       });
       app.get("/page", authHono.loginRequired(), (c) => c.text("page"));

@@ -7,13 +7,14 @@ import {
   MemoryRateLimiter,
   RATE_LIMITED_MESSAGE,
   authenticate,
-  getUser,
+  getSessionUser,
   login,
   loginRateLimit,
   type AuthenticateResult,
 } from "../../src/auth/index.ts";
 import { makePassword } from "../../src/auth/hashers/index.ts";
 import { fixture } from "./support.ts";
+import { ConfigurationError } from "../../src/errors.ts";
 
 /** The client-visible part of a result. */
 function visible(r: AuthenticateResult): unknown {
@@ -97,10 +98,10 @@ describe("authenticate()", () => {
     assert.notEqual(stored, old);
     assert.match(stored, /^pbkdf2_sha256\$1000\$/);
     assert.equal(r.user.password, stored, "the in-memory user has the new hash");
-    // The session hash is made from the new hash, so the login survives getUser.
+    // The session hash is made from the new hash, so the login survives getSessionUser.
     const s = f.session();
     await login(s, r.user, f.config);
-    assert.equal((await getUser(s, f.config)).username, "alice");
+    assert.equal((await getSessionUser(s, f.config)).username, "alice");
   });
 
   it("does not rehash on a wrong password", async () => {
@@ -257,7 +258,7 @@ describe("failed-login rate limits", () => {
     assert.ok((await limiter.retryAfter("c")) > 0);
     await limiter.reset("c");
     assert.equal(await limiter.retryAfter("c"), 0);
-    assert.throws(() => new MemoryRateLimiter({ limit: 0, windowMs: 1 }), RangeError);
-    assert.throws(() => new MemoryRateLimiter({ limit: 1, windowMs: 0 }), RangeError);
+    assert.throws(() => new MemoryRateLimiter({ limit: 0, windowMs: 1 }), ConfigurationError);
+    assert.throws(() => new MemoryRateLimiter({ limit: 1, windowMs: 0 }), ConfigurationError);
   });
 });

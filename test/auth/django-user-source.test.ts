@@ -13,7 +13,12 @@ import {
 } from "../../src/auth/index.ts";
 import { normalizeEmail, normalizeUsername } from "../../src/auth/django-user-source.ts";
 import { makePassword } from "../../src/auth/hashers/index.ts";
-import { isSessionBridgeError, UserExistsError } from "../../src/errors.ts";
+import {
+  ConfigurationError,
+  InvalidArgumentError,
+  UserExistsError,
+  isSessionBridgeError,
+} from "../../src/errors.ts";
 import {
   openDatabaseUrl,
   SqlDuplicateKeyError,
@@ -310,7 +315,7 @@ describe("DjangoUserSource.createUser / listUsers", () => {
         );
         await assert.rejects(
           users.createUser({ username: "", password: "!" }),
-          TypeError,
+          InvalidArgumentError,
           "Django: the given username must be set",
         );
       });
@@ -372,7 +377,7 @@ describe("DjangoUserSource.createUser / listUsers", () => {
         assert.equal(queries.length, 2);
         await iterator.return?.();
         for (const batchSize of [0, -1, 1.5, Number.NaN]) {
-          assert.throws(() => users.listUsers({ batchSize }), RangeError);
+          assert.throws(() => users.listUsers({ batchSize }), ConfigurationError);
         }
       });
 
@@ -458,7 +463,7 @@ describe("DjangoUserSource.createUser / listUsers", () => {
         );
         await assert.rejects(
           members.createUser({ id: "not-a-uuid", username: "x@example.com", password: "!x" }),
-          TypeError,
+          InvalidArgumentError,
         );
         const memberConfig = { users: members, secretKey: SECRET, hashers: HASHERS };
         const r = await authenticate(

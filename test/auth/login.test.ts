@@ -1,4 +1,4 @@
-// login / getUser / logout / updateSessionAuthHash, rule by rule (django-formats.md §6.3-6.5),
+// login / getSessionUser / logout / updateSessionAuthHash, rule by rule (django-formats.md §6.3-6.5),
 // on MemoryStore sessions and a real SQLite auth schema.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -11,7 +11,7 @@ import {
   User,
   allowAllUsersModelBackend,
   authenticate,
-  getUser,
+  getSessionUser,
   login,
   logout,
   modelBackend,
@@ -140,16 +140,16 @@ describe("login()", () => {
   });
 });
 
-describe("getUser()", () => {
+describe("getSessionUser()", () => {
   it("returns the logged-in user; anonymous without keys (session untouched)", async () => {
     const f = await fixture();
     await f.addUser("alice", "pw");
     const { key } = await loggedIn(f, "alice");
-    const user = await getUser(f.session(key), f.config);
+    const user = await getSessionUser(f.session(key), f.config);
     assert.ok(user instanceof User);
     assert.equal(user.username, "alice");
     const empty = f.session();
-    assert.equal(await getUser(empty, f.config), ANONYMOUS_USER);
+    assert.equal(await getSessionUser(empty, f.config), ANONYMOUS_USER);
     assert.equal(empty.modified, false);
   });
 
@@ -159,7 +159,7 @@ describe("getUser()", () => {
     const { key, user } = await loggedIn(f, "alice");
     await setPassword(user, "new password", f.config);
     const s = f.session(key);
-    assert.equal(await getUser(s, f.config), ANONYMOUS_USER);
+    assert.equal(await getSessionUser(s, f.config), ANONYMOUS_USER);
     assert.equal(s.key, null, "flushed");
     assert.equal(await f.store.load(key), null, "record deleted");
   });
@@ -174,7 +174,7 @@ describe("getUser()", () => {
       await s.save();
       const key = s.key!;
       const again = f.session(key);
-      assert.equal(await getUser(again, f.config), ANONYMOUS_USER);
+      assert.equal(await getSessionUser(again, f.config), ANONYMOUS_USER);
       assert.equal(again.key, null);
     }
   });
@@ -186,23 +186,23 @@ describe("getUser()", () => {
 
     const other: AuthBackend = { path: "myapp.Backend", getUser: () => Promise.resolve(null) };
     const s1 = f.session(key);
-    assert.equal(await getUser(s1, { ...f.config, backends: [other] }), ANONYMOUS_USER);
+    assert.equal(await getSessionUser(s1, { ...f.config, backends: [other] }), ANONYMOUS_USER);
     assert.equal(s1.key, key);
     assert.equal(s1.modified, false);
 
     f.raw.prepare("UPDATE auth_user SET is_active = 0").run();
     const s2 = f.session(key);
-    assert.equal(await getUser(s2, f.config), ANONYMOUS_USER, "inactive");
+    assert.equal(await getSessionUser(s2, f.config), ANONYMOUS_USER, "inactive");
     assert.equal(s2.key, key);
     assert.equal(await s2.get(SESSION_KEY), "1", "not flushed");
     // AllowAllUsersModelBackend restores inactive users (the stored path must match it).
     await s2.set(BACKEND_SESSION_KEY, allowAllUsersModelBackend.path);
-    const back = await getUser(s2, { ...f.config, backends: [allowAllUsersModelBackend] });
+    const back = await getSessionUser(s2, { ...f.config, backends: [allowAllUsersModelBackend] });
     assert.equal(back.isAuthenticated, true);
 
     f.raw.prepare("DELETE FROM auth_user").run();
     const s3 = f.session(key);
-    assert.equal(await getUser(s3, f.config), ANONYMOUS_USER, "deleted");
+    assert.equal(await getSessionUser(s3, f.config), ANONYMOUS_USER, "deleted");
     assert.equal(s3.key, key);
   });
 
@@ -210,7 +210,7 @@ describe("getUser()", () => {
     const f = await fixture();
     const s = f.session();
     await s.update({ [SESSION_KEY]: "abc", [BACKEND_SESSION_KEY]: MODEL_BACKEND });
-    assert.equal(await getUser(s, f.config), ANONYMOUS_USER);
+    assert.equal(await getSessionUser(s, f.config), ANONYMOUS_USER);
   });
 
   it("SECRET_KEY_FALLBACKS (4.2/5.2): old-key hash accepted, key cycled, hash rewritten", async () => {
@@ -228,7 +228,7 @@ describe("getUser()", () => {
       const key = s.key!;
       const rotated = { ...f.config, secretKeyFallbacks: [OLD_SECRET] };
       const again = f.session(key);
-      const found = await getUser(again, rotated);
+      const found = await getSessionUser(again, rotated);
       assert.equal(found.username, "alice");
       assert.notEqual(again.key, key, "cycled");
       assert.equal(await again.get(HASH_SESSION_KEY), sessionAuthHash(user.password, SECRET));
@@ -236,7 +236,7 @@ describe("getUser()", () => {
       const third = f.session(again.key);
       await again.save();
       await third.set(HASH_SESSION_KEY, sessionAuthHash(user.password, OLD_SECRET));
-      assert.equal(await getUser(third, f.config), ANONYMOUS_USER);
+      assert.equal(await getSessionUser(third, f.config), ANONYMOUS_USER);
     }
   });
 
@@ -251,10 +251,10 @@ describe("getUser()", () => {
       [BACKEND_SESSION_KEY]: MODEL_BACKEND,
       [HASH_SESSION_KEY]: legacy,
     });
-    assert.equal((await getUser(s, f.config)).username, "alice");
+    assert.equal((await getSessionUser(s, f.config)).username, "alice");
     assert.equal(await s.get(HASH_SESSION_KEY), legacy);
     await s.set(HASH_SESSION_KEY, sessionAuthHash(user.password, OLD_SECRET));
-    assert.equal(await getUser(s, f.config), ANONYMOUS_USER, "no fallbacks on 3.2");
+    assert.equal(await getSessionUser(s, f.config), ANONYMOUS_USER, "no fallbacks on 3.2");
   });
 
   it("Django 3.2 DEFAULT_HASHING_ALGORITHM=sha1: login stores the 40-hex hash", async () => {
@@ -265,7 +265,7 @@ describe("getUser()", () => {
     await login(s, user, f.config);
     assert.equal(await s.get(HASH_SESSION_KEY), legacySessionAuthHash(user.password, SECRET));
     assert.equal(userSessionAuthHash(user, f.config).length, 40);
-    assert.equal((await getUser(s, f.config)).username, "alice");
+    assert.equal((await getSessionUser(s, f.config)).username, "alice");
   });
 });
 
@@ -287,13 +287,13 @@ describe("logout() and updateSessionAuthHash()", () => {
     const mine = await loggedIn(f, "alice");
     const other = await loggedIn(f, "alice");
     const s = f.session(mine.key);
-    const user = (await getUser(s, f.config)) as User;
+    const user = (await getSessionUser(s, f.config)) as User;
     await setPassword(user, "changed", f.config);
     await updateSessionAuthHash(s, user, f.config);
     await s.save();
     assert.notEqual(s.key, mine.key, "cycled");
-    assert.equal((await getUser(f.session(s.key), f.config)).username, "alice");
-    assert.equal(await getUser(f.session(other.key), f.config), ANONYMOUS_USER);
+    assert.equal((await getSessionUser(f.session(s.key), f.config)).username, "alice");
+    assert.equal(await getSessionUser(f.session(other.key), f.config), ANONYMOUS_USER);
   });
 
   it("does not set the hash when the session belongs to someone else", async () => {

@@ -487,7 +487,7 @@ describe("RedisRateLimiter", () => {
     ] as const) {
       assert.throws(
         () => new RedisRateLimiter({ client, limit, windowMs }),
-        RangeError,
+        ConfigurationError,
         `${limit}/${windowMs}`,
       );
     }
@@ -611,7 +611,7 @@ describe("RedisRateLimiter", () => {
             perUsername: { limit: 0, windowMs: 1 },
             redis: clients.get("node-redis")!.client,
           }),
-        RangeError,
+        ConfigurationError,
       );
     });
   });

@@ -71,7 +71,7 @@ export const AUTH_PLUGIN_NAME = "sessionbridge-auth";
 /**
  * The request's auth object, typed with your enrichers.
  *
- * @throws {TypeError} when `authMiddleware()` is not registered in this request's context.
+ * @throws {ConfigurationError} when `authMiddleware()` is not registered in this request's context.
  * @example
  * ```ts
  * await getAuth(request).login(user);
@@ -81,7 +81,8 @@ export function getAuth<E extends Enrichers = NoEnrichers>(
   request: FastifyRequest,
 ): RequestAuth<E> {
   const auth = (request as Partial<FastifyRequest>).auth as RequestAuth<E> | null | undefined;
-  if (!auth) throw new TypeError("No auth on this request: register authMiddleware() first");
+  if (!auth)
+    throw new ConfigurationError("No auth on this request: register authMiddleware() first");
   return auth;
 }
 

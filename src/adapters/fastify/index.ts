@@ -94,7 +94,7 @@ type WithState = FastifyRequest & { [STATE]: SessionState | null };
 /**
  * The request's session (the same object as `request.session`).
  *
- * @throws {TypeError} when the plugin is not registered in this request's context.
+ * @throws {ConfigurationError} when the plugin is not registered in this request's context.
  * @example
  * ```ts
  * const session = getSession<{ visits: number }>(request);
@@ -105,7 +105,7 @@ export function getSession<T extends SessionShape = SessionData>(
 ): Session<T> {
   const session = (request as Partial<FastifyRequest>).session as Session<T> | null | undefined;
   if (!session) {
-    throw new TypeError("No session on this request: register sessionMiddleware() first");
+    throw new ConfigurationError("No session on this request: register sessionMiddleware() first");
   }
   return session;
 }

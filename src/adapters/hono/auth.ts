@@ -7,14 +7,15 @@
  * ```ts
  * import { Hono } from "hono";
  * import { sessionMiddleware } from "sessionbridge/hono";
- * import { authMiddleware, loginRequired, type AuthEnv } from "sessionbridge/auth/hono";
+ * import { authMiddleware, getUser, loginRequired, type AuthEnv } from "sessionbridge/auth/hono";
  * const app = new Hono<AuthEnv>();
  * app.use(sessionMiddleware({ store }));
  * app.use(authMiddleware({ users, secretKey: process.env.SECRET_KEY! }));
- * app.get("/me", loginRequired({ api: true }), async (c) => c.json(await c.get("user")));
+ * app.get("/me", loginRequired({ api: true }), async (c) => c.json(await getUser(c)));
  * ```
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { ConfigurationError } from "../../errors.ts";
 import type { Session } from "../../engine/session.ts";
 import { checkAuthConfig } from "../../auth/config.ts";
 import {
@@ -50,6 +51,39 @@ export type HonoAuthOptions<E extends Enrichers = NoEnrichers> = RequestAuthOpti
   /** Receives the configuration error (logged once; default `console.error`). */
   readonly onError?: (error: unknown) => void;
 };
+
+/**
+ * The request's auth object, as `getAuth(req)` of the node and Express adapters.
+ * @throws {ConfigurationError} when `authMiddleware()` did not run for this request.
+ *
+ * @example
+ * ```ts
+ * app.post("/logout", async (c) => { await getAuth(c).logout(); return c.redirect("/"); });
+ * ```
+ */
+export function getAuth<E extends Enrichers = NoEnrichers>(c: Context): RequestAuth<E> {
+  const auth = c.get("auth") as RequestAuth<E> | undefined;
+  if (auth === undefined) {
+    throw new ConfigurationError("No auth on this request: add authMiddleware() first");
+  }
+  return auth;
+}
+
+/**
+ * The request's user (loaded once, on the first call), as `getUser(req)` of the node and
+ * Express adapters; the same user `await c.get("user")` gives.
+ * @throws {ConfigurationError} when `authMiddleware()` did not run for this request.
+ *
+ * @example
+ * ```ts
+ * app.get("/me", async (c) => c.json(await getUser(c)));
+ * ```
+ */
+export function getUser<E extends Enrichers = NoEnrichers>(
+  c: Context,
+): Promise<EnrichedUser<E> | AnonymousUser> {
+  return getAuth<E>(c).user();
+}
 
 /**
  * Sets `auth` and `user`. The configuration is checked at registration; a request without a

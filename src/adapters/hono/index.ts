@@ -1,22 +1,22 @@
 /**
  * Hono 4 adapter (Web `Request`/`Response`, any runtime): Django's SessionMiddleware as a Hono
- * middleware. The session is `c.get("session")`. A store outage anywhere in the request
+ * middleware. The session is `getSession(c)` (or `c.get("session")`). A store outage anywhere in the request
  * becomes a 503, a session deleted mid-request a 400.
  *
  * @example
  * ```ts
  * import { Hono } from "hono";
- * import { sessionMiddleware, type SessionEnv } from "sessionbridge/hono";
+ * import { getSession, sessionMiddleware, type SessionEnv } from "sessionbridge/hono";
  * const app = new Hono<SessionEnv>();
  * app.use(sessionMiddleware({ store }));
  * app.get("/", async (c) => {
- *   const session = c.get("session");
+ *   const session = getSession(c);
  *   return c.json({ visits: (await session.get("visits")) ?? 0 });
  * });
  * ```
  */
-import type { MiddlewareHandler } from "hono";
-import { httpStatusOf } from "../../errors.ts";
+import type { Context, MiddlewareHandler } from "hono";
+import { ConfigurationError, httpStatusOf } from "../../errors.ts";
 import { addVaryCookie, type SessionResponseHeaders } from "../../engine/http.ts";
 import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
@@ -41,7 +41,31 @@ export interface SessionEnv<T extends SessionShape = SessionShape> {
   Variables: { session: Session<T> };
 }
 
-/** Creates the middleware. */
+/**
+ * The request's session, as `getSession(req)` of the node and Express adapters.
+ * @throws {ConfigurationError} when `sessionMiddleware()` did not run for this request.
+ *
+ * @example
+ * ```ts
+ * app.get("/", async (c) => c.json({ visits: (await getSession(c).get("visits")) ?? 0 }));
+ * ```
+ */
+export function getSession<T extends SessionShape = SessionShape>(c: Context): Session<T> {
+  const session = c.get("session") as Session<T> | undefined;
+  if (session === undefined) {
+    throw new ConfigurationError("No session on this request: add sessionMiddleware() first");
+  }
+  return session;
+}
+
+/**
+ * Creates the middleware.
+ *
+ * @example
+ * ```ts
+ * app.use(sessionMiddleware({ store }));
+ * ```
+ */
 export function sessionMiddleware<T extends SessionShape = SessionShape>(
   options: HonoSessionOptions<T>,
 ): MiddlewareHandler<SessionEnv<T>> {

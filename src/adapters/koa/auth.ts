@@ -58,7 +58,7 @@ export type KoaAuthOptions<E extends Enrichers = NoEnrichers> = RequestAuthOptio
 /**
  * The request's auth object, typed with your enrichers.
  *
- * @throws {TypeError} when `authMiddleware()` did not run for this request.
+ * @throws {ConfigurationError} when `authMiddleware()` did not run for this request.
  * @example
  * ```ts
  * await getAuth(ctx).login(user);
@@ -66,7 +66,7 @@ export type KoaAuthOptions<E extends Enrichers = NoEnrichers> = RequestAuthOptio
  */
 export function getAuth<E extends Enrichers = NoEnrichers>(ctx: Context): RequestAuth<E> {
   const auth = (ctx.state as Partial<AuthState<E>> | undefined)?.auth;
-  if (!auth) throw new TypeError("No auth on this request: add authMiddleware() first");
+  if (!auth) throw new ConfigurationError("No auth on this request: add authMiddleware() first");
   return auth;
 }
 

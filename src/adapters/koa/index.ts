@@ -26,6 +26,7 @@ import type { Context, Middleware } from "koa";
 import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
 import type { SessionErrorReporter } from "../shared-report-error.ts";
+import { ConfigurationError } from "../../errors.ts";
 
 export { csrfMiddleware, csrfToken, type KoaCsrfOptions } from "./csrf.ts";
 
@@ -64,7 +65,7 @@ export type KoaSessionOptions = PolicyOptions & {
 /**
  * The request's session (the same object as `ctx.session`), typed as you ask.
  *
- * @throws {TypeError} when the middleware did not run for this request.
+ * @throws {ConfigurationError} when the middleware did not run for this request.
  * @example
  * ```ts
  * const session = getSession<{ visits: number }>(ctx);
@@ -72,7 +73,8 @@ export type KoaSessionOptions = PolicyOptions & {
  */
 export function getSession<T extends SessionShape = SessionData>(ctx: Context): Session<T> {
   const session = (ctx as Partial<Context>).session as Session<T> | undefined;
-  if (!session) throw new TypeError("No session on this request: add sessionMiddleware() first");
+  if (!session)
+    throw new ConfigurationError("No session on this request: add sessionMiddleware() first");
   return session;
 }
 

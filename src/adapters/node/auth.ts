@@ -40,22 +40,16 @@ import {
 } from "../../auth/request-auth.ts";
 import type { AnonymousUser } from "../../auth/user.ts";
 import { missingSessionReporter } from "../shared-auth.ts";
+import type { NodeMiddleware } from "./types.ts";
+
+export type { NextFunction, NodeMiddleware } from "./types.ts";
+import { ConfigurationError } from "../../errors.ts";
 
 /** Options of {@link authMiddleware}: the auth configuration, plus an error reporter. */
 export type NodeAuthOptions<E extends Enrichers = NoEnrichers> = RequestAuthOptions<E> & {
   /** Receives the configuration error (logged once; default `console.error`). */
   readonly onError?: (error: unknown) => void;
 };
-
-/** Connect-style `next`. */
-export type NextFunction = (error?: unknown) => void;
-
-/** A Connect-style middleware. */
-export type NodeMiddleware = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  next: NextFunction,
-) => void;
 
 /** A request the auth middleware has seen. */
 export type RequestWithAuth<E extends Enrichers = NoEnrichers> = IncomingMessage & {
@@ -64,7 +58,7 @@ export type RequestWithAuth<E extends Enrichers = NoEnrichers> = IncomingMessage
 
 /**
  * The request's auth object.
- * @throws {TypeError} when `authMiddleware()` did not run for this request.
+ * @throws {ConfigurationError} when `authMiddleware()` did not run for this request.
  *
  * @example
  * ```ts
@@ -73,7 +67,7 @@ export type RequestWithAuth<E extends Enrichers = NoEnrichers> = IncomingMessage
  */
 export function getAuth<E extends Enrichers = NoEnrichers>(req: IncomingMessage): RequestAuth<E> {
   const auth = (req as Partial<RequestWithAuth<E>>).auth;
-  if (!auth) throw new TypeError("No auth on this request: add authMiddleware() first");
+  if (!auth) throw new ConfigurationError("No auth on this request: add authMiddleware() first");
   return auth;
 }
 

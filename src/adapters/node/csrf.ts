@@ -32,13 +32,7 @@ import {
 import { addVaryCookie } from "../../engine/http.ts";
 import type { Session } from "../../engine/session.ts";
 import { ConfigurationError } from "../../errors.ts";
-
-/** A Connect-style middleware (`NodeMiddleware` in this folder's index). */
-type CsrfNodeMiddleware = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  next: (error?: unknown) => void,
-) => void;
+import type { NodeMiddleware } from "./types.ts";
 
 /** Django's `DATA_UPLOAD_MAX_MEMORY_SIZE` default: the most of a form body read here. */
 const MAX_FORM_BYTES = 2_621_440;
@@ -150,7 +144,7 @@ function reject(_req: IncomingMessage, res: ServerResponse, verdict: CsrfVerdict
  *
  * @throws {ConfigurationError} for invalid settings.
  */
-export function csrfMiddleware(options: CsrfMiddlewareOptions): CsrfNodeMiddleware {
+export function csrfMiddleware(options: CsrfMiddlewareOptions): NodeMiddleware {
   const csrf = new DjangoCsrf(options);
   const cookieName = options.cookieName ?? "csrftoken";
   const onFailure = options.onFailure ?? reject;

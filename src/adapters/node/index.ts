@@ -22,7 +22,7 @@
  * ```
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { httpStatusOf } from "../../errors.ts";
+import { ConfigurationError, httpStatusOf } from "../../errors.ts";
 import {
   addVaryCookie,
   type RequestSession,
@@ -33,7 +33,10 @@ import type { SessionPolicy } from "../../engine/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
 import { reportToStderr, type SessionErrorReporter } from "../shared-report-error.ts";
 
+import type { NextFunction, NodeMiddleware } from "./types.ts";
+
 export { csrfMiddleware, csrfToken, type CsrfMiddlewareOptions } from "./csrf.ts";
+export type { NextFunction, NodeMiddleware } from "./types.ts";
 
 /**
  * Options: the store plus Django's session settings (Django's policy), or `{ policy }` for
@@ -53,22 +56,13 @@ export type RequestWithSession<T extends SessionShape = SessionShape> = Incoming
   session: Session<T>;
 };
 
-/** Connect-style `next`. */
-export type NextFunction = (error?: unknown) => void;
-
-/** A Connect-style middleware function. */
-export type NodeMiddleware = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  next: NextFunction,
-) => void;
-
-/** The request's session. @throws {TypeError} when the middleware did not run. */
+/** The request's session. @throws {ConfigurationError} when the middleware did not run. */
 export function getSession<T extends SessionShape = SessionShape>(
   req: IncomingMessage,
 ): Session<T> {
   const session = (req as Partial<RequestWithSession<T>>).session;
-  if (!session) throw new TypeError("No session on this request: add sessionMiddleware() first");
+  if (!session)
+    throw new ConfigurationError("No session on this request: add sessionMiddleware() first");
   return session;
 }
 

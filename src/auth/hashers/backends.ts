@@ -9,7 +9,7 @@
  * {@link setPasswordHasherBackends}.
  */
 import { Buffer } from "node:buffer";
-import { ConfigurationError } from "../../errors.ts";
+import { ConfigurationError, InvalidArgumentError } from "../../errors.ts";
 
 /** Argon2 variant, as in the encoded hash. */
 export type Argon2Variant = "argon2d" | "argon2i" | "argon2id";
@@ -114,7 +114,7 @@ export function argon2BackendFromNodeRs(mod: unknown): Argon2Backend {
         salt: Buffer.from(input.salt),
       });
       if (!(result instanceof Uint8Array))
-        throw new TypeError("@node-rs/argon2 hashRaw() returned no bytes");
+        throw new ConfigurationError("@node-rs/argon2 hashRaw() returned no bytes");
       return result;
     },
   };
@@ -131,7 +131,7 @@ function bcryptSaltBytes(salt22: string): Uint8Array {
   let n = 0;
   for (const c of salt22) {
     const v = BCRYPT_B64.indexOf(c);
-    if (v < 0) throw new TypeError("invalid bcrypt salt");
+    if (v < 0) throw new InvalidArgumentError("invalid bcrypt salt");
     acc = ((acc << 6) | v) & 0xffff;
     bits += 6;
     if (bits >= 8) {
@@ -163,12 +163,12 @@ export function bcryptBackendFromNodeRs(mod: unknown): BcryptBackend {
   return {
     async hash(password, salt) {
       const m = /^(\$2[abxy]\$)(\d{2})\$([./A-Za-z0-9]{22})$/.exec(salt);
-      if (!m) throw new TypeError("invalid bcrypt salt");
+      if (!m) throw new InvalidArgumentError("invalid bcrypt salt");
       const result = v2
         ? await hash(Buffer.from(password), { salt })
         : await hash(Buffer.from(password), Number(m[2]), bcryptSaltBytes(m[3]!));
       if (typeof result !== "string")
-        throw new TypeError("@node-rs/bcrypt hash() returned no string");
+        throw new ConfigurationError("@node-rs/bcrypt hash() returned no string");
       return v2 ? result : m[1]! + result.slice(4);
     },
   };

@@ -10,6 +10,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { loadBcryptBackend } from "./backends.ts";
 import { constantTimeEqual } from "./compare.ts";
 import type { ParsedHash, PasswordHasher } from "./hasher.ts";
+import { InvalidArgumentError } from "../../errors.ts";
 
 const BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -108,12 +109,13 @@ function makeBcryptHasher(algorithm: "bcrypt_sha256" | "bcrypt"): PasswordHasher
     },
     async encode(password, params, salt = bcryptSalt(params.bcryptRounds)) {
       if (!BCRYPT_SALT.test(salt))
-        throw new RangeError("bcrypt salt must look like $2b$12$<22 chars>");
+        throw new InvalidArgumentError("bcrypt salt must look like $2b$12$<22 chars>");
       const bytes = passwordBytes(password);
       // bcrypt.hashpw raises ValueError("password may not contain NUL bytes").
-      if (bytes.includes(0)) throw new RangeError("bcrypt passwords may not contain NUL bytes");
+      if (bytes.includes(0))
+        throw new InvalidArgumentError("bcrypt passwords may not contain NUL bytes");
       const encoded = await encodeWith(bytes, salt);
-      if (encoded === undefined) throw new RangeError("bcrypt salt is not canonical");
+      if (encoded === undefined) throw new InvalidArgumentError("bcrypt salt is not canonical");
       return encoded;
     },
   };

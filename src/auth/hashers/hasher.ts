@@ -3,6 +3,7 @@
  * `verify`, answer `must_update` and `harden_runtime` (django-formats.md §7.3), and `encode`.
  */
 import type { HasherAlgorithm, HasherParams } from "./types.ts";
+import { ConfigurationError } from "../../errors.ts";
 
 /** A stored hash one hasher could parse. */
 export interface ParsedHash {
@@ -68,14 +69,14 @@ export function parseDecimal(s: string, min: number, max: number): number | unde
 /**
  * Django's `_check_encode_args`: the salt must be non-empty and contain no `$`.
  *
- * @throws {RangeError} otherwise (Django: ValueError).
+ * @throws {ConfigurationError} otherwise (Django: ValueError).
  * @example
  * ```ts
- * checkSalt("a$b"); // throws RangeError
+ * checkSalt("a$b"); // throws ConfigurationError
  * ```
  */
 export function checkSalt(salt: string): void {
   if (salt === "" || salt.includes("$")) {
-    throw new RangeError("salt must be provided and cannot contain $.");
+    throw new ConfigurationError("salt must be provided and cannot contain $.");
   }
 }

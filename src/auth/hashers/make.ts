@@ -1,7 +1,7 @@
 /**
  * `make_password(password, salt=None, hasher="default")` (django-formats.md §7.3).
  */
-import { ConfigurationError } from "../../errors.ts";
+import { ConfigurationError, InvalidArgumentError } from "../../errors.ts";
 import { djangoHasHasher, isHasherAlgorithm, resolveHasherConfig } from "./defaults.ts";
 import { makeUnusablePassword } from "./random.ts";
 import { getHasher } from "./registry.ts";
@@ -22,10 +22,10 @@ export interface MakePasswordOptions extends PasswordHasherOptions {
  * Hashes a password the way Django would store it. `null` gives an unusable password
  * (`"!"` + 40 random chars), like `make_password(None)`.
  *
- * @throws {TypeError} when `password` is neither a string nor null (Django raises TypeError).
+ * @throws {InvalidArgumentError} when `password` is neither a string nor null (Django raises TypeError).
  * @throws {ConfigurationError} for a verify-only legacy algorithm, one Django `djangoVersion`
  *   lacks, one outside an explicit `hashers` list, or a missing optional package.
- * @throws {RangeError} for an invalid `salt`, or a NUL byte in a raw `bcrypt` password.
+ * @throws {ConfigurationError} for an invalid `salt`; {InvalidArgumentError} for a NUL byte in a raw `bcrypt` password.
  * @example
  * ```ts
  * await makePassword("s3cret"); // "pbkdf2_sha256$1000000$<22 chars>$<44 chars>"
@@ -39,7 +39,7 @@ export async function makePassword(
 ): Promise<string> {
   if (password === null) return makeUnusablePassword();
   if (typeof password !== "string") {
-    throw new TypeError(`Password must be a string or null, got ${typeof password}`);
+    throw new InvalidArgumentError(`Password must be a string or null, got ${typeof password}`);
   }
   const config = resolveHasherConfig(options);
   const algorithm = options.algorithm ?? config.preferred;

@@ -13,7 +13,12 @@
  */
 import { Buffer } from "node:buffer";
 import { createHash, createHmac } from "node:crypto";
-import { BadSignatureError, MalformedError, SignatureExpiredError } from "../../errors.ts";
+import {
+  BadSignatureError,
+  ConfigurationError,
+  MalformedError,
+  SignatureExpiredError,
+} from "../../errors.ts";
 import { constantTimeEqual } from "../constant-time.ts";
 import { HmacKey } from "../hmac.ts";
 import { base62Decode, base62Encode } from "../base62.ts";
@@ -81,7 +86,7 @@ export class DjangoSigner {
     assertSecrets(options.secret, options.fallbackSecrets, "SECRET_KEY", "SECRET_KEY_FALLBACKS");
     this.sep = options.sep ?? ":";
     if (UNSAFE_SEP.test(this.sep)) {
-      throw new TypeError("Unsafe Signer separator: it must not be a base64url character");
+      throw new ConfigurationError("Unsafe Signer separator: it must not be a base64url character");
     }
     this.salt = options.salt ?? `django.core.signing.${this.defaultSaltName()}`;
     const algorithm = options.algorithm ?? "sha256";

@@ -4,6 +4,7 @@
  * microseconds. Reading returns an *aware* datetime (UTC unless the text names another offset).
  */
 import { PyDate, PyDateTime } from "../python-values.ts";
+import { UnsupportedValueError } from "../../errors.ts";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
 const MONTHS = [
@@ -40,7 +41,7 @@ export function httpDate(value: PyDateTime | PyDate): string {
     d.setUTCHours(value.hour, value.minute, value.second - (value.utcOffsetSeconds ?? 0), 0);
   }
   const year = d.getUTCFullYear();
-  if (year < 1 || year > 9999) throw new RangeError("date value out of range");
+  if (year < 1 || year > 9999) throw new UnsupportedValueError("date value out of range");
   return (
     `${DAYS[d.getUTCDay()]!}, ${pad(d.getUTCDate(), 2)} ${MONTHS[d.getUTCMonth()]!} ` +
     `${pad(year, 4)} ${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:` +

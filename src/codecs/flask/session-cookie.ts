@@ -105,7 +105,7 @@ export class FlaskSessionCodec {
    * `save_session`'s cookie value: `get_signing_serializer(app).dumps(dict(session))`.
    *
    * @param now - signing time in seconds; default the clock.
-   * @throws {TypeError} for a value Flask cannot serialise.
+   * @throws {UnsupportedValueError} for a value Flask cannot serialise.
    * @example
    * ```ts
    * new FlaskSessionCodec({ secretKey: "k" }).encode(new Map([["n", 1]]), 1700000000);

@@ -13,14 +13,14 @@
  * Written as `json.dumps(tagged, separators=(",", ":"))` through Flask's
  * `DefaultJSONProvider`: `sort_keys=True` (code-point order), `ensure_ascii=True`. Values Flask
  * only serialises lossily via its `_default` hook are written the same way: `date` → http-date
- * string, `Decimal` → `str`. Other values (`timedelta`) throw `TypeError` as in Python.
+ * string, `Decimal` → `str`. Other values (`timedelta`) throw `UnsupportedValueError` (Python: `TypeError`).
  *
  * Reading is bottom-up like Flask's `object_hook`, but stricter where Flask is lenient or crashes
  * on input it never writes: a tag with the wrong value type, non-canonical base64 in `" b"`, a
  * bad UUID or date → {@link MalformedError}. A 1-key dict whose key is *not* a registered tag
  * (e.g. `{" x":1}`) is an ordinary dict, as in Flask.
  */
-import { MalformedError } from "../../errors.ts";
+import { MalformedError, UnsupportedValueError } from "../../errors.ts";
 import { base64Decode, base64Encode } from "../base64.ts";
 import { COMPACT_SEPARATORS, dumpsPythonJson, loadsPythonJsonSession } from "../python-json.ts";
 import {
@@ -77,7 +77,7 @@ function dictOf(key: string, value: PyValue): PyDict {
 /**
  * `TaggedJSONSerializer.tag(value)`: the JSON-ready form of one value.
  *
- * @throws {TypeError} for values Flask cannot serialise (`timedelta`).
+ * @throws {UnsupportedValueError} for values Flask cannot serialise (`timedelta`).
  * @example
  * ```ts
  * tagFlaskValue(new PyTuple([1, "a"])); // { " t": [1, "a"] }
@@ -97,9 +97,9 @@ export function tagFlaskValue(value: PyValue): PyValue {
   if (value instanceof PyDate) return httpDate(value);
   if (value instanceof PyDecimal) return value.value;
   if (value instanceof PyTimeDelta) {
-    throw new TypeError("Object of type timedelta is not JSON serializable");
+    throw new UnsupportedValueError("Object of type timedelta is not JSON serializable");
   }
-  throw new TypeError("Object is not JSON serializable");
+  throw new UnsupportedValueError("Object is not JSON serializable");
 }
 
 /** TagDict / PassDict for a dict given as entries. */
@@ -118,7 +118,7 @@ function tagDict(entries: readonly (readonly [string, PyValue])[]): PyDict {
  * Flask's session JSON for a whole session: `TaggedJSONSerializer.dumps(dict(session))` in an
  * app context (compact, sorted by code point, ASCII-escaped by default).
  *
- * @throws {TypeError} for values Flask cannot serialise.
+ * @throws {UnsupportedValueError} for values Flask cannot serialise.
  * @example
  * ```ts
  * dumpsFlaskTaggedJson(new Map([["b", 1], ["a", new PyTuple(["x"])]]));

@@ -9,6 +9,7 @@
  * complete pad sequence. So a token Python accepts is accepted here and vice versa.
  */
 import { Buffer } from "node:buffer";
+import { InvalidArgumentError } from "../../errors.ts";
 
 /** A secret key or salt as itsdangerous takes it: `str` (UTF-8 encoded) or `bytes`. */
 export type Secret = string | Uint8Array;
@@ -134,7 +135,8 @@ const URLSAFE_MAP: readonly number[] = Array.from({ length: 128 }, (_, c) =>
  * ```
  */
 export function intToBytes(n: number): Buffer {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError("intToBytes needs an unsigned int");
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new InvalidArgumentError("intToBytes needs an unsigned int");
   const bytes: number[] = [];
   for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
   return Buffer.from(bytes);

@@ -16,7 +16,7 @@
  * (`@msgpack/msgpack` cannot keep `1.0` apart from `1` in either direction, hence this codec.)
  */
 import { Buffer } from "node:buffer";
-import { MalformedError } from "../../errors.ts";
+import { MalformedError, UnsupportedValueError } from "../../errors.ts";
 import {
   isPyDict,
   PyDate,
@@ -100,7 +100,7 @@ function writeInt(w: Writer, n: bigint): void {
     } else if (n < 18446744073709551616n) {
       w.u8(0xcf);
       w.u64(n);
-    } else throw new TypeError("Integer value out of range for msgpack");
+    } else throw new UnsupportedValueError("Integer value out of range for msgpack");
     return;
   }
   if (n >= -32n) w.u8(Number(n) & 0xff);
@@ -116,7 +116,7 @@ function writeInt(w: Writer, n: bigint): void {
   } else if (n >= -9223372036854775808n) {
     w.u8(0xd3);
     w.i64(n);
-  } else throw new TypeError("Integer value out of range for msgpack");
+  } else throw new UnsupportedValueError("Integer value out of range for msgpack");
 }
 
 function writeStr(w: Writer, s: string): void {
@@ -169,13 +169,13 @@ function writeTimestamp(w: Writer, dt: PyDateTime): void {
 }
 
 function writeValue(w: Writer, v: PyValue, depth: number): void {
-  if (depth > MAX_DEPTH) throw new RangeError("msgpack: value nested too deeply");
+  if (depth > MAX_DEPTH) throw new UnsupportedValueError("msgpack: value nested too deeply");
   if (v === null) return w.u8(0xc0);
   if (v === false) return w.u8(0xc2);
   if (v === true) return w.u8(0xc3);
   if (typeof v === "number") {
     if (Number.isInteger(v) && !Object.is(v, -0)) {
-      if (!Number.isSafeInteger(v)) throw new TypeError("unsafe integer: use a bigint");
+      if (!Number.isSafeInteger(v)) throw new UnsupportedValueError("unsafe integer: use a bigint");
       return writeInt(w, BigInt(v));
     }
     w.u8(0xcb);
@@ -214,7 +214,9 @@ function writeValue(w: Writer, v: PyValue, depth: number): void {
     return writeTimestamp(w, v);
   }
   if (v instanceof PyMarkup || v instanceof PyTimeDelta) {
-    throw new TypeError(`Encoding objects of type ${v.constructor.name} is not supported`);
+    throw new UnsupportedValueError(
+      `Encoding objects of type ${v.constructor.name} is not supported`,
+    );
   }
   if (isPyDict(v)) {
     const entries = Object.entries(v);
@@ -225,13 +227,13 @@ function writeValue(w: Writer, v: PyValue, depth: number): void {
     }
     return;
   }
-  throw new TypeError("Value cannot be encoded as msgpack");
+  throw new UnsupportedValueError("Value cannot be encoded as msgpack");
 }
 
 /**
  * `msgspec.msgpack.Encoder().encode(dict(session))`.
  *
- * @throws {TypeError} for values msgspec would refuse (Markup, out-of-range ints, …).
+ * @throws {UnsupportedValueError} for values msgspec would refuse (Markup, out-of-range ints, …).
  * @example
  * ```ts
  * Buffer.from(encodeMsgspecMsgpack(new Map([["n", 42]]))).toString("hex"); // "81a16e2a"

@@ -33,7 +33,7 @@
  * await redis.set(key, Buffer.from(dumpsPickle(session, { protocol: 4 })));
  * ```
  */
-import { MalformedError } from "../../errors.ts";
+import { ConfigurationError, MalformedError } from "../../errors.ts";
 import { isPyDict, type PyValue, type SessionData } from "../python-values.ts";
 import { BUILTIN_GLOBALS } from "./allow-list.ts";
 import { readPickle, type ReaderConfig } from "./reader.ts";
@@ -109,7 +109,8 @@ const MAX_DEPTH_CAP = 2000; // the final pass recurses; keep well inside the JS 
 
 function positive(name: string, v: number | undefined, dflt: number): number {
   if (v === undefined) return dflt;
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new ConfigurationError(`${name} must be a positive integer`);
   return v;
 }
 
@@ -200,8 +201,8 @@ export function loadsPickleSession(data: Uint8Array, options?: PickleLoadOptions
  * Integral JS numbers are written as int, others (incl. NaN/±Infinity) and {@link PyFloat} as
  * float; `Uint8Array` as bytes.
  *
- * @throws TypeError for values a session cannot hold (functions, Dates, class instances,
- *   non-str Map keys) or recursive structures; RangeError for out-of-range dates;
+ * @throws UnsupportedValueError for values a session cannot hold (functions, Dates, class instances,
+ *   non-str Map keys) or recursive structures, and for out-of-range dates;
  *   TooLargeError past `maxDepth`.
  */
 export function dumpsPickle(
@@ -210,7 +211,7 @@ export function dumpsPickle(
 ): Uint8Array {
   const protocol = options.protocol ?? 4;
   if (!(PROTOCOLS as readonly number[]).includes(protocol)) {
-    throw new RangeError("pickle protocol must be 2, 3, 4 or 5");
+    throw new ConfigurationError("pickle protocol must be 2, 3, 4 or 5");
   }
   const maxDepth = positive("maxDepth", options.maxDepth, DEFAULT_MAX_DEPTH);
   return writePickle(value, { protocol, maxDepth });

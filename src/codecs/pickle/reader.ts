@@ -12,7 +12,12 @@
  * explodes a consumer.
  */
 import { Buffer } from "node:buffer";
-import { MalformedError, SessionBridgeError, TooLargeError } from "../../errors.ts";
+import {
+  InvalidArgumentError,
+  MalformedError,
+  SessionBridgeError,
+  TooLargeError,
+} from "../../errors.ts";
 import { floatRepr } from "../python-json.ts";
 import { PyFloat, PyTuple, isPyDict, type PyValue } from "../python-values.ts";
 import { SET_GLOBALS, canonicalGlobalName } from "./allow-list.ts";
@@ -80,7 +85,8 @@ function floatValue(x: number): number | PyFloat {
 
 /** Decodes one pickle. Throws MalformedError / TooLargeError / Unsupported*Error. */
 export function readPickle(input: Uint8Array, config: ReaderConfig): ReadResult {
-  if (!(input instanceof Uint8Array)) throw new TypeError("pickle input must be a Uint8Array");
+  if (!(input instanceof Uint8Array))
+    throw new InvalidArgumentError("pickle input must be a Uint8Array");
   if (input.length > config.maxInputBytes) {
     throw new TooLargeError(
       `pickle: input of ${input.length} bytes exceeds ${config.maxInputBytes}`,

@@ -5,12 +5,13 @@
  * back. Anything else that is not UTF-8 is an error, as in CPython.
  */
 import { Buffer } from "node:buffer";
+import { MalformedError } from "../../errors.ts";
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const SHORT = 24;
 
-/** Thrown (and mapped to MalformedError by the reader) on bytes that are not UTF-8. */
-export class Utf8Error extends Error {}
+/** Thrown (and mapped to a MalformedError with the offset by the reader) on bytes that are not UTF-8. */
+export class Utf8Error extends MalformedError {}
 
 /** Decodes `buf[start, end)`. `buf` must be a Buffer view (for the native fast path). */
 export function decodeUtf8(buf: Buffer, start: number, end: number): string {

@@ -16,7 +16,7 @@
  * from JS values, so such pickles differ in memo opcodes only; Python reads both the same.
  */
 import { Buffer } from "node:buffer";
-import { TooLargeError } from "../../errors.ts";
+import { TooLargeError, UnsupportedValueError } from "../../errors.ts";
 import {
   PyDate,
   PyDateTime,
@@ -180,7 +180,7 @@ class Pickler {
       case "object":
         break;
       default:
-        throw new TypeError(`cannot pickle a value of type ${typeof v}`);
+        throw new UnsupportedValueError(`cannot pickle a value of type ${typeof v}`);
     }
     if (v === null) {
       this.op(Op.NONE);
@@ -191,7 +191,7 @@ class Pickler {
       return;
     }
     // Recursive structures are refused (the reader refuses them too), shared ones are memoized.
-    if (this.active.has(v)) throw new TypeError("cannot pickle a recursive structure");
+    if (this.active.has(v)) throw new UnsupportedValueError("cannot pickle a recursive structure");
     const seen = this.objects.get(v);
     if (seen !== undefined) {
       this.memoGet(seen);
@@ -220,7 +220,10 @@ class Pickler {
     else if (v instanceof PyDecimal) this.saveDecimal(v);
     else if (v instanceof PyUUID) this.saveUUID(v);
     else if (v instanceof PyMarkup) this.saveMarkup(v);
-    else throw new TypeError(`cannot pickle a value of type ${(v as object).constructor.name}`);
+    else
+      throw new UnsupportedValueError(
+        `cannot pickle a value of type ${(v as object).constructor.name}`,
+      );
   }
 
   private nested(obj: object, fn: () => void): void {
@@ -457,7 +460,7 @@ class Pickler {
     const n = keys.length;
     if (n === 0) return;
     for (const k of keys) {
-      if (typeof k !== "string") throw new TypeError("session keys must be strings");
+      if (typeof k !== "string") throw new UnsupportedValueError("session keys must be strings");
     }
     if (n === 1) {
       this.save(keys[0]!);
@@ -525,7 +528,7 @@ class Pickler {
       !isIntIn(d.second, 0, 59) ||
       !isIntIn(d.microsecond, 0, 999_999)
     ) {
-      throw new RangeError("PyDateTime time fields out of range");
+      throw new UnsupportedValueError("PyDateTime time fields out of range");
     }
     const us = d.microsecond;
     const state = new Uint8Array([
@@ -549,7 +552,9 @@ class Pickler {
     const offset = d.utcOffsetSeconds;
     if (offset !== null) {
       if (!Number.isInteger(offset) || Math.abs(offset) >= 86_400) {
-        throw new RangeError("PyDateTime utcOffsetSeconds must be an integer within ±24 h");
+        throw new UnsupportedValueError(
+          "PyDateTime utcOffsetSeconds must be an integer within ±24 h",
+        );
       }
       args.push(() => {
         this.saveTimezone(offset);
@@ -593,7 +598,7 @@ class Pickler {
 
   private saveTimeDelta(td: PyTimeDelta): void {
     if (!Number.isSafeInteger(td.days) || Math.abs(td.days) > 999_999_999) {
-      throw new RangeError("PyTimeDelta days out of range");
+      throw new UnsupportedValueError("PyTimeDelta days out of range");
     }
     this.saveGlobal("datetime", "timedelta");
     this.saveArgs([
@@ -659,11 +664,11 @@ function isIntIn(n: number, lo: number, hi: number): boolean {
 
 function checkDate(year: number, month: number, day: number): void {
   if (!isIntIn(year, 1, 9999) || !isIntIn(month, 1, 12) || !isIntIn(day, 1, 31)) {
-    throw new RangeError("date fields out of range");
+    throw new UnsupportedValueError("date fields out of range");
   }
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const dim = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
-  if (day > dim) throw new RangeError("date day out of range for month");
+  if (day > dim) throw new UnsupportedValueError("date day out of range for month");
 }
 
 /** Pickles `value` (a PyValue, or a SessionData map written as a dict in its order). */

@@ -71,7 +71,7 @@ export class StarletteSessionCodec {
    * The cookie value the middleware sets: `signer.sign(b64encode(json.dumps(session)))`.
    *
    * @param now - signing time in seconds; default the clock.
-   * @throws {TypeError} for values `json.dumps` cannot serialise (bytes, datetime, ...).
+   * @throws {UnsupportedValueError} for values `json.dumps` cannot serialise (bytes, datetime, ...).
    * @example
    * ```ts
    * new StarletteSessionCodec({ secretKey: "k" }).encode(new Map([["visits", 1]]));

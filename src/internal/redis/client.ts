@@ -22,7 +22,7 @@
  */
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { ConfigurationError } from "../../errors.ts";
+import { ConfigurationError, SessionStoreError } from "../../errors.ts";
 
 /** An expiry for `SET`/`PEXPIRE`/`EXPIRE`: `PX`/`PEXPIRE` in milliseconds, `EX`/`EXPIRE` in seconds. */
 export interface RedisTtl {
@@ -166,14 +166,13 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
  * if (err instanceof RedisCommandTimeoutError) console.log(err.command); // "GET"
  * ```
  */
-export class RedisCommandTimeoutError extends Error {
-  readonly code = "ETIMEDOUT";
+export class RedisCommandTimeoutError extends SessionStoreError {
+  static override readonly code = "redis-timeout";
   constructor(
     readonly command: string,
     readonly timeoutMs: number,
   ) {
     super(`${command} got no reply within ${timeoutMs} ms`);
-    this.name = "RedisCommandTimeoutError";
   }
 }
 
@@ -184,18 +183,31 @@ export class RedisCommandTimeoutError extends Error {
  *
  * @example
  * ```ts
- * if (err instanceof RedisNotReadyError) console.log(err.command, err.status); // "SET" "reconnecting"
+ * if (err instanceof RedisNotReadyError) console.log(err.command, err.clientStatus); // "SET" "reconnecting"
  * ```
  */
-export class RedisNotReadyError extends Error {
+export class RedisNotReadyError extends SessionStoreError {
+  static override readonly code = "redis-not-ready";
   constructor(
     readonly command: string,
     /** The client's status when the write was refused (ioredis: `reconnecting`, `close`, …). */
-    readonly status: string,
+    readonly clientStatus: string,
   ) {
-    super(`${command} not sent: the Redis client is not ready (status ${status})`);
-    this.name = "RedisNotReadyError";
+    super(`${command} not sent: the Redis client is not ready (status ${clientStatus})`);
   }
+}
+
+/**
+ * A reply that does not have the shape the command returns (a client with an unexpected type
+ * mapping, a proxy answering nonsense): a store failure, not a bad session.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof RedisReplyError) console.log(err.code); // "redis-bad-reply"
+ * ```
+ */
+export class RedisReplyError extends SessionStoreError {
+  static override readonly code = "redis-bad-reply";
 }
 
 /**
@@ -258,7 +270,7 @@ export function asBuffer(reply: unknown): Buffer | null {
   if (reply instanceof Uint8Array) return Buffer.from(reply.buffer, reply.byteOffset, reply.length);
   // A client without a binary type mapping: only right for ASCII values; adapters avoid it.
   if (typeof reply === "string") return Buffer.from(reply, "latin1");
-  throw new TypeError("Redis reply is not a string");
+  throw new RedisReplyError("Redis reply is not a string");
 }
 
 /**
@@ -273,7 +285,7 @@ export function asInteger(reply: unknown): number {
   if (typeof reply === "number") return reply;
   if (typeof reply === "bigint") return Number(reply);
   if (typeof reply === "string" && /^-?\d+$/.test(reply)) return Number(reply);
-  throw new TypeError("Redis reply is not an integer");
+  throw new RedisReplyError("Redis reply is not an integer");
 }
 
 /**
@@ -287,7 +299,7 @@ export function asInteger(reply: unknown): number {
 export function keyText(key: unknown): string {
   if (typeof key === "string") return key;
   if (key instanceof Uint8Array) return Buffer.from(key).toString("utf8");
-  throw new TypeError("SCAN returned a key that is not a string");
+  throw new RedisReplyError("SCAN returned a key that is not a string");
 }
 
 /**
@@ -306,14 +318,14 @@ export function parseScanReply(reply: unknown): { cursor: string; keys: string[]
   else if (typeof reply === "object" && reply !== null && "cursor" in reply && "keys" in reply) {
     ({ cursor, keys } = reply);
   }
-  if (!Array.isArray(keys)) throw new TypeError("Unexpected SCAN reply");
+  if (!Array.isArray(keys)) throw new RedisReplyError("Unexpected SCAN reply");
   const text =
     typeof cursor === "number" || typeof cursor === "bigint"
       ? String(cursor)
       : cursor instanceof Uint8Array
         ? Buffer.from(cursor).toString("latin1")
         : cursor;
-  if (typeof text !== "string" || !/^\d+$/.test(text)) throw new TypeError("Bad SCAN cursor");
+  if (typeof text !== "string" || !/^\d+$/.test(text)) throw new RedisReplyError("Bad SCAN cursor");
   return { cursor: text, keys: (keys as unknown[]).map(keyText) };
 }
 

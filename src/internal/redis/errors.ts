@@ -11,13 +11,16 @@
  */
 import { SessionBridgeError, SessionStoreError } from "../../errors.ts";
 import { errorCode, redact } from "../store-errors.ts";
+import { RedisCommandTimeoutError, RedisNotReadyError, RedisReplyError } from "./client.ts";
 
 /** Longest driver detail kept in an error message. */
 const MAX_DETAIL = 200;
 
 /**
  * Wraps `error` as a {@link SessionStoreError} naming `store`. Errors sessionbridge threw on
- * purpose pass through unchanged.
+ * purpose pass through unchanged, except the adapters' own Redis errors (a timeout, a client not
+ * ready, a reply of the wrong shape), which are wrapped too so that the message names the store and `code` stays
+ * `store-unavailable`; the Redis error is the `cause`.
  *
  * @example
  * ```ts
@@ -42,7 +45,11 @@ export function redisStoreError(store: string, error: unknown): SessionBridgeErr
  * ```
  */
 export function redisUnavailableError(subject: string, error: unknown): SessionBridgeError {
-  if (error instanceof SessionBridgeError) return error;
+  const transport =
+    error instanceof RedisCommandTimeoutError ||
+    error instanceof RedisNotReadyError ||
+    error instanceof RedisReplyError;
+  if (error instanceof SessionBridgeError && !transport) return error;
   const code = errorCode(error);
   let detail = redact(errorMessage(error).split(/\r?\n/, 1)[0] ?? "", []);
   // A `redis://` or `rediss://` URL without user info can still carry `:password@`.

@@ -43,6 +43,7 @@ import {
   type RedisTtl,
 } from "./client.ts";
 import { scanEveryMaster, type RedisScanPage, type RedisScanTarget } from "./scan.ts";
+import { ConfigurationError } from "../../errors.ts";
 
 /** node-redis's `RESP_TYPES.BLOB_STRING` (the RESP type byte `$`). */
 const RESP_BLOB_STRING = 36;
@@ -150,7 +151,7 @@ class NodeRedisAdapter implements RedisCommandClient {
       timeout: timeoutMs,
     });
     if (!isCommands(binary)) {
-      throw new TypeError("The node-redis client lacks GET/SET/DEL/EXISTS/PEXPIRE/EXPIRE");
+      throw new ConfigurationError("The node-redis client lacks GET/SET/DEL/EXISTS/PEXPIRE/EXPIRE");
     }
     this.#binary = binary;
     // Clusters and sentinels route to per-node clients that may be reconnecting while the
@@ -217,7 +218,8 @@ class NodeRedisAdapter implements RedisCommandClient {
     // On the proxy with node-redis's queue timeout: scripts here write, and a timed-out write
     // must not be replayed after a reconnection. A cluster routes both commands by `keys`.
     const commands: unknown = this.#binary;
-    if (!isScripting(commands)) throw new TypeError("The node-redis client lacks EVALSHA/EVAL");
+    if (!isScripting(commands))
+      throw new ConfigurationError("The node-redis client lacks EVALSHA/EVAL");
     // Values go as bytes (a pickle is not text); numbers and text as their decimal/UTF-8 form.
     const options = {
       keys: [key],
@@ -252,7 +254,7 @@ class NodeRedisAdapter implements RedisCommandClient {
     const options = { timeout: this.#timeoutMs };
     if (!isNodeRedisCluster(client)) {
       const self = commandsOf(client, options);
-      if (!isScanner(self)) throw new TypeError("The node-redis client lacks SCAN");
+      if (!isScanner(self)) throw new ConfigurationError("The node-redis client lacks SCAN");
       return [self];
     }
     const targets: NodeRedisScanner[] = [];
@@ -262,7 +264,7 @@ class NodeRedisAdapter implements RedisCommandClient {
         Promise.resolve(client.nodeClient(master)),
       );
       const scanner = isNodeRedisClient(nodeClient) ? commandsOf(nodeClient, options) : nodeClient;
-      if (!isScanner(scanner)) throw new TypeError("A node-redis cluster node lacks SCAN");
+      if (!isScanner(scanner)) throw new ConfigurationError("A node-redis cluster node lacks SCAN");
       targets.push(scanner);
     }
     return targets;

@@ -13,7 +13,7 @@
  * const rows = await database.query("SELECT 1 AS one", []);
  * ```
  */
-import { ConfigurationError, SessionStoreError } from "../../errors.ts";
+import { ConfigurationError, DuplicateKeyError, SessionStoreError } from "../../errors.ts";
 import { errorCode, redact } from "../store-errors.ts";
 
 export { errorCode, redact };
@@ -68,8 +68,8 @@ export interface SqlDatabase {
 }
 
 /**
- * An INSERT hit an existing primary key or unique value. The store turns it into
- * `SessionExistsError`; other callers can treat it as any store failure.
+ * An INSERT hit an existing primary key or unique value (code `duplicate-key`, HTTP 409, not an
+ * outage). The store turns it into `SessionExistsError`, the user source into `UserExistsError`.
  *
  * @example
  * ```ts
@@ -77,7 +77,7 @@ export interface SqlDatabase {
  * catch (err) { if (err instanceof SqlDuplicateKeyError) console.log("taken"); }
  * ```
  */
-export class SqlDuplicateKeyError extends SessionStoreError {}
+export class SqlDuplicateKeyError extends DuplicateKeyError {}
 
 /** Longest driver detail kept in an error message. */
 const MAX_DETAIL = 200;
@@ -97,8 +97,8 @@ export function driverError(
   error: unknown,
   duplicateKey: boolean,
   secrets: readonly string[] = [],
-): SessionStoreError {
-  if (error instanceof SessionStoreError) return error;
+): SessionStoreError | SqlDuplicateKeyError {
+  if (error instanceof SessionStoreError || error instanceof SqlDuplicateKeyError) return error;
   const code = errorCode(error);
   let detail = errorMessage(error).split(/\r?\n/, 1)[0] ?? "";
   detail = redact(detail, secrets);

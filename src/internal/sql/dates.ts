@@ -13,6 +13,7 @@
  * ```
  */
 import type { SqlDialect } from "./database.ts";
+import { InvalidArgumentError, MalformedError } from "../../errors.ts";
 
 /**
  * Python's `str(datetime)` of the UTC instant: `YYYY-MM-DD HH:MM:SS[.ffffff]`.
@@ -25,9 +26,10 @@ import type { SqlDialect } from "./database.ts";
  */
 export function formatNaiveUtc(date: Date): string {
   const time = date.getTime();
-  if (!Number.isFinite(time)) throw new RangeError("expire_date must be a valid Date");
+  if (!Number.isFinite(time)) throw new InvalidArgumentError("expire_date must be a valid Date");
   const year = date.getUTCFullYear();
-  if (year < 1 || year > 9999) throw new RangeError("expire_date is outside years 1 to 9999");
+  if (year < 1 || year > 9999)
+    throw new InvalidArgumentError("expire_date is outside years 1 to 9999");
   const base =
     `${pad(year, 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)} ` +
     `${pad(date.getUTCHours(), 2)}:${pad(date.getUTCMinutes(), 2)}:${pad(date.getUTCSeconds(), 2)}`;
@@ -96,9 +98,9 @@ const DATETIME =
  */
 export function parseExpireDate(value: unknown): Date {
   if (value instanceof Date) return new Date(value.getTime());
-  if (typeof value !== "string") throw new TypeError("expire_date is not a date or text");
+  if (typeof value !== "string") throw new MalformedError("expire_date is not a date or text");
   const m = DATETIME.exec(value.trim());
-  if (!m) throw new TypeError("expire_date has an unknown format");
+  if (!m) throw new MalformedError("expire_date has an unknown format");
   const [, y, mo, d, h, mi, s, frac, , sign, oh, om] = m;
   const ms = Number((frac ?? "").padEnd(3, "0").slice(0, 3));
   let time = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);

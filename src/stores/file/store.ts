@@ -30,6 +30,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
   ConfigurationError,
+  InvalidArgumentError,
   MalformedError,
   SessionExistsError,
   SessionMissingError,
@@ -221,7 +222,7 @@ export class FileSessionStore implements SessionStore {
 
   async save(key: string, data: SessionData, options: SaveOptions): Promise<void> {
     const path = this.#pathOf(key);
-    if (path === null) throw new RangeError("file session store: invalid session key");
+    if (path === null) throw new InvalidArgumentError("file session store: invalid session key");
     // Encode before touching the directory: a value the serializer cannot hold leaves no file.
     const content = Buffer.from(this.#codec.encode(data), "latin1");
     await this.#claim(path, key, options.mustCreate);

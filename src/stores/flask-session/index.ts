@@ -22,7 +22,7 @@
  * app.use(sessionMiddleware({ policy: flaskSessionServerPolicy({ store, version: "0.8" }) }));
  * ```
  */
-import { MalformedError, TooLargeError } from "../../errors.ts";
+import { ConfigurationError, MalformedError, TooLargeError } from "../../errors.ts";
 import { dumpsPickle, loadsPickleSession } from "../../codecs/pickle/index.ts";
 import { loadsPythonJsonSession } from "../../codecs/python-json.ts";
 import type { SessionData } from "../../codecs/python-values.ts";
@@ -91,7 +91,7 @@ export class FlaskSessionRedisStore implements SessionStore {
     this.keyPrefix = options.keyPrefix ?? "session:";
     this.serializer = options.serializer;
     if (!["pickle", "msgpack"].includes(this.serializer)) {
-      throw new TypeError('serializer must be "pickle" or "msgpack"');
+      throw new ConfigurationError('serializer must be "pickle" or "msgpack"');
     }
     this.#protocol = options.pickleProtocol ?? 4;
     this.#logger = options.logger;

@@ -26,7 +26,12 @@
  * ```
  */
 import { Buffer } from "node:buffer";
-import { ConfigurationError, MalformedError, TooLargeError } from "../../errors.ts";
+import {
+  ConfigurationError,
+  MalformedError,
+  TooLargeError,
+  UnsupportedValueError,
+} from "../../errors.ts";
 import {
   dumpsPickle,
   loadsPickle,
@@ -201,10 +206,10 @@ export class DjangoCacheValueCodec {
     if (this.serializer === "msgpack") {
       // django-redis: `msgpack.dumps(value)` (msgpack-python ≥ 1.0, use_bin_type=True): the wire
       // format of plain data equals msgspec's; msgpack-python has no datetime/Decimal/UUID
-      // support and raises TypeError, so do we.
+      // support and raises TypeError; we refuse them too (UnsupportedValueError).
       assertMsgpackable(value);
       if (value instanceof Map || isPyDict(value)) return encodeMsgspecMsgpack(value);
-      throw new TypeError("the msgpack serializer here writes dicts (sessions) only");
+      throw new UnsupportedValueError("the msgpack serializer here writes dicts (sessions) only");
     }
     return dumpsPickle(value, { protocol: this.pickleProtocol });
   }
@@ -268,5 +273,7 @@ function assertMsgpackable(value: PyValue | SessionData): void {
   if (Array.isArray(value)) return value.forEach(assertMsgpackable);
   if (value instanceof PyTuple) return value.items.forEach(assertMsgpackable);
   if (isPyDict(value)) return Object.values(value).forEach(assertMsgpackable);
-  throw new TypeError(`can not serialize '${value.constructor.name.replace(/^Py/, "")}' object`);
+  throw new UnsupportedValueError(
+    `can not serialize '${value.constructor.name.replace(/^Py/, "")}' object`,
+  );
 }

@@ -10,7 +10,7 @@
  * - date → `isoformat()`; timedelta → `duration_iso_string` (`P1DT02H03M04.000005S`);
  * - Decimal, UUID → `str()`;
  * and `markupsafe.Markup`, a `str` subclass, is written as a plain string. bytes (and anything
- * else `json` cannot hold) is a `TypeError`, as in Python.
+ * else `json` cannot hold) is an `UnsupportedValueError` (Python: `TypeError`).
  *
  * @example
  * ```ts
@@ -92,13 +92,13 @@ function toJsonable(value: PyValue): PyValue {
     }
     return out;
   }
-  return value; // PyFloat, bytes: left to dumpsPythonJson (bytes is a TypeError, as in Python)
+  return value; // PyFloat, bytes: left to dumpsPythonJson (bytes is refused, as Python's TypeError)
 }
 
 /**
  * `json.dumps(session, cls=DjangoJSONEncoder).encode()`.
  *
- * @throws {TypeError} for values JSON cannot hold (bytes), as Python does.
+ * @throws {UnsupportedValueError} for values JSON cannot hold (bytes), as Python does.
  * @example
  * ```ts
  * dumpsDjangoJson(new Map([["n", 1]])); // bytes of '{"n": 1}'

@@ -14,6 +14,7 @@
  */
 import type { RedisSessionKeyspace } from "./base.ts";
 import { redisStoreError } from "../../internal/redis/errors.ts";
+import { ConfigurationError } from "../../errors.ts";
 
 /** Options of {@link scanSessionKeys}. */
 export interface ScanSessionKeysOptions {
@@ -39,7 +40,7 @@ export async function* scanSessionKeys(
   options: ScanSessionKeysOptions = {},
 ): AsyncIterable<string> {
   const count = options.count ?? 1000;
-  if (!Number.isSafeInteger(count) || count < 1) throw new RangeError("count must be ≥ 1");
+  if (!Number.isSafeInteger(count) || count < 1) throw new ConfigurationError("count must be ≥ 1");
   const iterator = store.client.scan(store.scanPattern, count)[Symbol.asyncIterator]();
   for (;;) {
     let step: IteratorResult<string>;

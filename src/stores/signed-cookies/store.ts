@@ -201,7 +201,8 @@ export class SignedCookieStore implements SessionStore {
    * Django's `_get_session_key`: `signing.dumps(session, compress=True, salt=…)` with the
    * current time. (`set_expiry` does not enter the value, so there is no expiry parameter.)
    * @throws {TooLargeError} when `name=value` would exceed `maxCookieSize` bytes.
-   * @throws {TypeError} when a value cannot be serialized (as Python's `json.dumps`).
+   * @throws {UnsupportedValueError} when a value cannot be serialized (Python's `json.dumps`
+   *   raises `TypeError`).
    */
   encodeKey(data: SessionData): string {
     const value = djangoSignBytes(this.#signer, this.#serializer.dumps(data), {
@@ -236,7 +237,9 @@ export class SignedCookieStore implements SessionStore {
   /** Never called by the engine (it calls `encodeKey`); a direct call is a programming error. */
   readonly save: SessionStore["save"] = () =>
     Promise.reject(
-      new TypeError("SignedCookieStore.save() is never used: the cookie value is the session"),
+      new ConfigurationError(
+        "SignedCookieStore.save() is never used: the cookie value is the session",
+      ),
     );
 
   /** Nothing to delete on the server: the engine drops the cookie. */

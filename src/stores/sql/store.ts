@@ -18,7 +18,12 @@
  * });
  * ```
  */
-import { SessionExistsError, SessionMissingError, SessionStoreError } from "../../errors.ts";
+import {
+  MalformedError,
+  SessionExistsError,
+  SessionMissingError,
+  SessionStoreError,
+} from "../../errors.ts";
 import { SqlDuplicateKeyError, errorCode, placeholders } from "../../internal/sql/database.ts";
 import type { SqlDatabase, SqlRow, SqlValue } from "../../internal/sql/database.ts";
 import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "../../internal/sql/dates.ts";
@@ -184,7 +189,7 @@ export class SqlSessionStore implements SessionStore {
     const value = rows[0]?.["session_data"];
     if (value === undefined) return null;
     try {
-      if (typeof value !== "string") throw new TypeError("session_data is not text");
+      if (typeof value !== "string") throw new MalformedError("session_data is not text");
       return { data: this.#codec.decode(value), version: value };
     } catch (err) {
       // Django logs and starts an empty session; the data and the key stay out of the log.

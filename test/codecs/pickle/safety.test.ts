@@ -11,7 +11,12 @@ import {
   loadsPickle,
   loadsPickleSession,
 } from "../../../src/codecs/pickle/index.ts";
-import { MalformedError, SessionBridgeError, TooLargeError } from "../../../src/errors.ts";
+import {
+  MalformedError,
+  SessionBridgeError,
+  TooLargeError,
+  UnsupportedValueError,
+} from "../../../src/errors.ts";
 import {
   PyDateTime,
   PyDecimal,
@@ -329,13 +334,13 @@ describe("pickle safety: broken and oversized input", () => {
   it("the writer refuses cycles and over-deep values", () => {
     const a: PyValue[] = [];
     a.push(a);
-    assert.throws(() => dumpsPickle(a), TypeError);
+    assert.throws(() => dumpsPickle(a), UnsupportedValueError);
     let deep: PyValue = 1;
     for (let i = 0; i < 600; i++) deep = [deep];
     assert.throws(() => dumpsPickle(deep), TooLargeError);
     assert.doesNotThrow(() => dumpsPickle(deep, { maxDepth: 1000 }));
-    assert.throws(() => dumpsPickle(new Date() as unknown as PyValue), TypeError);
-    assert.throws(() => dumpsPickle(undefined as unknown as PyValue), TypeError);
+    assert.throws(() => dumpsPickle(new Date() as unknown as PyValue), UnsupportedValueError);
+    assert.throws(() => dumpsPickle(undefined as unknown as PyValue), UnsupportedValueError);
   });
 });
 

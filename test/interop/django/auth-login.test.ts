@@ -10,7 +10,7 @@ import {
   HASH_SESSION_KEY,
   authenticate,
   createRequestAuth,
-  getUser,
+  getSessionUser,
   login,
   type AuthConfig,
   type User,
@@ -158,7 +158,7 @@ for (const version of DJANGO_VERSIONS) {
           const key = await djangoLogin(django, "carol", "carol-pw");
           await peer(["set-password"], { username: "carol", password: "carol-new" });
           const s = session(key);
-          assert.equal(await getUser(s, config), ANONYMOUS_USER);
+          assert.equal(await getSessionUser(s, config), ANONYMOUS_USER);
           assert.equal(s.key, null);
           const row = await peer<{ exists: boolean }>(["raw-row", key]);
           assert.equal(row.exists, false, "the row is gone, as Django would have done");
@@ -261,7 +261,7 @@ for (const version of DJANGO_VERSIONS) {
           await s.save();
           await peer(["set-active"], { username: "eve", active: false });
           const again = session(s.key);
-          assert.equal(await getUser(again, config), ANONYMOUS_USER);
+          assert.equal(await getSessionUser(again, config), ANONYMOUS_USER);
           assert.equal(again.key, s.key, "session kept, as Django");
           const theirs = await peer<DjangoGetUser>(["get-user", s.key!]);
           assert.equal(theirs.is_authenticated, false);
@@ -287,7 +287,7 @@ for (const version of DJANGO_VERSIONS) {
           });
           const rotated: AuthConfig = { ...config, secretKeyFallbacks: [OLD_SECRET] };
           const s = new Session(rotatedStore, key, settings);
-          const user = (await getUser(s, rotated)) as User;
+          const user = (await getSessionUser(s, rotated)) as User;
           assert.equal(user.username, "alice");
           assert.notEqual(s.key, key, "key cycled");
           assert.equal(await s.get(HASH_SESSION_KEY), sessionAuthHash(user.password, SECRET));
@@ -312,7 +312,7 @@ for (const version of DJANGO_VERSIONS) {
             codec: new DjangoSessionCodec({ secret: SECRET, fallbackSecrets: [OLD_SECRET] }),
           });
           const s2 = new Session(plainStore, key2, settings);
-          assert.equal(await getUser(s2, config), ANONYMOUS_USER);
+          assert.equal(await getSessionUser(s2, config), ANONYMOUS_USER);
         });
       });
     }

@@ -24,9 +24,11 @@ import { resolveSessionSettings } from "../../../src/engine/config.ts";
 import { Session } from "../../../src/engine/session.ts";
 import {
   ConfigurationError,
+  InvalidArgumentError,
   SessionExistsError,
   SessionMissingError,
   SessionStoreError,
+  UnsupportedValueError,
 } from "../../../src/errors.ts";
 import type { SessionExpiry, StoreLogger } from "../../../src/stores/contract.ts";
 import {
@@ -226,7 +228,7 @@ describe("FileSessionStore", () => {
         await store.delete(key);
         await assert.rejects(
           store.save(key, map({ a: 1 }), { mustCreate: true, expiry: EXPIRY }),
-          RangeError,
+          InvalidArgumentError,
         );
       });
     }
@@ -456,7 +458,7 @@ describe("FileSessionStore", () => {
           mustCreate: true,
           expiry: EXPIRY,
         }),
-        TypeError,
+        UnsupportedValueError,
       );
       assert.equal(existsSync(join(dir, `sessionid${key}`)), false);
     });

@@ -18,7 +18,12 @@ import {
 } from "../../../src/codecs/python-values.ts";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { ConfigurationError, SessionStoreError, TooLargeError } from "../../../src/errors.ts";
+import {
+  ConfigurationError,
+  SessionStoreError,
+  TooLargeError,
+  UnsupportedValueError,
+} from "../../../src/errors.ts";
 import {
   DjangoCacheStore,
   DjangoCacheValueCodec,
@@ -88,7 +93,10 @@ describe("DjangoCacheValueCodec", () => {
       "83a16101a173a2c3a9a16c93cb3ff8000000000000c0c3",
     );
     assert.deepEqual(codec.decodeSession(codec.encodeSession(data)), data);
-    assert.throws(() => codec.encodeSession(new Map([["d", new PyDecimal("1.5")]])), TypeError);
+    assert.throws(
+      () => codec.encodeSession(new Map([["d", new PyDecimal("1.5")]])),
+      UnsupportedValueError,
+    );
   });
 
   it("rejects unsupported configurations", () => {
@@ -181,7 +189,10 @@ sys.stdout.write(json.dumps(d, cls=DjangoJSONEncoder).encode().hex())
   });
 
   it("refuses bytes, as Python's json does", () => {
-    assert.throws(() => dumpsDjangoJson(new Map([["b", new Uint8Array([1])]])), TypeError);
+    assert.throws(
+      () => dumpsDjangoJson(new Map([["b", new Uint8Array([1])]])),
+      UnsupportedValueError,
+    );
   });
 });
 

@@ -7,7 +7,7 @@ import { DjangoSessionCodec } from "../../../src/codecs/django/session-encoding.
 import { DjangoTimestampSigner, djangoSignBytes } from "../../../src/codecs/django/signing.ts";
 import { base62Encode } from "../../../src/codecs/base62.ts";
 import { PyDateTime, type PyValue, type SessionData } from "../../../src/codecs/python-values.ts";
-import { ConfigurationError, TooLargeError } from "../../../src/errors.ts";
+import { ConfigurationError, TooLargeError, UnsupportedValueError } from "../../../src/errors.ts";
 import {
   DEFAULT_MAX_COOKIE_SIZE,
   SIGNED_COOKIES_SALT,
@@ -204,9 +204,12 @@ describe("SignedCookieStore", () => {
     assert.throws(() => tight.encodeKey(data), new RegExp(`${size} bytes \\(limit ${size - 1}\\)`));
   });
 
-  it("lets values the serializer cannot hold fail with TypeError (as json.dumps)", () => {
+  it("lets values the serializer cannot hold fail with UnsupportedValueError (as json.dumps)", () => {
     const store = new SignedCookieStore({ secret: SECRET });
-    assert.throws(() => store.encodeKey(map({ at: PyDateTime.fromDate(new Date()) })), TypeError);
+    assert.throws(
+      () => store.encodeKey(map({ at: PyDateTime.fromDate(new Date()) })),
+      UnsupportedValueError,
+    );
   });
 
   it("keeps no server state", async () => {
@@ -217,7 +220,7 @@ describe("SignedCookieStore", () => {
     assert.equal(await store.clearExpired(), 0);
     await assert.rejects(
       store.save("k", map({ a: 1 }), { mustCreate: true, expiry: { age: 1, date: new Date() } }),
-      TypeError,
+      ConfigurationError,
     );
   });
 

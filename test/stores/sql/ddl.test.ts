@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigurationError } from "../../../src/errors.ts";
+import { ConfigurationError, InvalidArgumentError, MalformedError } from "../../../src/errors.ts";
 import {
   expireDateParam,
   formatNaiveUtc,
@@ -65,7 +65,7 @@ describe("expire_date text", () => {
     assert.equal(formatNaiveUtc(new Date(1701209600123)), "2023-11-28 22:13:20.123000");
     assert.equal(formatNaiveUtc(new Date(1701209600001)), "2023-11-28 22:13:20.001000");
     assert.equal(formatNaiveUtc(new Date(Date.UTC(999, 0, 2))), "0999-01-02 00:00:00");
-    assert.throws(() => formatNaiveUtc(new Date(Number.NaN)), RangeError);
+    assert.throws(() => formatNaiveUtc(new Date(Number.NaN)), InvalidArgumentError);
   });
 
   it("carries +00:00 for PostgreSQL only", () => {
@@ -82,7 +82,7 @@ describe("expire_date text", () => {
     assert.equal(parseExpireDate("2023-11-28 22:13:20Z").getTime(), 1701209600000);
     assert.equal(parseExpireDate(new Date(5)).getTime(), 5);
     assert.equal(parseExpireDate("0050-01-01 00:00:00").getUTCFullYear(), 50);
-    assert.throws(() => parseExpireDate("yesterday"), TypeError);
+    assert.throws(() => parseExpireDate("yesterday"), MalformedError);
   });
 });
 

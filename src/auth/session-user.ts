@@ -25,11 +25,11 @@ import { ANONYMOUS_USER, type AnyUser } from "./user.ts";
  *
  * @example
  * ```ts
- * const user = await getUser(session, config);
+ * const user = await getSessionUser(session, config);
  * if (user.isAuthenticated) console.log(user.username);
  * ```
  */
-export async function getUser<T extends SessionShape>(
+export async function getSessionUser<T extends SessionShape>(
   session: Session<T>,
   config: AuthConfig,
 ): Promise<AnyUser> {
