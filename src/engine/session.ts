@@ -340,7 +340,7 @@ export class Session<T extends SessionShape = SessionShape> {
         this.#markedModified = false;
         return;
       }
-      const fresh = await store.loadVersioned!(key);
+      const fresh = await store.loadVersioned!(key, true);
       // Deleted (a logout, a revoke, a key cycle) or expired while this request ran: Django's
       // SessionInterrupted. Writing it back would resurrect it.
       if (fresh === null) throw new SessionMissingError();

@@ -207,8 +207,10 @@ export interface SessionStore {
   /**
    * `load`, plus the version of the stored value (see {@link VersionedSessionData}); `null` in
    * the same cases as `load`. Implemented together with {@link SessionStore.saveIfUnchanged}.
+   * `latest`: the engine reloads after a conflict; a store with a cache in front of the truth
+   * (cached_db) reads the truth then.
    */
-  loadVersioned?(key: string): Promise<VersionedSessionData | null>;
+  loadVersioned?(key: string, latest?: boolean): Promise<VersionedSessionData | null>;
   /**
    * Compare-and-set: writes `data` under `key` only if the stored value is still the one
    * `expected` names, atomically (one SQL `UPDATE … WHERE`, one Redis script, a rename under a

@@ -6,13 +6,13 @@
  *
  * @example
  * ```ts
- * const version = valueVersion(await client.get(key) ?? Buffer.alloc(0));
+ * const version = valueVersion((await client.get(key)) ?? Buffer.alloc(0)); // ../value-version.ts
  * const next = await setIfUnchanged(client, "redis:django-cache", key, value, ttl, version);
  * if (next === null) console.log("changed or deleted meanwhile");
  * ```
  */
-import { createHash } from "node:crypto";
 import { ConfigurationError } from "../../errors.ts";
+import { valueVersion } from "../value-version.ts";
 import { redisScript, type RedisCommandClient, type RedisTtl } from "./client.ts";
 
 /**
@@ -30,19 +30,6 @@ return 1`);
 
 /** The version a deleted value has: no digest is empty, so it never matches a stored value. */
 const GONE = "";
-
-/**
- * The version of a stored value: the lowercase hex SHA-1 of its bytes (what Lua's
- * `redis.sha1hex` computes on the server).
- *
- * @example
- * ```ts
- * valueVersion(Buffer.from("abc")); // "a9993e364706816aba3e25717850c26c9cd0d89d"
- * ```
- */
-export function valueVersion(bytes: Uint8Array): string {
-  return createHash("sha1").update(bytes).digest("hex");
-}
 
 /**
  * Writes `value` under `key` with `ttl` (`null`: delete it, the expiry is past) only if the

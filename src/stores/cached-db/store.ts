@@ -10,6 +10,14 @@
  * exists  cache, then DB          delete  DB, then cache          clearExpired  DB's
  * ```
  *
+ * Concurrent requests (only when the database store has `loadVersioned`/`saveIfUnchanged`; else
+ * the engine saves blindly, as Django does): a load
+ * served from the cache has no database version, so its first compare-and-set save reports a
+ * conflict without any I/O and the engine reloads the latest copy (`latest`: the database),
+ * merges and saves against the row; the cache is then set as Django sets it. Cache writes
+ * themselves stay blind, as Django's: two saves' cache sets may land out of order, leaving the
+ * cache with the older copy until the next save (the database keeps both).
+ *
  * A failing cache read counts as a miss (Django #17810). A failing cache write after the
  * database write propagates in Django 3.2/4.2 and is logged in 5.1+ (`cacheErrors`). A failing
  * cache delete always propagates: a logged-out session must not live on in the cache.
@@ -35,6 +43,7 @@ import type {
   StoreLogger,
   StoredSession,
   StoredSessionPage,
+  VersionedSessionData,
   WalkOptions,
 } from "../contract.ts";
 
@@ -76,6 +85,12 @@ const consoleLogger: StoreLogger = {
   },
 };
 
+/**
+ * The version of a session served from the cache: no database version matches it (those are
+ * the stored text or a digest), so the first save goes through a reload from the database.
+ */
+const FROM_CACHE = "\u0000cache";
+
 /** Attempts at writing the cache when its store answers "exists"/"missing" (create ⇄ update). */
 const CACHE_WRITE_ATTEMPTS = 3;
 
@@ -99,9 +114,26 @@ export class CachedDbStore implements SessionStore {
   readonly #cacheErrors: CacheErrorPolicy;
   readonly #logger: StoreLogger;
   readonly #now: () => number;
+  /** Compare-and-set, present when the database store has it (see the module notes). */
+  readonly loadVersioned?: (key: string, latest?: boolean) => Promise<VersionedSessionData | null>;
+  /** See {@link CachedDbStore.loadVersioned}. */
+  readonly saveIfUnchanged?: (
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ) => Promise<string | null>;
 
   constructor(options: CachedDbStoreOptions) {
     this.#db = options.db;
+    // Taken off the store to call with `.call(db, …)`: checked once, here.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const { loadVersioned, saveIfUnchanged } = options.db;
+    if (loadVersioned && saveIfUnchanged) {
+      this.loadVersioned = (key, latest) => this.#loadVersioned(loadVersioned, key, latest);
+      this.saveIfUnchanged = (key, data, expiry, expected) =>
+        this.#saveIfUnchanged(saveIfUnchanged, key, data, expiry, expected);
+    }
     this.#cache = options.cache;
     const policy: string =
       options.cacheErrors ?? defaultCacheErrors(options.djangoVersion ?? "5.2");
@@ -137,6 +169,46 @@ export class CachedDbStore implements SessionStore {
     if (row === null) return null;
     if (row.expiry !== null) await this.#cacheWrite(key, row.data, row.expiry, false);
     return row.data;
+  }
+
+  /**
+   * A cache hit (unless `latest`) has the version {@link FROM_CACHE}, which no save matches;
+   * a miss, or `latest`, is the database's `loadVersioned` (the cache refilled as `load` does).
+   */
+  async #loadVersioned(
+    loadVersioned: NonNullable<SessionStore["loadVersioned"]>,
+    key: string,
+    latest = false,
+  ): Promise<VersionedSessionData | null> {
+    if (!latest) {
+      try {
+        const cached = await this.#cache.load(key);
+        if (cached !== null) return { data: cached, version: FROM_CACHE };
+      } catch (err) {
+        this.#report("Session cache read failed; reading the database", err);
+      }
+    }
+    const [row, date] = await Promise.all([
+      loadVersioned.call(this.#db, key),
+      this.#expiryDate(key),
+    ]);
+    if (row === null) return null;
+    if (date !== null) await this.#refill(key, row.data, this.#expiryAt(date), false);
+    return row;
+  }
+
+  /** The database's compare-and-set, then the cache set; a cache-served version conflicts. */
+  async #saveIfUnchanged(
+    saveIfUnchanged: NonNullable<SessionStore["saveIfUnchanged"]>,
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null> {
+    if (expected === FROM_CACHE) return null;
+    const version = await saveIfUnchanged.call(this.#db, key, data, expiry, expected);
+    if (version !== null) await this.#refill(key, data, expiry, true);
+    return version;
   }
 
   async exists(key: string): Promise<boolean> {
@@ -195,15 +267,20 @@ export class CachedDbStore implements SessionStore {
    * `get_expiry_age(expiry=s.expire_date)`. Both queries run at once.
    */
   async #loadRow(key: string): Promise<{ data: SessionData; expiry: SessionExpiry | null } | null> {
-    const expiryOf = this.#db.expiryOf?.bind(this.#db);
-    const [data, date] = await Promise.all([
-      this.#db.load(key),
-      expiryOf === undefined ? Promise.resolve(null) : expiryOf(key),
-    ]);
+    const [data, date] = await Promise.all([this.#db.load(key), this.#expiryDate(key)]);
     if (data === null) return null;
-    if (date === null) return { data, expiry: null };
-    const age = Math.floor((date.getTime() - this.#now()) / 1000);
-    return { data, expiry: { age, date } };
+    return { data, expiry: date === null ? null : this.#expiryAt(date) };
+  }
+
+  /** The row's `expire_date`, when the database store can tell it. */
+  #expiryDate(key: string): Promise<Date | null> {
+    const expiryOf = this.#db.expiryOf?.bind(this.#db);
+    return expiryOf === undefined ? Promise.resolve(null) : expiryOf(key);
+  }
+
+  /** Django's `get_expiry_age(expiry=s.expire_date)` for a row's date. */
+  #expiryAt(date: Date): SessionExpiry {
+    return { age: Math.floor((date.getTime() - this.#now()) / 1000), date };
   }
 
   /**
@@ -238,6 +315,21 @@ export class CachedDbStore implements SessionStore {
       if (this.#cacheErrors === "raise") throw err;
       this.#report("Error saving to cache", err);
     }
+  }
+
+  /**
+   * The cache write after a compare-and-set save or a versioned load, then a look at the row:
+   * if a logout deleted it meanwhile (database, then cache), the copy just cached is deleted
+   * again, so a deleted session never lives on in the cache (Django's cached_db can refill it).
+   */
+  async #refill(
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    likelyExists: boolean,
+  ): Promise<void> {
+    await this.#cacheWrite(key, data, expiry, likelyExists);
+    if (!(await this.#db.exists(key))) await this.#cache.delete(key);
   }
 
   #report(message: string, err: unknown): void {

@@ -6,7 +6,11 @@
  * Writes go to a `<name>_out_…` temporary file in the same directory, renamed over the session
  * file (atomic: a reader sees the old or the new content, never a torn one). Creation first
  * makes an empty placeholder with `O_CREAT | O_EXCL`, so two creators of one key cannot both
- * win. Expiry is not stored in the file system: it is `_session_expiry`, else the file's mtime
+ * win. Concurrent requests: the version of a session is the SHA-1 of its file's bytes, and
+ * `saveIfUnchanged` checks it and renames the new file in under a lock per session file held
+ * by this process, so this process's requests never lose each other's writes; another process
+ * (Django, a second Node) writing between that check and the rename can still be overwritten,
+ * as Django's file engine, which locks nothing, allows. Expiry is not stored in the file system: it is `_session_expiry`, else the file's mtime
  * plus `SESSION_COOKIE_AGE` (see `expiry.ts`); an expired file is deleted when it is read.
  *
  * @example
@@ -32,10 +36,18 @@ import {
   SessionMissingError,
   SessionStoreError,
 } from "../../errors.ts";
-import type { SaveOptions, SessionData, SessionStore, StoreLogger } from "../contract.ts";
+import type {
+  SaveOptions,
+  SessionData,
+  SessionExpiry,
+  SessionStore,
+  StoreLogger,
+  VersionedSessionData,
+} from "../contract.ts";
 import type { SessionDataCodec } from "../contract.ts";
 import type { StoredSession, StoredSessionPage, WalkOptions } from "../contract.ts";
 import { sortedPages } from "../walk.ts";
+import { valueVersion } from "../../internal/value-version.ts";
 import { fileExpiryAge, type IntExpiryRule } from "./expiry.ts";
 import {
   checkFilePrefix,
@@ -107,6 +119,8 @@ export class FileSessionStore implements SessionStore {
   readonly #intExpiry: IntExpiryRule;
   readonly #logger: StoreLogger;
   readonly #now: () => number;
+  /** The last pending compare-and-set per session file (see `saveIfUnchanged`). */
+  readonly #locks = new Map<string, Promise<void>>();
 
   /** @throws {ConfigurationError} when the directory does not exist or the options are invalid. */
   constructor(options: FileStoreOptions) {
@@ -135,19 +149,63 @@ export class FileSessionStore implements SessionStore {
   }
 
   async load(key: string): Promise<SessionData | null> {
+    return (await this.loadVersioned(key))?.data ?? null;
+  }
+
+  /** `load`, with the SHA-1 of the file's bytes as the version. */
+  async loadVersioned(key: string): Promise<VersionedSessionData | null> {
     const path = this.#pathOf(key);
     if (path === null) return null;
     const read = await this.#read(path, key);
     if (read === null) return null;
+    const version = valueVersion(read.content);
     // Django: "Don't fail if there is no data in the session file. We may have opened the
     // empty placeholder file." An empty file is an empty session that keeps its key.
-    if (read.content.length === 0) return new Map();
+    if (read.content.length === 0) return { data: new Map(), version };
     const data = this.#decode(read.content, key);
     if (this.#expiryAge(data ?? EMPTY, read.stats) <= 0) {
       await this.#removeIfUnchanged(path, read.stats, key);
       return null;
     }
-    return data;
+    return data === null ? null : { data, version };
+  }
+
+  /**
+   * Replaces the file only if its bytes still have the SHA-1 `expected`: the check and the
+   * rename run under this process's lock on the file (see the module notes for other
+   * processes). The expiry is the file's mtime, as for `save`.
+   */
+  async saveIfUnchanged(
+    key: string,
+    data: SessionData,
+    _expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null> {
+    const path = this.#pathOf(key);
+    if (path === null) throw new RangeError("file session store: invalid session key");
+    const content = Buffer.from(this.#codec.encode(data), "latin1");
+    return this.#locked(path, async () => {
+      const read = await this.#read(path, key);
+      if (read === null || valueVersion(read.content) !== expected) return null;
+      await this.#replace(path, key, content);
+      return valueVersion(content);
+    });
+  }
+
+  /** Runs `action` after every earlier one on `path` settled (one at a time per file). */
+  async #locked<R>(path: string, action: () => Promise<R>): Promise<R> {
+    const before = this.#locks.get(path) ?? Promise.resolve();
+    const run = before.then(action);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#locks.set(path, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(path) === settled) this.#locks.delete(path);
+    }
   }
 
   async exists(key: string): Promise<boolean> {

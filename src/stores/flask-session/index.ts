@@ -36,7 +36,8 @@ import type {
 import { SessionStoreError } from "../../errors.ts";
 import { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../codecs/msgpack/msgspec.ts";
 import type { RedisCommandClient, RedisTtl } from "../../internal/redis/client.ts";
-import { setIfUnchanged, valueVersion } from "../../internal/redis/compare-and-set.ts";
+import { setIfUnchanged } from "../../internal/redis/compare-and-set.ts";
+import { valueVersion } from "../../internal/value-version.ts";
 import { toRedisClient, type RedisClientInput } from "../../internal/redis/detect.ts";
 
 export { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../codecs/msgpack/msgspec.ts";

@@ -17,6 +17,7 @@ import type {
   SessionStore,
   StoredSession,
   StoredSessionPage,
+  VersionedSessionData,
   WalkOptions,
 } from "../contract.ts";
 import { sortedPages } from "../walk.ts";
@@ -24,12 +25,15 @@ import { sortedPages } from "../walk.ts";
 interface Entry {
   readonly data: SessionData;
   expiresAt: number;
+  /** Set from a store-wide write counter by every write: the compare-and-set version. */
+  readonly version: number;
 }
 
 /** Dev-only store keeping sessions in a `Map`. */
 export class MemoryStore implements SessionStore {
   readonly name = "memory";
   readonly #entries = new Map<string, Entry>();
+  #writes = 0;
   readonly #now: () => number;
 
   /** @param options.now clock in milliseconds, for tests. */
@@ -51,8 +55,38 @@ export class MemoryStore implements SessionStore {
     const taken = this.#entries.has(key);
     if (options.mustCreate && taken) return Promise.reject(new SessionExistsError());
     if (!options.mustCreate && !taken) return Promise.reject(new SessionMissingError());
-    this.#entries.set(key, { data: new Map(data), expiresAt: options.expiry.date.getTime() });
+    this.#put(key, data, options.expiry);
     return Promise.resolve();
+  }
+
+  /** `load`, with the entry's write number as the version. */
+  async loadVersioned(key: string): Promise<VersionedSessionData | null> {
+    const version = this.#live(key)?.version;
+    // Through `load`, so a subclass that overrides it (a test double counting loads) is used.
+    const data = await this.load(key);
+    return data === null || version === undefined ? null : { data, version: String(version) };
+  }
+
+  /** Writes only if the entry was not written since the version `expected`. */
+  saveIfUnchanged(
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null> {
+    const entry = this.#live(key);
+    if (!entry || String(entry.version) !== expected) return Promise.resolve(null);
+    return Promise.resolve(String(this.#put(key, data, expiry).version));
+  }
+
+  #put(key: string, data: SessionData, expiry: SessionExpiry): Entry {
+    const entry = {
+      data: new Map(data),
+      expiresAt: expiry.date.getTime(),
+      version: ++this.#writes,
+    };
+    this.#entries.set(key, entry);
+    return entry;
   }
 
   delete(key: string): Promise<void> {

@@ -19,7 +19,8 @@ import { walkBatchSize } from "../walk.ts";
 import type { RedisCommandClient, RedisTtl } from "../../internal/redis/client.ts";
 import { toRedisClient, type RedisClientInput } from "../../internal/redis/detect.ts";
 import { isWrongTypeError, redisStoreError } from "../../internal/redis/errors.ts";
-import { setIfUnchanged, valueVersion } from "../../internal/redis/compare-and-set.ts";
+import { setIfUnchanged } from "../../internal/redis/compare-and-set.ts";
+import { valueVersion } from "../../internal/value-version.ts";
 
 /** Options every Redis store takes. */
 export interface RedisStoreCommonOptions {
