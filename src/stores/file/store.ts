@@ -182,7 +182,7 @@ export class FileSessionStore implements SessionStore {
     expected: string,
   ): Promise<string | null> {
     const path = this.#pathOf(key);
-    if (path === null) throw new RangeError("file session store: invalid session key");
+    if (path === null) throw new InvalidArgumentError("file session store: invalid session key");
     const content = Buffer.from(this.#codec.encode(data), "latin1");
     return this.#locked(path, async () => {
       const read = await this.#read(path, key);
