@@ -26,6 +26,7 @@ import { randomInt } from "node:crypto";
 import { serialize as serializeCookie } from "cookie";
 import { constantTimeEqual } from "../codecs/constant-time.ts";
 import type { DjangoVersion } from "../codecs/django/version.ts";
+import { serializeSameSite, type SameSite } from "../codecs/same-site.ts";
 import { ConfigurationError } from "../errors.ts";
 import type { Session } from "../engine/session.ts";
 
@@ -103,7 +104,7 @@ export interface CsrfSettings {
   /** `CSRF_COOKIE_HTTPONLY`, default false (JavaScript reads it to send the header). */
   readonly cookieHttpOnly?: boolean;
   /** `CSRF_COOKIE_SAMESITE`, default `Lax`; `false` to send none. */
-  readonly cookieSameSite?: "Lax" | "Strict" | "None" | false;
+  readonly cookieSameSite?: SameSite;
   /** `CSRF_HEADER_NAME` as a header name, default `X-CSRFToken`. */
   readonly headerName?: string;
   /**
@@ -497,9 +498,7 @@ export class CsrfRequestState {
       path: s.cookiePath,
       secure: s.cookieSecure,
       httpOnly: s.cookieHttpOnly,
-      ...(s.cookieSameSite === false
-        ? {}
-        : { sameSite: s.cookieSameSite.toLowerCase() as "lax" | "strict" | "none" }),
+      ...serializeSameSite(s.cookieSameSite),
     });
     return { setCookie: [cookie], varyCookie: true };
   }

@@ -4,20 +4,10 @@
  */
 
 import type { DjangoVersion } from "../codecs/django/version.ts";
+import type { SameSite } from "../codecs/same-site.ts";
 import { ConfigurationError } from "../errors.ts";
 
-export type { DjangoVersion };
-
-/**
- * `SameSite` attribute; `false` omits it (Django `SESSION_COOKIE_SAMESITE = None`).
- *
- * @example
- * ```ts
- * import type { SameSite } from "sessionbridge";
- * const sameSite: SameSite = "Lax";
- * ```
- */
-export type SameSite = "Lax" | "Strict" | "None" | false;
+export type { DjangoVersion, SameSite };
 
 /**
  * Everything the engine needs to know, all fields filled.

@@ -9,6 +9,7 @@
  *    save and set the cookie, unless the status is 5xx (3.2: exactly 500).
  */
 import { serialize as serializeCookie } from "cookie";
+import { serializeSameSite } from "../codecs/same-site.ts";
 import { readCookie } from "../codecs/werkzeug/cookies.ts";
 import { SessionMissingError } from "../errors.ts";
 import type { SessionStore } from "../stores/contract.ts";
@@ -105,7 +106,7 @@ export async function commitResponseSession<T extends SessionShape>(
     path: settings.cookiePath,
     secure: settings.cookieSecure,
     httpOnly: settings.cookieHttpOnly,
-    ...sameSite(settings),
+    ...serializeSameSite(settings.cookieSameSite),
   });
   return { setCookie: [cookie], varyCookie };
 }
@@ -126,13 +127,8 @@ export function deleteCookieHeader(settings: SessionSettings): string {
     ...(settings.cookieDomain === undefined ? {} : { domain: settings.cookieDomain }),
     path: settings.cookiePath,
     secure,
-    ...sameSite(settings),
+    ...serializeSameSite(settings.cookieSameSite),
   });
-}
-
-function sameSite(settings: SessionSettings): { sameSite?: "lax" | "strict" | "none" } {
-  const value = settings.cookieSameSite;
-  return value === false ? {} : { sameSite: value.toLowerCase() as "lax" | "strict" | "none" };
 }
 
 /**

@@ -494,11 +494,11 @@ function expiryInstant(stored: PyValue | undefined): Date | undefined {
 /**
  * Wraps what a store throws that is not already typed, so callers can map it to 503.
  * sessionbridge's own errors pass through (a value the serializer cannot hold is an
- * `UnsupportedValueError`, not an outage), and so do a custom store's `TypeError`/`RangeError`:
- * programming errors, not outages.
+ * `UnsupportedValueError`, not an outage). Anything else is wrapped, built-in `TypeError`s
+ * included: `fetch` reports an unreachable server as `TypeError: fetch failed`, so a custom
+ * store over HTTP fails as an outage too; the original stays on `cause`.
  */
-function asStoreError(err: unknown, store: SessionStore): unknown {
-  if (err instanceof SessionBridgeError || err instanceof TypeError || err instanceof RangeError)
-    return err;
+function asStoreError(err: unknown, store: SessionStore): SessionBridgeError {
+  if (err instanceof SessionBridgeError) return err;
   return new SessionStoreError(`${store.name}: store operation failed`, { cause: err });
 }

@@ -11,6 +11,7 @@
  * and `session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=lax`.
  * Duplicate incoming cookies: the last one wins, as in Starlette.
  */
+import type { SameSite } from "../codecs/same-site.ts";
 import { assertSecret } from "../codecs/secret.ts";
 import { StarletteSessionCodec } from "../codecs/starlette/session-cookie.ts";
 import type { SessionData } from "../codecs/python-values.ts";
@@ -58,8 +59,11 @@ export interface StarlettePolicyOptions {
   readonly maxAge?: number | null | undefined;
   /** `path`, default `/`. */
   readonly path?: string | undefined;
-  /** `same_site`, default `lax`. */
-  readonly sameSite?: "lax" | "strict" | "none" | undefined;
+  /**
+   * `same_site`, default `"Lax"` (Starlette writes `samesite=lax`); Starlette's own lowercase
+   * values are accepted too. Starlette always sends the attribute: `false` is not an option.
+   */
+  readonly sameSite?: Exclude<SameSite, false> | "lax" | "strict" | "none" | undefined;
   /** `https_only`, default `false`: adds `secure`. */
   readonly httpsOnly?: boolean | undefined;
   /** `domain` (Starlette ≥ 0.32), written raw. */
@@ -103,7 +107,7 @@ export function starletteSessionPolicy<T extends SessionShape = SessionShape>(
   const name = options.cookieName ?? "session";
   const maxAge = options.maxAge === undefined ? STARLETTE_MAX_AGE : options.maxAge;
   const path = options.path ?? "/";
-  let flags = `httponly; samesite=${options.sameSite ?? "lax"}`;
+  let flags = `httponly; samesite=${(options.sameSite ?? "lax").toLowerCase()}`;
   if (options.httpsOnly) flags += "; secure";
   if (options.domain !== undefined) flags += `; domain=${options.domain}`;
   if (options.partitioned) flags += "; partitioned";

@@ -25,6 +25,7 @@ import { callerPools, type CallerPool } from "../stores/sql/caller-pools.ts";
 import { createTempDatabases, type TempDatabases } from "../support/databases.ts";
 import { HASHERS } from "./support.ts";
 import { djangoInstant, runUserModelPeer, type PeerUser } from "./user-model-peer.ts";
+import { placeholders } from "../../src/internal/sql/database.ts";
 
 const SECRET = "django-user-source-uuid-test-secret";
 
@@ -68,7 +69,7 @@ for (const c of CASES) {
         args,
         input,
       );
-    const p = (n: number): string => (c.dialect === "postgres" ? `$${n}` : "?");
+    const p = placeholders(c.dialect);
     /** The key as the column holds it, in text. */
     const storedKey = async (username: string): Promise<string> => {
       const text =

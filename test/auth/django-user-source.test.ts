@@ -27,6 +27,7 @@ import {
 import { createTempDatabases, type TempDatabases } from "../support/databases.ts";
 import { runAuthPeer, sessionCookie, startAuthServer } from "./django-peer.ts";
 import { HASHERS } from "./support.ts";
+import { placeholders } from "../../src/internal/sql/database.ts";
 
 const SECRET = "django-user-source-test-secret-key";
 const DJANGO = "5.2";
@@ -113,7 +114,7 @@ describe("DjangoUserSource.createUser / listUsers", () => {
       let database: SqlDatabase;
       let users: DjangoUserSource;
       let config: AuthConfig;
-      const p = (n: number): string => (dialect === "postgres" ? `$${n}` : "?");
+      const p = placeholders(dialect);
       const rowOf = async (username: string): Promise<Record<string, unknown>> => {
         const rows = await database.query(
           `SELECT id, password, last_login, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined FROM auth_user WHERE username = ${p(1)}`,

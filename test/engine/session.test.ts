@@ -141,6 +141,22 @@ describe("Session", () => {
       return true;
     });
   });
+
+  it("wraps a built-in TypeError too: fetch's way of saying the server is unreachable", async () => {
+    // A store over HTTP whose server is down: a closed port on this machine.
+    class HttpStore extends MemoryStore {
+      override async load(): Promise<SessionData | null> {
+        const response = await fetch("http://127.0.0.1:9/session");
+        return (await response.json()) as SessionData;
+      }
+    }
+    const s = new Session(new HttpStore(), "abcdefgh12345678", settings);
+    await assert.rejects(s.get("a"), (err: unknown) => {
+      assert.ok(err instanceof SessionStoreError);
+      assert.ok(err.cause instanceof TypeError, String(err.cause));
+      return true;
+    });
+  });
 });
 
 describe("expiry (Django set_expiry / get_expiry_age / get_expiry_date)", () => {

@@ -114,7 +114,7 @@ describe("starletteSessionPolicy", () => {
       cookieName: "s",
       path: "/api",
       maxAge: null,
-      sameSite: "strict",
+      sameSite: "Strict",
       httpsOnly: true,
       domain: "example.com",
     });
@@ -125,6 +125,11 @@ describe("starletteSessionPolicy", () => {
       cookie!,
       /^s=eyJhIjogImJjIn0=\.ZVPxAA\.[\w-]+; path=\/api; httponly; samesite=strict; secure; domain=example\.com$/,
     );
+    // Starlette's own lowercase spelling writes the same header.
+    const lower = policyAt("1.x", T0, { sameSite: "strict" });
+    const rl = lower.open(undefined);
+    await rl.session.set("a", "bc");
+    assert.match((await finish(lower, rl)).setCookie[0]!, /; samesite=strict$/);
     const zero0 = policyAt("0.x", T0, { maxAge: 0 });
     const r0 = zero0.open(undefined);
     await r0.session.set("a", "bc");

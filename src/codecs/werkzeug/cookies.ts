@@ -7,6 +7,7 @@
  */
 import { Buffer } from "node:buffer";
 import { httpDate } from "../flask/http-date.ts";
+import type { SameSite } from "../same-site.ts";
 import {
   PyDateTime,
   PyFloat,
@@ -16,8 +17,12 @@ import {
   type PyValue,
 } from "../python-values.ts";
 
-/** SameSite as Flask config takes it (`SESSION_COOKIE_SAMESITE`); Werkzeug title-cases it. */
-export type WerkzeugSameSite = "Lax" | "Strict" | "None" | "lax" | "strict" | "none" | null;
+/**
+ * SameSite for the Flask policies: the library's {@link SameSite} (`"Lax"`, `"Strict"`,
+ * `"None"`, `false` for none), or Flask's own config values (`SESSION_COOKIE_SAMESITE`:
+ * lowercase, `None` as `null`). Werkzeug title-cases it in the header.
+ */
+export type WerkzeugSameSite = SameSite | "lax" | "strict" | "none" | null;
 
 /** What {@link dumpWerkzeugCookie} writes. */
 export interface WerkzeugCookieOptions {

@@ -16,6 +16,7 @@ import {
   type SqlDialect,
   type SqlSessionStore,
 } from "../../../src/stores/sql/index.ts";
+import { placeholders } from "../../../src/internal/sql/database.ts";
 import { quoteIdentifier } from "../../../src/internal/sql/identifiers.ts";
 import { codec, newKey, recordingLogger, testClock, uniqueTable } from "./helpers.ts";
 
@@ -27,16 +28,11 @@ export function expiryAt(ms: number, now = NOW): SessionExpiry {
   return { age: Math.floor((ms - now) / 1000), date: new Date(ms) };
 }
 
-/** `?` or `$n` for raw SQL in tests. */
-export function placeholder(dialect: SqlDialect, n: number): string {
-  return dialect === "postgres" ? `$${n}` : "?";
-}
-
 export function sqlStoreSuite(dialect: SqlDialect, open: () => Promise<SqlDatabase>): void {
   describe(`SqlSessionStore contract (${dialect})`, () => {
     const table = uniqueTable(dialect);
     const q = (name: string): string => quoteIdentifier(dialect, name);
-    const p = (n: number): string => placeholder(dialect, n);
+    const p = placeholders(dialect);
     const clock = testClock(NOW);
     const logger = recordingLogger();
     let database: SqlDatabase;
