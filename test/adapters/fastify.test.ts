@@ -295,7 +295,10 @@ describe("Fastify 5 CSRF", () => {
     assert.deepEqual(await ok.json(), { ok: true, body: { csrfmiddlewaretoken: token, a: "1" } });
     const refused = await jar.fetch(`${url}/submit`, form({ a: "1" }));
     assert.equal(refused.status, 403);
-    assert.equal(await refused.text(), "Forbidden (CSRF token missing.)\n");
+    assert.equal(
+      await refused.text(),
+      "CSRF verification failed. Request aborted.\nCSRF token missing.\n",
+    );
     const header = await jar.fetch(`${url}/submit`, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": token },
@@ -304,7 +307,10 @@ describe("Fastify 5 CSRF", () => {
     assert.equal(header.status, 200);
     const noCookie = await fetch(`${url}/submit`, form({ csrfmiddlewaretoken: token }));
     assert.equal(noCookie.status, 403);
-    assert.equal(await noCookie.text(), "Forbidden (CSRF cookie not set.)\n");
+    assert.equal(
+      await noCookie.text(),
+      "CSRF verification failed. Request aborted.\nCSRF cookie not set.\n",
+    );
   });
 });
 

@@ -286,7 +286,10 @@ for (const withBodyParser of [true, false]) {
       });
       const refused = await jar.fetch(`${server.url}/submit`, form({ a: "1" }));
       assert.equal(refused.status, 403);
-      assert.equal(await refused.text(), "Forbidden (CSRF token missing.)\n");
+      assert.equal(
+        await refused.text(),
+        "CSRF verification failed. Request aborted.\nCSRF token missing.\n",
+      );
       const header = await jar.fetch(`${server.url}/submit`, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRFToken": token },
@@ -295,7 +298,10 @@ for (const withBodyParser of [true, false]) {
       assert.equal(header.status, 200);
       const noCookie = await fetch(`${server.url}/submit`, form({ csrfmiddlewaretoken: token }));
       assert.equal(noCookie.status, 403);
-      assert.equal(await noCookie.text(), "Forbidden (CSRF cookie not set.)\n");
+      assert.equal(
+        await noCookie.text(),
+        "CSRF verification failed. Request aborted.\nCSRF cookie not set.\n",
+      );
     });
   });
 }

@@ -14,6 +14,8 @@ import { ConfigurationError } from "../../src/errors.ts";
 import { Session } from "../../src/engine/session.ts";
 import { resolveSessionSettings } from "../../src/engine/config.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
+import { djangoPeerEnv } from "../interop/django/peer.ts";
+import { runPython } from "../support/python.ts";
 
 const SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF";
 const post = (extra: Partial<CsrfCheck>): CsrfCheck => ({
@@ -175,5 +177,30 @@ describe("DjangoCsrf, CSRF_USE_SESSIONS", () => {
     const again = await csrf.open(undefined, session);
     assert.deepEqual(again.verify(post({ formToken: token })), { ok: true });
     await assert.rejects(() => csrf.open(undefined), ConfigurationError);
+  });
+});
+
+describe("DjangoCsrf tokens against real Django 5.2's masking (CSRF_USE_SESSIONS)", () => {
+  it("Django unmasks our tokens to our secret, and we accept Django's masked tokens", async () => {
+    const csrf = new DjangoCsrf({ djangoVersion: "5.2", useSessions: true });
+    const session = new Session(new MemoryStore(), null, resolveSessionSettings({}));
+    const ours = await (await csrf.open(undefined, session)).token();
+    const secret = (await session.get("_csrftoken")) as string;
+    const code = `
+import sys, django
+from django.conf import settings
+settings.configure(SECRET_KEY="x")
+django.setup()
+from django.middleware.csrf import _unmask_cipher_token, _mask_cipher_secret
+token, secret = sys.stdin.read().split()
+print(_unmask_cipher_token(token))
+print(_mask_cipher_secret(secret))
+`;
+    const [unmasked, theirs] = (await runPython(code, `${ours} ${secret}`, djangoPeerEnv("5.2")))
+      .trim()
+      .split("\n");
+    assert.equal(unmasked, secret);
+    const state = await csrf.open(undefined, session);
+    assert.deepEqual(state.verify(post({ formToken: theirs })), { ok: true });
   });
 });

@@ -45,7 +45,7 @@ import {
 import type { AnonymousUser } from "../../auth/user.ts";
 import { ConfigurationError } from "../../errors.ts";
 import { requestView } from "../node/auth.ts";
-import { MISSING_SESSION_MESSAGE } from "../shared-auth.ts";
+import { MISSING_SESSION_MESSAGE, missingAuthError } from "../shared-auth.ts";
 import { SESSION_PLUGIN_NAME } from "./index.ts";
 
 /** The user, loaded when first awaited (then the same object for the rest of the request). */
@@ -81,8 +81,7 @@ export function getAuth<E extends Enrichers = NoEnrichers>(
   request: FastifyRequest,
 ): RequestAuth<E> {
   const auth = (request as Partial<FastifyRequest>).auth as RequestAuth<E> | null | undefined;
-  if (!auth)
-    throw new ConfigurationError("No auth on this request: register authMiddleware() first");
+  if (!auth) throw missingAuthError("register");
   return auth;
 }
 

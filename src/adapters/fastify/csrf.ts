@@ -29,8 +29,7 @@ import {
 } from "../../django/csrf-protection.ts";
 import { addVaryCookie } from "../../engine/http.ts";
 import type { Session } from "../../engine/session.ts";
-import { ConfigurationError } from "../../errors.ts";
-import { headerValue, isSecure } from "../node/csrf.ts";
+import { csrfFailureText, missingCsrfError, nodeCsrfCheck } from "../shared-csrf.ts";
 
 /** Options: Django's CSRF settings, plus how this server learns it is behind HTTPS. */
 export interface FastifyCsrfOptions extends CsrfSettings {
@@ -61,9 +60,7 @@ const STATE = new WeakMap<FastifyRequest, CsrfRequestState>();
  */
 export function csrfToken(request: FastifyRequest): Promise<string> {
   const state = STATE.get(request);
-  if (state === undefined) {
-    throw new ConfigurationError("No CSRF state on this request: register csrfMiddleware() first");
-  }
+  if (state === undefined) throw missingCsrfError("register");
   return state.token();
 }
 
@@ -75,10 +72,7 @@ function formToken(request: FastifyRequest): string | undefined {
 }
 
 function reject(_request: FastifyRequest, reply: FastifyReply, verdict: CsrfVerdict): FastifyReply {
-  return reply
-    .code(403)
-    .type("text/plain; charset=utf-8")
-    .send(`Forbidden (${verdict.ok ? "" : verdict.message})\n`);
+  return reply.code(403).type("text/plain; charset=utf-8").send(csrfFailureText(verdict));
 }
 
 /**
@@ -101,15 +95,10 @@ export function csrfMiddleware(options: FastifyCsrfOptions): FastifyPluginCallba
       STATE.set(request, state);
       const method = request.method;
       if (isSafeMethod(method)) return undefined;
-      const verdict = state.verify({
-        method,
-        host: request.headers.host,
-        secure: isSecure(request.raw, options.secureProxySslHeader),
-        origin: headerValue(request.raw, "origin"),
-        referer: headerValue(request.raw, "referer"),
-        formToken: method === "POST" ? formToken(request) : undefined,
-        headerToken: headerValue(request.raw, csrf.headerName),
-      });
+      const token = method === "POST" ? formToken(request) : undefined;
+      const verdict = state.verify(
+        nodeCsrfCheck(request.raw, csrf.headerName, options.secureProxySslHeader, token),
+      );
       if (!verdict.ok) return onFailure(request, reply, verdict);
       return undefined;
     });

@@ -15,7 +15,6 @@
  * ```
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { ConfigurationError } from "../../errors.ts";
 import type { Session } from "../../engine/session.ts";
 import { checkAuthConfig } from "../../auth/config.ts";
 import {
@@ -34,7 +33,7 @@ import {
   type RequestAuthOptions,
 } from "../../auth/request-auth.ts";
 import type { AnonymousUser } from "../../auth/user.ts";
-import { missingSessionReporter } from "../shared-auth.ts";
+import { missingAuthError, missingSessionReporter } from "../shared-auth.ts";
 
 /** The user, loaded when first awaited. */
 export type LazyUser<E extends Enrichers = NoEnrichers> = PromiseLike<
@@ -63,9 +62,7 @@ export type HonoAuthOptions<E extends Enrichers = NoEnrichers> = RequestAuthOpti
  */
 export function getAuth<E extends Enrichers = NoEnrichers>(c: Context): RequestAuth<E> {
   const auth = c.get("auth") as RequestAuth<E> | undefined;
-  if (auth === undefined) {
-    throw new ConfigurationError("No auth on this request: add authMiddleware() first");
-  }
+  if (auth === undefined) throw missingAuthError();
   return auth;
 }
 

@@ -20,7 +20,7 @@ import {
 } from "../../django/csrf-protection.ts";
 import { addVaryCookie } from "../../engine/http.ts";
 import type { Session } from "../../engine/session.ts";
-import { ConfigurationError } from "../../errors.ts";
+import { csrfFailureText, missingCsrfError } from "../shared-csrf.ts";
 
 /** Options: Django's CSRF settings, plus how this server learns it is behind HTTPS. */
 export interface HonoCsrfOptions extends CsrfSettings {
@@ -49,9 +49,7 @@ export interface CsrfEnv {
  */
 export function csrfToken(c: Context): Promise<string> {
   const state = c.get("csrf") as CsrfRequestState | undefined;
-  if (state === undefined) {
-    throw new ConfigurationError("No CSRF state on this request: add csrfMiddleware() first");
-  }
+  if (state === undefined) throw missingCsrfError();
   return state.token();
 }
 
@@ -80,11 +78,7 @@ export function csrfMiddleware(options: HonoCsrfOptions): MiddlewareHandler<Csrf
   const csrf = new DjangoCsrf(options);
   const onFailure =
     options.onFailure ??
-    ((c: Context, verdict: CsrfVerdict) =>
-      c.text(
-        `CSRF verification failed. Request aborted.\n${verdict.ok ? "" : verdict.message}\n`,
-        403,
-      ));
+    ((c: Context, verdict: CsrfVerdict) => c.text(csrfFailureText(verdict), 403));
   return async (c, next) => {
     const session = (c.get as (key: string) => unknown)("session") as Session | undefined;
     const state = await csrf.open(c.req.header("Cookie"), session);

@@ -39,7 +39,7 @@ import type { AnonymousUser } from "../../auth/user.ts";
 import type { Session } from "../../engine/session.ts";
 import { ConfigurationError } from "../../errors.ts";
 import { requestView } from "../node/auth.ts";
-import { MISSING_SESSION_MESSAGE } from "../shared-auth.ts";
+import { MISSING_SESSION_MESSAGE, missingAuthError } from "../shared-auth.ts";
 
 /** The user, loaded when first awaited (then the same object for the rest of the request). */
 export type LazyUser<E extends Enrichers = NoEnrichers> = PromiseLike<
@@ -66,7 +66,7 @@ export type KoaAuthOptions<E extends Enrichers = NoEnrichers> = RequestAuthOptio
  */
 export function getAuth<E extends Enrichers = NoEnrichers>(ctx: Context): RequestAuth<E> {
   const auth = (ctx.state as Partial<AuthState<E>> | undefined)?.auth;
-  if (!auth) throw new ConfigurationError("No auth on this request: add authMiddleware() first");
+  if (!auth) throw missingAuthError();
   return auth;
 }
 

@@ -26,8 +26,12 @@ import {
   type CsrfVerdict,
 } from "../../django/csrf-protection.ts";
 import type { Session } from "../../engine/session.ts";
-import { ConfigurationError } from "../../errors.ts";
-import { formToken as nodeFormToken, headerValue, isSecure } from "../node/csrf.ts";
+import {
+  csrfFailureText,
+  formToken as nodeFormToken,
+  missingCsrfError,
+  nodeCsrfCheck,
+} from "../shared-csrf.ts";
 
 /** Options: Django's CSRF settings, plus how this server learns it is behind HTTPS. */
 export interface KoaCsrfOptions extends CsrfSettings {
@@ -54,9 +58,7 @@ const STATE = new WeakMap<Context, CsrfRequestState>();
  */
 export function csrfToken(ctx: Context): Promise<string> {
   const state = STATE.get(ctx);
-  if (state === undefined) {
-    throw new ConfigurationError("No CSRF state on this request: add csrfMiddleware() first");
-  }
+  if (state === undefined) throw missingCsrfError();
   return state.token();
 }
 
@@ -75,7 +77,7 @@ async function formToken(ctx: Context): Promise<string | undefined> {
 function reject(ctx: Context, verdict: CsrfVerdict): void {
   ctx.status = 403;
   ctx.type = "text/plain; charset=utf-8";
-  ctx.body = `Forbidden (${verdict.ok ? "" : verdict.message})\n`;
+  ctx.body = csrfFailureText(verdict);
 }
 
 /**
@@ -97,15 +99,10 @@ export function csrfMiddleware(options: KoaCsrfOptions): Middleware {
     STATE.set(ctx, state);
     const method = ctx.method;
     if (!isSafeMethod(method)) {
-      const verdict = state.verify({
-        method,
-        host: ctx.headers.host,
-        secure: isSecure(ctx.req, options.secureProxySslHeader),
-        origin: headerValue(ctx.req, "origin"),
-        referer: headerValue(ctx.req, "referer"),
-        formToken: method === "POST" ? await formToken(ctx) : undefined,
-        headerToken: headerValue(ctx.req, csrf.headerName),
-      });
+      const token = method === "POST" ? await formToken(ctx) : undefined;
+      const verdict = state.verify(
+        nodeCsrfCheck(ctx.req, csrf.headerName, options.secureProxySslHeader, token),
+      );
       if (!verdict.ok) {
         await onFailure(ctx, verdict);
         return;

@@ -39,11 +39,10 @@ import {
   type RequestAuthOptions,
 } from "../../auth/request-auth.ts";
 import type { AnonymousUser } from "../../auth/user.ts";
-import { missingSessionReporter } from "../shared-auth.ts";
+import { missingAuthError, missingSessionReporter } from "../shared-auth.ts";
 import type { NodeMiddleware } from "./types.ts";
 
 export type { NextFunction, NodeMiddleware } from "./types.ts";
-import { ConfigurationError } from "../../errors.ts";
 
 /** Options of {@link authMiddleware}: the auth configuration, plus an error reporter. */
 export type NodeAuthOptions<E extends Enrichers = NoEnrichers> = RequestAuthOptions<E> & {
@@ -67,7 +66,7 @@ export type RequestWithAuth<E extends Enrichers = NoEnrichers> = IncomingMessage
  */
 export function getAuth<E extends Enrichers = NoEnrichers>(req: IncomingMessage): RequestAuth<E> {
   const auth = (req as Partial<RequestWithAuth<E>>).auth;
-  if (!auth) throw new ConfigurationError("No auth on this request: add authMiddleware() first");
+  if (!auth) throw missingAuthError();
   return auth;
 }
 

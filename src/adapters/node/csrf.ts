@@ -20,9 +20,7 @@
  * ```
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { TLSSocket } from "node:tls";
 import {
-  CSRF_FORM_FIELD,
   DjangoCsrf,
   isSafeMethod,
   type CsrfRequestState,
@@ -31,11 +29,8 @@ import {
 } from "../../django/csrf-protection.ts";
 import { addVaryCookie } from "../../engine/http.ts";
 import type { Session } from "../../engine/session.ts";
-import { ConfigurationError } from "../../errors.ts";
+import { csrfFailureText, formToken, missingCsrfError, nodeCsrfCheck } from "../shared-csrf.ts";
 import type { NodeMiddleware } from "./types.ts";
-
-/** Django's `DATA_UPLOAD_MAX_MEMORY_SIZE` default: the most of a form body read here. */
-const MAX_FORM_BYTES = 2_621_440;
 
 /** Options: Django's CSRF settings, plus how this server learns it is behind HTTPS. */
 export interface CsrfMiddlewareOptions extends CsrfSettings {
@@ -62,57 +57,8 @@ const STATE = new WeakMap<IncomingMessage, CsrfRequestState>();
  */
 export function csrfToken(req: IncomingMessage): Promise<string> {
   const state = STATE.get(req);
-  if (state === undefined) {
-    throw new ConfigurationError("No CSRF state on this request: add csrfMiddleware() first");
-  }
+  if (state === undefined) throw missingCsrfError();
   return state.token();
-}
-
-/**
- * Whether the request reached us over HTTPS (directly, or per the trusted proxy's header).
- * @internal Shared with the adapters of other node:http frameworks.
- */
-export function isSecure(
-  req: IncomingMessage,
-  header: readonly [string, string] | undefined,
-): boolean {
-  if ((req.socket as Partial<TLSSocket>).encrypted === true) return true;
-  if (header === undefined) return false;
-  const value = req.headers[header[0].toLowerCase()];
-  // Django compares the whole header value (`header_value == secure_value`); a proxy list
-  // such as "https, http" is not https.
-  return typeof value === "string" && value.trim() === header[1];
-}
-
-/** @internal A request header's value (the last one when repeated). */
-export function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name.toLowerCase()];
-  return Array.isArray(value) ? value[value.length - 1] : value;
-}
-
-/**
- * The form's token: from a body parser's `req.body`, else from a urlencoded body read here.
- * @internal Shared with the adapters of other node:http frameworks.
- */
-export async function formToken(req: IncomingMessage): Promise<string | undefined> {
-  const parsed = (req as { body?: unknown }).body;
-  if (typeof parsed === "object" && parsed !== null) {
-    const value = (parsed as Record<string, unknown>)[CSRF_FORM_FIELD];
-    return typeof value === "string" ? value : undefined;
-  }
-  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/x-www-form-urlencoded" || req.readableEnded) return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) return undefined; // Django: RequestDataTooBig → no token read
-    chunks.push(chunk);
-  }
-  const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
-  // Left for the handler, as a body parser leaves it; `_body` tells body-parser it is done.
-  Object.assign(req, { body: Object.fromEntries(form), _body: true });
-  return form.get(CSRF_FORM_FIELD) ?? undefined;
 }
 
 /** Puts the state's cookie on the response, replacing an earlier one of this request. */
@@ -133,8 +79,7 @@ function applyCookie(res: ServerResponse, state: CsrfRequestState, cookieName: s
 function reject(_req: IncomingMessage, res: ServerResponse, verdict: CsrfVerdict): void {
   res.statusCode = 403;
   res.setHeader("Content-Type", "text/plain; charset=utf-8");
-  // Django's 403 page says the same two things: that CSRF failed, and why.
-  res.end(`CSRF verification failed. Request aborted.\n${verdict.ok ? "" : verdict.message}\n`);
+  res.end(csrfFailureText(verdict));
 }
 
 /**
@@ -164,15 +109,10 @@ export function csrfMiddleware(options: CsrfMiddlewareOptions): NodeMiddleware {
           next();
           return;
         }
-        const verdict = opened.verify({
-          method,
-          host: req.headers.host,
-          secure: isSecure(req, options.secureProxySslHeader),
-          origin: headerValue(req, "origin"),
-          referer: headerValue(req, "referer"),
-          formToken: method === "POST" ? await formToken(req) : undefined,
-          headerToken: headerValue(req, csrf.headerName),
-        });
+        const token = method === "POST" ? await formToken(req) : undefined;
+        const verdict = opened.verify(
+          nodeCsrfCheck(req, csrf.headerName, options.secureProxySslHeader, token),
+        );
         if (verdict.ok) next();
         else onFailure(req, res, verdict);
       })

@@ -7,7 +7,8 @@ import type { ServerResponse } from "node:http";
 import { getSession, type RequestWithSession } from "../../adapters/node/index.ts";
 import type { AuthConfig } from "../../auth/config.ts";
 import { createRequestAuth } from "../../auth/request-auth.ts";
-import { csrfToken } from "../../django/csrf.ts";
+import type { DjangoVersion } from "../../codecs/django/version.ts";
+import { sessionCsrf } from "../serve/auth-app.ts";
 import { escapeHtml, layout } from "../serve/pages.ts";
 
 type DemoShape = { visits: number };
@@ -17,7 +18,7 @@ export interface DemoFacts {
   /** The session store, as `serve` prints it (`db (sqlite:…)`, `cache (redis://…)`). */
   readonly store: string;
   /** The Django version whose rules are followed. */
-  readonly djangoVersion: string;
+  readonly djangoVersion: DjangoVersion;
   /** Django `DATABASES` for the same users and sessions, as Python, or `null` when not SQL. */
   readonly djangoDatabases: string | null;
   /** Django's `SESSION_ENGINE` for the same store. */
@@ -94,6 +95,7 @@ export function demoHome(
   auth: AuthConfig,
   facts: DemoFacts,
 ): (req: RequestWithSession, res: ServerResponse) => Promise<void> {
+  const csrf = sessionCsrf(facts.djangoVersion);
   return async (req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (path !== "/" || (req.method !== "GET" && req.method !== "HEAD")) {
@@ -113,7 +115,9 @@ export function demoHome(
       homePage({
         visits,
         username: user.isAuthenticated ? user.username : null,
-        csrfToken: user.isAuthenticated ? await csrfToken(session) : "",
+        csrfToken: user.isAuthenticated
+          ? await (await csrf.open(undefined, getSession(req))).token()
+          : "",
         sessionKey: session.key,
         facts,
       }),

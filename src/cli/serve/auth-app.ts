@@ -11,19 +11,21 @@ import type { AuthConfig } from "../../auth/config.ts";
 import { iriToUri, isSafeRedirect } from "../../auth/redirect.ts";
 import { createRequestAuth, type RequestAuth } from "../../auth/request-auth.ts";
 import type { AnyUser } from "../../auth/user.ts";
+import type { DjangoVersion } from "../../codecs/django/version.ts";
 import {
   CSRF_FORM_FIELD,
   CSRF_HEADER,
-  csrfToken,
-  rotateCsrfToken,
-  verifyCsrf,
-} from "../../django/csrf.ts";
+  DjangoCsrf,
+  type CsrfRequestState,
+} from "../../django/csrf-protection.ts";
 import { readForm } from "./body.ts";
 import { loginPage, logoutPage } from "./pages.ts";
 
 /** What the app needs besides the session. */
 export interface AuthAppOptions {
   readonly auth: AuthConfig;
+  /** Whose CSRF rules the forms follow (3.2 checks no `Origin` and stores masked secrets). */
+  readonly djangoVersion: DjangoVersion;
   /**
    * How many proxies in front of the server are trusted (0: none, `X-Forwarded-*` ignored). With
    * N, the client address is the one the Nth proxy from the server appended to
@@ -130,20 +132,31 @@ function describeUser(user: AnyUser): {
     : { authenticated: false, id: null, username: null, isStaff: false };
 }
 
+/**
+ * CSRF as the serve app and the demo run it: Django's `CsrfViewMiddleware` with
+ * `CSRF_USE_SESSIONS` (the secret lives in the session, so a login form needs no cookie of its
+ * own); opened on a request's session, Django's `login()` rotates it.
+ */
+export function sessionCsrf(djangoVersion: DjangoVersion): DjangoCsrf {
+  return new DjangoCsrf({ djangoVersion, useSessions: true });
+}
+
 /** Creates the handler. */
 export function authApp(
   options: AuthAppOptions,
 ): (req: RequestWithSession, res: ServerResponse) => Promise<void> {
+  const csrf = sessionCsrf(options.djangoVersion);
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const session = getSession(req);
     const auth = createRequestAuth(session, options.auth);
+    const csrfState = (): Promise<CsrfRequestState> => csrf.open(undefined, session);
     const method = req.method ?? "GET";
     if (url.pathname === options.loginUrl) {
       neverCache(res);
       return method === "POST"
-        ? loginPost(req, res, auth, options)
-        : loginGet(res, auth, url, options.loginHint);
+        ? loginPost(req, res, auth, await csrfState(), options)
+        : loginGet(res, await csrfState(), url, options.loginHint);
     }
     switch (url.pathname) {
       case "/healthz":
@@ -163,14 +176,14 @@ export function authApp(
             200,
             "text/html; charset=utf-8",
             logoutPage({
-              csrfToken: await csrfToken(auth.session),
+              csrfToken: await (await csrfState()).token(),
               username: user.isAuthenticated ? user.username : null,
             }),
           );
         }
         if (method !== "POST")
           return send(res, 405, "text/plain; charset=utf-8", "Method Not Allowed\n");
-        if (!(await csrfOk(req, auth, await readForm(req), options))) return forbidden(res);
+        if (!csrfOk(req, await csrfState(), await readForm(req), options)) return forbidden(res);
         await auth.logout();
         return redirect(res, options.logoutRedirectUrl);
       default:
@@ -217,7 +230,7 @@ async function verify(
 
 async function loginGet(
   res: ServerResponse,
-  auth: RequestAuth,
+  csrf: CsrfRequestState,
   url: URL,
   hint: string | undefined,
 ): Promise<void> {
@@ -227,7 +240,7 @@ async function loginGet(
     "text/html; charset=utf-8",
     loginPage({
       action: url.pathname,
-      csrfToken: await csrfToken(auth.session),
+      csrfToken: await csrf.token(),
       next: url.searchParams.get("next") ?? "",
       username: "",
       error: null,
@@ -236,19 +249,23 @@ async function loginGet(
   );
 }
 
-async function csrfOk(
+/** Django's `process_view` on this request (the form field, else the `X-CSRFToken` header). */
+function csrfOk(
   req: IncomingMessage,
-  auth: RequestAuth,
+  csrf: CsrfRequestState,
   form: URLSearchParams | null,
   options: AuthAppOptions,
-): Promise<boolean> {
-  const token = form?.get(CSRF_FORM_FIELD) ?? header(req, CSRF_HEADER.toLowerCase()) ?? null;
-  const result = await verifyCsrf(auth.session, {
-    token,
+): boolean {
+  const where = requestOrigin(req, options.trustedProxies);
+  return csrf.verify({
+    method: req.method ?? "GET",
+    host: where.host,
+    secure: where.origin.startsWith("https:"),
     origin: header(req, "origin"),
-    requestOrigin: requestOrigin(req, options.trustedProxies).origin,
-  });
-  return result.ok;
+    referer: header(req, "referer"),
+    formToken: form?.get(CSRF_FORM_FIELD) ?? undefined,
+    headerToken: header(req, CSRF_HEADER.toLowerCase()),
+  }).ok;
 }
 
 function forbidden(res: ServerResponse): void {
@@ -259,11 +276,12 @@ async function loginPost(
   req: IncomingMessage,
   res: ServerResponse,
   auth: RequestAuth,
+  csrf: CsrfRequestState,
   options: AuthAppOptions,
 ): Promise<void> {
   const form = await readForm(req);
   if (form === null) return send(res, 400, "text/plain; charset=utf-8", "Bad Request\n");
-  if (!(await csrfOk(req, auth, form, options))) return forbidden(res);
+  if (!csrfOk(req, csrf, form, options)) return forbidden(res);
   const username = form.get("username") ?? "";
   const next = form.get("next") ?? "";
   const where = requestOrigin(req, options.trustedProxies);
@@ -281,7 +299,7 @@ async function loginPost(
       "text/html; charset=utf-8",
       loginPage({
         action: options.loginUrl,
-        csrfToken: await csrfToken(auth.session),
+        csrfToken: await csrf.token(),
         next,
         username,
         error: result.message,
@@ -289,9 +307,9 @@ async function loginPost(
       }),
     );
   }
+  // Django's login() rotates the CSRF secret (the state opened on this session), so a token
+  // seen before login is worthless after.
   await auth.login(result.user);
-  // Django's login() rotates the CSRF secret, so a token seen before login is worthless after.
-  await rotateCsrfToken(auth.session);
   redirect(
     res,
     next !== "" && isSafeRedirect(next, { host: where.host }) ? next : options.loginRedirectUrl,

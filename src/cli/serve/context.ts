@@ -180,6 +180,7 @@ export function authServerOptions(opened: ServeContext): AuthServerOptions {
     store: opened.store,
     settings: opened.settings.session,
     auth: opened.auth,
+    djangoVersion: opened.config.djangoVersion,
     trustedProxies: opened.trustedProxies,
     loginUrl: opened.settings.loginUrl,
     loginRedirectUrl: opened.settings.loginRedirectUrl,
