@@ -16,7 +16,7 @@ export function useNestJs11(): string {
     existsSync(join(NEST11, "installed.lock")),
     "NestJS 11 is not installed in .cache/nestjs11: run `bash scripts/system-deps.sh`",
   );
-  register(new URL("./nestjs11-hooks.mjs", import.meta.url), {
+  register(new URL("../../scripts/nestjs11-hooks.mjs", import.meta.url), {
     data: { parentURL: pathToFileURL(join(NEST11, "package.json")).href },
   });
   const core = fileURLToPath(import.meta.resolve("@nestjs/core"));

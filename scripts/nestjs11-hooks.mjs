@@ -1,5 +1,6 @@
-// Module hooks (node:module register) that resolve every "@nestjs/..." import from the NestJS 11
-// tree in .cache/nestjs11 instead of the devDependencies' NestJS 12: see test/support/nestjs11.ts.
+// Module hooks (node:module register) for the tests: they resolve every "@nestjs/..." import
+// from the NestJS 11 tree in .cache/nestjs11 instead of the devDependencies' NestJS 12 (see
+// test/support/nestjs11.ts).
 let parentURL;
 
 export function initialize(data) {
