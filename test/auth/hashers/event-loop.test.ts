@@ -1,9 +1,9 @@
 // Hashing must not block the event loop: pbkdf2/scrypt run on libuv's threadpool through async
 // node:crypto, argon2/bcrypt on it through the napi-rs addons. Several hashes run concurrently
-// while a 5 ms interval keeps ticking; the largest gap between ticks must stay small. This
-// measures event-loop stalls, not hashing speed. The 400 ms bound leaves room for scheduler
-// contention on a loaded 2-core machine (up to ~250 ms observed with the Django interop test
-// running in parallel) and is still well below what one synchronous hash here would cause.
+// while a 5 ms interval keeps ticking. No wall-clock bound (a loaded machine stretches every
+// gap): the event loop's utilization while they run (the share of the time the main thread was
+// busy, not waiting) must stay under a half. Hashing on the main thread keeps it busy the whole
+// time (utilization near 1); on the threadpool the loop mostly waits, however slow the machine.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
@@ -14,7 +14,7 @@ import {
 import { requireNativeBackends } from "./support.ts";
 
 describe("the event loop stays responsive while hashing", () => {
-  it("max tick gap < 400 ms across concurrent argon2, bcrypt, pbkdf2 and scrypt work", async (t) => {
+  it("the main thread mostly waits while argon2, bcrypt, pbkdf2 and scrypt work", async (t) => {
     await requireNativeBackends();
     const wanted: HasherAlgorithm[] = [
       "argon2",
@@ -25,20 +25,17 @@ describe("the event loop stays responsive while hashing", () => {
     ];
     const algorithms = wanted;
 
-    let last = performance.now();
-    let maxGap = 0;
     let ticks = 0;
     const timer = setInterval(() => {
-      const now = performance.now();
-      maxGap = Math.max(maxGap, now - last);
-      last = now;
       ticks++;
     }, 5);
+    const start = performance.eventLoopUtilization();
+    let busy: number;
     try {
       // One of each at once, with work factors above Django 5.2's so that any of them run
-      // synchronously would stall the loop for about a second (pbkdf2 2M ≈ 1.2 s, argon2 t=6 ≈
-      // 1.1 s, bcrypt 13 ≈ 1 s, scrypt N=2**15 p=5 ≈ 1.1 s on the 2-core CI box) — far above the
-      // 400 ms bound, while CPU contention from parallel test files stays well below it.
+      // synchronously would keep the main thread busy for about a second (pbkdf2 2M ≈ 1.2 s,
+      // argon2 t=6 ≈ 1.1 s, bcrypt 13 ≈ 1 s, scrypt N=2**15 p=5 ≈ 1.1 s on the 2-core CI box),
+      // most of the time the five take together.
       const options = {
         hashers: wanted,
         params: {
@@ -57,10 +54,11 @@ describe("the event loop stays responsive while hashing", () => {
         hashes.map(() => true),
       );
     } finally {
+      busy = performance.eventLoopUtilization(start).utilization;
       clearInterval(timer);
     }
-    t.diagnostic(`${ticks} ticks, max gap ${maxGap.toFixed(1)} ms`);
-    assert.ok(ticks > 10, "the interval should have fired repeatedly");
-    assert.ok(maxGap < 400, `event loop blocked for ${maxGap.toFixed(1)} ms`);
+    t.diagnostic(`${ticks} ticks, event-loop utilization ${busy.toFixed(3)}`);
+    assert.ok(ticks > 0, "the interval fired while the hashes ran");
+    assert.ok(busy < 0.5, `the main thread was busy ${(busy * 100).toFixed(0)}% of the time`);
   });
 });

@@ -77,12 +77,26 @@ for (const version of DJANGO_VERSIONS) {
         itReadsWhatDjangoCreated(engine, {
           entries: SAMPLE,
           normalise: plain,
-          verify: async (created, data, ours) => {
+          verify: async (created, data, ours, startedAt) => {
             // The harness sends a JS object, whose integer-like key comes first; Django keeps
             // that order.
             assert.deepEqual([...data.keys()], ["10", "user", "n", "f", "whole", "nested"]);
             const theirs = new Date(created.expire_date).getTime();
-            assert.ok(Math.abs((await ours.getExpiryDate()).getTime() - theirs) < 5000);
+            const mine = (await ours.getExpiryDate()).getTime();
+            const endedAt = Date.now();
+            // Both are "now + the age", each taken between startedAt and endedAt: bracketed by
+            // clock readings on both sides, however slow Django's start-up was (the row may
+            // keep whole seconds only).
+            const age = created.expiry_age * 1000;
+            for (const [who, at] of [
+              ["Django's", theirs],
+              ["ours", mine],
+            ] as const) {
+              assert.ok(
+                at >= startedAt + age - 1000 && at <= endedAt + age,
+                `${who} expiry ${at} outside [${startedAt + age - 1000}, ${endedAt + age}]`,
+              );
+            }
           },
         });
 

@@ -204,22 +204,28 @@ export function itReadsWhatDjangoCreated<S extends SessionStore>(
   engine: DjangoEngine<S>,
   options: ReadWriteOptions & {
     /** The engine's own checks of what Django created. */
+    /**
+     * `startedAt` is `Date.now()` taken before Django created the session, so a time Django or
+     * we computed since lies between it and a `Date.now()` taken after.
+     */
     readonly verify?: (
       created: CreateResult,
       data: SessionData,
       ours: Session,
+      startedAt: number,
     ) => Promise<void> | void;
   } = {},
 ): void {
   const { noun = "session", entries = SAMPLE, normalise = toTypedJson, verify } = options;
   it(`reads a ${noun} Django created, with the same expiry`, async () => {
+    const startedAt = Date.now();
     const created = await engine.create(JSON.stringify(toTypedJson(sample(entries))));
     const data = await engine.store.load(created.key);
     assert.ok(data, "session not found");
     assert.deepEqual(normalise(data), normalise(sample(entries)));
     const ours = engine.session(created.key);
     assert.equal(await ours.getExpiryAge(), created.expiry_age);
-    await verify?.(created, data, ours);
+    await verify?.(created, data, ours, startedAt);
   });
 }
 
