@@ -191,6 +191,12 @@ export async function copySessions(
         done: true,
       });
     }
+  } catch (error) {
+    if (error instanceof CommandFailure) throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new CommandFailure(
+      `migrate stopped after copying ${result.copied} sessions in this run${options.checkpointPath === undefined ? "" : " (the checkpoint holds the last complete batch: run again to resume)"}: ${detail}`,
+    );
   } finally {
     progress.done();
   }

@@ -19,13 +19,73 @@
  * }
  * ```
  */
-import { ConfigurationError } from "../../errors.ts";
+import { ConfigurationError, SessionStoreError } from "../../errors.ts";
 import { parseScanReply } from "./client.ts";
+import { redisUnavailableError } from "./errors.ts";
 
 /** One connection to SCAN: a single server, or one master of a cluster. */
 export interface RedisScanTarget {
   /** Sends `SCAN cursor MATCH pattern COUNT count` and resolves with the raw reply. */
   scan(cursor: string, pattern: string, count: number): Promise<unknown>;
+  /** `host:port`, for messages, when known. */
+  readonly label?: string;
+}
+
+/**
+ * A walk over every master could not finish: a master did not answer its `SCAN`, or (on a
+ * Cluster) some hash slots had no reachable master when the walk began. The message says how
+ * far the walk got (which master of how many, how many keys it had listed); the keys listed
+ * before it failed were yielded. Never a partial walk reported as complete.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof RedisWalkError) console.log(err.mastersDone, err.masters); // 1 3
+ * ```
+ */
+export class RedisWalkError extends SessionStoreError {
+  static override readonly code = "redis-walk-incomplete";
+  constructor(
+    message: string,
+    /** Masters walked to the end before the failure. */
+    readonly mastersDone: number,
+    /** Masters the walk had to cover. */
+    readonly masters: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Hash slots of a Redis Cluster. */
+export const CLUSTER_SLOTS = 16384;
+
+/**
+ * Checks that every hash slot of a Cluster is served by one of the masters a walk is about to
+ * SCAN (a master the client lost is not in its master list, and its keys would be missed).
+ * `slotMaster(slot)` names the slot's master (`host:port`) as the client's slot table has it.
+ *
+ * @throws {RedisWalkError} naming the first slot range without a reachable master.
+ * @example
+ * ```ts
+ * requireSlotCoverage((slot) => table[slot]?.[0], new Set(["10.0.0.1:7000", "10.0.0.2:7000"]));
+ * ```
+ */
+export function requireSlotCoverage(
+  slotMaster: (slot: number) => string | undefined,
+  masters: ReadonlySet<string>,
+): void {
+  for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
+    const master = slotMaster(slot);
+    if (master !== undefined && masters.has(master)) continue;
+    let last = slot;
+    while (last + 1 < CLUSTER_SLOTS && slotMaster(last + 1) === master) last++;
+    throw new RedisWalkError(
+      `Redis Cluster walk not started: hash slots ${slot}-${last} have no reachable master` +
+        `${master === undefined ? "" : ` (${master} is gone)`}; ${masters.size} masters reachable`,
+      0,
+      masters.size,
+    );
+  }
 }
 
 /** One SCAN reply of a walk. */
@@ -66,10 +126,26 @@ export async function* scanEveryMaster(
     }
     cursor = match[2]!;
   }
+  let listed = 0;
   for (; index < targets.length; index++) {
     const target = targets[index]!;
     do {
-      const reply = parseScanReply(await target.scan(cursor, pattern, count));
+      let raw: unknown;
+      try {
+        raw = await target.scan(cursor, pattern, count);
+      } catch (err) {
+        if (err instanceof RedisWalkError) throw err;
+        const where = `master ${index + 1} of ${targets.length}${target.label === undefined ? "" : ` (${target.label})`}`;
+        const detail = redisUnavailableError(`SCAN on ${where}`, err).message;
+        throw new RedisWalkError(
+          `Redis walk incomplete: ${detail} (${index} of ${targets.length} masters walked, ${listed} keys listed before)`,
+          index,
+          targets.length,
+          { cause: err },
+        );
+      }
+      const reply = parseScanReply(raw);
+      listed += reply.keys.length;
       cursor = reply.cursor;
       const next = cursor === "0" ? index + 1 : index;
       const position = next >= targets.length ? "" : next === 0 ? cursor : `${next}:${cursor}`;

@@ -6,7 +6,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Redis } from "ioredis";
 import { ConfigurationError } from "../../../src/errors.ts";
-import { scanEveryMaster, type RedisScanTarget } from "../../../src/internal/redis/scan.ts";
+import {
+  RedisWalkError,
+  requireSlotCoverage,
+  scanEveryMaster,
+  type RedisScanTarget,
+} from "../../../src/internal/redis/scan.ts";
 import { STORE_DB, ioredisClient, uniquePrefix } from "../../stores/redis/helpers.ts";
 
 const prefix = uniquePrefix("scan");
@@ -89,5 +94,50 @@ describe("scanEveryMaster", () => {
     for (const bad of ["2:0", "x", "1:", "-1", "1:2:3"]) {
       await assert.rejects(walkAll(bad), ConfigurationError, bad);
     }
+  });
+
+  it("fails with how far it got when a master stops answering, after yielding what it listed", async () => {
+    const gone = await ioredisClient(OTHER_DB);
+    gone.disconnect();
+    const broken: RedisScanTarget[] = [
+      targets[0]!,
+      { ...targets[1]!, scan: (c, m, n) => gone.scan(c, "MATCH", m, "COUNT", n), label: "db11" },
+    ];
+    const listed: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const page of scanEveryMaster(broken, pattern, 1000)) listed.push(...page.keys);
+      })(),
+      (err: unknown) => {
+        assert.ok(err instanceof RedisWalkError);
+        assert.equal(err.code, "redis-walk-incomplete");
+        assert.equal(err.mastersDone, 1);
+        assert.equal(err.masters, 2);
+        assert.match(
+          err.message,
+          /SCAN on master 2 of 2 \(db11\).*1 of 2 masters walked, \d+ keys listed/,
+        );
+        return true;
+      },
+    );
+    assert.equal(listed.filter((k) => k.startsWith(`${prefix}:0:`)).length, 60);
+  });
+});
+
+describe("requireSlotCoverage", () => {
+  it("passes when every slot has a reachable master, names the first gap otherwise", () => {
+    const table = (slot: number): string => (slot < 8192 ? "a:1" : "b:2");
+    requireSlotCoverage(table, new Set(["a:1", "b:2"]));
+    assert.throws(
+      () => {
+        requireSlotCoverage(table, new Set(["a:1"]));
+      },
+      (err: unknown) =>
+        err instanceof RedisWalkError &&
+        /hash slots 8192-16383 have no reachable master \(b:2 is gone\)/.test(err.message),
+    );
+    assert.throws(() => {
+      requireSlotCoverage((slot) => (slot === 5 ? undefined : "a:1"), new Set(["a:1"]));
+    }, /hash slots 5-5/);
   });
 });
