@@ -45,7 +45,9 @@ export type SessionBridgeErrorCode =
   | "session-exists"
   | "session-missing"
   | "configuration"
-  | "user-exists";
+  | "user-exists"
+  | "usage"
+  | "command-failed";
 
 /**
  * Base class of every error sessionbridge throws on purpose.
