@@ -35,6 +35,7 @@ const TESTED = [
   "fastify-django",
   "hono-memory",
   "koa-redis",
+  "nestjs-redis",
   "django-redis",
   "express-auth",
   "express-csrf",
@@ -383,6 +384,28 @@ describe("README examples", () => {
     it("koa-redis: Koa sees Django's user in Redis, behind loginRequired, and writes back", async () => {
       const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
       const example = await startExample("koa-redis", {
+        REDIS_URL: SESSIONS_REDIS,
+        DATABASE_URL: site.databaseUrl,
+        SECRET_KEY: SECRET,
+      });
+      try {
+        const cookie = { Cookie: `sessionid=${sessionid}` };
+        for (const nodeVisits of [1, 2]) {
+          const me = await fetch(`${example.url}/api/me`, { headers: cookie });
+          assert.deepEqual(await me.json(), { username: "alice", nodeVisits });
+        }
+        assert.equal((await fetch(`${example.url}/api/me`)).status, 401);
+        const seen = await djangoSession(site, sessionid);
+        assert.equal(seen.user_id, site.userId);
+        assert.equal(seen.data["nodeVisits"], 2);
+      } finally {
+        await stopped(example);
+      }
+    });
+
+    it("nestjs-redis: NestJS (Fastify platform) sees Django's user in Redis, and writes back", async () => {
+      const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
+      const example = await startExample("nestjs-redis", {
         REDIS_URL: SESSIONS_REDIS,
         DATABASE_URL: site.databaseUrl,
         SECRET_KEY: SECRET,
