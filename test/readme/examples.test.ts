@@ -16,6 +16,12 @@ import {
 import { CookieJar } from "../support/http.ts";
 import { djangoAdminLogin, djangoProject, startDjangoProject } from "../interop/django/project.ts";
 import {
+  APPS_SECRET,
+  APPS_USER,
+  startAppsProject,
+  type AppsProject,
+} from "../interop/django/apps.ts";
+import {
   readmeExamples,
   readmeTypeScriptBlockCount,
   runExample,
@@ -40,6 +46,7 @@ const TESTED = [
   "express-auth",
   "express-csrf",
   "express-messages",
+  "express-drf",
   "rate-limit",
   "create-user",
   "flask",
@@ -340,6 +347,47 @@ describe("README examples", () => {
         assert.match(locked.stdout, /^try again in \d+ s\n$/);
       } finally {
         await flushRedis(RATE_LIMIT_REDIS);
+      }
+    });
+  });
+
+  describe("beside Django 5.2 with DRF, django-allauth and django-axes (apps_project.py)", () => {
+    let apps: AppsProject;
+    before(async () => {
+      apps = await startAppsProject("5.2");
+    });
+    after(async () => {
+      await apps.stop();
+    });
+
+    it("express-drf: Node checks the CSRF token, then calls DRF as the same user", async () => {
+      const sessionid = await djangoAdminLogin(apps.url, APPS_USER.username, APPS_USER.password);
+      const jar = new CookieJar();
+      jar.cookies.set("sessionid", sessionid);
+      const { token } = (await (await jar.fetch(`${apps.url}/csrf/`)).json()) as { token: string };
+      const example = await startExample("express-drf", {
+        DATABASE_URL: apps.databaseUrl,
+        SECRET_KEY: APPS_SECRET,
+        DRF_URL: apps.url,
+      });
+      try {
+        const order = (headers: Record<string, string>): Promise<Response> =>
+          jar.fetch(`${example.url}/orders`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json", ...headers },
+            body: JSON.stringify({ item: "book" }),
+          });
+        const placed = await order({ "X-CSRFToken": token });
+        assert.equal(placed.status, 200);
+        assert.deepEqual(await placed.json(), { username: "alice", data: { item: "book" } });
+        assert.equal((await order({})).status, 403, "no token: Node's own check refuses");
+        const anonymous = await fetch(`${example.url}/orders`, {
+          method: "POST",
+          headers: { Cookie: `csrftoken=${jar.cookies.get("csrftoken")}`, "X-CSRFToken": token },
+        });
+        assert.equal(anonymous.status, 401, "a valid token but no user");
+      } finally {
+        await stopped(example);
       }
     });
   });
