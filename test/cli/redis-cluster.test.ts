@@ -5,6 +5,7 @@
 // command fail with an honest count (valid JSON up to there). Servers are killed at the end.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Cluster, Redis } from "ioredis";
@@ -324,6 +325,63 @@ describe(
         const keys = await listed(driver, `redis://${REDIS_HOST}:${replica}`);
         assert.equal(keys.length, cluster.keys.length);
         assert.deepEqual(new Set(keys), new Set(cluster.keys));
+      }
+    });
+
+    it("migrate interrupted, a replica promoted, then resumed: every session exactly once in PostgreSQL", async () => {
+      const client = new pg.Client(PG_URL);
+      await client.connect();
+      await client.query("DELETE FROM django_session");
+      const from = `redis://${REDIS_HOST}:${cluster.masters[0]}?layout=django-redis&prefix=${PREFIX}`;
+      const checkpoint = resolve(".work/ckpt-failover.json");
+      rmSync(checkpoint, { force: true });
+      const args = [CLI, "sessions", "migrate", "--from", from, "--to", `sql+${PG_URL}`];
+      const child = spawn(
+        process.execPath,
+        [...args, "--checkpoint", checkpoint, "--batch-size", "20"],
+        {
+          env: { PATH: process.env.PATH ?? "", ...env("ioredis", "redis://unused:1") },
+          stdio: "ignore",
+        },
+      );
+      const exited = new Promise<number | null>((done) => child.once("exit", done));
+      while (!existsSync(checkpoint) && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 5));
+      child.kill("SIGINT");
+      assert.equal(await exited, 1, "the migrate was not interrupted");
+      const saved = JSON.parse(readFileSync(checkpoint, "utf8")) as {
+        done: boolean;
+        copied: number;
+      };
+      assert.equal(saved.done, false);
+      // A replica takes over its master (a graceful CLUSTER FAILOVER): new run_ids.
+      const replica = cluster.ports.find((p) => !cluster.masters.includes(p))!;
+      await redisCli(replica, "cluster", "failover");
+      while (!/^role:master/m.test(await redisCli(replica, "info", "replication")))
+        await new Promise((r) => setTimeout(r, 50));
+      for (const port of cluster.ports) {
+        while (!/cluster_state:ok/.test(await redisCli(port, "cluster", "info")))
+          await new Promise((r) => setTimeout(r, 50));
+      }
+      const r = await runCli([...args.slice(1), "--checkpoint", checkpoint, "--json"], {
+        env: env("redis", "redis://unused:1"),
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /restarted or failed over/);
+      const summary = JSON.parse(r.stdout) as { copied: number; restarted: boolean };
+      assert.equal(summary.restarted, true);
+      assert.equal(summary.copied, cluster.keys.length);
+      const { rows } = await client.query<{ key: string }>(
+        "SELECT session_key AS key FROM django_session",
+      );
+      await client.end();
+      assert.equal(rows.length, cluster.keys.length);
+      assert.deepEqual(new Set(rows.map((row) => row.key)), new Set(cluster.keys));
+      // The old master is a replica now: the kill test below kills masters only.
+      cluster.masters.splice(0, cluster.masters.length);
+      for (const port of cluster.ports) {
+        if (/^role:master/m.test(await redisCli(port, "info", "replication")))
+          cluster.masters.push(port);
       }
     });
 

@@ -55,6 +55,9 @@ SECRET_KEY_FALLBACKS for data signed with an older key).
             (expire_date or TTL). Resumable: after each batch the position is written to a
             checkpoint file; re-running the same command skips what is done. Ctrl-C finishes
             the current batch, writes the checkpoint and exits 1, both stores consistent.
+            A Redis position names the servers' run_ids: after a restart or failover the
+            resumed walk starts over (upserts, counts from zero: nothing duplicated or
+            counted twice). SQL targets get multi-row upserts, one transaction per batch.
             --dry-run only counts what would be copied.
 
 Store URLs (migrate):
@@ -248,6 +251,7 @@ Examples:
             undecodable: result.undecodable,
             expired: result.expired,
             complete: !result.interrupted,
+            restarted: result.restarted,
             checkpoint: dryRun ? null : checkpointPath,
           };
           if (json) writeJson(stdout, summary);

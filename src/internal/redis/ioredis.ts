@@ -72,6 +72,7 @@ import {
 } from "./client.ts";
 import {
   requireSlotCoverage,
+  runIdOf,
   scanEveryMaster,
   type RedisScanPage,
   type RedisScanTarget,
@@ -316,6 +317,7 @@ class IoredisAdapter implements RedisCommandClient {
     }
     const targets = nodes.map((node, i): RedisScanTarget => ({
       scan: (cursor, match, n) => this.#call("SCAN", [cursor, "MATCH", match, "COUNT", n], node),
+      identity: async () => runIdOf(await this.#call("INFO", ["server"], node)),
       ...(labels[i] === "" ? {} : { label: labels[i]! }),
     }));
     return scanEveryMaster(targets, pattern, count, from);

@@ -44,6 +44,7 @@ import {
 } from "./client.ts";
 import {
   requireSlotCoverage,
+  runIdOf,
   scanEveryMaster,
   type RedisScanPage,
   type RedisScanTarget,
@@ -102,6 +103,7 @@ interface NodeRedisScripting {
 
 interface NodeRedisScanner {
   scan(cursor: string, options: { MATCH: string; COUNT: number }): Promise<unknown>;
+  info?(section: string): Promise<unknown>;
 }
 
 // `pTTL` is not required: a client shape without it still runs the stores (not their walks).
@@ -262,6 +264,9 @@ class NodeRedisAdapter implements RedisCommandClient {
     }
     const targets = (await this.#scanTargets()).map((node, i): RedisScanTarget => ({
       scan: (cursor, match, n) => this.#run("SCAN", node.scan(cursor, { MATCH: match, COUNT: n })),
+      ...(node.info === undefined
+        ? {}
+        : { identity: async () => runIdOf(await this.#run("INFO", node.info!("server"))) }),
       ...(masters[i] === undefined ? {} : { label: nodeLabel(masters[i]) }),
     }));
     yield* scanEveryMaster(targets, pattern, count, from);

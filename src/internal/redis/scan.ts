@@ -9,8 +9,10 @@
  * CLI's `sessions migrate` checkpoint): `"<cursor>"` on the first master, `"<master>:<cursor>"`
  * on a later one, `""` once every master is done. SCAN's own guarantees hold: a key present for
  * the whole walk is seen at least once; keys created or deleted meanwhile may or may not be, and
- * a key may rarely come twice (while Redis rehashes or a Cluster reshards). A resumed walk is
- * only as good as the master list staying the same.
+ * a key may rarely come twice (while Redis rehashes or a Cluster reshards). Masters are walked
+ * in `host:port` order, and when the targets report their `run_id`, positions carry a hash of
+ * them (`"<master>:<cursor>~<hash>"`): resuming on restarted or failed-over servers throws
+ * {@link StaleWalkPositionError} instead of misreading a dead cursor.
  *
  * @example
  * ```ts
@@ -19,6 +21,8 @@
  * }
  * ```
  */
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
 import { ConfigurationError, SessionStoreError } from "../../errors.ts";
 import { parseScanReply } from "./client.ts";
 import { redisUnavailableError } from "./errors.ts";
@@ -27,8 +31,31 @@ import { redisUnavailableError } from "./errors.ts";
 export interface RedisScanTarget {
   /** Sends `SCAN cursor MATCH pattern COUNT count` and resolves with the raw reply. */
   scan(cursor: string, pattern: string, count: number): Promise<unknown>;
-  /** `host:port`, for messages, when known. */
+  /** `host:port`, for messages and a stable order of the masters, when known. */
   readonly label?: string;
+  /**
+   * The server process's identity (`run_id` of `INFO server`): it changes when Redis restarts
+   * or a replica takes over, and with it the meaning of every SCAN cursor.
+   */
+  identity?(): Promise<string>;
+}
+
+/**
+ * A walk was asked to resume from a position taken on other Redis processes than the ones it
+ * now reaches (a restart, a failover, a master added or removed): SCAN cursors mean nothing
+ * across processes, so the walk must start again (idempotently, for a copy).
+ *
+ * @example
+ * ```ts
+ * if (err instanceof StaleWalkPositionError) position = ""; // walk again from the start
+ * ```
+ */
+export class StaleWalkPositionError extends ConfigurationError {
+  constructor() {
+    super(
+      "the Redis servers changed since this walk position was taken (a restart or failover): their SCAN cursors mean nothing now",
+    );
+  }
 }
 
 /**
@@ -54,6 +81,19 @@ export class RedisWalkError extends SessionStoreError {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * The `run_id` in an `INFO server` reply (`""` when absent, e.g. a proxy).
+ *
+ * @example
+ * ```ts
+ * runIdOf("# Server\r\nrun_id:4f1c…\r\n"); // "4f1c…"
+ * ```
+ */
+export function runIdOf(reply: unknown): string {
+  const text = Buffer.isBuffer(reply) ? reply.toString("latin1") : String(reply);
+  return /^run_id:(\w+)/m.exec(text)?.[1] ?? "";
 }
 
 /** Hash slots of a Redis Cluster. */
@@ -114,8 +154,35 @@ export async function* scanEveryMaster(
   count: number,
   from = "",
 ): AsyncIterable<RedisScanPage> {
+  // A stable order (positions name masters by index), and the processes' identity, so that a
+  // position taken before a restart or failover is refused rather than misread.
+  const ordered = targets.every((t) => t.label !== undefined)
+    ? [...targets].sort((a, b) => (a.label! < b.label! ? -1 : a.label! > b.label! ? 1 : 0))
+    : [...targets];
+  let epoch = "";
+  if (ordered.length > 0 && ordered.every((t) => t.identity !== undefined)) {
+    let ids: string[];
+    try {
+      ids = await Promise.all(ordered.map((t) => t.identity!()));
+    } catch (err) {
+      throw new RedisWalkError(
+        `Redis walk not started: ${redisUnavailableError("INFO server", err).message}`,
+        0,
+        ordered.length,
+        { cause: err },
+      );
+    }
+    epoch = createHash("sha1").update(ids.join(",")).digest("hex").slice(0, 12);
+  }
+  const stamp = (position: string): string =>
+    position === "" || epoch === "" ? position : `${position}~${epoch}`;
   let index = 0;
   let cursor = "0";
+  const tilde = from.indexOf("~");
+  if (tilde !== -1) {
+    if (epoch !== "" && from.slice(tilde + 1) !== epoch) throw new StaleWalkPositionError();
+    from = from.slice(0, tilde);
+  }
   if (from !== "") {
     const match = POSITION.exec(from);
     index = match === null ? -1 : Number(match[1] ?? 0);
@@ -127,6 +194,7 @@ export async function* scanEveryMaster(
     cursor = match[2]!;
   }
   let listed = 0;
+  targets = ordered;
   for (; index < targets.length; index++) {
     const target = targets[index]!;
     do {
@@ -149,7 +217,7 @@ export async function* scanEveryMaster(
       cursor = reply.cursor;
       const next = cursor === "0" ? index + 1 : index;
       const position = next >= targets.length ? "" : next === 0 ? cursor : `${next}:${cursor}`;
-      yield { keys: reply.keys, position };
+      yield { keys: reply.keys, position: stamp(position) };
     } while (cursor !== "0");
   }
 }

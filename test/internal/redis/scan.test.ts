@@ -8,7 +8,9 @@ import type { Redis } from "ioredis";
 import { ConfigurationError } from "../../../src/errors.ts";
 import {
   RedisWalkError,
+  StaleWalkPositionError,
   requireSlotCoverage,
+  runIdOf,
   scanEveryMaster,
   type RedisScanTarget,
 } from "../../../src/internal/redis/scan.ts";
@@ -123,6 +125,32 @@ describe("scanEveryMaster", () => {
     assert.equal(listed.filter((k) => k.startsWith(`${prefix}:0:`)).length, 60);
   });
 });
+
+describe("positions across Redis processes", () => {
+  it("carry the servers' run_id hash, and one of other processes is refused as stale", async () => {
+    const identified: RedisScanTarget[] = masters.map((redis, i) => ({
+      scan: (cursor, match, count) => redis.scan(cursor, "MATCH", match, "COUNT", count),
+      identity: async () => runIdOf(await redis.info("server")),
+      label: `db${i}`,
+    }));
+    const iterator = scanEveryMaster(identified, pattern, 10)[Symbol.asyncIterator]();
+    const step = await iterator.next();
+    await iterator.return?.();
+    assert.ok(step.done !== true);
+    const [at, epoch] = step.value.position.split("~");
+    assert.match(epoch ?? "", /^[0-9a-f]{12}$/);
+    // The same servers resume it; a restarted one (another run_id) makes it stale.
+    const again = await walkAllOf(identified, step.value.position);
+    assert.ok(again.length > 0);
+    await assert.rejects(walkAllOf(identified, `${at}~000000000000`), StaleWalkPositionError);
+  });
+});
+
+async function walkAllOf(targets: readonly RedisScanTarget[], from: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of scanEveryMaster(targets, pattern, 10, from)) keys.push(...page.keys);
+  return keys;
+}
 
 describe("requireSlotCoverage", () => {
   it("passes when every slot has a reachable master, names the first gap otherwise", () => {
