@@ -22,6 +22,12 @@
  * Why a `PyFloat` wrapper: JS has one number type, so `1.0` and `1` are the same number. A
  * reader that returned `1` for Python's `1.0` would write back an `int`. Integral floats are
  * rare in sessions; they come back wrapped, everything else is a plain number.
+ *
+ * Every typed value has `toJSON()` (so `res.json(await session.get("cart"))` and
+ * `JSON.stringify` give the value, as Django's `DjangoJSONEncoder` writes it: a tuple as its
+ * array, a datetime, date or UUID as its ISO or hyphenated string, a Decimal as its exact
+ * string, a timedelta as an ISO 8601 duration) and `toString()` (what Python's `str()` gives,
+ * except that a tuple joins its items as an array's `toString()` does).
  */
 import { MalformedError } from "../errors.ts";
 
@@ -39,6 +45,21 @@ export class PyFloat {
   valueOf(): number {
     return this.value;
   }
+  /** The number. */
+  toJSON(): number {
+    return this.value;
+  }
+  /** As Python's `str(float)`: `1.0`, `-0.0`, `1e+16`, `inf`, `nan`. */
+  toString(): string {
+    const v = this.value;
+    if (Number.isNaN(v)) return "nan";
+    if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+    if (Object.is(v, -0)) return "-0.0";
+    // Python's repr switches to exponent notation from 1e16 (an integral float is never small).
+    if (Math.abs(v) >= 1e16) return v.toExponential();
+    const text = String(v);
+    return Number.isInteger(v) ? `${text}.0` : text;
+  }
 }
 
 /**
@@ -55,6 +76,14 @@ export class PyTuple {
   constructor(items: readonly PyValue[]) {
     this.items = items;
   }
+  /** The items, as an array (what `DjangoJSONEncoder` writes for a tuple). */
+  toJSON(): readonly PyValue[] {
+    return this.items;
+  }
+  /** The items joined with commas, as an array's `toString()` (a dict as its JSON text). */
+  toString(): string {
+    return this.items.map(itemText).join(",");
+  }
 }
 
 /**
@@ -68,6 +97,10 @@ export class PyTuple {
  */
 export class PyDecimal {
   constructor(readonly value: string) {}
+  /** The exact decimal string (`DjangoJSONEncoder`'s `str(o)`). */
+  toJSON(): string {
+    return this.value;
+  }
   toString(): string {
     return this.value;
   }
@@ -94,6 +127,10 @@ export class PyUUID {
     const h = this.hex;
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
+  /** The hyphenated form. */
+  toJSON(): string {
+    return this.toString();
+  }
 }
 
 /**
@@ -114,6 +151,14 @@ export class PyDate {
   /** `YYYY-MM-DD`, as `date.isoformat()`. */
   toISOString(): string {
     return `${pad(this.year, 4)}-${pad(this.month, 2)}-${pad(this.day, 2)}`;
+  }
+  /** `YYYY-MM-DD`. */
+  toJSON(): string {
+    return this.toISOString();
+  }
+  /** `YYYY-MM-DD`, as Python's `str(date)`. */
+  toString(): string {
+    return this.toISOString();
   }
 }
 
@@ -169,9 +214,28 @@ export class PyDateTime {
 
   /** As Python's `datetime.isoformat()`: microseconds only when non-zero, offset when aware. */
   toISOString(): string {
+    return this.#iso("T");
+  }
+
+  /**
+   * As `DjangoJSONEncoder`: `isoformat()` with microseconds cut to milliseconds and a UTC
+   * offset of zero written `Z`.
+   */
+  toJSON(): string {
+    let s = this.#iso("T");
+    if (this.microsecond) s = s.slice(0, 23) + s.slice(26);
+    return s.endsWith("+00:00") ? `${s.slice(0, -6)}Z` : s;
+  }
+
+  /** As Python's `str(datetime)`: `isoformat(" ")`. */
+  toString(): string {
+    return this.#iso(" ");
+  }
+
+  #iso(separator: string): string {
     let s =
       `${pad(this.year, 4)}-${pad(this.month, 2)}-${pad(this.day, 2)}` +
-      `T${pad(this.hour, 2)}:${pad(this.minute, 2)}:${pad(this.second, 2)}`;
+      `${separator}${pad(this.hour, 2)}:${pad(this.minute, 2)}:${pad(this.second, 2)}`;
     if (this.microsecond) s += `.${pad(this.microsecond, 6)}`;
     if (this.utcOffsetSeconds !== null) {
       const off = this.utcOffsetSeconds;
@@ -237,6 +301,27 @@ export class PyTimeDelta {
     const rest = exact - whole * 1_000_000n;
     return Number(whole) + Number(rest) / 1_000_000;
   }
+
+  /** An ISO 8601 duration, as Django's `duration_iso_string` (`DjangoJSONEncoder`): `P1DT02H03M04.000005S`. */
+  toJSON(): string {
+    const negative = this.days < 0;
+    const d = negative ? new PyTimeDelta(-this.days, -this.seconds, -this.microseconds) : this;
+    const minutes = Math.floor(d.seconds / 60);
+    const fraction = d.microseconds ? `.${pad(d.microseconds, 6)}` : "";
+    return (
+      `${negative ? "-" : ""}P${String(d.days)}DT${pad(Math.floor(minutes / 60), 2)}H` +
+      `${pad(minutes % 60, 2)}M${pad(d.seconds % 60, 2)}${fraction}S`
+    );
+  }
+
+  /** As Python's `str(timedelta)`: `1 day, 2:03:04.000005`, `-1 day, 23:59:59`. */
+  toString(): string {
+    const minutes = Math.floor(this.seconds / 60);
+    let s = `${String(Math.floor(minutes / 60))}:${pad(minutes % 60, 2)}:${pad(this.seconds % 60, 2)}`;
+    if (this.days) s = `${String(this.days)} day${Math.abs(this.days) === 1 ? "" : "s"}, ${s}`;
+    if (this.microseconds) s += `.${pad(this.microseconds, 6)}`;
+    return s;
+  }
 }
 
 /**
@@ -250,6 +335,10 @@ export class PyTimeDelta {
  */
 export class PyMarkup {
   constructor(readonly value: string) {}
+  /** The markup string. */
+  toJSON(): string {
+    return this.value;
+  }
   toString(): string {
     return this.value;
   }
@@ -320,6 +409,18 @@ export function isPyDict(value: unknown): value is PyDict {
   if (value === null || typeof value !== "object") return false;
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
+}
+
+/** An item of {@link PyTuple.toString}: as in an array's `toString()`, a dict as JSON. */
+function itemText(item: PyValue): string {
+  if (item === null) return "";
+  if (Array.isArray(item)) return item.map(itemText).join(",");
+  if (isPyDict(item)) {
+    return JSON.stringify(item, (_key, value: unknown) =>
+      typeof value === "bigint" ? value.toString() : value,
+    );
+  }
+  return String(item);
 }
 
 function pad(n: number, width: number): string {

@@ -3,7 +3,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { PyTimeDelta } from "../../src/codecs/python-values.ts";
+import {
+  PyDate,
+  PyDateTime,
+  PyDecimal,
+  PyFloat,
+  PyMarkup,
+  PyTimeDelta,
+  PyTuple,
+  PyUUID,
+} from "../../src/codecs/python-values.ts";
+import { djangoPeerEnv } from "../interop/django/peer.ts";
 import { runPython } from "../support/python.ts";
 
 type Parts = [number, number, number];
@@ -74,5 +84,75 @@ describe("PyTimeDelta against CPython's timedelta", () => {
       compared++;
     }
     assert.ok(compared >= EDGES.length, `compared ${compared}`);
+  });
+});
+
+// Issue 19 #13: the typed values had no toJSON/toString, so `res.json(await session.get("cart"))`
+// gave `{"items":[…]}` and `String(dt)` `[object Object]`. JSON.stringify now writes what
+// Django's DjangoJSONEncoder writes, and String() what Python's str() gives.
+const PY_STR_AND_JSON = String.raw`
+import json, sys, uuid
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from django.conf import settings
+settings.configure()
+from django.core.serializers.json import DjangoJSONEncoder
+values = [
+    1.0, -0.0, 1e16, 1.5e16, 1e100, 1e22, 123456.0, float("inf"), float("-inf"),
+    date(2024, 2, 29), date(5, 1, 2),
+    datetime(2024, 2, 29, 13, 4, 5), datetime(2024, 2, 29, 13, 4, 5, 123456),
+    datetime(2024, 2, 29, 13, 4, 5, 123456, tzinfo=timezone.utc),
+    datetime(2024, 2, 29, 13, 4, 5, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
+    timedelta(0), timedelta(days=1), timedelta(days=2, seconds=3723, microseconds=5),
+    timedelta(seconds=-1), timedelta(days=-3, microseconds=7), timedelta(days=999999999),
+    Decimal("12.50"), uuid.UUID("12345678123456781234567812345678"),
+]
+print(json.dumps({"str": [str(v) for v in values], "json": json.dumps(values[9:], cls=DjangoJSONEncoder, separators=(",", ":"))}))
+`;
+
+describe("typed values' toJSON and toString (issue 19 #13)", () => {
+  it("String() is Python's str() and JSON.stringify is DjangoJSONEncoder's, checked against CPython and Django", async () => {
+    const values = [
+      new PyFloat(1),
+      new PyFloat(-0),
+      new PyFloat(1e16),
+      new PyFloat(1.5e16),
+      new PyFloat(1e100),
+      new PyFloat(1e22),
+      new PyFloat(123456),
+      new PyFloat(Infinity),
+      new PyFloat(-Infinity),
+      new PyDate(2024, 2, 29),
+      new PyDate(5, 1, 2),
+      new PyDateTime(2024, 2, 29, 13, 4, 5),
+      new PyDateTime(2024, 2, 29, 13, 4, 5, 123456),
+      new PyDateTime(2024, 2, 29, 13, 4, 5, 123456, 0),
+      new PyDateTime(2024, 2, 29, 13, 4, 5, 0, -(5 * 3600 + 30 * 60)),
+      new PyTimeDelta(0),
+      new PyTimeDelta(1),
+      new PyTimeDelta(2, 3723, 5),
+      new PyTimeDelta(0, -1),
+      new PyTimeDelta(-3, 0, 7),
+      new PyTimeDelta(999_999_999),
+      new PyDecimal("12.50"),
+      new PyUUID("12345678123456781234567812345678"),
+    ];
+    const python = JSON.parse(await runPython(PY_STR_AND_JSON, "", djangoPeerEnv("5.2"))) as {
+      str: string[];
+      json: string;
+    };
+    assert.deepEqual(
+      values.map((v) => String(v)),
+      python.str,
+    );
+    assert.equal(JSON.stringify(values.slice(9)), python.json);
+  });
+
+  it("a tuple is its items in JSON, and joins them as an array in String()", () => {
+    const tuple = new PyTuple([1, "a", new PyTuple([new PyFloat(2)]), null]);
+    assert.equal(JSON.stringify({ cart: tuple }), '{"cart":[1,"a",[2],null]}');
+    assert.equal(String(tuple), String([1, "a", [new PyFloat(2)], null]));
+    assert.equal(JSON.stringify(new PyMarkup("<b>x</b>")), '"<b>x</b>"');
+    assert.equal(String(new PyMarkup("<b>x</b>")), "<b>x</b>");
   });
 });
