@@ -47,6 +47,7 @@ function everyError(): [ErrorClass, SessionBridgeError][] {
     [errors.SessionMissingError, new errors.SessionMissingError()],
     [errors.ConfigurationError, new errors.ConfigurationError("bad option")],
     [errors.UserExistsError, new errors.UserExistsError("alice")],
+    [errors.HandshakeRefusedError, new errors.HandshakeRefusedError("origin")],
     [SqlDuplicateKeyError, new SqlDuplicateKeyError("taken")],
     [RedisCommandTimeoutError, new RedisCommandTimeoutError("GET", 5)],
     [RedisNotReadyError, new RedisNotReadyError("SET", "reconnecting")],
