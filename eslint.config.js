@@ -50,8 +50,6 @@ export default tseslint.config(
     // "unexpected error"), an `eslint-disable-next-line no-restricted-syntax` says why.
     // test/errors.test.ts shows that this rule fails on a bad throw.
     files: ["src/**/*.ts"],
-    // The CLI's manage/ modules keep three invariant throws until their split (issue 11).
-    ignores: ["src/cli/manage/copy.ts", "src/cli/manage/schema.ts"],
     rules: {
       "no-restricted-syntax": [
         "error",

@@ -45,6 +45,8 @@ export type SessionBridgeErrorCode =
   | "session-missing"
   | "configuration"
   | "user-exists"
+  | "usage"
+  | "command-failed"
   | "handshake-refused";
 
 /**

@@ -23,6 +23,7 @@ import {
   RedisReplyError,
 } from "../src/internal/redis/client.ts";
 import { redisStoreError } from "../src/internal/redis/errors.ts";
+import { CommandFailure, UsageError } from "../src/cli/command.ts";
 import {
   UnsupportedPickleGlobalError,
   UnsupportedPickleOpcodeError,
@@ -54,6 +55,8 @@ function everyError(): [ErrorClass, SessionBridgeError][] {
     [RedisReplyError, new RedisReplyError("Redis reply is not a string")],
     [UnsupportedPickleGlobalError, new UnsupportedPickleGlobalError("os.system")],
     [UnsupportedPickleOpcodeError, new UnsupportedPickleOpcodeError(0x69, "INST", 3)],
+    [UsageError, new UsageError("unknown option --x")],
+    [CommandFailure, new CommandFailure("table django_session does not exist")],
   ];
 }
 

@@ -1,8 +1,10 @@
 /**
  * The shape of a CLI command, and the errors that pick the exit code:
  * 0 ok, 1 failed ({@link CommandFailure} or any typed sessionbridge error), 2 usage
- * ({@link UsageError}).
+ * ({@link UsageError}). Both are {@link SessionBridgeError}s, with codes `usage` and
+ * `command-failed`.
  */
+import { SessionBridgeError } from "../errors.ts";
 
 /** What every command receives. */
 export interface CommandContext {
@@ -24,11 +26,11 @@ export interface Command {
 }
 
 /** Wrong arguments: printed with a hint to `--help`, exit code 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
+export class UsageError extends SessionBridgeError {
+  static override readonly code = "usage";
 }
 
 /** The command ran and failed in an expected way: one line on stderr, exit code 1. */
-export class CommandFailure extends Error {
-  override name = "CommandFailure";
+export class CommandFailure extends SessionBridgeError {
+  static override readonly code = "command-failed";
 }

@@ -17,6 +17,7 @@ import {
 import type { Secret } from "../codecs/itsdangerous/encoding.ts";
 import { PyFloat, type PyValue } from "../codecs/python-values.ts";
 import type { Session, SessionShape } from "../engine/session.ts";
+import { versionOption } from "../engine/version-option.ts";
 import {
   deleteWerkzeugCookie,
   dumpWerkzeugCookie,
@@ -57,6 +58,8 @@ export interface FlaskLoginLoadOptions {
    */
   readonly request?: FlaskLoginRequestInfo | undefined;
   /** Flask-Login version for the identifier formula, default `"0.6"`. */
+  readonly flaskLoginVersion?: FlaskLoginVersion | undefined;
+  /** @deprecated The former name of `flaskLoginVersion`. */
   readonly version?: FlaskLoginVersion | undefined;
   /** `SESSION_PROTECTION`: `"basic"` (default) or `"strong"`, `null` to disable. */
   readonly protection?: "basic" | "strong" | null | undefined;
@@ -64,6 +67,20 @@ export interface FlaskLoginLoadOptions {
   readonly rememberCookie?: string | undefined;
   /** `SECRET_KEY`, needed to verify `rememberCookie`. */
   readonly secretKey?: Secret | undefined;
+}
+
+/** The Flask-Login release an options object names (`flaskLoginVersion`, or `version`). */
+function loginVersion(options: {
+  readonly flaskLoginVersion?: FlaskLoginVersion | undefined;
+  readonly version?: FlaskLoginVersion | undefined;
+}): FlaskLoginVersion {
+  return versionOption<FlaskLoginVersion>({
+    name: "flaskLoginVersion",
+    value: options.flaskLoginVersion,
+    alias: { name: "version", value: options.version },
+    allowed: ["0.6", "0.7"],
+    fallback: "0.6",
+  });
 }
 
 type AnySession = Session;
@@ -87,7 +104,7 @@ export async function flaskLoginUser<U, T extends SessionShape = SessionShape>(
   const s = asSession(session);
   const protection = options.protection === undefined ? "basic" : options.protection;
   if (options.request && protection) {
-    const ident = flaskLoginIdentifier(options.request, options.version ?? "0.6");
+    const ident = flaskLoginIdentifier(options.request, loginVersion(options));
     const keys = await s.keys();
     if (keys.length > 0 && ident !== (await s.get("_id"))) {
       if (protection === "basic" || pyTruthy(await s.get("_permanent"))) {
@@ -130,7 +147,9 @@ export interface FlaskLoginOptions {
   readonly fresh?: boolean | undefined;
   /** The `_id` to store, or the request facts to compute it from (default: none known). */
   readonly identifier?: string | FlaskLoginRequestInfo | undefined;
-  /** Identifier formula, default `"0.6"`. */
+  /** Flask-Login version for the identifier formula, default `"0.6"`. */
+  readonly flaskLoginVersion?: FlaskLoginVersion | undefined;
+  /** @deprecated The former name of `flaskLoginVersion`. */
   readonly version?: FlaskLoginVersion | undefined;
   /**
    * `SECRET_KEY`: with `remember`, the `remember_token` Set-Cookie header is returned (and
@@ -161,7 +180,7 @@ export async function loginFlaskUser<T extends SessionShape>(
   const identifier =
     typeof options.identifier === "string"
       ? options.identifier
-      : flaskLoginIdentifier(options.identifier ?? {}, options.version ?? "0.6");
+      : flaskLoginIdentifier(options.identifier ?? {}, loginVersion(options));
   await s.set("_user_id", userId);
   await s.set("_fresh", options.fresh ?? true);
   await s.set("_id", identifier);

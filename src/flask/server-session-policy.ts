@@ -11,6 +11,7 @@ import { resolveSessionSettings } from "../engine/config.ts";
 import type { SessionResponseHeaders } from "../engine/http.ts";
 import type { SessionPolicy } from "../engine/policy.ts";
 import { Session, type SessionShape } from "../engine/session.ts";
+import { versionOption } from "../engine/version-option.ts";
 import { ConfigurationError, InvalidArgumentError, MalformedError } from "../errors.ts";
 import { NOTHING, VARY_ONLY } from "../engine/cookie-session.ts";
 import {
@@ -29,8 +30,10 @@ export type FlaskSessionVersion = "0.3" | "0.8";
 export interface FlaskSessionPolicyOptions {
   /** Where sessions live, e.g. a `FlaskSessionRedisStore`. */
   readonly store: SessionStore;
-  /** Which Flask-Session to imitate. */
-  readonly version: FlaskSessionVersion;
+  /** Which Flask-Session to imitate, required: `"0.3"` or `"0.8"`. */
+  readonly flaskSessionVersion?: FlaskSessionVersion | undefined;
+  /** @deprecated The former name of `flaskSessionVersion`. */
+  readonly version?: FlaskSessionVersion | undefined;
   /** `SECRET_KEY`: required with `useSigner`. */
   readonly secretKey?: Secret | undefined;
   /** `SESSION_USE_SIGNER`, default `false`. */
@@ -76,15 +79,25 @@ interface RequestState {
  *
  * @example
  * ```ts
- * const policy = flaskSessionServerPolicy({ store, version: "0.3", useSigner: true, secretKey });
+ * const policy = flaskSessionServerPolicy({
+ *   store,
+ *   flaskSessionVersion: "0.3",
+ *   useSigner: true,
+ *   secretKey,
+ * });
  * ```
  */
 export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
   options: FlaskSessionPolicyOptions,
 ): SessionPolicy<T> {
-  const { store, version } = options;
-  if (!["0.3", "0.8"].includes(version))
-    throw new ConfigurationError('version must be "0.3" or "0.8"');
+  const { store } = options;
+  const version = versionOption<FlaskSessionVersion>({
+    name: "flaskSessionVersion",
+    value: options.flaskSessionVersion,
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the alias is read here, once
+    alias: { name: "version", value: options.version },
+    allowed: ["0.3", "0.8"],
+  });
   const v08 = version === "0.8";
   const useSigner = options.useSigner ?? false;
   if (useSigner && (options.secretKey === undefined || options.secretKey.length === 0)) {

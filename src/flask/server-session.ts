@@ -7,7 +7,12 @@
  * ```ts
  * import { FlaskSessionRedisStore, flaskSessionServerPolicy } from "sessionbridge/stores/flask-session";
  * const store = new FlaskSessionRedisStore({ client, serializer: "msgpack" });
- * const policy = flaskSessionServerPolicy({ store, secretKey: process.env.SECRET_KEY! });
+ * const policy = flaskSessionServerPolicy({
+ *   store,
+ *   flaskSessionVersion: "0.8",
+ *   useSigner: true,
+ *   secretKey: process.env.SECRET_KEY!,
+ * });
  * ```
  */
 export * from "../stores/flask-session/index.ts";

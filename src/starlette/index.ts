@@ -6,13 +6,15 @@
  * ```ts
  * import { starletteSessionPolicy } from "sessionbridge/starlette";
  * import { sessionMiddleware } from "sessionbridge/hono";
- * app.use(sessionMiddleware({ policy: starletteSessionPolicy({ secretKey: process.env.SECRET_KEY!, behaviour: "1.x" }) }));
+ * app.use(sessionMiddleware({ policy: starletteSessionPolicy({ secretKey: process.env.SECRET_KEY!, starletteVersion: "1.x" }) }));
  * ```
  */
 export {
   STARLETTE_MAX_AGE,
   starletteSessionPolicy,
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- kept for existing imports
   type StarletteBehaviour,
+  type StarletteVersion,
   type StarlettePolicyOptions,
 } from "./policy.ts";
 export {

@@ -30,20 +30,28 @@ import {
   readCookie,
   WERKZEUG_MAX_COOKIE_SIZE,
 } from "../codecs/werkzeug/cookies.ts";
-import { ConfigurationError } from "../errors.ts";
+import { versionOption } from "../engine/version-option.ts";
 
 /** Starlette's default `max_age` (14 days) in seconds. */
 export const STARLETTE_MAX_AGE = 1_209_600;
 
-/** Which Starlette's write rules to follow. */
-export type StarletteBehaviour = "0.x" | "1.x";
+/** Which Starlette's write rules to follow: `"0.x"` (≤ 0.47) or `"1.x"` (≥ 1.0). */
+export type StarletteVersion = "0.x" | "1.x";
+
+/** @deprecated The former name of {@link StarletteVersion}. */
+export type StarletteBehaviour = StarletteVersion;
 
 /** Options of {@link starletteSessionPolicy}, named after `SessionMiddleware`'s arguments. */
 export interface StarlettePolicyOptions {
   /** `secret_key`. */
   readonly secretKey: string;
-  /** `"0.x"` (re-send on every response) or `"1.x"` (only when modified). */
-  readonly behaviour: StarletteBehaviour;
+  /**
+   * Which Starlette to imitate, required: `"0.x"` (re-send on every response) or `"1.x"` (only
+   * when modified).
+   */
+  readonly starletteVersion?: StarletteVersion | undefined;
+  /** @deprecated The former name of `starletteVersion`. */
+  readonly behaviour?: StarletteVersion | undefined;
   /** `session_cookie`, default `session`. */
   readonly cookieName?: string | undefined;
   /** `max_age` in seconds, default 1209600; `null`: no `Max-Age`, no expiry check. */
@@ -75,7 +83,7 @@ export interface StarlettePolicyOptions {
  *
  * @example
  * ```ts
- * const policy = starletteSessionPolicy({ secretKey: "s3cret", behaviour: "1.x" });
+ * const policy = starletteSessionPolicy({ secretKey: "s3cret", starletteVersion: "1.x" });
  * createServer(withSessions({ policy }, handler));
  * ```
  */
@@ -83,10 +91,13 @@ export function starletteSessionPolicy<T extends SessionShape = SessionShape>(
   options: StarlettePolicyOptions,
 ): SessionPolicy<T> {
   assertSecret(options.secretKey, "secret_key");
-  const { behaviour } = options;
-  if (!["0.x", "1.x"].includes(behaviour)) {
-    throw new ConfigurationError('behaviour must be "0.x" or "1.x"');
-  }
+  const behaviour = versionOption<StarletteVersion>({
+    name: "starletteVersion",
+    value: options.starletteVersion,
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the alias is read here, once
+    alias: { name: "behaviour", value: options.behaviour },
+    allowed: ["0.x", "1.x"],
+  });
   const now = options.now ?? Date.now;
   const nowSeconds = (): number => Math.floor(now() / 1000);
   const name = options.cookieName ?? "session";

@@ -71,11 +71,11 @@ describe("every signer refuses a missing or empty secret at construction", () =>
       }),
     StarletteSessionCodec: (secret) => new StarletteSessionCodec({ secretKey: secret }),
     starletteSessionPolicy: (secret) =>
-      starletteSessionPolicy({ secretKey: secret, behaviour: "1.x" }),
+      starletteSessionPolicy({ secretKey: secret, starletteVersion: "1.x" }),
     "flaskSessionServerPolicy (SESSION_USE_SIGNER)": (secret) =>
       flaskSessionServerPolicy({
         store: new MemoryStore(),
-        version: "0.8",
+        flaskSessionVersion: "0.8",
         useSigner: true,
         secretKey: secret,
       }),

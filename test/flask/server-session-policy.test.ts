@@ -44,7 +44,7 @@ describe("flaskSessionServerPolicy: a stored value it cannot decode", () => {
         serializer: version === "0.3" ? "pickle" : "msgpack",
         logger: { warn: () => undefined },
       });
-      const policy = flaskSessionServerPolicy({ store, version });
+      const policy = flaskSessionServerPolicy({ store, flaskSessionVersion: version });
       const read = policy.open(`session=${sid}`);
       assert.equal(await read.session.get("_user_id"), undefined, "read as an empty session");
       const headers = read.session.loaded

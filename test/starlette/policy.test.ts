@@ -6,7 +6,7 @@ import type { SessionPolicy } from "../../src/engine/policy.ts";
 import {
   StarletteSessionCodec,
   starletteSessionPolicy,
-  type StarletteBehaviour,
+  type StarletteVersion,
   type StarlettePolicyOptions,
 } from "../../src/starlette/index.ts";
 
@@ -20,11 +20,16 @@ const NONE: SessionResponseHeaders = { setCookie: [], varyCookie: false };
 const VARY: SessionResponseHeaders = { setCookie: [], varyCookie: true };
 
 const policyAt = (
-  behaviour: StarletteBehaviour,
+  version: StarletteVersion,
   seconds = T0,
   extra: Partial<StarlettePolicyOptions> = {},
 ): SessionPolicy =>
-  starletteSessionPolicy({ secretKey: SECRET, behaviour, now: () => seconds * 1000, ...extra });
+  starletteSessionPolicy({
+    secretKey: SECRET,
+    starletteVersion: version,
+    now: () => seconds * 1000,
+    ...extra,
+  });
 
 async function finish(
   policy: SessionPolicy,

@@ -84,6 +84,7 @@ Examples:
       });
       stdout.write(`${JSON.stringify(toTypedJson(data))}\n`);
     } catch (error) {
+      if (error instanceof UsageError) throw error;
       if (isSessionBridgeError(error)) throw new CommandFailure(`${error.code}: ${error.message}`);
       throw error;
     }

@@ -8,7 +8,10 @@ import { djangoPreset } from "../../django/presets.ts";
 import { intOption } from "../args.ts";
 import { CONFIG_HELP } from "../manage/config.ts";
 import { parseManageArgs, withDatabase, writeJson } from "../manage/common.ts";
-import { dumpFixtures, loadFixtureRows, parseFixture, selectModels } from "../manage/fixtures.ts";
+import { dumpFixtures } from "../manage/fixtures/dump.ts";
+import { loadFixtureRows } from "../manage/fixtures/load.ts";
+import { selectModels } from "../manage/fixtures/models.ts";
+import { parseFixture } from "../manage/fixtures/parse.ts";
 import { startProgress } from "../manage/progress.ts";
 
 const MODEL_LIST =

@@ -59,6 +59,7 @@ Examples:
         `${typeof encoded === "string" ? encoded : Buffer.from(encoded).toString("hex")}\n`,
       );
     } catch (error) {
+      if (error instanceof UsageError) throw error;
       if (isSessionBridgeError(error)) throw new CommandFailure(`${error.code}: ${error.message}`);
       if (error instanceof TypeError) throw new CommandFailure(`malformed: ${error.message}`);
       throw error;

@@ -7,7 +7,7 @@ import { CONFIG_HELP } from "../manage/config.ts";
 import { parseManageArgs, withDatabase, writeJson } from "../manage/common.ts";
 import { listTables, type ManagedDatabase } from "../manage/db.ts";
 import { canPrompt, confirm, createPrompter } from "../manage/prompt.ts";
-import { OUR_TABLES } from "../manage/schema.ts";
+import { OUR_TABLES } from "../manage/schema/tables.ts";
 
 /** Emptied, children first. Content types and permissions are kept (see the help). */
 const FLUSHED = [

@@ -4,7 +4,9 @@ import { parseDatabaseUrl } from "../../internal/sql/url.ts";
 import { CommandFailure, UsageError, type Command } from "../command.ts";
 import { CONFIG_HELP } from "../manage/config.ts";
 import { parseManageArgs, withDatabase, writeJson } from "../manage/common.ts";
-import { migrateSchema, schemaDdl, type AutoFieldKind } from "../manage/schema.ts";
+import { schemaDdl } from "../manage/schema/ddl.ts";
+import { migrateSchema } from "../manage/schema/migrate.ts";
+import type { AutoFieldKind } from "../manage/schema/tables.ts";
 
 export const migrateCommand: Command = {
   name: "migrate",

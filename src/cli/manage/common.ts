@@ -2,7 +2,7 @@
 import type { HasherDjangoVersion } from "../../auth/hashers/types.ts";
 import { isSessionBridgeError } from "../../errors.ts";
 import { parseCommandArgs } from "../args.ts";
-import { CommandFailure } from "../command.ts";
+import { CommandFailure, UsageError } from "../command.ts";
 import { CONFIG_OPTIONS, resolveManageConfig, type ManageConfig } from "./config.ts";
 import { openManagedDatabase, type ManagedDatabase, type OpenManagedOptions } from "./db.ts";
 
@@ -38,9 +38,9 @@ export async function withDatabase<T>(
   }
 }
 
-/** A typed sessionbridge error as a one-line failure; anything else unchanged. */
+/** A typed sessionbridge error as a one-line failure; a usage error and anything else unchanged. */
 export function asFailure(error: unknown): unknown {
-  if (error instanceof CommandFailure) return error;
+  if (error instanceof CommandFailure || error instanceof UsageError) return error;
   if (isSessionBridgeError(error)) return new CommandFailure(error.message);
   return error;
 }

@@ -88,16 +88,14 @@ async function writeBatch(
   records: readonly { key: string; data: SessionData; date: Date }[],
 ): Promise<void> {
   const now = Date.now();
-  const database = target.database;
-  if (database !== undefined && target.kind === "db") {
+  const { database, encode } = target;
+  if (database !== undefined && encode !== undefined && target.kind === "db") {
     const q = database.q;
     const cols = `${q("session_key")}, ${q("session_data")}, ${q("expire_date")}`;
     const upsert =
       database.dialect === "mysql"
         ? `INSERT INTO ${q("django_session")} (${cols}) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE ${q("session_data")} = VALUES(${q("session_data")}), ${q("expire_date")} = VALUES(${q("expire_date")})`
         : `INSERT INTO ${q("django_session")} (${cols}) VALUES (${database.p(1)}, ${database.p(2)}, ${database.p(3)}) ON CONFLICT (${q("session_key")}) DO UPDATE SET ${q("session_data")} = excluded.${q("session_data")}, ${q("expire_date")} = excluded.${q("expire_date")}`;
-    const encode = target.encode;
-    if (encode === undefined) throw new Error("SQL target without an encoder");
     await database.transaction(async () => {
       for (const record of records) {
         await database.execute(upsert, [

@@ -35,7 +35,7 @@ import { sessionKeyOfFile } from "../../stores/file/paths.ts";
 import type { DjangoCacheEngine } from "../../stores/redis/keys.ts";
 import { parseIntKey, parseUuidKey } from "../../auth/django-user-source.ts";
 import { expireDateParam, naiveUtcTextSql } from "../../internal/sql/dates.ts";
-import { CommandFailure } from "../command.ts";
+import { CommandFailure, UsageError } from "../command.ts";
 import { readEnvConfig } from "../env-config.ts";
 import { openStore, type OpenedStore } from "../session-store.ts";
 import type { ManageConfig } from "./config.ts";
@@ -223,7 +223,7 @@ async function openForCommand(
       cacheEngine,
     });
   } catch (error) {
-    if (error instanceof CommandFailure) throw error;
+    if (error instanceof CommandFailure || error instanceof UsageError) throw error;
     if (isSessionBridgeError(error)) throw new CommandFailure(error.message);
     throw error;
   }

@@ -17,7 +17,7 @@ import type { CommandContext } from "../command.ts";
 import { CommandFailure, UsageError } from "../command.ts";
 import { parsePort, readEnvConfig, type EnvConfig } from "../env-config.ts";
 import { listTables, openManagedDatabase } from "../manage/db.ts";
-import { migrateSchema } from "../manage/schema.ts";
+import { migrateSchema } from "../manage/schema/migrate.ts";
 import { requireAuthTables } from "../manage/users.ts";
 import { openSessionStore, resolveSecretKey, secretFilePath } from "../session-store.ts";
 import { isDefaultUserModel, userSourceOptions, type UserModelSetting } from "../user-model.ts";

@@ -19,7 +19,7 @@
  * ```ts
  * import { FlaskSessionRedisStore, flaskSessionServerPolicy } from "sessionbridge/stores/flask-session";
  * const store = new FlaskSessionRedisStore({ client: redis, serializer: "msgpack" });
- * app.use(sessionMiddleware({ policy: flaskSessionServerPolicy({ store, version: "0.8" }) }));
+ * app.use(sessionMiddleware({ policy: flaskSessionServerPolicy({ store, flaskSessionVersion: "0.8" }) }));
  * ```
  */
 import { ConfigurationError, MalformedError, TooLargeError } from "../../errors.ts";

@@ -4,12 +4,36 @@
 //   POST /api/cart/:item  appends to the session's cart (login and CSRF token needed), 204
 //   POST /login           {username, password} → Django's authenticate + login (400 when wrong)
 //   POST /logout          Django's logout
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  Ip,
+  Module,
+  Param,
+  Post,
+  UseGuards,
+  type INestApplication,
+  type NestApplicationOptions,
+} from "@nestjs/common";
+import { NestFactory } from "@nestjs/core";
+import { ExpressAdapter } from "@nestjs/platform-express";
+import { FastifyAdapter, type NestFastifyApplication } from "@nestjs/platform-fastify";
+import express from "express";
 import Fastify from "fastify";
 import Koa from "koa";
 import Router from "@koa/router";
 import { bodyParser } from "@koa/bodyparser";
-import type { UserSource } from "../../../src/auth/index.ts";
+import type { AnyUser, RequestAuth, UserSource } from "../../../src/auth/index.ts";
+import type { DjangoVersion } from "../../../src/codecs/django/version.ts";
+import type { Session } from "../../../src/engine/session.ts";
+import * as expressAuth from "../../../src/adapters/express/auth.ts";
+import * as expressSessions from "../../../src/adapters/express/index.ts";
+import * as nest from "../../../src/adapters/nestjs/index.ts";
 import { authMiddleware, loginRequired } from "../../../src/adapters/fastify/auth.ts";
 import { csrfMiddleware, sessionMiddleware } from "../../../src/adapters/fastify/index.ts";
 import * as koaAuth from "../../../src/adapters/koa/auth.ts";
@@ -21,6 +45,7 @@ export interface AppConfig {
   readonly store: SessionStore;
   readonly users: UserSource;
   readonly secretKey: string;
+  readonly djangoVersion: DjangoVersion;
 }
 
 export interface RunningApp {
@@ -35,11 +60,17 @@ interface Credentials {
 
 async function fastifyApp(config: AppConfig): Promise<RunningApp> {
   const app = Fastify();
-  await app.register(sessionMiddleware({ store: config.store, djangoVersion: "5.2" }));
   await app.register(
-    authMiddleware({ users: config.users, secretKey: config.secretKey, djangoVersion: "5.2" }),
+    sessionMiddleware({ store: config.store, djangoVersion: config.djangoVersion }),
   );
-  await app.register(csrfMiddleware({ djangoVersion: "5.2" }));
+  await app.register(
+    authMiddleware({
+      users: config.users,
+      secretKey: config.secretKey,
+      djangoVersion: config.djangoVersion,
+    }),
+  );
+  await app.register(csrfMiddleware({ djangoVersion: config.djangoVersion }));
   app.get("/api/me", { preHandler: loginRequired({ api: true }) }, async (request) => {
     const user = await request.user;
     return { id: user.id, username: user.username };
@@ -71,15 +102,17 @@ async function koaApp(config: AppConfig): Promise<RunningApp> {
   const app = new Koa<koaAuth.AuthState>();
   app.silent = true; // the wrong-password and outage paths are asserted, not logged
   app.use(bodyParser());
-  app.use(koaSessions.sessionMiddleware({ store: config.store, djangoVersion: "5.2" }));
+  app.use(
+    koaSessions.sessionMiddleware({ store: config.store, djangoVersion: config.djangoVersion }),
+  );
   app.use(
     koaAuth.authMiddleware({
       users: config.users,
       secretKey: config.secretKey,
-      djangoVersion: "5.2",
+      djangoVersion: config.djangoVersion,
     }),
   );
-  app.use(koaSessions.csrfMiddleware({ djangoVersion: "5.2" }));
+  app.use(koaSessions.csrfMiddleware({ djangoVersion: config.djangoVersion }));
   const router = new Router<koaAuth.AuthState>();
   router.get("/api/me", koaAuth.loginRequired({ api: true }), async (ctx) => {
     const user = await ctx.state.user;
@@ -109,9 +142,86 @@ async function koaApp(config: AppConfig): Promise<RunningApp> {
   return listen(createServer(koaListener(app)));
 }
 
+@Controller()
+class InteropController {
+  @Get("api/me")
+  @UseGuards(nest.loginRequired({ api: true }))
+  me(@nest.User() user: AnyUser) {
+    return { id: user.id, username: user.username };
+  }
+
+  @Post("api/cart/:item")
+  @HttpCode(204)
+  @UseGuards(nest.loginRequired({ api: true }))
+  async cart(@nest.Session() session: Session<{ cart: string[] }>, @Param("item") item: string) {
+    const cart = (await session.get("cart")) ?? [];
+    await session.set("cart", [...cart, item]);
+  }
+
+  @Post("login")
+  @HttpCode(200)
+  async login(@nest.Auth() auth: RequestAuth, @Body() body: Credentials, @Ip() ip: string) {
+    const result = await auth.authenticate({ ...body, ip });
+    if (!result.ok) throw new HttpException({ error: result.message }, 400);
+    await auth.login(result.user);
+    return { ok: true };
+  }
+
+  @Post("logout")
+  @HttpCode(200)
+  async logout(@nest.Auth() auth: RequestAuth) {
+    await auth.logout();
+    return { ok: true };
+  }
+}
+
+// A Nest module is a decorated empty class by design.
+@Module({ controllers: [InteropController] })
+// eslint-disable-next-line @typescript-eslint/no-extraneous-class
+class InteropModule {}
+
+// Nest declares its options as a class but reads them as a plain object (its own docs pass one).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+const QUIET: NestApplicationOptions = { logger: false };
+
+async function nestApp(app: INestApplication): Promise<RunningApp> {
+  app.useGlobalFilters(new nest.SessionErrorFilter(app.getHttpAdapter()));
+  await app.listen(0, "127.0.0.1");
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+async function nestExpressApp(config: AppConfig): Promise<RunningApp> {
+  const app = await NestFactory.create(InteropModule, new ExpressAdapter(express()), QUIET);
+  const { djangoVersion } = config;
+  app.use(expressSessions.sessionMiddleware({ store: config.store, djangoVersion }));
+  app.use(
+    expressAuth.authMiddleware({ users: config.users, secretKey: config.secretKey, djangoVersion }),
+  );
+  app.use(expressSessions.csrfMiddleware({ djangoVersion }));
+  return nestApp(app);
+}
+
+async function nestFastifyApp(config: AppConfig): Promise<RunningApp> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    InteropModule,
+    new FastifyAdapter(),
+    QUIET,
+  );
+  const { djangoVersion } = config;
+  await app.register(sessionMiddleware({ store: config.store, djangoVersion }));
+  await app.register(
+    authMiddleware({ users: config.users, secretKey: config.secretKey, djangoVersion }),
+  );
+  await app.register(csrfMiddleware({ djangoVersion }));
+  return nestApp(app);
+}
+
 /** Each framework's app, by the name the tests print. */
 export const FRAMEWORK_APPS: Readonly<Record<string, (config: AppConfig) => Promise<RunningApp>>> =
   {
     "Fastify 5": fastifyApp,
     "Koa 3": koaApp,
+    "NestJS on Express": nestExpressApp,
+    "NestJS on Fastify": nestFastifyApp,
   };

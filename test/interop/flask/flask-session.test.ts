@@ -87,7 +87,7 @@ for (const cfg of configs) {
       });
       const policy = flaskSessionServerPolicy({
         store,
-        version: cfg.version,
+        flaskSessionVersion: cfg.version,
         useSigner: cfg.signer,
         secretKey: SECRET,
       });

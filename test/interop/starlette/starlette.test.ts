@@ -74,7 +74,7 @@ for (const [peer, behaviour] of [
     const apps: Record<string, NodeApp> = {};
     before(async () => {
       py = await startPythonServer(peer, STARLETTE_PEER_SCRIPT, [], { SECRET_KEY: SECRET });
-      const policy = starletteSessionPolicy({ secretKey: SECRET, behaviour });
+      const policy = starletteSessionPolicy({ secretKey: SECRET, starletteVersion: behaviour });
       apps.node = await startNodeApp(policy, routes);
       apps.hono = await startHonoApp(policy, routes);
     });
