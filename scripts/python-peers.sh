@@ -18,7 +18,10 @@ set -euo pipefail
 
 PY=/usr/bin/python3
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="$ROOT/.cache/python-peers"
+# The physical path: a worktree's .cache may be a symlink to a shared one, and the paths written
+# into peers.json must not depend on which checkout ran the script last.
+mkdir -p "$ROOT/.cache"
+CACHE="$(cd "$ROOT/.cache" && pwd -P)/python-peers"
 APTDIR="$CACHE/apt"
 DEBS="$CACHE/debs"
 TREES="$CACHE/trees"
@@ -115,6 +118,20 @@ peer django-5.2 "$S:python3-django $S:python3-asgiref $S:python3-sqlparse $S:pyt
 # Django 6.1 (experimental) on Python 3.13; no suite carries 6.0.
 peer django-6.1 "$E:python3-django $S:python3-asgiref $S:python3-sqlparse $S:python3-django-redis $S:python3-redis +db-drivers-3.13 +hasher-libs-3.13" \
   "$DJ_CHECK; $DJ_PURE_DRIVERS; import _cffi_backend; V(cffi_backend=_cffi_backend.__version__)" 3.13
+
+# The Django apps a Node peer meets (issue 17): django-allauth (account, headless, usersessions),
+# Django REST framework and django-axes (with django-ipware), all pure Python, beside Django 5.2
+# (system Python) and 6.1 (3.13). sid's allauth 65.19 and DRF 3.18 support both; axes 5.39 is
+# the only one Debian has (every suite), and runs on both.
+APPS_CHECK='from django.conf import settings
+settings.configure(INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions", "django.contrib.messages", "allauth", "allauth.account", "allauth.headless", "allauth.usersessions", "rest_framework", "axes"], AUTHENTICATION_BACKENDS=["axes.backends.AxesStandaloneBackend", "allauth.account.auth_backends.AuthenticationBackend"], MIDDLEWARE=["allauth.account.middleware.AccountMiddleware"], HEADLESS_ONLY=True, HEADLESS_FRONTEND_URLS={})
+import django; django.setup()
+import allauth, allauth.account.views, allauth.headless.urls, allauth.usersessions.models, rest_framework, rest_framework.authentication, axes, axes.handlers.database, ipware
+from importlib.metadata import version as mv
+V(allauth=allauth.__version__, rest_framework=rest_framework.__version__, axes=mv("django-axes"), ipware=mv("django-ipware"))'
+DJ_APPS="$S:python3-django-allauth $S:python3-djangorestframework $S:python3-django-axes $S:python3-django-ipware"
+peer django-apps-5.2 "+django-5.2 $DJ_APPS" "$APPS_CHECK"
+peer django-apps-6.1 "+django-6.1 $DJ_APPS" "$APPS_CHECK" 3.13
 
 FL_CHECK='import flask, werkzeug, itsdangerous, jinja2, click, blinker, markupsafe, flask_login
 from importlib.metadata import version as mv
@@ -560,7 +577,7 @@ bad = []
 for name, mod in list(sys.modules.items()):
     f = getattr(mod, "__file__", None) or ""
     top = name.split(".")[0]
-    if top in ("django", "flask", "werkzeug", "starlette", "redis", "django_redis", "flask_session", "flask_login", "msgspec", "psycopg2", "psycopg", "MySQLdb", "pymysql", "msgpack", "anyio", "asgiref", "itsdangerous", "jinja2", "cachelib", "uvicorn", "argon2", "bcrypt", "_cffi_backend") and f and not f.startswith(cache):
+    if top in ("django", "flask", "werkzeug", "starlette", "redis", "django_redis", "flask_session", "flask_login", "msgspec", "psycopg2", "psycopg", "MySQLdb", "pymysql", "msgpack", "anyio", "asgiref", "itsdangerous", "jinja2", "cachelib", "uvicorn", "argon2", "bcrypt", "_cffi_backend", "allauth", "rest_framework", "axes", "ipware") and f and not f.startswith(cache):
         bad.append("%s from %s" % (name, f))
 if bad:
     sys.exit("imported from outside the peer cache: " + ", ".join(sorted(bad)[:5]))

@@ -41,3 +41,18 @@ export {
 } from "../codecs/python-json.ts";
 export { base62Decode, base62Encode } from "../codecs/base62.ts";
 export { djangoCodecOptions, djangoPreset, type DjangoPreset } from "./presets.ts";
+export {
+  DjangoMessageCookie,
+  DjangoMessages,
+  MESSAGE_LEVELS,
+  MESSAGES_SESSION_KEY,
+  MessageBox,
+  decodeSessionMessages,
+  encodeSessionMessages,
+  messageTags,
+  type DjangoMessage,
+  type DjangoMessageCookieOptions,
+  type DjangoMessagesOptions,
+  type MessageStorageName,
+  type MessagesRequest,
+} from "./messages.ts";

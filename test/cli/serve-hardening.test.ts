@@ -10,6 +10,7 @@ import { djangoPeerEnv } from "../interop/django/peer.ts";
 import { runCli } from "../support/cli.ts";
 import { CookieJar } from "../support/http.ts";
 import { runPython } from "../support/python.ts";
+import { startBlackholeProxy } from "../support/blackhole.ts";
 import { startNginx, type Nginx } from "../support/nginx.ts";
 import {
   randomDocumentationIp,
@@ -185,4 +186,56 @@ describe("serve: login redirects and caching (issue 18 #10, #11)", () => {
     const logout = await jar.fetch(`${serve!.url}/logout`, { method: "GET" });
     assert.equal(logout.headers.get("cache-control"), django);
   });
+});
+
+describe("serve over a database that blackholes (issue 18 #5)", () => {
+  const cases = [
+    {
+      name: "MariaDB",
+      port: 3306,
+      url: "mysql://root@127.0.0.1:PORT/sb_harden_serve?queryTimeout=1500",
+    },
+    {
+      name: "PostgreSQL",
+      port: 5432,
+      url: "postgres://postgres@127.0.0.1:PORT/sb_harden_serve?query_timeout=1500",
+    },
+  ];
+  for (const { name, port, url } of cases) {
+    it(
+      `${name}: a request during the stall answers 503, and serve answers again afterwards`,
+      { timeout: 60_000 },
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), "sb-harden-db-"));
+        const proxy = await startBlackholeProxy({ host: "127.0.0.1", port });
+        const serve = await startServe(dir, {
+          SECRET_KEY: SECRET,
+          DATABASE_URL: url.replace("PORT", String(proxy.port)),
+        });
+        try {
+          const jar = new CookieJar();
+          const page = await jar.fetch(`${serve.url}/login`);
+          await page.text();
+          assert.equal(page.status, 200);
+          assert.ok(jar.cookies.has("sessionid"));
+          const before = await jar.fetch(`${serve.url}/whoami`);
+          await before.text();
+          assert.equal(before.status, 200);
+          proxy.blackhole = true;
+          const stalled = await jar.fetch(`${serve.url}/whoami`);
+          await stalled.text();
+          assert.equal(stalled.status, 503);
+          proxy.blackhole = false;
+          const again = await jar.fetch(`${serve.url}/whoami`);
+          await again.text();
+          assert.equal(again.status, 200);
+          assert.doesNotMatch(serve.stderr(), /password|Error: \n/);
+        } finally {
+          await serve.stop();
+          await proxy.close();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    );
+  }
 });

@@ -38,6 +38,7 @@ const TESTED = [
   "django-redis",
   "express-auth",
   "express-csrf",
+  "express-messages",
   "rate-limit",
   "create-user",
   "flask",
@@ -192,6 +193,36 @@ describe("README examples", () => {
         assert.equal(anonymous.status, 302);
         assert.equal(anonymous.headers.get("location"), "/accounts/login/?next=/account");
         assert.equal((await fetch(`${example.url}/api/me`)).status, 401);
+      } finally {
+        await stopped(example);
+      }
+    });
+
+    it("express-messages: Django's flash shows on Node, Node's on Django, each once", async () => {
+      const jar = new CookieJar();
+      const page = await jar.fetch(`${site.server.url}/csrf/`);
+      const { token } = (await page.json()) as { token: string };
+      const flash = (): Promise<Response> => jar.fetch(`${site.server.url}/flash/`);
+      const added = await jar.fetch(`${site.server.url}/flash/`, {
+        method: "POST",
+        headers: { "X-CSRFToken": token, "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ text: "Saved on Django." }),
+      });
+      assert.equal(added.status, 200);
+      const example = await startExample("express-messages", {
+        DATABASE_URL: site.databaseUrl,
+        SECRET_KEY: SECRET,
+      });
+      try {
+        const shown = await jar.fetch(`${example.url}/messages`);
+        assert.deepEqual(await shown.json(), [{ text: "Saved on Django.", tags: "success" }]);
+        assert.deepEqual(await (await flash()).json(), { messages: [] }, "shown once");
+        const ordered = await jar.fetch(`${example.url}/orders`, { method: "POST" });
+        assert.equal(ordered.status, 303);
+        assert.deepEqual(await (await flash()).json(), {
+          messages: [{ message: "Order placed.", tags: "success" }],
+        });
+        assert.deepEqual(await (await jar.fetch(`${example.url}/messages`)).json(), []);
       } finally {
         await stopped(example);
       }

@@ -15,7 +15,7 @@
  * const database = await mysqlDatabase("mysql://app:secret@127.0.0.1:3306/app");
  * ```
  */
-import { ConfigurationError } from "../../errors.ts";
+import { ConfigurationError, SessionStoreError } from "../../errors.ts";
 import { driverError, errorCode, importDriver } from "./database.ts";
 import type { SqlDatabase, SqlRow, SqlValue } from "./database.ts";
 
@@ -24,8 +24,13 @@ export interface MysqlExecutor {
   execute(sql: string, values: SqlValue[]): Promise<[unknown, unknown]>;
 }
 
-/** mysql2 `PoolOptions`; passed to `createPool()` as is. */
+/**
+ * mysql2 `PoolOptions`; passed to `createPool()` as is, except `queryTimeout`: how long a
+ * statement may wait for its answer before it fails with a SessionStoreError and its connection
+ * is destroyed (milliseconds, default 10 000, 0 for none).
+ */
 export interface MysqlPoolConfig {
+  readonly queryTimeout?: number;
   readonly host?: string;
   readonly port?: number;
   readonly user?: string;
@@ -34,9 +39,25 @@ export interface MysqlPoolConfig {
   readonly [option: string]: unknown;
 }
 
+/** A connection taken from a mysql2 promise pool. */
+interface PooledConnection extends MysqlExecutor {
+  release(): void;
+  destroy(): void;
+}
+
 interface OwnedPool extends MysqlExecutor {
   end(): Promise<void>;
+  getConnection(): Promise<PooledConnection>;
 }
+
+/**
+ * How long a pool made here waits for a statement's answer (prepare and execute together).
+ * mysql2 bounds only the connect; during a network blackhole a request waited for the whole
+ * outage. On the timeout the statement fails (a SessionStoreError, so a 503) and the connection
+ * is destroyed, so the pool opens a new one for the next statement once the network is back.
+ * `queryTimeout` in the pool options overrides it (0 turns it off).
+ */
+const QUERY_TIMEOUT_MS = 10_000;
 
 type CreatePool = (config: Record<string, unknown>) => OwnedPool;
 
@@ -45,11 +66,18 @@ class MysqlDatabase implements SqlDatabase {
   readonly #client: MysqlExecutor;
   readonly #owned: OwnedPool | undefined;
   readonly #secrets: readonly string[];
+  readonly #timeoutMs: number;
 
-  constructor(client: MysqlExecutor, owned: OwnedPool | undefined, secrets: readonly string[]) {
+  constructor(
+    client: MysqlExecutor,
+    owned: OwnedPool | undefined,
+    secrets: readonly string[],
+    timeoutMs = 0,
+  ) {
     this.#client = client;
     this.#owned = owned;
     this.#secrets = secrets;
+    this.#timeoutMs = timeoutMs;
   }
 
   async query(sql: string, params: readonly SqlValue[]): Promise<SqlRow[]> {
@@ -76,9 +104,48 @@ class MysqlDatabase implements SqlDatabase {
 
   async #run(sql: string, params: readonly SqlValue[]): Promise<[unknown, unknown]> {
     try {
-      return await this.#client.execute(sql, [...params]);
+      if (this.#owned === undefined || this.#timeoutMs <= 0) {
+        return await this.#client.execute(sql, [...params]);
+      }
+      return await this.#runBounded(this.#owned, sql, params);
     } catch (err) {
       throw driverError("mysql", err, errorCode(err) === "ER_DUP_ENTRY", this.#secrets);
+    }
+  }
+
+  /** One statement on a connection of its own, destroyed when no answer comes in time. */
+  async #runBounded(
+    pool: OwnedPool,
+    sql: string,
+    params: readonly SqlValue[],
+  ): Promise<[unknown, unknown]> {
+    const connection = await pool.getConnection();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new SessionStoreError(
+            `SQL session store (mysql) failed: no answer within ${String(this.#timeoutMs)} ms`,
+          ),
+        );
+      }, this.#timeoutMs);
+    });
+    const statement = connection.execute(sql, [...params]);
+    try {
+      const result = await Promise.race([statement, timeout]);
+      connection.release();
+      return result;
+    } catch (err) {
+      if (err instanceof SessionStoreError) {
+        // The connection may still be waiting for the lost answer: never hand it out again.
+        statement.catch(() => undefined);
+        connection.destroy();
+      } else {
+        connection.release();
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
@@ -104,6 +171,11 @@ export async function mysqlDatabase(
   const config: Record<string, unknown> =
     typeof poolOrConfig === "string" ? mysqlOptionsFromUrl(poolOrConfig) : { ...poolOrConfig };
   config["timezone"] ??= "Z";
+  const timeoutMs = config["queryTimeout"] ?? QUERY_TIMEOUT_MS;
+  delete config["queryTimeout"];
+  if (typeof timeoutMs !== "number" || !(timeoutMs >= 0)) {
+    throw new ConfigurationError("queryTimeout must be a number of milliseconds (0 for none)");
+  }
   const secrets = typeof config["password"] === "string" ? [config["password"]] : [];
   const module = await importDriver("mysql", "mysql2", () => import("mysql2/promise"));
   const createPool = module.default.createPool as unknown as CreatePool;
@@ -113,7 +185,7 @@ export async function mysqlDatabase(
   } catch (err) {
     throw driverError("mysql", err, false, secrets);
   }
-  return new MysqlDatabase(pool, pool, secrets);
+  return new MysqlDatabase(pool, pool, secrets, timeoutMs);
 }
 
 /**

@@ -16,7 +16,8 @@ a twelve-factor deployment passes them:
 
 Views beside the admin: GET /session/ answers the request's session as JSON (what Django sees
 of a session Node wrote); GET /csrf/ answers {"token": get_token(request)}, and POST /csrf/
-answers {"ok": true} once Django's CsrfViewMiddleware let it through (403 otherwise).
+answers {"ok": true} once Django's CsrfViewMiddleware let it through (403 otherwise); POST
+/flash/ (text=...) adds a success message, GET /flash/ lists (and consumes) the messages.
 """
 import json
 import os
@@ -43,10 +44,8 @@ def db_settings(spec):
     raise SystemExit("unsupported DJANGO_DB %r" % (spec,))
 
 
-def configure():
-    import django
-    from django.conf import settings
-
+def settings_dict():
+    """The project's settings (apps_project.py extends them)."""
     caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache = os.environ.get("DJANGO_CACHE", "")
     if cache.startswith("django-redis:"):
@@ -56,7 +55,7 @@ def configure():
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
         }
-    settings.configure(
+    return dict(
         DEBUG=False,
         SECRET_KEY=os.environ["SECRET_KEY"],
         ALLOWED_HOSTS=["127.0.0.1", "localhost"],
@@ -98,6 +97,13 @@ def configure():
         CSRF_TRUSTED_ORIGINS=[o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o],
         LOGGING_CONFIG=None,
     )
+
+
+def configure():
+    import django
+    from django.conf import settings
+
+    settings.configure(**settings_dict())
     django.setup()
 
 
@@ -125,10 +131,20 @@ def build_urls():
             return JsonResponse({"ok": True})
         return JsonResponse({"token": get_token(request)})
 
+    def flash_view(request):
+        # POST adds a message (Django's default FallbackStorage); GET lists, and so consumes, them.
+        from django.contrib import messages
+
+        if request.method == "POST":
+            messages.success(request, request.POST["text"])
+            return JsonResponse({"ok": True})
+        return JsonResponse({"messages": [{"message": m.message, "tags": m.tags} for m in messages.get_messages(request)]})
+
     urlpatterns[:] = [
         path("admin/", admin.site.urls),
         path("session/", session_view),
         path("csrf/", csrf_view),
+        path("flash/", flash_view),
     ]
 
 
