@@ -60,6 +60,14 @@ export {
 } from "./ws.ts";
 export { socketIoAuth, type SocketIoSessionData, type SocketIoSocketLike } from "./socketio.ts";
 export {
+  missingKeyspaceFlags,
+  redisKeyspaceWatcher,
+  type IoredisSubscriber,
+  type NodeRedisSubscriber,
+  type RedisKeyspaceOf,
+  type RedisKeyspaceWatcherOptions,
+} from "./redis-watcher.ts";
+export {
   hocuspocusAuth,
   type HocuspocusAuthExtension,
   type HocuspocusConnectionLike,
