@@ -46,6 +46,8 @@ describe("README", () => {
           module: "NodeNext",
           moduleResolution: "NodeNext",
           strict: true,
+          // As the README asks of a NestJS project, for its parameter decorators.
+          experimentalDecorators: true,
           noEmit: true,
           skipLibCheck: true,
           types: ["node"],

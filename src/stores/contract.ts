@@ -56,6 +56,11 @@ export type { SessionData };
  * ```
  */
 export interface SessionDataCodec {
+  /**
+   * The largest stored value `decode` reads; stores that can tell a value's size before
+   * reading it (the file store) refuse a longer one unread. Default 1 MiB where absent.
+   */
+  readonly maxValueBytes?: number;
   encode(data: SessionData): string;
   /** Throws on a bad signature or malformed value. */
   decode(value: string): SessionData;

@@ -16,6 +16,12 @@ import {
 import { CookieJar } from "../support/http.ts";
 import { djangoAdminLogin, djangoProject, startDjangoProject } from "../interop/django/project.ts";
 import {
+  APPS_SECRET,
+  APPS_USER,
+  startAppsProject,
+  type AppsProject,
+} from "../interop/django/apps.ts";
+import {
   readmeExamples,
   readmeTypeScriptBlockCount,
   runExample,
@@ -35,10 +41,12 @@ const TESTED = [
   "fastify-django",
   "hono-memory",
   "koa-redis",
+  "nestjs-redis",
   "django-redis",
   "express-auth",
   "express-csrf",
   "express-messages",
+  "express-drf",
   "rate-limit",
   "create-user",
   "flask",
@@ -343,6 +351,47 @@ describe("README examples", () => {
     });
   });
 
+  describe("beside Django 5.2 with DRF, django-allauth and django-axes (apps_project.py)", () => {
+    let apps: AppsProject;
+    before(async () => {
+      apps = await startAppsProject("5.2");
+    });
+    after(async () => {
+      await apps.stop();
+    });
+
+    it("express-drf: Node checks the CSRF token, then calls DRF as the same user", async () => {
+      const sessionid = await djangoAdminLogin(apps.url, APPS_USER.username, APPS_USER.password);
+      const jar = new CookieJar();
+      jar.cookies.set("sessionid", sessionid);
+      const { token } = (await (await jar.fetch(`${apps.url}/csrf/`)).json()) as { token: string };
+      const example = await startExample("express-drf", {
+        DATABASE_URL: apps.databaseUrl,
+        SECRET_KEY: APPS_SECRET,
+        DRF_URL: apps.url,
+      });
+      try {
+        const order = (headers: Record<string, string>): Promise<Response> =>
+          jar.fetch(`${example.url}/orders`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json", ...headers },
+            body: JSON.stringify({ item: "book" }),
+          });
+        const placed = await order({ "X-CSRFToken": token });
+        assert.equal(placed.status, 200);
+        assert.deepEqual(await placed.json(), { username: "alice", data: { item: "book" } });
+        assert.equal((await order({})).status, 403, "no token: Node's own check refuses");
+        const anonymous = await fetch(`${example.url}/orders`, {
+          method: "POST",
+          headers: { Cookie: `csrftoken=${jar.cookies.get("csrftoken")}`, "X-CSRFToken": token },
+        });
+        assert.equal(anonymous.status, 401, "a valid token but no user");
+      } finally {
+        await stopped(example);
+      }
+    });
+  });
+
   describe("beside Django 5.2 with django-redis sessions (pickle)", () => {
     let site: DjangoSite;
     before(async () => {
@@ -383,6 +432,28 @@ describe("README examples", () => {
     it("koa-redis: Koa sees Django's user in Redis, behind loginRequired, and writes back", async () => {
       const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
       const example = await startExample("koa-redis", {
+        REDIS_URL: SESSIONS_REDIS,
+        DATABASE_URL: site.databaseUrl,
+        SECRET_KEY: SECRET,
+      });
+      try {
+        const cookie = { Cookie: `sessionid=${sessionid}` };
+        for (const nodeVisits of [1, 2]) {
+          const me = await fetch(`${example.url}/api/me`, { headers: cookie });
+          assert.deepEqual(await me.json(), { username: "alice", nodeVisits });
+        }
+        assert.equal((await fetch(`${example.url}/api/me`)).status, 401);
+        const seen = await djangoSession(site, sessionid);
+        assert.equal(seen.user_id, site.userId);
+        assert.equal(seen.data["nodeVisits"], 2);
+      } finally {
+        await stopped(example);
+      }
+    });
+
+    it("nestjs-redis: NestJS (Fastify platform) sees Django's user in Redis, and writes back", async () => {
+      const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
+      const example = await startExample("nestjs-redis", {
         REDIS_URL: SESSIONS_REDIS,
         DATABASE_URL: site.databaseUrl,
         SECRET_KEY: SECRET,

@@ -29,17 +29,36 @@ export function readmeTypeScriptBlockCount(): number {
   return [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/```ts\n/g)].length;
 }
 
+// The reader's tsconfig.json, as the README asks of a NestJS project: parameter decorators need
+// experimentalDecorators (the checkout's own tsconfig.json covers only its src/, test/, ...).
+const RUN_TSCONFIG = join(RUN_DIR, "tsconfig.json");
+const READER_TSCONFIG = {
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    experimentalDecorators: true,
+  },
+};
+
 function exampleFile(id: string): string {
   const code = readmeExamples().get(id);
   if (code === undefined) throw new Error(`README has no example "${id}"`);
   mkdirSync(RUN_DIR, { recursive: true });
+  writeFileSync(RUN_TSCONFIG, JSON.stringify(READER_TSCONFIG, null, 2));
   const file = join(RUN_DIR, `${id}.ts`);
   writeFileSync(file, code);
   return file;
 }
 
 function exampleEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env };
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    TSX_TSCONFIG_PATH: RUN_TSCONFIG,
+    ...env,
+  };
 }
 
 /** Runs a README example that ends by itself, to its end. */

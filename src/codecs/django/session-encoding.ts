@@ -8,7 +8,8 @@
  */
 import { Buffer } from "node:buffer";
 import { timingSafeEqual } from "node:crypto";
-import { BadSignatureError, MalformedError } from "../../errors.ts";
+import { BadSignatureError, MalformedError, TooLargeError } from "../../errors.ts";
+import { DEFAULT_MAX_INFLATED_BYTES } from "../zlib.ts";
 import { base64Decode, base64Encode } from "../base64.ts";
 import { COMPACT_SEPARATORS, dumpsPythonJson, loadsPythonJsonSession } from "../python-json.ts";
 import type { SessionData } from "../python-values.ts";
@@ -62,7 +63,11 @@ export interface DjangoSessionCodecOptions {
   readonly readLegacy?: boolean;
   /** Write the legacy format (Django 3.x with `DEFAULT_HASHING_ALGORITHM = "sha1"`). */
   readonly writeLegacy?: boolean;
-  /** Decompression bound. */
+  /**
+   * The largest stored value read, and the largest decompressed payload (bytes; default 1 MiB,
+   * far above a real session). A longer stored value is {@link TooLargeError} before its
+   * signature is checked or a byte of it is parsed; a longer payload stops the inflation.
+   */
   readonly maxBytes?: number;
 }
 
@@ -81,9 +86,12 @@ export class DjangoSessionCodec {
   readonly #serializer: SessionSerializer;
   readonly #options: DjangoSessionCodecOptions;
   readonly #legacySalt: string;
+  /** The largest stored value `decode` reads (the `maxBytes` option). */
+  readonly maxValueBytes: number;
 
   constructor(options: DjangoSessionCodecOptions) {
     this.#options = options;
+    this.maxValueBytes = options.maxBytes ?? DEFAULT_MAX_INFLATED_BYTES;
     this.#serializer = options.serializer ?? djangoJsonSerializer;
     const salt = options.salt ?? DJANGO_SESSION_SALT;
     // `"django.contrib.sessions" + type(self).__name__` vs `"django.contrib.sessions." + __qualname__`
@@ -114,13 +122,14 @@ export class DjangoSessionCodec {
    * @throws {BadSignatureError} | {MalformedError} | {TooLargeError} | {SessionBridgeError}
    */
   decode(value: string): SessionData {
+    if (value.length > this.maxValueBytes) {
+      throw new TooLargeError(
+        `Stored session value of ${String(value.length)} characters exceeds ${String(this.maxValueBytes)}`,
+      );
+    }
     let bytes: Buffer;
     try {
-      bytes = djangoUnsignBytes(
-        this.#signer,
-        value,
-        this.#options.maxBytes === undefined ? {} : { maxBytes: this.#options.maxBytes },
-      );
+      bytes = djangoUnsignBytes(this.#signer, value, { maxBytes: this.maxValueBytes });
     } catch (err) {
       if (
         this.#options.readLegacy &&

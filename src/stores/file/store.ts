@@ -33,6 +33,7 @@ import {
   InvalidArgumentError,
   MalformedError,
   SessionExistsError,
+  TooLargeError,
   SessionMissingError,
   SessionStoreError,
 } from "../../errors.ts";
@@ -48,6 +49,7 @@ import type { SessionDataCodec } from "../contract.ts";
 import type { StoredSession, StoredSessionPage, WalkOptions } from "../contract.ts";
 import { sortedPages } from "../walk.ts";
 import { valueVersion } from "../../internal/value-version.ts";
+import { DEFAULT_MAX_INFLATED_BYTES } from "../../codecs/zlib.ts";
 import { fileExpiryAge, type IntExpiryRule } from "./expiry.ts";
 import {
   checkFilePrefix,
@@ -115,6 +117,7 @@ export class FileSessionStore implements SessionStore {
   readonly directory: string;
   readonly #prefix: string;
   readonly #codec: SessionDataCodec;
+  readonly #maxBytes: number;
   readonly #cookieAge: number;
   readonly #intExpiry: IntExpiryRule;
   readonly #logger: StoreLogger;
@@ -127,6 +130,7 @@ export class FileSessionStore implements SessionStore {
     this.directory = resolve(options.directory ?? tmpdir());
     this.#prefix = checkFilePrefix(options.cookieName ?? "sessionid");
     this.#codec = options.codec;
+    this.#maxBytes = options.codec.maxValueBytes ?? DEFAULT_MAX_INFLATED_BYTES;
     this.#cookieAge = options.cookieAge ?? DEFAULT_COOKIE_AGE;
     if (!Number.isInteger(this.#cookieAge) || this.#cookieAge <= 0) {
       throw new ConfigurationError("cookieAge must be a positive whole number of seconds");
@@ -333,7 +337,12 @@ export class FileSessionStore implements SessionStore {
     try {
       const stats = await handle.stat();
       if (!stats.isFile()) return null;
-      return { stats, content: await handle.readFile() };
+      if (stats.size <= this.#maxBytes) return { stats, content: await handle.readFile() };
+      // Never read a file past the bound: the first bytes over it are enough to refuse it
+      // (#decode), and they still tell a rewrite apart from the file that was read.
+      const head = Buffer.alloc(this.#maxBytes + 1);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      return { stats, content: head.subarray(0, bytesRead) };
     } catch (err) {
       throw this.#ioError("read", err, key);
     } finally {
@@ -343,6 +352,9 @@ export class FileSessionStore implements SessionStore {
 
   #decode(content: Buffer, key: string): SessionData | null {
     try {
+      if (content.length > this.#maxBytes) {
+        throw new TooLargeError(`Session file exceeds ${String(this.#maxBytes)} bytes`);
+      }
       const text = content.toString("latin1");
       // Django opens the file with `encoding="ascii"`.
       if (content.some((byte) => byte > 0x7f))

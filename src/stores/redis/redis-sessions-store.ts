@@ -27,7 +27,13 @@
  * ```
  */
 import { Buffer } from "node:buffer";
-import { ConfigurationError, MalformedError, SessionExistsError } from "../../errors.ts";
+import {
+  ConfigurationError,
+  MalformedError,
+  SessionExistsError,
+  TooLargeError,
+} from "../../errors.ts";
+import { DEFAULT_MAX_INFLATED_BYTES } from "../../codecs/zlib.ts";
 import type { SaveOptions, SessionData } from "../contract.ts";
 import type { SessionDataCodec } from "../contract.ts";
 import type { RedisTtl } from "../../internal/redis/client.ts";
@@ -131,6 +137,10 @@ export class DjangoRedisSessionsStore extends RedisStoreBase {
   }
 
   protected decodeValue(bytes: Buffer): SessionData {
+    const max = this.#codec.maxValueBytes ?? DEFAULT_MAX_INFLATED_BYTES;
+    if (bytes.length > max) {
+      throw new TooLargeError(`Session value exceeds ${String(max)} bytes`);
+    }
     let text: string;
     try {
       text = UTF8.decode(bytes); // force_str / force_unicode: UTF-8

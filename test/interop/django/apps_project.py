@@ -17,6 +17,7 @@ Views beside allauth's (/accounts/, /_allauth/) and the admin:
                                     fallback: Django's own storage classes)
   GET  /messages/show/?storage=S    lists (and so consumes) the messages, as JSON
   GET  /api/me/  POST /api/echo/    DRF views behind SessionAuthentication + IsAuthenticated
+  GET  /api/node/?url=U             a DRF view that calls Node at U with the user's session cookie
   GET  /sensitive/                  behind allauth's @reauthentication_required
   GET  /usersessions/               the user's allauth UserSession rows (purged, as the page lists)
   POST /usersessions/end/           ends every other session of the user, as allauth's page does
@@ -122,6 +123,18 @@ def build_urls():
     def api_echo(request):
         return Response({"username": request.user.get_username(), "data": request.data})
 
+    @api_view(["GET"])
+    def api_node(request):
+        # The reverse: a DRF view calls a Node service as the same user, with the user's own
+        # session cookie (the README's Python snippet).
+        import urllib.request
+
+        call = urllib.request.Request(
+            request.GET["url"], headers={"Cookie": f"sessionid={request.COOKIES['sessionid']}"}
+        )
+        with urllib.request.urlopen(call) as answer:
+            return Response({"node": json.loads(answer.read())})
+
     @reauthentication_required
     def sensitive(request):
         return JsonResponse({"ok": True, "methods": request.session.get("account_authentication_methods")})
@@ -153,6 +166,7 @@ def build_urls():
         path("messages/show/", messages_show),
         path("api/me/", api_me),
         path("api/echo/", api_echo),
+        path("api/node/", api_node),
         path("sensitive/", sensitive),
         path("usersessions/", usersessions),
         path("usersessions/end/", usersessions_end),

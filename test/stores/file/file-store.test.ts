@@ -389,6 +389,32 @@ describe("FileSessionStore", () => {
       assert.ok(!text.includes("s3cr3t"));
       assert.ok(existsSync(join(dir, `sessionid${tampered}`)), "a recent corrupt file is kept");
     });
+
+    it("refuses a file over the codec's bound as too-large without reading it whole, and keeps it (issue 18 #7)", async () => {
+      const log = recordingLogger();
+      const s = new FileSessionStore({ directory: dir, codec, logger: log });
+      const key = newKey();
+      const path = join(dir, `sessionid${key}`);
+      writeFileSync(path, "}".repeat(4 * 1024 * 1024));
+      assert.equal(await s.load(key), null);
+      assert.equal((await s.inspect(key))?.data, null);
+      assert.equal(log.calls.length, 2);
+      assert.equal((log.calls[0]!.detail as { reason: string }).reason, "too-large");
+      assert.equal(statSync(path).size, 4 * 1024 * 1024, "the file is kept as it was");
+      // A codec with a smaller bound: a real session under it still loads.
+      const small = new DjangoSessionCodec({ secret: SECRET, maxBytes: 200 });
+      const bounded = new FileSessionStore({ directory: dir, codec: small, logger: log });
+      const fits = newKey();
+      await bounded.save(fits, map({ a: 1 }), { mustCreate: true, expiry: EXPIRY });
+      assert.deepEqual(await bounded.load(fits), map({ a: 1 }));
+      const big = newKey();
+      await store.save(big, map({ a: randomBytes(300).toString("hex") }), {
+        mustCreate: true,
+        expiry: EXPIRY,
+      });
+      assert.equal(await bounded.load(big), null);
+      assert.equal((log.calls.at(-1)!.detail as { reason: string }).reason, "too-large");
+    });
   });
 
   describe("errors", () => {

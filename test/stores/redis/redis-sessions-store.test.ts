@@ -141,6 +141,14 @@ for (const c of CASES) {
         assert.equal(logger.calls.at(-1)?.detail?.["reason"], "malformed");
       });
 
+      it("refuses a value over the codec's bound as too-large before decoding it, and keeps it (issue 18 #7)", async () => {
+        const k = key();
+        await raw.set(redisKey(k), Buffer.alloc(4 * 1024 * 1024, "}"));
+        assert.equal(await store.load(k), null);
+        assert.equal(logger.calls.at(-1)?.detail?.["reason"], "too-large");
+        assert.equal(await raw.exists(redisKey(k)), 1);
+      });
+
       it("lists its session keys with SCAN", async () => {
         const keys = [key(), key()];
         for (const k of keys) {

@@ -186,6 +186,22 @@ export function sqlStoreSuite(dialect: SqlDialect, open: () => Promise<SqlDataba
       assert.equal(await store.exists(key), true);
     });
 
+    it("refuses a row over the codec's bound as too-large before any parsing, and keeps it (issue 18 #7)", async () => {
+      const key = newKey();
+      const huge = "}".repeat(4 * 1024 * 1024);
+      await database.execute(
+        `INSERT INTO ${q(table)} (session_key, session_data, expire_date) VALUES (${p(1)}, ${p(2)}, ${p(3)})`,
+        [key, huge, dialect === "postgres" ? "2099-01-01 00:00:00+00" : "2099-01-01 00:00:00"],
+      );
+      assert.equal(await store.load(key), null);
+      assert.equal(
+        (logger.calls.at(-1)?.detail as { reason?: string } | undefined)?.reason,
+        "too-large",
+      );
+      assert.equal(await store.exists(key), true);
+      await store.delete(key);
+    });
+
     it("walks every row in key order, resumably, and inspects and counts them", async () => {
       // A table of its own, so that the walk sees exactly these rows.
       const walkTable = uniqueTable(`${dialect}_walk`);
