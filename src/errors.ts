@@ -48,7 +48,8 @@ export type SessionBridgeErrorCode =
   | "read-only-session"
   | "user-exists"
   | "usage"
-  | "command-failed";
+  | "command-failed"
+  | "handshake-refused";
 
 /**
  * Base class of every error sessionbridge throws on purpose.
@@ -297,6 +298,40 @@ export class UserExistsError extends SessionBridgeError {
     super("A user with that username already exists.", options);
     this.username = username;
   }
+}
+
+/**
+ * Why a real-time handshake (WebSocket upgrade, socket.io connection, Hocuspocus
+ * authentication) was refused. `reason` is stable and short; `status` is what an HTTP upgrade
+ * answers (403 for a foreign Origin, 401 otherwise). The message never holds the cookie.
+ *
+ * @example
+ * ```ts
+ * import { HandshakeRefusedError } from "sessionbridge/errors";
+ * const err = new HandshakeRefusedError("origin");
+ * err.status; // 403
+ * ```
+ */
+export class HandshakeRefusedError extends SessionBridgeError {
+  static override readonly code = "handshake-refused";
+  /** `origin`: Origin not allowed; `no-session`: no valid session; `anonymous`: no user. */
+  readonly reason: "origin" | "no-session" | "anonymous";
+  /** The HTTP status of the refusal: 403 for `origin`, else 401. */
+  readonly status: 401 | 403;
+  constructor(reason: "origin" | "no-session" | "anonymous") {
+    super(
+      reason === "origin"
+        ? "Handshake refused: Origin not allowed"
+        : reason === "no-session"
+          ? "Handshake refused: no valid session"
+          : "Handshake refused: not logged in",
+    );
+    this.reason = reason;
+    this.status = reason === "origin" ? 403 : 401;
+    this.data = { reason, status: this.status };
+  }
+  /** What socket.io hands the client's `connect_error` as `err.data`. */
+  readonly data: { readonly reason: string; readonly status: number };
 }
 
 /**

@@ -29,6 +29,15 @@ describe("package.json", () => {
     });
   }
 
+  it("sessionbridge/realtime imports no real-time library: ws, socket.io and Hocuspocus stay optional", async () => {
+    const realtime = (await import("sessionbridge/realtime")) as Record<string, unknown>;
+    for (const name of ["createRealtimeGate", "wsVerifyClient", "socketIoAuth", "hocuspocusAuth"]) {
+      assert.equal(typeof realtime[name], "function", name);
+    }
+    const built = readFileSync(join(ROOT, "dist", "adapters", "realtime", "ws.js"), "utf8");
+    assert.doesNotMatch(built, /from "(?:ws|socket\.io|@hocuspocus\/server)"/);
+  });
+
   it("keeps internals private (no deep imports)", async () => {
     const deep: string = "sessionbridge/dist/engine/session.js";
     await assert.rejects(import(deep), {
@@ -60,6 +69,9 @@ describe("package.json", () => {
       "@types/koa",
       "@nestjs/common",
       "@nestjs/core",
+      "ws",
+      "socket.io",
+      "@hocuspocus/server",
     ]) {
       assert.equal(pkg.peerDependenciesMeta[peer]?.optional, true, peer);
     }

@@ -339,6 +339,42 @@ export class DjangoUserSource implements UserSource, UserManager {
   }
 
   /**
+   * Several users by primary key (session form) in one query per 1,000 ids: the map holds
+   * each id that names a user, keyed as given.
+   *
+   * @example
+   * ```ts
+   * const found = await users.getUsers(["1", "2"]);
+   * found.get("1")?.username;
+   * ```
+   */
+  async getUsers(ids: readonly string[]): Promise<Map<string, User>> {
+    const wanted = new Map<string, string[]>();
+    for (const id of ids) {
+      const key = this.#keyParam(id);
+      if (key === null) continue;
+      const k = String(key).toLowerCase();
+      const list = wanted.get(k);
+      if (list === undefined) wanted.set(k, [id]);
+      else list.push(id);
+    }
+    const keys = [...wanted.keys()];
+    const found = new Map<string, User>();
+    const p = placeholders(this.#db.dialect);
+    for (let start = 0; start < keys.length; start += 1000) {
+      const chunk = keys.slice(start, start + 1000);
+      const params = chunk.map((k) => this.#keyParam(wanted.get(k)![0]!));
+      const sql = `${this.#sql.list} WHERE ${this.#names.pk} IN (${chunk.map((_, i) => p(i + 1)).join(", ")})`;
+      for (const row of await this.#db.query(sql, params)) {
+        const user = this.#user(row);
+        const k = String(this.#keyParam(String(user.id))).toLowerCase();
+        for (const id of wanted.get(k) ?? []) found.set(id, user);
+      }
+    }
+    return found;
+  }
+
+  /**
    * The user with this `USERNAME_FIELD` value, or `null`.
    *
    * @example

@@ -22,6 +22,12 @@ export interface UserSource extends PermissionSource {
    * cannot be a key. Inactive users are returned: the backend decides about them.
    */
   getUser(id: string): Promise<User | null>;
+  /**
+   * Optional: several users at once (a real-time gate re-checks every connected user in one
+   * call), keyed by the ids as given; ids without a user are absent. Without it, callers fall
+   * back to one {@link UserSource.getUser} per id.
+   */
+  getUsers?(ids: readonly string[]): Promise<Map<string, User>>;
   /** The user whose `USERNAME_FIELD` equals `username` (Django `get_by_natural_key`), or `null`. */
   getUserByUsername(username: string): Promise<User | null>;
   /**

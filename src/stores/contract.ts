@@ -240,6 +240,12 @@ export interface SessionStore {
   walk?(options?: WalkOptions): AsyncIterable<StoredSessionPage>;
   /** One stored session with its expiry, expired or not; `null` when absent. */
   inspect?(key: string): Promise<StoredSession | null>;
+  /**
+   * {@link SessionStore.inspect} for many keys in one round trip where the backend can (one SQL
+   * `IN (…)`); absent keys are missing from the map. Real-time gates re-check every connected
+   * session with it.
+   */
+  inspectMany?(keys: readonly string[]): Promise<Map<string, StoredSession>>;
   /** How many sessions a full walk visits, where the store can count cheaply. */
   count?(options?: { readonly activeOnly?: boolean }): Promise<number>;
   /** Releases connections the store opened itself (never a client the caller passed in). */
