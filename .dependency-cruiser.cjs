@@ -56,10 +56,10 @@ module.exports = {
     {
       name: "adapters-apart",
       comment:
-        "an adapter imports no other adapter, except the shared helpers (adapters/shared*) and the node:http adapter, which every node:http framework (Express) wraps",
+        "an adapter imports no other adapter, except the shared helpers (adapters/shared*), the node:http adapter, which every node:http framework (Express) wraps, and the Web adapter, which every Fetch API framework (Hono, Next.js) wraps",
       severity: "error",
       from: { path: "^src/adapters/([^/]+)/" },
-      to: { path: "^src/adapters/", pathNot: "^src/adapters/($1/|shared|node/)" },
+      to: { path: "^src/adapters/", pathNot: "^src/adapters/($1/|shared|node/|web/)" },
     },
     {
       name: "no-cycle",

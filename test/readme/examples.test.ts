@@ -40,6 +40,7 @@ const TESTED = [
   "express-django-db",
   "fastify-django",
   "hono-memory",
+  "web-memory",
   "koa-redis",
   "nestjs-redis",
   "django-redis",
@@ -503,6 +504,7 @@ describe("README examples", () => {
   describe("on their own", () => {
     for (const [id, body] of [
       ["hono-memory", (n: number) => JSON.stringify({ visits: n })],
+      ["web-memory", (n: number) => JSON.stringify({ visits: n })],
       ["node-memory", (n: number) => `visit ${n}\n`],
     ] as const) {
       it(`${id}: counts visits in the session`, async () => {

@@ -21,7 +21,6 @@ import { checkAuthConfig } from "../../auth/config.ts";
 import {
   checkLoginRequired,
   checkPermissionRequired,
-  type GuardDecision,
   type LoginRequiredOptions,
   type PermissionRequiredOptions,
 } from "../../auth/guards.ts";
@@ -35,6 +34,7 @@ import {
 } from "../../auth/request-auth.ts";
 import type { AnonymousUser } from "../../auth/user.ts";
 import { missingSessionReporter } from "../shared-auth.ts";
+import { decisionResponse } from "../web/auth.ts";
 
 /** The user, loaded when first awaited. */
 export type LazyUser<E extends Enrichers = NoEnrichers> = PromiseLike<
@@ -118,13 +118,6 @@ export function authMiddleware<E extends Enrichers = NoEnrichers>(
   };
 }
 
-function respond(decision: Exclude<GuardDecision, { allow: true }>): Response {
-  return new Response(decision.status === 302 ? null : decision.body, {
-    status: decision.status,
-    headers: decision.headers,
-  });
-}
-
 /**
  * Django `login_required`.
  *
@@ -138,7 +131,7 @@ export function loginRequired<E extends Enrichers = NoEnrichers>(
 ): MiddlewareHandler<AuthEnv<E>> {
   return async (c, next) => {
     const decision = checkLoginRequired(c.req.raw, await c.get("auth").user(), options);
-    if (!decision.allow) return respond(decision);
+    if (!decision.allow) return decisionResponse(decision);
     await next();
     return undefined;
   };
@@ -159,7 +152,7 @@ export function permissionRequired<E extends Enrichers = NoEnrichers>(
   return async (c, next) => {
     const user = await c.get("auth").user();
     const decision = await checkPermissionRequired(c.req.raw, user, perms, options);
-    if (!decision.allow) return respond(decision);
+    if (!decision.allow) return decisionResponse(decision);
     await next();
     return undefined;
   };

@@ -1,6 +1,7 @@
 /**
  * Hono 4 adapter (Web `Request`/`Response`, any runtime): Django's SessionMiddleware as a Hono
- * middleware. The session is `getSession(c)` (or `c.get("session")`). A store outage anywhere in the request
+ * middleware, over the Web adapter (`sessionbridge/web`: `getSession(c.req.raw)` is the same
+ * session). The session is `getSession(c)` (or `c.get("session")`). A store outage anywhere in the request
  * becomes a 503, a session deleted mid-request a 400.
  *
  * @example
@@ -18,9 +19,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { ConfigurationError, httpStatusOf } from "../../errors.ts";
 import { addVaryCookie, type SessionResponseHeaders } from "../../engine/http.ts";
-import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
+import type { PolicyOptions } from "../../django/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
 import { reportToStderr, type SessionErrorReporter } from "../shared-report-error.ts";
+import { createSessions, sessionErrorResponse } from "../web/index.ts";
 
 export { csrfMiddleware, csrfToken, type CsrfEnv, type HonoCsrfOptions } from "./csrf.ts";
 
@@ -70,38 +72,24 @@ export function sessionMiddleware<T extends SessionShape = SessionShape>(
   options: HonoSessionOptions<T>,
 ): MiddlewareHandler<SessionEnv<T>> {
   const onError = options.onError ?? reportToStderr;
-  const policy = policyFrom(options);
+  const sessions = createSessions(options);
   return async (c, next) => {
-    const requestSession = policy.open(c.req.header("Cookie"));
-    c.set("session", requestSession.session);
+    const opened = sessions.open(c.req.raw);
+    c.set("session", opened.session);
     await next();
     const handlerError: unknown = c.error;
     if (httpStatusOf(handlerError) !== undefined) {
-      c.res = errorResponse(handlerError, onError);
+      c.res = sessionErrorResponse(handlerError, onError);
       return;
     }
     let headers: SessionResponseHeaders;
     try {
-      headers =
-        policy.plan(requestSession, c.res.status) ??
-        (await policy.commit(requestSession, c.res.status));
+      headers = await opened.headers(c.res.status);
     } catch (error) {
-      c.res = errorResponse(error, onError);
+      c.res = sessionErrorResponse(error, onError);
       return;
     }
     if (headers.varyCookie) c.header("Vary", addVaryCookie(c.res.headers.get("Vary")));
     for (const cookie of headers.setCookie) c.header("Set-Cookie", cookie, { append: true });
   };
-}
-
-function errorResponse(error: unknown, onError: SessionErrorReporter): Response {
-  onError(error);
-  const status = httpStatusOf(error) ?? 500;
-  const text =
-    status === 503
-      ? "Service Unavailable\n"
-      : status === 400
-        ? "Bad Request\n"
-        : "Internal Server Error\n";
-  return new Response(text, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
 }

@@ -1,0 +1,269 @@
+// Issue 15 benchmarks, the Fastify, Koa and NestJS adapters against what each framework already
+// does, in one run (contenders in interleaved rounds, each reporting its median round):
+//  S1: read the Django user id from a Django cache session in Redis (django-redis, pickle),
+//      through each adapter, against a plain route of the same framework doing the same Redis
+//      GET + JSON.parse without sessionbridge. Target: at most 10 µs added per request.
+//  S2: a session counter +1, saved on every request, in Redis: the Fastify plugin against
+//      @fastify/session + connect-redis. Target: at least 1.5× its throughput.
+// The adapters come from src/ (the same code as dist/): Fastify's and Koa's request types are
+// augmented by declaration merging, and one type-check program cannot hold both augmentations.
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Controller, Get, Module, Req, type NestApplicationOptions } from "@nestjs/common";
+import { NestFactory } from "@nestjs/core";
+import { ExpressAdapter } from "@nestjs/platform-express";
+import { FastifyAdapter, type NestFastifyApplication } from "@nestjs/platform-fastify";
+import fastifyCookie from "@fastify/cookie";
+import Router from "@koa/router";
+import { RedisStore } from "connect-redis";
+import express from "express";
+import Fastify, { type FastifyInstance, type FastifyPluginCallback } from "fastify";
+import Koa from "koa";
+import { createClient } from "redis";
+import {
+  Session,
+  resolveSessionSettings,
+  type Session as DjangoSession,
+  type SessionShape,
+} from "../src/index.ts";
+import { sessionMiddleware as expressSessions } from "../src/adapters/express/index.ts";
+import {
+  getSession as getFastifySession,
+  sessionMiddleware as fastifySessions,
+} from "../src/adapters/fastify/index.ts";
+import {
+  getSession as getKoaSession,
+  sessionMiddleware as koaSessions,
+} from "../src/adapters/koa/index.ts";
+import { Session as SessionParam } from "../src/adapters/nestjs/index.ts";
+import { DjangoCacheStore } from "../src/stores/redis/index.ts";
+import { compareLoad, report, startServer, type LoadContender } from "./support.ts";
+
+const client = createClient({ url: "redis://127.0.0.1:6379/15" });
+await client.connect();
+const prefix = `benchfw${process.pid}`;
+const store = new DjangoCacheStore({ client, keyPrefix: prefix });
+const auth = {
+  _auth_user_id: "1",
+  _auth_user_backend: "django.contrib.auth.backends.ModelBackend",
+  _auth_user_hash: "51c1d14a69b3a402add48f0715fa42ba6e953c6730f7a5269a187912c2528ea8",
+};
+const seed = new Session(store, null, resolveSessionSettings());
+await seed.update(auth);
+await seed.save();
+const key = seed.key!;
+await client.set(`${prefix}:json:${key}`, JSON.stringify(auth), { EX: 3600 });
+
+/** The plain routes' work: the same Redis GET + JSON.parse, the user id out. */
+async function plainUserId(cookie: string | undefined): Promise<string> {
+  const sid = /sessionid=([a-z0-9]+)/.exec(cookie ?? "")?.[1] ?? "";
+  const raw = await client.get(`${prefix}:json:${sid}`);
+  const data = raw === null ? {} : (JSON.parse(raw) as Record<string, string>);
+  return data._auth_user_id ?? "";
+}
+
+async function sessionUserId(session: DjangoSession): Promise<string> {
+  const id = await session.get("_auth_user_id");
+  return typeof id === "string" ? id : "";
+}
+
+interface Running {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+async function listenFastify(app: FastifyInstance): Promise<Running> {
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
+}
+
+async function fastifyS1(withSessions: boolean): Promise<Running> {
+  const app = Fastify();
+  if (withSessions) await app.register(fastifySessions({ store }));
+  app.get("/", async (request, reply) => {
+    const id = withSessions
+      ? await sessionUserId(getFastifySession<SessionShape>(request))
+      : await plainUserId(request.headers.cookie);
+    return reply.type("text/plain").send(id);
+  });
+  return listenFastify(app);
+}
+
+async function koaS1(withSessions: boolean): Promise<Running> {
+  const app = new Koa();
+  if (withSessions) app.use(koaSessions({ store }));
+  const router = new Router();
+  router.get("/", async (ctx) => {
+    ctx.type = "text/plain";
+    ctx.body = withSessions
+      ? await sessionUserId(getKoaSession<SessionShape>(ctx))
+      : await plainUserId(ctx.get("cookie"));
+  });
+  app.use(router.routes());
+  const handle = app.callback();
+  return startServer(
+    createServer((req, res) => {
+      void handle(req, res);
+    }),
+  );
+}
+
+@Controller()
+class PlainController {
+  @Get()
+  user(@Req() request: IncomingMessage | { raw: IncomingMessage }) {
+    const raw = "raw" in request ? request.raw : request;
+    return plainUserId(raw.headers.cookie);
+  }
+}
+
+@Controller()
+class SessionController {
+  @Get()
+  user(@SessionParam() session: DjangoSession) {
+    return sessionUserId(session);
+  }
+}
+
+// A Nest module is a decorated empty class by design.
+@Module({ controllers: [PlainController] })
+// eslint-disable-next-line @typescript-eslint/no-extraneous-class
+class PlainModule {}
+@Module({ controllers: [SessionController] })
+// eslint-disable-next-line @typescript-eslint/no-extraneous-class
+class SessionModule {}
+
+// Nest declares its options as a class but reads them as a plain object.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+const QUIET: NestApplicationOptions = { logger: false };
+
+async function nestS1(platform: "express" | "fastify", withSessions: boolean): Promise<Running> {
+  const module = withSessions ? SessionModule : PlainModule;
+  if (platform === "express") {
+    const app = await NestFactory.create(module, new ExpressAdapter(express()), QUIET);
+    if (withSessions) app.use(expressSessions({ store }));
+    await app.listen(0, "127.0.0.1");
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+    return { port, close: () => app.close() };
+  }
+  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), QUIET);
+  if (withSessions) await app.register(fastifySessions({ store }));
+  await app.listen(0, "127.0.0.1");
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  return { port, close: () => app.close() };
+}
+
+const S1_FRAMEWORKS = [
+  ["Fastify 5", (s: boolean) => fastifyS1(s)],
+  ["Koa 3", (s: boolean) => koaS1(s)],
+  ["NestJS (Express)", (s: boolean) => nestS1("express", s)],
+  ["NestJS (Fastify)", (s: boolean) => nestS1("fastify", s)],
+] as const;
+
+// S2: our Fastify plugin's counter on the Django session, and @fastify/session's.
+const COUNTER_KEY = "benchcounter0000000000000000000a";
+const counterSeed = new Session(store, COUNTER_KEY, resolveSessionSettings());
+await counterSeed.set("count", 0);
+await counterSeed.save();
+
+const oursS2 = Fastify();
+await oursS2.register(fastifySessions({ store }));
+oursS2.get("/", async (request, reply) => {
+  const count = (((await request.session.get("count")) as number | undefined) ?? 0) + 1;
+  await request.session.set("count", count);
+  return reply.type("text/plain").send(String(count));
+});
+
+// Loaded by a computed name, untyped: @fastify/session types `request.session` as its own by
+// declaration merging, which would clash with sessionbridge's in this type-check program.
+const FASTIFY_SESSION = "@fastify/session";
+const fastifySession = (
+  (await import(FASTIFY_SESSION)) as {
+    default: FastifyPluginCallback<Record<string, unknown>>;
+  }
+).default;
+const SECRET = "bench-secret-bench-secret-bench-secret-0123";
+const theirsS2 = Fastify();
+await theirsS2.register(fastifyCookie);
+await theirsS2.register(fastifySession, {
+  secret: SECRET,
+  store: new RedisStore({ client, prefix: `${prefix}:sess:` }),
+  cookieName: "sessionid",
+  cookie: { secure: false, maxAge: 1_209_600_000 },
+  saveUninitialized: false,
+});
+theirsS2.get("/", async (request, reply) => {
+  const session = request.session as unknown as { count?: number };
+  session.count = (session.count ?? 0) + 1;
+  return reply.type("text/plain").send(String(session.count));
+});
+
+const running: Running[] = [];
+const contenders: LoadContender[] = [];
+const cookie = `sessionid=${key}`;
+for (const [name, start] of S1_FRAMEWORKS) {
+  for (const withSessions of [false, true]) {
+    const server = await start(withSessions);
+    running.push(server);
+    contenders.push({
+      name: `${name} ${withSessions ? "sessionbridge" : "plain route (GET + parse)"}`,
+      port: server.port,
+      path: "/",
+      cookie,
+    });
+  }
+}
+const ours = await listenFastify(oursS2);
+const theirs = await listenFastify(theirsS2);
+running.push(ours, theirs);
+// @fastify/session's own cookie, from its first answer.
+const first = await fetch(`http://127.0.0.1:${theirs.port}/`);
+const theirsCookie = /^sessionid=[^;]+/.exec(first.headers.getSetCookie()[0] ?? "")?.[0];
+if (theirsCookie === undefined) throw new Error("@fastify/session set no cookie");
+contenders.push(
+  {
+    name: "S2 Fastify sessionbridge counter",
+    port: ours.port,
+    path: "/",
+    cookie: `sessionid=${COUNTER_KEY}`,
+  },
+  {
+    name: "S2 @fastify/session + connect-redis",
+    port: theirs.port,
+    path: "/",
+    cookie: theirsCookie,
+  },
+);
+
+const total = Number(process.env.BENCH_REQUESTS ?? 5_000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const results = await compareLoad(contenders, { total, rounds, concurrency });
+const s1 = results.slice(0, S1_FRAMEWORKS.length * 2);
+report(
+  `S1: read the Django user from a Redis session (keep-alive, ${concurrency} in flight; median of ${rounds} interleaved rounds)`,
+  s1,
+  s1[0]!,
+);
+for (const [i, [name]] of S1_FRAMEWORKS.entries()) {
+  const plain = s1[2 * i]!;
+  const adapter = s1[2 * i + 1]!;
+  console.log(
+    `  ${name}: sessionbridge adds ${(adapter.microsPerOp - plain.microsPerOp).toFixed(1)} µs per request above the plain route (${(adapter.opsPerSecond / plain.opsPerSecond).toFixed(2)}×; target ≤ 10 µs)`,
+  );
+}
+const [oursRun, theirsRun] = results.slice(S1_FRAMEWORKS.length * 2);
+report(
+  "S2: session counter +1 saved on every request, Redis, Fastify",
+  [oursRun!, theirsRun!],
+  theirsRun!,
+);
+console.log(
+  `  Fastify plugin vs @fastify/session + connect-redis: ${(oursRun!.opsPerSecond / theirsRun!.opsPerSecond).toFixed(2)}× (target ≥ 1.5×)`,
+);
+
+await Promise.all(running.map((r) => r.close()));
+for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+  if (keys.length > 0) await client.del(keys);
+}
+await client.quit();
