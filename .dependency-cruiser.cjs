@@ -5,8 +5,12 @@
 // "another adapter" without listing the adapters. Type-only imports count: a type that a lower
 // layer needs belongs in that layer.
 //
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the tool loads this file as CommonJS
+const { builtinModules } = require("node:module");
+
 // Each layer may import the layers listed before it, never one after it:
 const LAYERS = [
+  "runtime", // the runtime seam (#runtime): node:buffer/crypto/zlib or their Web-standard twins (never exported)
   "codecs", // wire formats: pure functions over bytes and text
   "internal", // SQL and Redis plumbing shared by stores, auth and the CLI (never exported)
   "stores", // session stores (the contract and its implementations)
@@ -62,6 +66,16 @@ module.exports = {
       to: { path: "^src/adapters/", pathNot: "^src/adapters/($1/|shared|node/|web/)" },
     },
     {
+      name: "portable-no-node-builtins",
+      comment:
+        "codecs, the engine, the framework policies and the cookie stores run on every runtime: they reach node:buffer, node:crypto and node:zlib only through #runtime (src/runtime/); see ARCHITECTURE.md",
+      severity: "error",
+      from: {
+        path: "^src/(codecs|engine|django|flask|starlette|stores/(signed-cookies|memory)|runtime/(web|web-buffer|sha)\\.ts$)",
+      },
+      to: { dependencyTypes: ["core"], dependencyTypesNot: ["type-only"] },
+    },
+    {
       name: "no-cycle",
       comment: "modules form no import cycle (type-only imports included)",
       severity: "error",
@@ -71,7 +85,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    includeOnly: "^src/",
+    // Node's built-ins stay in the graph (as leaves) for portable-no-node-builtins.
+    includeOnly: `^(src/|(node:)?(${builtinModules.join("|")})$)`,
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     cache: false,

@@ -69,6 +69,25 @@ export default tseslint.config(
     },
   },
   {
+    // The portable layers run on workerd (no nodejs_compat) and Vercel's edge runtime, which
+    // have no Node globals: Buffer comes from #runtime (src/runtime/), as node:crypto and
+    // node:zlib do (the portable-no-node-builtins rule of .dependency-cruiser.cjs).
+    files: [
+      "src/{codecs,engine,django,flask,starlette,runtime}/**/*.ts",
+      "src/stores/{signed-cookies,memory}/**/*.ts",
+    ],
+    ignores: ["src/runtime/node.ts"],
+    rules: {
+      "no-restricted-globals": [
+        "error",
+        ...["Buffer", "process", "global", "setImmediate", "require", "__dirname"].map((name) => ({
+          name,
+          message: `${name} is a Node global; the portable layers import what they need from "#runtime" (ARCHITECTURE.md).`,
+        })),
+      ],
+    },
+  },
+  {
     files: ["test/**/*.ts", "bench/**/*.ts"],
     rules: {
       "@typescript-eslint/no-floating-promises": "off",

@@ -40,6 +40,7 @@ export type SessionBridgeErrorCode =
   | "redis-timeout"
   | "redis-not-ready"
   | "redis-bad-reply"
+  | "redis-walk-incomplete"
   | "duplicate-key"
   | "session-exists"
   | "session-missing"

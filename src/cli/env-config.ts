@@ -6,7 +6,8 @@
  * |---|---|---|
  * | `SESSION_STORE` | which engine (Django's `SESSION_ENGINE`): `db`, `cache`, `cached_db`, `file`, `signed_cookies`, `redis-sessions`, `redis-sessions-fork` | `db` |
  * | `DATABASE_URL` | `sqlite:PATH`, `postgres://…`, `mysql://…` (`db`, `cached_db`) | `sqlite:./sessionbridge.sqlite3` |
- * | `REDIS_URL` | `redis://[user:pw@]host:6379/0`, `rediss://` for TLS (`cache`, `cached_db`, `redis-sessions*`) | none |
+ * | `REDIS_URL` | `redis://[user:pw@]host:6379/0`, `rediss://` for TLS (`cache`, `cached_db`, `redis-sessions*`); a Redis Cluster is detected (`cluster_enabled:1`), and `redis://h1:7000,h2:7001` lists seed nodes (`../redis-url.ts`) | none |
+ * | `REDIS_CLUSTER_NODES` | more Cluster seed nodes, `host:port,host:port`, tried after `REDIS_URL`'s | none |
  * | `CACHE_BACKEND` | `django-redis` (`django_redis.cache.RedisCache`) or `django` (Django 4.0+'s `RedisCache`) | `django-redis` |
  * | `CACHE_KEY_PREFIX` | the cache's `KEY_PREFIX` | `""` |
  * | `CACHE_VERSION` | the cache's `VERSION` | `1` |
@@ -66,6 +67,7 @@ export const ENV_CONFIG_NAMES = [
   "SESSION_STORE",
   "DATABASE_URL",
   "REDIS_URL",
+  "REDIS_CLUSTER_NODES",
   "CACHE_BACKEND",
   "CACHE_KEY_PREFIX",
   "CACHE_VERSION",
@@ -94,6 +96,8 @@ export interface EnvConfig {
   readonly djangoVersion: DjangoVersion;
   readonly sessionStore: SessionStoreKind;
   readonly redisUrl: string | undefined;
+  /** `REDIS_CLUSTER_NODES`: more seed nodes (`host:port,…`). */
+  readonly redisClusterNodes: string | undefined;
   readonly cacheBackend: DjangoCacheBackend;
   readonly cacheKeyPrefix: string;
   readonly cacheVersion: number;
@@ -127,6 +131,7 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>)
     djangoVersion: parseDjangoVersion(get("DJANGO_VERSION") ?? "5.2"),
     sessionStore: oneOf("SESSION_STORE", get("SESSION_STORE") ?? "db", SESSION_STORES),
     redisUrl: get("REDIS_URL")?.trim(),
+    redisClusterNodes: get("REDIS_CLUSTER_NODES")?.trim(),
     cacheBackend: oneOf("CACHE_BACKEND", get("CACHE_BACKEND") ?? "django-redis", CACHE_BACKENDS),
     cacheKeyPrefix: env.CACHE_KEY_PREFIX ?? "",
     cacheVersion: integer("CACHE_VERSION", get("CACHE_VERSION"), 1, { min: -(2 ** 31) }),

@@ -31,6 +31,13 @@ import type { SqlDatabase } from "../internal/sql/database.ts";
 import { SqlSessionStore } from "../stores/sql/store.ts";
 import { openDatabaseUrl, parseDatabaseUrl } from "../internal/sql/url.ts";
 import type { EnvConfig, RedisDriver, SessionStoreKind } from "./env-config.ts";
+import {
+  hostPort,
+  parseRedisTarget,
+  seedUrl,
+  type RedisSeed,
+  type RedisTarget,
+} from "./redis-url.ts";
 import { loadOrCreateSecretFile } from "./secret-key.ts";
 
 /** The Redis side of an opened store, for walking it (`sessions list`, `revoke --user`). */
@@ -162,7 +169,7 @@ export async function openStore<D extends SqlDatabase>(
     engine: DjangoCacheEngine,
   ): Promise<OpenedRedis & { description: string }> => {
     const connection = await connectRedis(
-      requireRedisUrl(config),
+      requireRedisTarget(config),
       config.redisClient,
       options.reconnect ?? true,
     );
@@ -280,22 +287,11 @@ function databaseDescription(url: string): string {
       : "MySQL/MariaDB";
 }
 
-function requireRedisUrl(config: EnvConfig): URL {
+function requireRedisTarget(config: EnvConfig): RedisTarget {
   if (config.redisUrl === undefined) {
     throw new ConfigurationError(`SESSION_STORE=${config.sessionStore} needs REDIS_URL`);
   }
-  let url: URL;
-  try {
-    url = new URL(config.redisUrl);
-  } catch {
-    throw new ConfigurationError("REDIS_URL is not a valid URL (redis://host:6379/0)");
-  }
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-    throw new ConfigurationError("REDIS_URL must start with redis:// or rediss://");
-  }
-  url.search = "";
-  url.hash = "";
-  return url;
+  return parseRedisTarget(config.redisUrl, config.redisClusterNodes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,12 +301,18 @@ function requireRedisUrl(config: EnvConfig): URL {
 interface RedisConnection {
   readonly driver: RedisDriver;
   readonly client: RedisClientInput;
-  /** `host:port/db`, no credentials. */
+  /** `host:port/db`, or the Cluster's shape; no credentials. */
   readonly where: string;
   close(): Promise<void>;
 }
 
-/** The part of an ioredis `Redis` used here. */
+/** A single server's connection, with a raw command for the Cluster probe. */
+interface SingleConnection extends RedisConnection {
+  /** A command's reply as text. */
+  text(args: readonly string[]): Promise<string>;
+}
+
+/** The part of an ioredis `Redis` or `Cluster` used here. */
 interface IoredisClient {
   connect(): Promise<void>;
   quit(): Promise<unknown>;
@@ -320,8 +322,12 @@ interface IoredisClient {
   on(event: "error", listener: (err: Error) => void): unknown;
 }
 type IoredisConstructor = new (url: string, options: Record<string, unknown>) => IoredisClient;
+type IoredisClusterConstructor = new (
+  nodes: readonly { host: string; port: number }[],
+  options: Record<string, unknown>,
+) => IoredisClient & { nodes(role: "master"): unknown[] };
 
-/** The part of a node-redis client used here. */
+/** The part of a node-redis client or cluster used here. */
 interface NodeRedisClient {
   connect(): Promise<unknown>;
   close?(): Promise<unknown>;
@@ -332,6 +338,9 @@ interface NodeRedisClient {
   on(event: "error", listener: (err: Error) => void): unknown;
 }
 type CreateNodeRedisClient = (options: Record<string, unknown>) => NodeRedisClient;
+type CreateNodeRedisCluster = (
+  options: Record<string, unknown>,
+) => Omit<NodeRedisClient, "sendCommand"> & { readonly masters: readonly unknown[] };
 
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -357,33 +366,128 @@ async function handshake(connect: Promise<unknown>, abandon: () => void): Promis
   }
 }
 
+/**
+ * Connects a client with the handshake bounded; on failure drops it and rejects with one line
+ * (the driver's last error event says more than its `connect()` rejection).
+ */
+async function openClient(
+  client: { on(event: "error", listener: (err: Error) => void): unknown },
+  connect: () => Promise<unknown>,
+  drop: () => void,
+  target: RedisTarget,
+  where: string,
+): Promise<void> {
+  let lastError: Error | undefined;
+  client.on("error", (err) => {
+    lastError = err;
+  });
+  let timedOut: Error | undefined;
+  try {
+    await handshake(connect(), () => {
+      timedOut = new Error(`no answer within ${String(CONNECT_TIMEOUT_MS)} ms`);
+      drop();
+    });
+  } catch (error) {
+    drop();
+    throw connectFailure(target, where, timedOut ?? lastError ?? error);
+  }
+}
+
+/** Turns a driver's connection failure into one line, credentials blanked out. */
+function connectFailure(target: RedisTarget, where: string, cause: unknown): SessionStoreError {
+  const secrets = [target.password, encodeURIComponent(target.password), target.username].filter(
+    (s) => s.length > 2,
+  );
+  const err = cause instanceof Error ? cause : undefined;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  let detail = (err?.message || "connection failed").split("\n")[0] ?? "";
+  detail = detail.replace(/\/\/[^@\s/]*@/g, "//***@");
+  for (const s of secrets) detail = detail.split(s).join("***");
+  if (/SELECT is not allowed in cluster mode/i.test(detail)) {
+    detail = `a Redis Cluster node has only database 0 (REDIS_URL names database ${target.db})`;
+  }
+  const prefix = typeof code === "string" && !detail.includes(code) ? `${code} ` : "";
+  return new SessionStoreError(`cannot connect to Redis at ${where}: ${prefix}${detail}`);
+}
+
+/**
+ * Connects to `REDIS_URL`: the first seed node that answers; when it reports
+ * `cluster_enabled:1` (or `?cluster=yes`), a Cluster client on every seed instead, so that
+ * keys are addressed by slot and walks cover every master.
+ */
 async function connectRedis(
-  url: URL,
+  target: RedisTarget,
   preferred: RedisDriver | undefined,
   reconnect: boolean,
 ): Promise<RedisConnection> {
-  const where = `${url.hostname}:${url.port || "6379"}${url.pathname === "/" ? "" : url.pathname}`;
-  const secrets = [url.password, decodeURIComponent(url.password), url.username].filter(
-    (s) => s.length > 2,
-  );
-  const failed = (cause: unknown): SessionStoreError => {
-    const err = cause instanceof Error ? cause : undefined;
-    const code = (err as { code?: unknown } | undefined)?.code;
-    let detail = (err?.message || "connection failed").split("\n")[0] ?? "";
-    detail = detail.replace(/\/\/[^@\s/]*@/g, "//***@");
-    for (const s of secrets) detail = detail.split(s).join("***");
-    const prefix = typeof code === "string" && !detail.includes(code) ? `${code} ` : "";
-    return new SessionStoreError(`cannot connect to Redis at ${where}: ${prefix}${detail}`);
-  };
-  let connected = false;
   const driver = preferred ?? ((await canImport("ioredis")) ? "ioredis" : "redis");
+  const failures: SessionStoreError[] = [];
+  let single: SingleConnection | undefined;
+  let reached: RedisSeed | undefined;
+  for (const seed of target.seeds) {
+    try {
+      single = await connectSingle(driver, target, seed, preferred !== undefined, reconnect);
+      reached = seed;
+      break;
+    } catch (error) {
+      if (!(error instanceof SessionStoreError)) throw error;
+      failures.push(error);
+    }
+  }
+  if (single === undefined || reached === undefined) {
+    throw failures.length === 1
+      ? failures[0]!
+      : new SessionStoreError(
+          `cannot connect to any of ${failures.length} Redis seed nodes: ${failures.map((f) => f.message.replace(/^cannot connect to Redis at /, "")).join("; ")}`,
+        );
+  }
+  if (target.cluster === "no") return single;
+  let info = "";
+  try {
+    info = await single.text(["INFO", "cluster"]);
+  } catch {
+    // A server or proxy without INFO: not a Cluster node as far as anyone can tell.
+  }
+  if (!/^cluster_enabled:1\s*$/m.test(info)) {
+    if (target.cluster === "yes") {
+      await single.close();
+      throw new ConfigurationError(
+        `REDIS_URL says cluster=yes, but ${hostPort(reached)} is not a Redis Cluster node`,
+      );
+    }
+    return single;
+  }
+  // A Cluster that lost a master never becomes ready for the clients: say why at once.
+  const state = await single.text(["CLUSTER", "INFO"]).catch(() => "");
+  await single.close();
+  const ok = /^cluster_state:(\w+)/m.exec(state)?.[1];
+  if (ok !== undefined && ok !== "ok") {
+    const slots = /^cluster_slots_ok:(\d+)/m.exec(state)?.[1] ?? "?";
+    throw new SessionStoreError(
+      `Redis Cluster at ${hostPort(reached)} reports cluster_state:${ok} (${slots} of 16384 hash slots served): a master is down or slots are unassigned`,
+    );
+  }
+  const seeds = [reached, ...target.seeds.filter((s) => s !== reached)];
+  return connectCluster(driver, target, seeds, preferred !== undefined, reconnect);
+}
+
+async function connectSingle(
+  driver: RedisDriver,
+  target: RedisTarget,
+  seed: RedisSeed,
+  explicit: boolean,
+  reconnect: boolean,
+): Promise<SingleConnection> {
+  const url = seedUrl(target, seed);
+  const where = `${hostPort(seed)}${target.db === 0 ? "" : `/${target.db}`}`;
+  let connected = false;
   if (driver === "ioredis") {
     const Redis = await importRedisPackage<{ Redis: IoredisConstructor }>(
       "ioredis",
-      preferred !== undefined,
+      explicit,
       () => import("ioredis"),
     );
-    const client = new Redis.Redis(url.href, {
+    const client = new Redis.Redis(url, {
       lazyConnect: true,
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
@@ -391,76 +495,144 @@ async function connectRedis(
       retryStrategy: (times: number) =>
         connected && reconnect ? Math.min(times * 200, 3000) : null,
     });
-    let lastError: Error | undefined;
-    client.on("error", (err) => {
-      lastError = err;
-    });
-    let timedOut: Error | undefined;
-    try {
-      await handshake(client.connect(), () => {
-        timedOut = new Error(`no answer within ${String(CONNECT_TIMEOUT_MS)} ms`);
-        client.disconnect();
-      });
-    } catch (error) {
-      client.disconnect();
-      throw failed(timedOut ?? lastError ?? error);
-    }
+    await openClient(client, () => client.connect(), dropIoredis(client), target, where);
     connected = true;
     return {
       driver,
       client: client as unknown as RedisClientInput,
       where,
-      async close() {
-        try {
-          await client.quit();
-        } catch {
-          client.disconnect();
-        }
-      },
+      text: async ([command = "", ...args]) => String(await client.call(command, ...args)),
+      close: () => quitIoredis(client),
     };
   }
   const module = await importRedisPackage<{ createClient: CreateNodeRedisClient }>(
     "redis",
-    preferred !== undefined,
+    explicit,
     () => import("redis"),
   );
   const client = module.createClient({
-    url: url.href,
+    url,
     disableOfflineQueue: true,
-    socket: {
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      reconnectStrategy: (retries: number, cause: Error) =>
-        connected && reconnect ? Math.min(retries * 200, 3000) : cause,
-    },
+    socket: nodeRedisSocket(() => connected, reconnect),
   });
-  let lastError: Error | undefined;
-  client.on("error", (err) => {
-    lastError = err;
-  });
-  let timedOut: Error | undefined;
-  try {
-    await handshake(client.connect(), () => {
-      timedOut = new Error(`no answer within ${String(CONNECT_TIMEOUT_MS)} ms`);
-      client.destroy?.();
-    });
-  } catch (error) {
-    client.destroy?.();
-    throw failed(timedOut ?? lastError ?? error);
-  }
+  await openClient(client, () => client.connect(), dropNodeRedis(client), target, where);
   connected = true;
   return {
     driver,
     client: client as unknown as RedisClientInput,
     where,
-    async close() {
-      try {
-        if (client.close !== undefined) await client.close();
-        else if (client.quit !== undefined) await client.quit();
-      } catch {
-        client.destroy?.();
-      }
-    },
+    text: async (args) => String(await client.sendCommand([...args])),
+    close: () => closeNodeRedis(client),
   };
+}
+
+/** A Cluster client over `seeds` (the one that answered first). */
+async function connectCluster(
+  driver: RedisDriver,
+  target: RedisTarget,
+  seeds: readonly RedisSeed[],
+  explicit: boolean,
+  reconnect: boolean,
+): Promise<RedisConnection> {
+  let connected = false;
+  const via = `Cluster via ${hostPort(seeds[0]!)}`;
+  const tls = target.tls ? { tls: {} } : {};
+  const auth = {
+    ...(target.username === "" ? {} : { username: target.username }),
+    ...(target.password === "" ? {} : { password: target.password }),
+  };
+  if (driver === "ioredis") {
+    const { Cluster } = await importRedisPackage<{ Cluster: IoredisClusterConstructor }>(
+      "ioredis",
+      explicit,
+      () => import("ioredis"),
+    );
+    const cluster = new Cluster(
+      seeds.map((s) => ({ host: s.host, port: s.port })),
+      {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
+        clusterRetryStrategy: (times: number) =>
+          connected && reconnect ? Math.min(times * 200, 3000) : null,
+        redisOptions: {
+          ...auth,
+          ...tls,
+          connectTimeout: CONNECT_TIMEOUT_MS,
+          maxRetriesPerRequest: 1,
+        },
+      },
+    );
+    await openClient(cluster, () => cluster.connect(), dropIoredis(cluster), target, via);
+    connected = true;
+    return {
+      driver,
+      client: cluster as unknown as RedisClientInput,
+      where: `${via} (${cluster.nodes("master").length} masters)`,
+      close: () => quitIoredis(cluster),
+    };
+  }
+  const { createCluster } = await importRedisPackage<{ createCluster: CreateNodeRedisCluster }>(
+    "redis",
+    explicit,
+    () => import("redis"),
+  );
+  const cluster = createCluster({
+    rootNodes: seeds.map((s) => ({ url: seedUrl(target, s, 0) })),
+    defaults: {
+      ...auth,
+      disableOfflineQueue: true,
+      socket: { ...tls, ...nodeRedisSocket(() => connected, reconnect) },
+    },
+  });
+  await openClient(cluster, () => cluster.connect(), dropNodeRedis(cluster), target, via);
+  connected = true;
+  return {
+    driver,
+    client: cluster as unknown as RedisClientInput,
+    where: `${via} (${cluster.masters.length} masters)`,
+    close: () => closeNodeRedis(cluster),
+  };
+}
+
+function dropIoredis(client: Pick<IoredisClient, "disconnect">): () => void {
+  return () => {
+    client.disconnect();
+  };
+}
+
+function dropNodeRedis(client: Pick<NodeRedisClient, "destroy">): () => void {
+  return () => {
+    client.destroy?.();
+  };
+}
+
+/** node-redis's socket options: no retry of the first connection, retries later when asked. */
+function nodeRedisSocket(connected: () => boolean, reconnect: boolean): Record<string, unknown> {
+  return {
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    reconnectStrategy: (retries: number, cause: Error) =>
+      connected() && reconnect ? Math.min(retries * 200, 3000) : cause,
+  };
+}
+
+async function quitIoredis(client: Pick<IoredisClient, "quit" | "disconnect">): Promise<void> {
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+}
+
+async function closeNodeRedis(
+  client: Pick<NodeRedisClient, "close" | "quit" | "destroy">,
+): Promise<void> {
+  try {
+    if (client.close !== undefined) await client.close();
+    else if (client.quit !== undefined) await client.quit();
+  } catch {
+    client.destroy?.();
+  }
 }
 
 async function canImport(name: string): Promise<boolean> {

@@ -5,7 +5,7 @@
  * legacy Django session blobs, PBKDF2 hashes, Flask's `" b"` tag and Starlette payloads are
  * the standard alphabet with padding (RFC 4648 §4).
  */
-import { Buffer } from "node:buffer";
+import { Buffer } from "#runtime";
 import { MalformedError } from "../errors.ts";
 
 /** RFC 4648 §5 alphabet, padding stripped (Python `urlsafe_b64encode(b).rstrip(b"=")`). */

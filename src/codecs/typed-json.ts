@@ -17,7 +17,7 @@
  *
  * `"$type"` objects are only recognised with exactly those two keys.
  */
-import { Buffer } from "node:buffer";
+import { Buffer } from "#runtime";
 import { MalformedError } from "../errors.ts";
 import {
   PyDate,

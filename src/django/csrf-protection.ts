@@ -22,7 +22,7 @@
  * shifted by the mask's, modulo the 62-character alphabet, so a token in a page never repeats
  * (BREACH cannot read the secret from compressed responses).
  */
-import { randomInt } from "node:crypto";
+import { randomInt } from "#runtime";
 import { serialize as serializeCookie } from "cookie";
 import { constantTimeEqual } from "../codecs/constant-time.ts";
 import type { DjangoVersion } from "../codecs/django/version.ts";

@@ -16,7 +16,7 @@
  * if (!result.ok) return new Response("Forbidden", { status: 403 });
  * ```
  */
-import { timingSafeEqual } from "node:crypto";
+import { Buffer, timingSafeEqual } from "#runtime";
 import type { Session, SessionShape } from "../engine/session.ts";
 import {
   CSRF_FORM_FIELD,

@@ -17,7 +17,7 @@
  * session. Reading and writing follow `BaseStorage`: listing the messages marks them used, and
  * `commit()` stores what is left (Django's `update(response)`).
  */
-import { Buffer } from "node:buffer";
+import { Buffer } from "#runtime";
 import { parse as parseCookies, serialize as serializeCookie } from "cookie";
 import {
   DjangoTimestampSigner,

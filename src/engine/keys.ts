@@ -3,7 +3,7 @@
  * 32 characters from `[a-z0-9]` drawn with a CSPRNG (`get_random_string(32, VALID_KEY_CHARS)`),
  * and any value shorter than 8 characters treated as no key at all.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "#runtime";
 
 /**
  * `string.ascii_lowercase + string.digits`.

@@ -3,7 +3,7 @@
  * (real code read: Flask-Session 0.3.2 `sessions.py` RedisSessionInterface; 0.8.0 `base.py`
  * ServerSideSessionInterface + `redis/redis.py`).
  */
-import { randomUUID, randomBytes } from "node:crypto";
+import { randomUUID, randomBytes } from "#runtime";
 import type { Secret } from "../codecs/itsdangerous/encoding.ts";
 import { flaskSessionIdSigner } from "../codecs/flask/flask-session.ts";
 import type { PyValue, SessionData } from "../codecs/python-values.ts";

@@ -13,6 +13,7 @@ import {
   migrationId,
   readCheckpoint,
 } from "../manage/copy.ts";
+import { streamRows, type OutputRow } from "../manage/output.ts";
 import { revokeUserSessions } from "../manage/revoke.ts";
 import {
   openConfiguredStore,
@@ -42,7 +43,10 @@ SECRET_KEY_FALLBACKS for data signed with an older key).
 
   list      every session: key, user id (_auth_user_id, "-" if anonymous, "?" if undecodable)
             and expiry; --user ID keeps that user's, --active drops expired ones. Walks the
-            store in batches (SQL pages in key order, Redis SCAN, the directory), never all at once.
+            store in batches (SQL pages in key order, Redis SCAN on every Cluster master, the
+            directory), never all at once, and waits for a slow reader. If the walk fails midway,
+            the output written so far stays valid (the JSON array is closed) and the command
+            exits 1 saying the output is incomplete and how many rows it holds.
   show      one session's decoded data (typed JSON) with its expiry
   revoke    deletes one session, or with --user ID every session of that user (decoding each;
             Redis via SCAN, never KEYS). On cached_db both halves are swept: the table and
@@ -51,6 +55,9 @@ SECRET_KEY_FALLBACKS for data signed with an older key).
             (expire_date or TTL). Resumable: after each batch the position is written to a
             checkpoint file; re-running the same command skips what is done. Ctrl-C finishes
             the current batch, writes the checkpoint and exits 1, both stores consistent.
+            A Redis position names the servers' run_ids: after a restart or failover the
+            resumed walk starts over (upserts, counts from zero: nothing duplicated or
+            counted twice). SQL targets get multi-row upserts, one transaction per batch.
             --dry-run only counts what would be copied.
 
 Store URLs (migrate):
@@ -106,39 +113,36 @@ Examples:
         // still finds its sessions.
         const wantedUser = values.user === undefined ? undefined : canonicalUserId(values.user);
         await withStore(config, async (managed) => {
-          if (json) stdout.write("[");
-          else stdout.write("SESSION KEY\tUSER\tEXPIRES\n");
-          let first = true;
           const now = Date.now();
-          for await (const batch of managed.walk({
-            batchSize,
-            activeOnly: values.active === true,
-          })) {
-            for (const record of batch.sessions) {
-              const user = record.data === null ? "?" : (userIdOf(record.data) ?? "-");
-              if (wantedUser !== undefined && canonicalUserId(user) !== wantedUser) continue;
-              const expired = record.expireDate !== null && record.expireDate.getTime() <= now;
-              if (values.active === true && expired) continue;
-              if (json) {
-                stdout.write(
-                  `${first ? "" : ","}${JSON.stringify({
+          async function* rows(): AsyncIterable<OutputRow> {
+            for await (const batch of managed.walk({
+              batchSize,
+              activeOnly: values.active === true,
+            })) {
+              for (const record of batch.sessions) {
+                const user = record.data === null ? "?" : (userIdOf(record.data) ?? "-");
+                if (wantedUser !== undefined && canonicalUserId(user) !== wantedUser) continue;
+                const expired = record.expireDate !== null && record.expireDate.getTime() <= now;
+                if (values.active === true && expired) continue;
+                yield {
+                  json: {
                     session_key: record.key,
                     user_id: record.data === null ? null : userIdOf(record.data),
                     decodable: record.data !== null,
                     expire_date: record.expireDate?.toISOString() ?? null,
                     expired,
-                  })}`,
-                );
-              } else {
-                stdout.write(
-                  `${record.key}\t${user}\t${record.expireDate?.toISOString() ?? "never"}${expired ? " (expired)" : ""}\n`,
-                );
+                  },
+                  text: `${record.key}\t${user}\t${record.expireDate?.toISOString() ?? "never"}${expired ? " (expired)" : ""}`,
+                };
               }
-              first = false;
+              if (stop.stopped && batch.position !== "") throw new CommandFailure("interrupted");
             }
-            if (stop.stopped) break;
           }
-          if (json) stdout.write("]\n");
+          await streamRows(stdout, rows(), {
+            json,
+            header: "SESSION KEY\tUSER\tEXPIRES",
+            noun: "sessions",
+          });
         });
         return;
       }
@@ -247,6 +251,7 @@ Examples:
             undecodable: result.undecodable,
             expired: result.expired,
             complete: !result.interrupted,
+            restarted: result.restarted,
             checkpoint: dryRun ? null : checkpointPath,
           };
           if (json) writeJson(stdout, summary);

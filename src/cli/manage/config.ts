@@ -61,7 +61,8 @@ export const CONFIG_HELP = `Configuration (flags > environment > --config file):
   --config FILE             JSON file with any of the environment names below as keys
   --store NAME              SESSION_STORE: ${SESSION_STORES.join(" | ")} (default db)
   --database-url URL        DATABASE_URL: sqlite:PATH | postgres://… | mysql://…  (default ${DEFAULT_DATABASE_URL})
-  --redis-url URL           REDIS_URL: redis://host:6379/0 (cache, cached_db, redis-sessions stores)
+  --redis-url URL           REDIS_URL: redis://host:6379/0 (cache, cached_db, redis-sessions stores);
+                            a Redis Cluster node is detected, redis://h1:7000,h2:7001 lists seed nodes
   --cache-key-prefix P      CACHE_KEY_PREFIX: the cache's KEY_PREFIX (default "")
   --session-file-path DIR   SESSION_FILE_PATH: the file store's directory (default: the temp dir)
   --django-version V        DJANGO_VERSION: 3.2, 4.2, 5.2, 6.0 or 6.1 (default 5.2)
@@ -78,6 +79,7 @@ Environment:
   SESSION_COOKIE_AGE       seconds (default 1209600): file expiry by mtime, signed cookie age
   SECRET_KEY               Django's SECRET_KEY (needed to read and write signed session data)
   SECRET_KEY_FALLBACKS     comma-separated older keys, accepted for reading
+  REDIS_CLUSTER_NODES      more Redis Cluster seed nodes, host:port,host:port (tried after REDIS_URL's)
   SESSIONBRIDGE_REDIS_CLIENT  ioredis | redis: which installed package reaches Redis
 ${USER_MODEL_HELP}`;
 

@@ -6,6 +6,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { SessionExistsError } from "../../errors.ts";
+import { StaleWalkPositionError } from "../../internal/redis/scan.ts";
+import type { StoredSessionPage } from "../../stores/contract.ts";
 import { expireDateParam } from "../../internal/sql/dates.ts";
 import type { SessionData } from "../../codecs/python-values.ts";
 import { CommandFailure } from "../command.ts";
@@ -14,6 +16,9 @@ import type { ManagedStore, SessionRecord } from "./stores.ts";
 
 /** `SESSION_COOKIE_AGE`: the lifetime given to a source session that has none (a Redis key without TTL). */
 export const DEFAULT_AGE_SECONDS = 1_209_600;
+
+/** Rows per multi-row `INSERT` into an SQL target. */
+const SQL_ROWS = 300;
 
 /** Writes in flight at once to a non-SQL target. */
 const WRITE_WINDOW = 128;
@@ -80,6 +85,8 @@ export interface CopyResult {
   undecodable: number;
   expired: number;
   interrupted: boolean;
+  /** The checkpoint's Redis position was void (restart, failover): the walk started over. */
+  restarted: boolean;
 }
 
 /** Writes one batch to the target; SQL targets get one transaction per batch and upserts. */
@@ -92,17 +99,27 @@ async function writeBatch(
   if (database !== undefined && encode !== undefined && target.kind === "db") {
     const q = database.q;
     const cols = `${q("session_key")}, ${q("session_data")}, ${q("expire_date")}`;
-    const upsert =
-      database.dialect === "mysql"
-        ? `INSERT INTO ${q("django_session")} (${cols}) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE ${q("session_data")} = VALUES(${q("session_data")}), ${q("expire_date")} = VALUES(${q("expire_date")})`
-        : `INSERT INTO ${q("django_session")} (${cols}) VALUES (${database.p(1)}, ${database.p(2)}, ${database.p(3)}) ON CONFLICT (${q("session_key")}) DO UPDATE SET ${q("session_data")} = excluded.${q("session_data")}, ${q("expire_date")} = excluded.${q("expire_date")}`;
+    // Multi-row upserts, SQL_ROWS rows a statement (3 parameters a row stays under every
+    // dialect's parameter limit), all of a batch in one transaction: idempotent, so a batch
+    // written again after a restart changes nothing.
     await database.transaction(async () => {
-      for (const record of records) {
-        await database.execute(upsert, [
-          record.key,
-          encode(record.data),
-          expireDateParam(database.dialect, record.date),
-        ]);
+      for (let i = 0; i < records.length; i += SQL_ROWS) {
+        const chunk = records.slice(i, i + SQL_ROWS);
+        const params: string[] = [];
+        const rows = chunk.map((record) => {
+          params.push(
+            record.key,
+            encode(record.data),
+            expireDateParam(database.dialect, record.date),
+          );
+          const n = params.length;
+          return `(${database.p(n - 2)}, ${database.p(n - 1)}, ${database.p(n)})`;
+        });
+        const upsert =
+          database.dialect === "mysql"
+            ? `INSERT INTO ${q("django_session")} (${cols}) VALUES ${rows.join(", ")} ON DUPLICATE KEY UPDATE ${q("session_data")} = VALUES(${q("session_data")}), ${q("expire_date")} = VALUES(${q("expire_date")})`
+            : `INSERT INTO ${q("django_session")} (${cols}) VALUES ${rows.join(", ")} ON CONFLICT (${q("session_key")}) DO UPDATE SET ${q("session_data")} = excluded.${q("session_data")}, ${q("expire_date")} = excluded.${q("expire_date")}`;
+        await database.execute(upsert, params);
       }
     });
     return;
@@ -136,6 +153,7 @@ export async function copySessions(
     undecodable: 0,
     expired: 0,
     interrupted: false,
+    restarted: false,
   };
   const total = source.count ? await source.count(true) : undefined;
   const progress = startProgress(
@@ -144,13 +162,36 @@ export async function copySessions(
     total,
     options.env,
   );
-  const base = options.resumeFrom;
+  let base = options.resumeFrom;
   try {
-    for await (const batch of source.walk({
-      ...(base === null ? {} : { position: base.position }),
-      batchSize: options.batchSize,
-      activeOnly: true,
-    })) {
+    let pages: AsyncIterator<StoredSessionPage> | undefined;
+    let first: IteratorResult<StoredSessionPage> | undefined;
+    const open = (): AsyncIterator<StoredSessionPage> => {
+      const walk = source.walk({
+        ...(base === null ? {} : { position: base.position }),
+        batchSize: options.batchSize,
+        activeOnly: true,
+      });
+      return walk[Symbol.asyncIterator]();
+    };
+    try {
+      pages = open();
+      first = await pages.next();
+    } catch (error) {
+      if (!(error instanceof StaleWalkPositionError) || base === null) throw error;
+      // The checkpoint's SCAN cursors belong to Redis processes that are gone: copy everything
+      // again from the start. Writes are upserts, so what was copied before is not duplicated,
+      // and the counts start from zero, so nothing is counted twice.
+      options.stderr.write(
+        "The source Redis restarted or failed over since the checkpoint: its position is void, copying every session again (upserts: nothing is duplicated)\n",
+      );
+      base = null;
+      result.restarted = true;
+      pages = open();
+      first = await pages.next();
+    }
+    for (let step = first; step.done !== true; step = await pages.next()) {
+      const batch = step.value;
       const now = Date.now();
       const live: { key: string; data: SessionData; date: Date }[] = [];
       for (const record of batch.sessions) {
@@ -177,6 +218,7 @@ export async function copySessions(
       }
       if (options.stop.stopped && batch.position !== "") {
         result.interrupted = true;
+        await pages.return?.();
         break;
       }
     }
@@ -189,6 +231,12 @@ export async function copySessions(
         done: true,
       });
     }
+  } catch (error) {
+    if (error instanceof CommandFailure) throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new CommandFailure(
+      `migrate stopped after copying ${result.copied} sessions in this run${options.checkpointPath === undefined ? "" : " (the checkpoint holds the last complete batch: run again to resume)"}: ${detail}`,
+    );
   } finally {
     progress.done();
   }

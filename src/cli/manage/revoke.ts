@@ -60,6 +60,12 @@ export async function revokeUserSessions(
       },
     );
     if (finished && managed.walkCache) await sweep(managed.walkCache, () => undefined);
+  } catch (error) {
+    // How far it got is part of the failure: those sessions are gone, the rest may not be.
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new CommandFailure(
+      `could not revoke every session: stopped after deleting ${gone.size} session${gone.size === 1 ? "" : "s"} of user ${userId}: ${detail}`,
+    );
   } finally {
     progress.done();
   }

@@ -11,7 +11,7 @@
  * | URL | store |
  * |---|---|
  * | `sql+sqlite:PATH`, `sql+postgres://…`, `sql+mysql://…` (or a bare `DATABASE_URL`) | `django_session` (`backends.db`, and the truth of `cached_db`) |
- * | `redis://[user:pw@]host:6379/0?layout=django-redis` | `backends.cache` on django-redis (default layout) |
+ * | `redis://[user:pw@]host:6379/0?layout=django-redis` | `backends.cache` on django-redis (default layout); a Redis Cluster is detected, `redis://h1:7000,h2:7001?…` lists seed nodes |
  * | `…?layout=django` | `backends.cache` on Django 4.0+'s built-in `RedisCache` |
  * | `…?layout=redis-sessions` / `redis-sessions-fork` | the third-party `redis_sessions` engines |
  * | `file:/path/to/dir` | `backends.file` |
@@ -37,6 +37,7 @@ import { parseIntKey, parseUuidKey } from "../../auth/django-user-source.ts";
 import { expireDateParam, naiveUtcTextSql } from "../../internal/sql/dates.ts";
 import { CommandFailure, UsageError } from "../command.ts";
 import { readEnvConfig } from "../env-config.ts";
+import { parseRedisTarget } from "../redis-url.ts";
 import { openStore, type OpenedStore } from "../session-store.ts";
 import type { ManageConfig } from "./config.ts";
 import { openManagedDatabase, requireSessionTable, type ManagedDatabase } from "./db.ts";
@@ -122,13 +123,15 @@ export function storeUrlSettings(
     return { settings: { ...config, sessionStore: "db", databaseUrl }, cacheEngine: "cache" };
   }
   if (scheme === "redis" || scheme === "rediss") {
-    let parsed: URL;
+    // Not `new URL`: a Cluster's seed list (`redis://h1:7000,h2:7001`) is no WHATWG URL.
     try {
-      parsed = new URL(url);
-    } catch {
-      throw new CommandFailure("invalid Redis store URL");
+      parseRedisTarget(url);
+    } catch (error) {
+      if (error instanceof ConfigurationError)
+        throw new CommandFailure(`invalid Redis store URL: ${error.message}`);
+      throw error;
     }
-    const params = parsed.searchParams;
+    const params = new URLSearchParams(/\?([^#]*)/.exec(url)?.[1] ?? "");
     const layout = params.get("layout") ?? "django-redis";
     if (!(LAYOUTS as readonly string[]).includes(layout)) {
       throw new CommandFailure(
@@ -156,6 +159,8 @@ export function storeUrlSettings(
         ...config,
         sessionStore: parsedSettings.sessionStore,
         redisUrl: parsedSettings.redisUrl,
+        // The URL's own host list is the whole seed list: REDIS_CLUSTER_NODES is the configured store's.
+        redisClusterNodes: undefined,
         cacheBackend: parsedSettings.cacheBackend,
         cacheKeyPrefix: parsedSettings.cacheKeyPrefix,
         cacheVersion: parsedSettings.cacheVersion,

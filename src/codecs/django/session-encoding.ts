@@ -6,8 +6,7 @@
  * age check on load (expiry lives in the store). Legacy format (≤ 3.0; still read by 3.1/3.2):
  * `base64(sha1_hmac_hex + ":" + serialized)`.
  */
-import { Buffer } from "node:buffer";
-import { timingSafeEqual } from "node:crypto";
+import { Buffer, timingSafeEqual } from "#runtime";
 import { BadSignatureError, MalformedError, TooLargeError } from "../../errors.ts";
 import { DEFAULT_MAX_INFLATED_BYTES } from "../zlib.ts";
 import { base64Decode, base64Encode } from "../base64.ts";
@@ -158,7 +157,7 @@ export class DjangoSessionCodec {
     const given = raw.subarray(0, colon);
     const serialized = raw.subarray(colon + 1);
     const expected = Buffer.from(this.#legacyHash(serialized), "latin1");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!timingSafeEqual(given, expected)) {
       throw new BadSignatureError("Legacy session hash does not match");
     }
     return this.#serializer.loads(serialized);

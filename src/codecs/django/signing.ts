@@ -11,8 +11,7 @@
  * fallback (Django 4.1+ `SECRET_KEY_FALLBACKS`); signing never uses a fallback. Comparison is
  * constant-time. Django 3.1/3.2 also accept SHA-1 signatures (`acceptSha1`); 4.0 dropped that.
  */
-import { Buffer } from "node:buffer";
-import { createHash, createHmac } from "node:crypto";
+import { Buffer, hash, hmac } from "#runtime";
 import {
   BadSignatureError,
   ConfigurationError,
@@ -50,8 +49,8 @@ export function saltedHmac(
   secret: Secret,
   algorithm: DjangoHashAlgorithm = "sha1",
 ): Buffer {
-  const key = createHash(algorithm).update(toBytes(keySalt)).update(toBytes(secret)).digest();
-  return createHmac(algorithm, key).update(toBytes(value)).digest();
+  const key = hash(algorithm, Buffer.concat([toBytes(keySalt), toBytes(secret)]));
+  return hmac(algorithm, key, toBytes(value));
 }
 
 /** Options shared by {@link DjangoSigner} and {@link DjangoTimestampSigner}. */
@@ -93,7 +92,7 @@ export class DjangoSigner {
     const derive = (secret: Secret, alg: DjangoHashAlgorithm): VerifyKey =>
       new HmacKey(
         alg,
-        createHash(alg).update(`${this.salt}signer`, "utf8").update(toBytes(secret)).digest(),
+        hash(alg, Buffer.concat([Buffer.from(`${this.salt}signer`, "utf8"), toBytes(secret)])),
       );
     const secrets = [options.secret, ...(options.fallbackSecrets ?? [])];
     this.#signKey = derive(options.secret, algorithm);

@@ -2,8 +2,7 @@
  * Flask-Login's session and remember-cookie formulas (flask-starlette-formats.md §3), as pure
  * functions: the `_id` session identifier (0.6.x and 0.7) and the `remember_token` cookie.
  */
-import { Buffer } from "node:buffer";
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { Buffer, hash, hmac, timingSafeEqual } from "#runtime";
 import { BadSignatureError, ConfigurationError } from "../../errors.ts";
 import type { Secret } from "../itsdangerous/encoding.ts";
 import { assertSecret } from "../secret.ts";
@@ -116,7 +115,7 @@ export function flaskLoginIdentifierBase(
  * ```
  */
 export function flaskLoginIdentifier(info: FlaskLoginRequestInfo, version: "0.6" | "0.7"): string {
-  return createHash("sha512").update(flaskLoginIdentifierBase(info, version), "utf8").digest("hex");
+  return hash("sha512", flaskLoginIdentifierBase(info, version)).toString("hex");
 }
 
 /** `_secret_key()`: a `str` key is encoded as **latin-1** (not UTF-8). */
@@ -132,7 +131,7 @@ function latin1Key(secretKey: Secret): Buffer {
 }
 
 function cookieDigest(payload: string, secretKey: Secret): string {
-  return createHmac("sha512", latin1Key(secretKey)).update(payload, "utf8").digest("hex");
+  return hmac("sha512", latin1Key(secretKey), payload).toString("hex");
 }
 
 /**
@@ -164,6 +163,6 @@ export function decodeRememberCookie(value: string, secretKey: Secret): string {
   const payload = value.slice(0, at);
   const given = Buffer.from(value.slice(at + 1), "utf8");
   const expected = Buffer.from(cookieDigest(payload, secretKey), "utf8");
-  if (given.length === expected.length && timingSafeEqual(given, expected)) return payload;
+  if (timingSafeEqual(given, expected)) return payload;
   throw new BadSignatureError();
 }

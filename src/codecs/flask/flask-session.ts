@@ -6,7 +6,7 @@
  * **no timestamp**, `SECRET_KEY` only: no fallbacks). The store key is
  * `SESSION_KEY_PREFIX + sid`. Same in 0.3.2 (`sessions.py`) and 0.8.0 (`base.py`).
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "#runtime";
 import type { Secret } from "../itsdangerous/encoding.ts";
 import { Signer } from "../itsdangerous/signer.ts";
 

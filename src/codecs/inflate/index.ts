@@ -26,7 +26,7 @@
  * ```
  * @module
  */
-import { Buffer } from "node:buffer";
+import { Buffer } from "#runtime";
 import { MalformedError, TooLargeError } from "../../errors.ts";
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@
  * `+`/`/` are both accepted, any other character is skipped, and decoding stops at the first
  * complete pad sequence. So a token Python accepts is accepted here and vice versa.
  */
-import { Buffer } from "node:buffer";
+import { Buffer } from "#runtime";
 import { InvalidArgumentError } from "../../errors.ts";
 
 /** A secret key or salt as itsdangerous takes it: `str` (UTF-8 encoded) or `bytes`. */

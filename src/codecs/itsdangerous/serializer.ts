@@ -15,7 +15,7 @@
  * An undecodable payload under a valid signature is Python's `BadPayload` (a `BadData`, not a
  * `BadSignature`): here a {@link MalformedError}, or {@link TooLargeError} for a zlib bomb.
  */
-import { Buffer, isAscii } from "node:buffer";
+import { Buffer, isAscii } from "#runtime";
 import { BadSignatureError, MalformedError, SignatureExpiredError } from "../../errors.ts";
 import { COMPACT_SEPARATORS, dumpsPythonJson, loadsPythonJson } from "../python-json.ts";
 import type { PyValue, SessionData } from "../python-values.ts";

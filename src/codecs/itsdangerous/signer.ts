@@ -14,8 +14,7 @@
  * newest first. Signatures are compared as decoded bytes in constant time, as Python's
  * `hmac.compare_digest(base64_decode(sig), expected)` does (§1.1 note).
  */
-import { Buffer } from "node:buffer";
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { Buffer, hash, hmac, timingSafeEqual } from "#runtime";
 import { HmacKey } from "../hmac.ts";
 import { assertSecret } from "../secret.ts";
 import { BadSignatureError, ConfigurationError } from "../../errors.ts";
@@ -49,6 +48,9 @@ export interface SignerOptions {
 export type SecretKeys = Secret | readonly Secret[];
 
 /** `_base64_alphabet`; Python checks `sep in alphabet`, a substring test. */
+/** The literal `b"signer"` of the django-concat key derivation. */
+const SIGNER = Buffer.from("signer", "latin1");
+
 const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=";
 
 /** Normalises `secret_key` to a non-empty list of byte strings, oldest first. */
@@ -84,15 +86,11 @@ export function deriveKey(
   const saltBytes = wantBytes(salt);
   switch (keyDerivation) {
     case "concat":
-      return createHash(digestMethod).update(saltBytes).update(secretBytes).digest();
+      return hash(digestMethod, Buffer.concat([saltBytes, secretBytes]));
     case "django-concat":
-      return createHash(digestMethod)
-        .update(saltBytes)
-        .update("signer")
-        .update(secretBytes)
-        .digest();
+      return hash(digestMethod, Buffer.concat([saltBytes, SIGNER, secretBytes]));
     case "hmac":
-      return createHmac(digestMethod, secretBytes).update(saltBytes).digest();
+      return hmac(digestMethod, secretBytes, saltBytes);
     case "none":
       return secretBytes;
     default:
@@ -199,7 +197,7 @@ export class Signer {
     if (given === null) return false;
     for (const key of this.#macs) {
       const expected = this.#mac(key, value);
-      if (expected.length === given.length && timingSafeEqual(expected, given)) return true;
+      if (timingSafeEqual(expected, given)) return true;
     }
     return false;
   }

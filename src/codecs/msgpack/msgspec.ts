@@ -15,7 +15,7 @@
  * they are written back as floats; timestamps as aware UTC `PyDateTime`s.
  * (`@msgpack/msgpack` cannot keep `1.0` apart from `1` in either direction, hence this codec.)
  */
-import { Buffer } from "node:buffer";
+import { Buffer } from "#runtime";
 import { MalformedError, UnsupportedValueError } from "../../errors.ts";
 import {
   isPyDict,

@@ -11,7 +11,7 @@
  * depth and expanded size (shared references count once per use). No input crashes, hangs or
  * explodes a consumer.
  */
-import { Buffer } from "node:buffer";
+import { Buffer } from "#runtime";
 import {
   InvalidArgumentError,
   MalformedError,

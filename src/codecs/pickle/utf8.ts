@@ -4,7 +4,7 @@
  * Python `str` and in a JS string, is written as its 3-byte form (`ED A0 80`…`ED BF BF`) and read
  * back. Anything else that is not UTF-8 is an error, as in CPython.
  */
-import { Buffer } from "node:buffer";
+import { Buffer } from "#runtime";
 import { MalformedError } from "../../errors.ts";
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

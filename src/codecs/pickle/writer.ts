@@ -15,7 +15,7 @@
  * Identity-based sharing in CPython (interned strings re-used through the memo) cannot be known
  * from JS values, so such pickles differ in memo opcodes only; Python reads both the same.
  */
-import { Buffer } from "node:buffer";
+import { Buffer } from "#runtime";
 import { TooLargeError, UnsupportedValueError } from "../../errors.ts";
 import {
   PyDate,

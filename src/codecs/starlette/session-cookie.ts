@@ -11,7 +11,7 @@
  * `signer.unsign(cookie, max_age=max_age)` (default 14 days, `None` = no check), then
  * `json.loads(b64decode(data))` with Python's non-validating base64. Pure: no cookie attributes.
  */
-import { Buffer } from "node:buffer";
+import { Buffer } from "#runtime";
 import { MalformedError } from "../../errors.ts";
 import { base64Encode } from "../base64.ts";
 import { pythonA2bBase64 } from "../itsdangerous/encoding.ts";

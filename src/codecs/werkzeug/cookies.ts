@@ -5,7 +5,7 @@
  * Attribute order: Domain, Expires, Max-Age, Secure, HttpOnly, Path, SameSite, Partitioned.
  * Values outside Werkzeug's no-quote set are RFC 2109-quoted with `\ooo` octal escapes.
  */
-import { Buffer } from "node:buffer";
+import { Buffer } from "#runtime";
 import { httpDate } from "../flask/http-date.ts";
 import {
   PyDateTime,

@@ -70,7 +70,13 @@ import {
   type RedisSetOptions,
   type RedisTtl,
 } from "./client.ts";
-import { scanEveryMaster, type RedisScanPage, type RedisScanTarget } from "./scan.ts";
+import {
+  requireSlotCoverage,
+  runIdOf,
+  scanEveryMaster,
+  type RedisScanPage,
+  type RedisScanTarget,
+} from "./scan.ts";
 
 /** An argument of ioredis `call`. */
 export type IoredisArgument = string | Buffer | number;
@@ -96,6 +102,8 @@ export interface IoredisClientLike {
 export interface IoredisClusterLike extends IoredisClientLike {
   readonly isCluster: boolean;
   nodes(role: "master"): IoredisClientLike[];
+  /** ioredis's slot table: for each hash slot, its nodes' `host:port` keys, the master first. */
+  readonly slots?: readonly (readonly string[] | undefined)[];
 }
 
 /** ioredis's `Command` class (`Redis.Command`), as constructed here. */
@@ -302,11 +310,26 @@ class IoredisAdapter implements RedisCommandClient {
   scanPages(pattern: string, count: number, from = ""): AsyncIterable<RedisScanPage> {
     const client = this.#client;
     const nodes = isIoredisCluster(client) ? client.nodes("master") : [client];
-    const targets = nodes.map((node): RedisScanTarget => ({
+    const labels = nodes.map(nodeLabel);
+    if (isIoredisCluster(client) && client.slots !== undefined) {
+      const slots = client.slots;
+      requireSlotCoverage((slot) => slots[slot]?.[0], new Set(labels.filter((l) => l !== "")));
+    }
+    const targets = nodes.map((node, i): RedisScanTarget => ({
       scan: (cursor, match, n) => this.#call("SCAN", [cursor, "MATCH", match, "COUNT", n], node),
+      identity: async () => runIdOf(await this.#call("INFO", ["server"], node)),
+      ...(labels[i] === "" ? {} : { label: labels[i]! }),
     }));
     return scanEveryMaster(targets, pattern, count, from);
   }
+}
+
+/** `host:port` of an ioredis node connection (its slot-table key), `""` when unknown. */
+function nodeLabel(node: IoredisClientLike): string {
+  const options = (node as { options?: { host?: unknown; port?: unknown } }).options;
+  return typeof options?.host === "string" && typeof options.port === "number"
+    ? `${options.host}:${options.port}`
+    : "";
 }
 
 /**

@@ -42,7 +42,13 @@ import {
   type RedisSetOptions,
   type RedisTtl,
 } from "./client.ts";
-import { scanEveryMaster, type RedisScanPage, type RedisScanTarget } from "./scan.ts";
+import {
+  requireSlotCoverage,
+  runIdOf,
+  scanEveryMaster,
+  type RedisScanPage,
+  type RedisScanTarget,
+} from "./scan.ts";
 import { ConfigurationError } from "../../errors.ts";
 
 /** node-redis's `RESP_TYPES.BLOB_STRING` (the RESP type byte `$`). */
@@ -68,6 +74,8 @@ export interface NodeRedisClientLike {
 export interface NodeRedisClusterLike extends NodeRedisClientLike {
   readonly masters: readonly object[];
   nodeClient(node: object): unknown;
+  /** node-redis's slot table: for each hash slot, its shard (`{ master, replicas }`). */
+  readonly slots?: readonly ({ readonly master?: object } | undefined)[];
 }
 
 /** The node-redis commands used here (camelCase names exist in v5 and v6). */
@@ -95,6 +103,7 @@ interface NodeRedisScripting {
 
 interface NodeRedisScanner {
   scan(cursor: string, options: { MATCH: string; COUNT: number }): Promise<unknown>;
+  info?(section: string): Promise<unknown>;
 }
 
 // `pTTL` is not required: a client shape without it still runs the stores (not their walks).
@@ -242,8 +251,23 @@ class NodeRedisAdapter implements RedisCommandClient {
   }
 
   async *scanPages(pattern: string, count: number, from = ""): AsyncIterable<RedisScanPage> {
-    const targets = (await this.#scanTargets()).map((node): RedisScanTarget => ({
+    const client = this.#client;
+    const masters = isNodeRedisCluster(client) ? client.masters : [];
+    if (isNodeRedisCluster(client) && client.slots !== undefined) {
+      const slots = client.slots;
+      const ids = new Map(masters.map((m, i) => [m, nodeLabel(m) || `master ${i + 1}`]));
+      requireSlotCoverage((slot) => {
+        const master = slots[slot]?.master;
+        if (master === undefined) return undefined;
+        return ids.get(master) ?? `${nodeLabel(master) || "a master"} (not connected)`;
+      }, new Set(ids.values()));
+    }
+    const targets = (await this.#scanTargets()).map((node, i): RedisScanTarget => ({
       scan: (cursor, match, n) => this.#run("SCAN", node.scan(cursor, { MATCH: match, COUNT: n })),
+      ...(node.info === undefined
+        ? {}
+        : { identity: async () => runIdOf(await this.#run("INFO", node.info!("server"))) }),
+      ...(masters[i] === undefined ? {} : { label: nodeLabel(masters[i]) }),
     }));
     yield* scanEveryMaster(targets, pattern, count, from);
   }
@@ -269,6 +293,12 @@ class NodeRedisAdapter implements RedisCommandClient {
     }
     return targets;
   }
+}
+
+/** `host:port` of a node-redis cluster node, `""` when unknown. */
+function nodeLabel(node: object): string {
+  const { host, port } = node as { host?: unknown; port?: unknown };
+  return typeof host === "string" && typeof port === "number" ? `${host}:${port}` : "";
 }
 
 /**

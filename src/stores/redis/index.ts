@@ -74,6 +74,7 @@ export {
   RedisCommandTimeoutError,
   RedisNotReadyError,
 } from "../../internal/redis/client.ts";
+export { RedisWalkError } from "../../internal/redis/scan.ts";
 export type {
   RedisAdapterOptions,
   RedisCommandClient,

@@ -19,7 +19,7 @@
  * const store = new SignedCookieStore({ secret: process.env.SECRET_KEY! });
  * ```
  */
-import { Buffer } from "node:buffer";
+import { Buffer } from "#runtime";
 import {
   djangoJsonSerializer,
   type SessionSerializer,

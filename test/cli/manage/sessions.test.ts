@@ -279,6 +279,28 @@ describe("sessions migrate", () => {
     );
   });
 
+  it("copies Redis → SQLite and MariaDB in multi-row upserts, and again without duplicating", async () => {
+    const from = `redis://127.0.0.1:6379/0?layout=django-redis&prefix=${prefix}m`;
+    for (const dialect of ["sqlite", "mysql"] as const) {
+      const target = url(dialect);
+      const env = { DATABASE_URL: target, SECRET_KEY: SECRET };
+      assert.equal((await runCli(["migrate"], { env })).code, 0);
+      await runCli(["flush", "--no-input"], { env });
+      for (const round of [1, 2]) {
+        const r = await runCli(
+          ["sessions", "migrate", "--from", from, "--to", `sql+${target}`, "--restart", "--json"],
+          { env, cwd: dir },
+        );
+        assert.equal(r.code, 0, `${dialect} round ${round}: ${r.stderr}`);
+        assert.equal((JSON.parse(r.stdout) as { copied: number }).copied, 120);
+        const list = await runCli(["sessions", "list", "--user", "9", "--json"], { env });
+        assert.equal((JSON.parse(list.stdout) as unknown[]).length, 120, dialect);
+        const all = await runCli(["sessions", "list", "--json"], { env });
+        assert.equal((JSON.parse(all.stdout) as unknown[]).length, 120, dialect);
+      }
+    }
+  });
+
   it("SIGINT finishes the current batch, writes the checkpoint, and a re-run resumes", async () => {
     const source = url("sqlite");
     const env = { DATABASE_URL: source, SECRET_KEY: SECRET };

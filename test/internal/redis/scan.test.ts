@@ -6,7 +6,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Redis } from "ioredis";
 import { ConfigurationError } from "../../../src/errors.ts";
-import { scanEveryMaster, type RedisScanTarget } from "../../../src/internal/redis/scan.ts";
+import {
+  RedisWalkError,
+  StaleWalkPositionError,
+  requireSlotCoverage,
+  runIdOf,
+  scanEveryMaster,
+  type RedisScanTarget,
+} from "../../../src/internal/redis/scan.ts";
 import { STORE_DB, ioredisClient, uniquePrefix } from "../../stores/redis/helpers.ts";
 
 const prefix = uniquePrefix("scan");
@@ -89,5 +96,76 @@ describe("scanEveryMaster", () => {
     for (const bad of ["2:0", "x", "1:", "-1", "1:2:3"]) {
       await assert.rejects(walkAll(bad), ConfigurationError, bad);
     }
+  });
+
+  it("fails with how far it got when a master stops answering, after yielding what it listed", async () => {
+    const gone = await ioredisClient(OTHER_DB);
+    gone.disconnect();
+    const broken: RedisScanTarget[] = [
+      targets[0]!,
+      { ...targets[1]!, scan: (c, m, n) => gone.scan(c, "MATCH", m, "COUNT", n), label: "db11" },
+    ];
+    const listed: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const page of scanEveryMaster(broken, pattern, 1000)) listed.push(...page.keys);
+      })(),
+      (err: unknown) => {
+        assert.ok(err instanceof RedisWalkError);
+        assert.equal(err.code, "redis-walk-incomplete");
+        assert.equal(err.mastersDone, 1);
+        assert.equal(err.masters, 2);
+        assert.match(
+          err.message,
+          /SCAN on master 2 of 2 \(db11\).*1 of 2 masters walked, \d+ keys listed/,
+        );
+        return true;
+      },
+    );
+    assert.equal(listed.filter((k) => k.startsWith(`${prefix}:0:`)).length, 60);
+  });
+});
+
+describe("positions across Redis processes", () => {
+  it("carry the servers' run_id hash, and one of other processes is refused as stale", async () => {
+    const identified: RedisScanTarget[] = masters.map((redis, i) => ({
+      scan: (cursor, match, count) => redis.scan(cursor, "MATCH", match, "COUNT", count),
+      identity: async () => runIdOf(await redis.info("server")),
+      label: `db${i}`,
+    }));
+    const iterator = scanEveryMaster(identified, pattern, 10)[Symbol.asyncIterator]();
+    const step = await iterator.next();
+    await iterator.return?.();
+    assert.ok(step.done !== true);
+    const [at, epoch] = step.value.position.split("~");
+    assert.match(epoch ?? "", /^[0-9a-f]{12}$/);
+    // The same servers resume it; a restarted one (another run_id) makes it stale.
+    const again = await walkAllOf(identified, step.value.position);
+    assert.ok(again.length > 0);
+    await assert.rejects(walkAllOf(identified, `${at}~000000000000`), StaleWalkPositionError);
+  });
+});
+
+async function walkAllOf(targets: readonly RedisScanTarget[], from: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of scanEveryMaster(targets, pattern, 10, from)) keys.push(...page.keys);
+  return keys;
+}
+
+describe("requireSlotCoverage", () => {
+  it("passes when every slot has a reachable master, names the first gap otherwise", () => {
+    const table = (slot: number): string => (slot < 8192 ? "a:1" : "b:2");
+    requireSlotCoverage(table, new Set(["a:1", "b:2"]));
+    assert.throws(
+      () => {
+        requireSlotCoverage(table, new Set(["a:1"]));
+      },
+      (err: unknown) =>
+        err instanceof RedisWalkError &&
+        /hash slots 8192-16383 have no reachable master \(b:2 is gone\)/.test(err.message),
+    );
+    assert.throws(() => {
+      requireSlotCoverage((slot) => (slot === 5 ? undefined : "a:1"), new Set(["a:1"]));
+    }, /hash slots 5-5/);
   });
 });

@@ -3,7 +3,7 @@
 // database: tests delete the keys they made.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -158,14 +158,34 @@ export async function clusterState(port: number): Promise<string> {
 
 /** Throwaway `redis-server` processes on loopback, stopped (by PID) with {@link stop}. */
 export class RedisProcesses {
-  readonly dir = mkdtempSync(join(tmpdir(), "sb-redis-"));
+  readonly dir: string;
   readonly #children: ChildProcess[] = [];
+  readonly #byPort = new Map<number, ChildProcess>();
+
+  /** `parent`: where the servers' directory is made (default the system temporary directory). */
+  constructor(parent = tmpdir()) {
+    mkdirSync(parent, { recursive: true });
+    this.dir = mkdtempSync(join(parent, "sb-redis-"));
+  }
 
   /** Starts `redis-server` with `args` (a config file path first for sentinels). */
   async start(port: number, args: string[]): Promise<void> {
     const child = spawn("redis-server", args, { stdio: "ignore", cwd: this.dir });
     this.#children.push(child);
+    this.#byPort.set(port, child);
     await waitForPort(port);
+  }
+
+  /** Kills (SIGKILL) the server on `port` and resolves once it has exited. */
+  async kill(port: number): Promise<void> {
+    const child = this.#byPort.get(port);
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once("exit", () => {
+        resolve();
+      });
+      child.kill("SIGKILL");
+    });
   }
 
   /** A plain or cluster-enabled server. */
@@ -185,8 +205,12 @@ export class RedisProcesses {
     ]);
   }
 
-  /** Cluster-enabled masters on `ports`, joined into one cluster that reports ok (no replicas). */
-  async cluster(ports: readonly number[]): Promise<void> {
+  /**
+   * Cluster-enabled servers on `ports`, joined into one cluster that reports ok: no replicas
+   * by default; with `replicas` per master, the first `ports.length / (replicas + 1)` become
+   * masters (`redis-cli --cluster create` decides).
+   */
+  async cluster(ports: readonly number[], replicas = 0): Promise<void> {
     for (const port of ports) {
       await this.server(port, [
         "--cluster-enabled",
@@ -200,7 +224,7 @@ export class RedisProcesses {
       "create",
       ...ports.map((p) => `${REDIS_HOST}:${p}`),
       "--cluster-replicas",
-      "0",
+      String(replicas),
       "--cluster-yes",
     ]);
     const deadline = Date.now() + 15_000;
