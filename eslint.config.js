@@ -4,7 +4,7 @@ import regexp from "eslint-plugin-regexp";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".cache/", ".work/", "coverage/"] },
+  { ignores: ["dist/", "node_modules/", ".cache/", ".work/", "coverage/", "examples/"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -45,6 +45,7 @@ export type SessionBridgeErrorCode =
   | "session-exists"
   | "session-missing"
   | "configuration"
+  | "read-only-session"
   | "user-exists"
   | "usage"
   | "command-failed";
@@ -252,6 +253,29 @@ export class SessionMissingError extends SessionBridgeError {
  */
 export class ConfigurationError extends SessionBridgeError {
   static override readonly code = "configuration";
+}
+
+/**
+ * A write to a session that cannot be written where it is: a Next.js Server Component renders
+ * while the response's headers are already fixed, so it may read the session but not change
+ * it. The message names where writes go (a Server Action, a Route Handler, `proxy.ts`).
+ *
+ * @example
+ * ```ts
+ * import { ReadOnlySessionError } from "sessionbridge/errors";
+ * new ReadOnlySessionError("set").code; // "read-only-session"
+ * ```
+ */
+export class ReadOnlySessionError extends SessionBridgeError {
+  static override readonly code = "read-only-session";
+
+  /** `method`: the session method that was called (`set`, `flush`…). */
+  constructor(method: string) {
+    super(
+      `session.${method}() in a Server Component: Next.js sets no cookie while it renders, so the session is read-only here. ` +
+        "Change it in a Server Action or a Route Handler (sessions.action(await cookies()) then commit(), or sessions.route(handler)), or in proxy.ts",
+    );
+  }
 }
 
 /**

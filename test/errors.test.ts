@@ -48,6 +48,7 @@ function everyError(): [ErrorClass, SessionBridgeError][] {
     [errors.SessionMissingError, new errors.SessionMissingError()],
     [errors.ConfigurationError, new errors.ConfigurationError("bad option")],
     [errors.UserExistsError, new errors.UserExistsError("alice")],
+    [errors.ReadOnlySessionError, new errors.ReadOnlySessionError("set")],
     [SqlDuplicateKeyError, new SqlDuplicateKeyError("taken")],
     [RedisCommandTimeoutError, new RedisCommandTimeoutError("GET", 5)],
     [RedisNotReadyError, new RedisNotReadyError("SET", "reconnecting")],
