@@ -50,7 +50,9 @@ const invalid = (detail: AuthFailureDetail): AuthenticateResult => ({
  * With `config.rateLimit`, the attempt is taken from the username's and the address's budgets
  * before any password is hashed (`RateLimiter.reserve`: one atomic step), so that concurrent
  * attempts cannot all pass the check: at most `limit` per window are checked, the others are
- * answered `rate-limited` at once. A failure keeps its reservation (it is the recorded failure).
+ * answered `rate-limited` at once. With `config.lockout` (django-axes' `AxesLockout`), a locked-out
+ * attempt is answered `rate-limited` before anything else, and each failure is recorded there.
+ * A failure keeps its reservation (it is the recorded failure).
  * A success, as django-axes does with `AXES_RESET_ON_SUCCESS`, forgets the username's failures
  * and gives the address's reserved attempt back (its earlier failures stay). An attempt that
  * throws (a store outage) gives both back.
@@ -70,19 +72,41 @@ export async function authenticate(
   config: AuthConfig,
 ): Promise<AuthenticateResult> {
   checkAuthConfig(config);
+  const lockout = config.lockout;
+  if (lockout === undefined) return limited(credentials, config);
+  // django-axes: its backend comes first, so a locked-out attempt is refused before any
+  // password is checked, and is still a failure (it resets the cool-off).
+  const attempt = {
+    username: credentials.username,
+    ip: credentials.ip,
+    userAgent: credentials.userAgent,
+  };
+  const wait = await lockout.lockedFor(attempt);
+  if (wait > 0) {
+    await lockout.recordFailure(attempt);
+    return refused(wait);
+  }
+  const result = await limited(credentials, config);
+  if (result.ok) await lockout.recordSuccess(attempt);
+  else if (result.reason === "invalid-credentials") await lockout.recordFailure(attempt);
+  return result;
+}
+
+const refused = (retryAfter: number): AuthenticateResult => ({
+  ok: false,
+  reason: "rate-limited",
+  message: RATE_LIMITED_MESSAGE,
+  retryAfter,
+  detail: "rate-limited",
+});
+
+/** {@link authenticate} behind the rate limits. */
+async function limited(credentials: Credentials, config: AuthConfig): Promise<AuthenticateResult> {
   const limits = config.rateLimit;
   if (limits === undefined) return checkCredentials(credentials, config);
   const keys = rateLimitKeys(await limitedUsername(credentials, config), credentials.ip);
   const attempt = await reserveAttempt(limits, keys);
-  if (!attempt.granted) {
-    return {
-      ok: false,
-      reason: "rate-limited",
-      message: RATE_LIMITED_MESSAGE,
-      retryAfter: Math.ceil(attempt.retryAfter / 1000),
-      detail: "rate-limited",
-    };
-  }
+  if (!attempt.granted) return refused(Math.ceil(attempt.retryAfter / 1000));
   let result: AuthenticateResult;
   try {
     result = await checkCredentials(credentials, config);

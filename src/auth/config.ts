@@ -19,6 +19,7 @@ import type {
   HasherDjangoVersion,
   PasswordHasherOptions,
 } from "./hashers/index.ts";
+import type { LoginLockout } from "../django/axes.ts";
 import type { LoginRateLimit } from "./rate-limit.ts";
 import type { User } from "./user.ts";
 import type { UserSource } from "./user-source.ts";
@@ -44,6 +45,11 @@ export interface AuthConfig {
   readonly hashingAlgorithm?: "sha256" | "sha1";
   /** Failed-login limits used by `authenticate`; default none. */
   readonly rateLimit?: LoginRateLimit;
+  /**
+   * A lockout shared with Django that `authenticate` consults and records to: `AxesLockout`
+   * (django-axes' `axes_accessattempt`); default none.
+   */
+  readonly lockout?: LoginLockout;
   /** Clock in milliseconds (for `last_login`), for tests. */
   readonly now?: () => number;
 }
@@ -57,8 +63,10 @@ export interface Credentials {
   /** The `USERNAME_FIELD` value. */
   readonly username?: string | null | undefined;
   readonly password?: string | null | undefined;
-  /** The client's address, for the per-IP rate limit. */
+  /** The client's address, for the per-IP rate limit and the lockout. */
   readonly ip?: string | undefined;
+  /** The `User-Agent` header, for the lockout (axes records it). */
+  readonly userAgent?: string | undefined;
 }
 
 /**

@@ -56,3 +56,12 @@ export {
   type MessageStorageName,
   type MessagesRequest,
 } from "./messages.ts";
+export {
+  AxesLockout,
+  axes5LockoutParameters,
+  type Axes5Settings,
+  type AxesLockoutOptions,
+  type AxesParameter,
+  type LockoutAttempt,
+  type LoginLockout,
+} from "./axes.ts";
