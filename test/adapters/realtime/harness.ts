@@ -48,9 +48,18 @@ export async function startApps(gate: RealtimeGate<User>): Promise<RealtimeApps>
   io.on("connection", (socket) => {
     socket.emit("hello", { user: (socket.data as { user: User | null }).user?.username ?? null });
   });
-  const hocuspocus = new Hocuspocus({ quiet: true, extensions: [hocuspocusAuth(gate)] });
+  // Hocuspocus's listen(0) treats 0 as "no port" and falls back to its default (80, on every
+  // address), which a second test file running at the same time finds taken: the port, the
+  // address and the signal handling are given to the constructor instead.
+  const hocuspocus = new Hocuspocus({
+    quiet: true,
+    port: 0,
+    address: "127.0.0.1",
+    stopOnSignals: false,
+    extensions: [hocuspocusAuth(gate)],
+  });
   const [wsPort, ioPort] = await Promise.all([listen(wsHttp), listen(ioHttp)]);
-  await hocuspocus.listen(0);
+  await hocuspocus.listen();
   return {
     wsUrl: `ws://127.0.0.1:${wsPort}/`,
     ioUrl: `http://127.0.0.1:${ioPort}`,
