@@ -4,7 +4,7 @@
 // test:unit`): one that imports a client of theirs or the test helpers that reach them, itself
 // or through the test helpers it imports. Python peers are not services: they stay in.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 const args = process.argv.slice(2);
@@ -62,9 +62,71 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? "2";
+// A second TAP copy goes to a file so that, after a run of thousands of tests, the failures are
+// printed again at the end: a CI log that keeps only its tail still names what failed.
+mkdirSync(".work", { recursive: true });
+const tapCopy = join(".work", `test-results-${process.pid}.tap`);
+const reporters = flags.some((flag) => flag.startsWith("--test-reporter"))
+  ? []
+  : [
+      "--test-reporter=tap",
+      "--test-reporter-destination=stdout",
+      "--test-reporter=tap",
+      `--test-reporter-destination=${tapCopy}`,
+    ];
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...flags, ...files],
+  [
+    "--import",
+    "tsx",
+    "--test",
+    `--test-concurrency=${concurrency}`,
+    ...reporters,
+    ...flags,
+    ...files,
+  ],
   { stdio: "inherit" },
 );
+if (reporters.length > 0 && existsSync(tapCopy)) {
+  const failures = failuresOf(readFileSync(tapCopy, "utf8"));
+  rmSync(tapCopy, { force: true });
+  if (failures.length > 0) {
+    console.log(`\n# ${failures.length} failing test(s), repeated from above:`);
+    for (const failure of failures) console.log(failure);
+  }
+}
 process.exit(result.status ?? 1);
+
+/**
+ * The failing leaf tests of a TAP stream, each with the names of the subtests around it and its
+ * YAML diagnostics (error, location, stack). A suite that fails only because a child failed is
+ * left out: the child names it.
+ */
+function failuresOf(tap) {
+  const lines = tap.split("\n");
+  const out = [];
+  const path = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const subtest = /^(\s*)# Subtest: (.*)$/.exec(line);
+    if (subtest) {
+      const depth = subtest[1].length / 4;
+      path.length = depth;
+      path[depth] = subtest[2];
+      continue;
+    }
+    const notOk = /^(\s*)not ok \d+ - (.*)$/.exec(line);
+    if (!notOk) continue;
+    const indent = notOk[1];
+    const block = [];
+    let j = i + 1;
+    if (lines[j]?.trim() === "---") {
+      for (j++; j < lines.length && lines[j] !== `${indent}  ...`; j++) block.push(lines[j]);
+    }
+    const yaml = block.join("\n");
+    if (/failureType: 'subtestsFailed'/.test(yaml)) continue;
+    const depth = indent.length / 4;
+    out.push(`not ok - ${[...path.slice(0, depth), notOk[2]].join(" > ")}\n${yaml}\n`);
+  }
+  return out;
+}
