@@ -14,6 +14,7 @@
  */
 import { ConfigurationError } from "../errors.ts";
 import type { Session, SessionShape } from "../engine/session.ts";
+import { hasherDjangoVersion } from "./hashers/defaults.ts";
 import type {
   CheckPasswordFailure,
   HasherDjangoVersion,
@@ -133,6 +134,7 @@ export function checkAuthConfig(config: AuthConfig): void {
       "auth: users is required, e.g. users: new DjangoUserSource({ database })",
     );
   }
+  hasherDjangoVersion(loose.djangoVersion);
   if (loose.backends?.length === 0) {
     throw new ConfigurationError("auth: backends must list at least one backend");
   }

@@ -3,7 +3,8 @@
  *
  * 1. `hash = user.get_session_auth_hash()`;
  * 2. a user already in the session: a different id, or (hash non-empty and) a stored hash that
- *    differs → `flush()` (anonymous data dropped, new key at save); the same user with the same
+ *    differs → `flush()` (anonymous data dropped, new key; done as `clear()` + `cycleKey()` so the
+ *    old record is retired by compare-and-set, see `Session.cycleKey`); the same user with the same
  *    hash → nothing, no key rotation. No user in the session → `cycle_key()` (data kept, new key);
  * 3. backend = argument, else `user.backend` (set by `authenticate`), else the only configured
  *    backend, else an error;
@@ -78,7 +79,12 @@ export async function login<T extends SessionShape>(
     const hashMatches =
       hash === "" || constantTimeEqual(typeof storedHash === "string" ? storedHash : "", hash);
     // §6.3 step 2: another user, or this user after a password change → drop everything.
-    if (!sameUser || !hashMatches) await s.flush();
+    // Django's `flush()`, done as empty data moved to a new key: the old record is retired by
+    // the key cycle's compare-and-set, so two logins racing on one session cannot both win.
+    if (!sameUser || !hashMatches) {
+      s.clear();
+      await s.cycleKey();
+    }
   } else {
     // An anonymous session: keep its data under a new key (session fixation).
     await s.cycleKey();

@@ -3,9 +3,10 @@
  * with Django's defaults, plus the few rules that differ between Django versions.
  */
 
-import type { DjangoVersion } from "../codecs/django/version.ts";
+import { DJANGO_VERSIONS, type DjangoVersion } from "../codecs/django/version.ts";
 import type { SameSite } from "../codecs/same-site.ts";
 import { ConfigurationError } from "../errors.ts";
+import { versionOption } from "../internal/version-option.ts";
 
 export type { DjangoVersion, SameSite };
 
@@ -113,6 +114,7 @@ export function resolveSessionSettings(input: SessionSettingsInput = {}): Sessio
   if (!Number.isInteger(settings.cookieAge) || settings.cookieAge <= 0) {
     throw new ConfigurationError("cookieAge must be a positive whole number of seconds");
   }
+  versionOption({ name: "djangoVersion", value: settings.djangoVersion, allowed: DJANGO_VERSIONS });
   // A JavaScript caller can pass anything.
   if (!(["merge", "overwrite"] as readonly string[]).includes(settings.concurrentWrites)) {
     throw new ConfigurationError('concurrentWrites must be "merge" or "overwrite"');

@@ -281,8 +281,20 @@ export class Session<T extends SessionShape = SessionShape> {
    * login so a key known before authentication is worthless after it.
    */
   async cycleKey(): Promise<void> {
-    const data = await this.#data();
+    let data = await this.#data();
     const old = this.#key;
+    // Compare-and-set stores: the old record is first retired (a compare-and-set to an expired,
+    // empty value), so a concurrent save of it fails instead of landing in a record about to be
+    // deleted, a concurrent cycle (a second login) or logout makes this one fail instead of
+    // leaving a second authenticated key behind, and what other requests saved before the
+    // retirement is carried to the new key.
+    if (old !== null && this.#version !== undefined && this.#merges()) {
+      try {
+        data = await this.#retire(old, data, this.#version);
+      } catch (err) {
+        throw asStoreError(err, this.#store);
+      }
+    }
     await this.#create(data);
     if (old !== null) await this.#deleteRecord(old);
   }
@@ -328,18 +340,52 @@ export class Session<T extends SessionShape = SessionShape> {
    * own changes on the fresh data and try again. A key gone meanwhile is never written back.
    */
   async #saveMerging(key: string, data: SessionData, version: string): Promise<void> {
+    const { saved } = await this.#compareAndSet(key, data, version, (merged) => merged);
+    // What this request changed is now in the stored version: later saves start from it.
+    this.#version = saved;
+    this.#changes.clear();
+    this.#cleared = false;
+    this.#read.clear();
+    this.#markedModified = false;
+  }
+
+  /**
+   * The first step of a key cycle on a compare-and-set store: the old record becomes an
+   * expired, empty value if it still holds `version` (merging and retrying as a save does),
+   * so no other request can save it any more. Resolves the data to move to the new key: the
+   * stored data as of the retirement with this request's changes on top.
+   * @throws {SessionMissingError} when the record was deleted meanwhile (a logout, another
+   *   cycle): the new key is not made.
+   */
+  async #retire(key: string, data: SessionData, version: string): Promise<SessionData> {
+    const retired = this.#retiredValue();
+    return (await this.#compareAndSet(key, data, version, () => retired)).data;
+  }
+
+  /** An empty session whose `_session_expiry` is a day past (in the form `setExpiry` stores). */
+  #retiredValue(): SessionData {
+    const past = PyDateTime.fromDate(new Date(this.#now() - 86_400_000));
+    return new Map([
+      [EXPIRY_KEY, this.#settings.djangoVersion === "3.2" ? past : past.toISOString()],
+    ]);
+  }
+
+  /**
+   * Compare-and-set of `write(data)` against `version`; on a conflict, reload, apply this
+   * request's own changes on the fresh data and try again. A key gone meanwhile is never
+   * written back. Resolves the (merged) data and the version written.
+   */
+  async #compareAndSet(
+    key: string,
+    data: SessionData,
+    version: string,
+    write: (merged: SessionData) => SessionData,
+  ): Promise<{ data: SessionData; saved: string }> {
     const store = this.#store;
     for (let attempt = 0; attempt < MAX_MERGE_ATTEMPTS; attempt++) {
-      const saved = await store.saveIfUnchanged!(key, data, this.#expiry(data), version);
-      if (saved !== null) {
-        // What this request changed is now in the stored version: later saves start from it.
-        this.#version = saved;
-        this.#changes.clear();
-        this.#cleared = false;
-        this.#read.clear();
-        this.#markedModified = false;
-        return;
-      }
+      const value = write(data);
+      const saved = await store.saveIfUnchanged!(key, value, this.#expiry(value), version);
+      if (saved !== null) return { data, saved };
       const fresh = await store.loadVersioned!(key, true);
       // Deleted (a logout, a revoke, a key cycle) or expired while this request ran: Django's
       // SessionInterrupted. Writing it back would resurrect it.

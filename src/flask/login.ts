@@ -17,7 +17,7 @@ import {
 import type { Secret } from "../codecs/itsdangerous/encoding.ts";
 import { PyFloat, type PyValue } from "../codecs/python-values.ts";
 import type { Session, SessionShape } from "../engine/session.ts";
-import { versionOption } from "../engine/version-option.ts";
+import { versionOption } from "../internal/version-option.ts";
 import {
   deleteWerkzeugCookie,
   dumpWerkzeugCookie,

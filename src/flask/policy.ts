@@ -18,6 +18,7 @@ import { FlaskSessionCodec } from "../codecs/flask/session-cookie.ts";
 import type { Secret } from "../codecs/itsdangerous/encoding.ts";
 import type { SessionData } from "../codecs/python-values.ts";
 import { resolveSessionSettings } from "../engine/config.ts";
+import { versionOption } from "../internal/version-option.ts";
 import type { SessionResponseHeaders } from "../engine/http.ts";
 import type { SessionPolicy } from "../engine/policy.ts";
 import { Session, type SessionShape } from "../engine/session.ts";
@@ -108,7 +109,12 @@ export function flaskSessionPolicy<T extends SessionShape = SessionShape>(
     "SECRET_KEY",
     "SECRET_KEY_FALLBACKS",
   );
-  const version = options.flaskVersion ?? "3.1";
+  const version = versionOption<"2.2" | "3.1">({
+    name: "flaskVersion",
+    value: options.flaskVersion,
+    allowed: ["2.2", "3.1"],
+    fallback: "3.1",
+  });
   if (version === "2.2" && (options.secretKeyFallbacks?.length || options.cookiePartitioned)) {
     throw new ConfigurationError(
       "Flask 2.2 has no SECRET_KEY_FALLBACKS or SESSION_COOKIE_PARTITIONED",

@@ -11,7 +11,7 @@ import { resolveSessionSettings } from "../engine/config.ts";
 import type { SessionResponseHeaders } from "../engine/http.ts";
 import type { SessionPolicy } from "../engine/policy.ts";
 import { Session, type SessionShape } from "../engine/session.ts";
-import { versionOption } from "../engine/version-option.ts";
+import { versionOption } from "../internal/version-option.ts";
 import { ConfigurationError, InvalidArgumentError, MalformedError } from "../errors.ts";
 import { NOTHING, VARY_ONLY } from "../engine/cookie-session.ts";
 import {

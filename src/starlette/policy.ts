@@ -31,7 +31,7 @@ import {
   readCookie,
   WERKZEUG_MAX_COOKIE_SIZE,
 } from "../codecs/werkzeug/cookies.ts";
-import { versionOption } from "../engine/version-option.ts";
+import { versionOption } from "../internal/version-option.ts";
 
 /** Starlette's default `max_age` (14 days) in seconds. */
 export const STARLETTE_MAX_AGE = 1_209_600;

@@ -1,7 +1,9 @@
 // The concurrent-requests scenarios of issue 16, run on each store by concurrent-writes*.test.ts:
 // through the Express adapter over real HTTP, on real stores, 50 parallel requests each adding a different key keep all 50 writes (the
 // compare-and-set save and its merge), repeated; a logout racing 20 writes leaves the session
-// deleted, never written back. Then the same merge on two sessions in one process, step by
+// deleted, never written back; concurrent logins (key cycles) on one session leave one key
+// carrying it, and a cycle racing a logout or another cycle fails rather than copying the
+// session. Then the same merge on two sessions in one process, step by
 // step: both sides' keys kept, a key both changed ends with the later saver's value, a value
 // changed in place and marked modified re-applied, and the blind save
 // (`concurrentWrites: "overwrite"`) still there, losing the first write.
@@ -56,6 +58,25 @@ export function buildApp(
       await session.get("user");
       await new Promise((resolve) => setImmediate(resolve));
       await session.set(k, k.length);
+      res.json({});
+    }),
+  );
+  app.get(
+    "/visit",
+    route(async (req, res) => {
+      await getSession(req).set("cart", "anonymous");
+      res.json({});
+    }),
+  );
+  app.get(
+    "/signin",
+    route(async (req, res) => {
+      // What `login()` does to an anonymous session: a new key for its data, then the user.
+      const session = getSession(req);
+      await session.get("cart");
+      await new Promise((resolve) => setImmediate(resolve));
+      await session.cycleKey();
+      await session.set("user", "bob");
       res.json({});
     }),
   );
@@ -173,6 +194,86 @@ export function itKeepsConcurrentWrites(name: string, open: () => Promise<Opened
         assert.ok(reported.every((error) => error instanceof SessionMissingError));
         reported.length = 0;
       }
+    });
+
+    it("concurrent logins on one session: one of them moves it to a new key, the others fail", async () => {
+      const { store, url, reported } = await start();
+      for (let run = 0; run < 3; run++) {
+        const visit = await fetch(`${url}/visit`);
+        const key = cookieValue(visit);
+        assert.ok(key);
+        const headers = { cookie: `${COOKIE}=${key}` };
+        const responses = await Promise.all(
+          Array.from({ length: 10 }, () => fetch(`${url}/signin`, { headers })),
+        );
+        assert.equal(await store.exists(key), false, "the anonymous key is gone");
+        const carried: string[] = [];
+        for (const response of responses) {
+          const value = cookieValue(response);
+          if (response.status === 400) {
+            // Loaded the session before another login moved it: Django's SessionInterrupted.
+            assert.equal(value, undefined);
+            continue;
+          }
+          assert.equal(response.status, 200);
+          assert.ok(value !== undefined && value !== key, "a login answers with a new key");
+          const data = await store.load(value);
+          assert.ok(data, "the new key is stored");
+          assert.equal(data.get("user"), "bob");
+          if (data.has("cart")) carried.push(value);
+        }
+        // Only one login took the anonymous session over: no second authenticated copy of it.
+        assert.equal(carried.length, 1, `${carried.length} keys carry the anonymous session`);
+        assert.ok(reported.every((error) => error instanceof SessionMissingError));
+        reported.length = 0;
+      }
+    });
+
+    it("a key cycle racing a logout or another cycle leaves one key or none, never a copy", async () => {
+      const { store } = await start();
+      const settings = resolveSessionSettings();
+      const created = async (): Promise<string> => {
+        const session = new Session(store, null, settings);
+        await session.set("cart", 1);
+        await session.save();
+        return session.key!;
+      };
+      // Logout first: the login that loaded the session before it fails and makes no key.
+      const key = await created();
+      const login = new Session(store, key, settings);
+      await login.get("cart");
+      await new Session(store, key, settings).flush();
+      await assert.rejects(login.cycleKey(), SessionMissingError);
+      assert.equal(login.key, key, "no new key was made");
+      assert.equal(await store.exists(key), false);
+      // Two logins from one load: the first moves the session, the second fails.
+      const shared = await created();
+      const first = new Session(store, shared, settings);
+      const second = new Session(store, shared, settings);
+      await first.get("cart");
+      await second.get("cart");
+      await first.cycleKey();
+      await assert.rejects(second.cycleKey(), SessionMissingError);
+      assert.equal(second.key, shared);
+      assert.notEqual(first.key, shared);
+      assert.equal(await store.exists(shared), false);
+      assert.equal((await store.load(first.key!))?.get("cart"), 1);
+      // A write saved before the cycle moves with it; one saved after fails, never lands.
+      const moved = await created();
+      const cycling = new Session(store, moved, settings);
+      const early = new Session(store, moved, settings);
+      const late = new Session(store, moved, settings);
+      await cycling.get("cart");
+      await late.set("late", 1);
+      await early.set("early", 1);
+      await early.save();
+      await cycling.cycleKey();
+      await assert.rejects(late.save(), SessionMissingError);
+      assert.deepEqual(Object.fromEntries((await store.load(cycling.key!))!), {
+        cart: 1,
+        early: 1,
+      });
+      assert.equal(await store.exists(moved), false);
     });
 
     it("merges two sessions saved from the same load; overwrite loses the first", async () => {

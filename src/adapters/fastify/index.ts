@@ -40,6 +40,7 @@ import {
 } from "../../engine/http.ts";
 import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
+import { missingSessionError } from "../shared-session.ts";
 import type { SessionErrorReporter } from "../shared-report-error.ts";
 import { nodeHeaderReader } from "../shared-headers.ts";
 
@@ -106,7 +107,7 @@ export function getSession<T extends SessionShape = SessionData>(
 ): Session<T> {
   const session = (request as Partial<FastifyRequest>).session as Session<T> | null | undefined;
   if (!session) {
-    throw new ConfigurationError("No session on this request: register sessionMiddleware() first");
+    throw missingSessionError("register sessionMiddleware() first");
   }
   return session;
 }

@@ -3,6 +3,7 @@
  * {@link PasswordHasherOptions} into one validated configuration.
  */
 import { ConfigurationError } from "../../errors.ts";
+import { versionOption } from "../../internal/version-option.ts";
 import type {
   HasherAlgorithm,
   HasherDjangoVersion,
@@ -45,6 +46,24 @@ const ORDER: readonly HasherDjangoVersion[] = [
   "6.0",
   "6.1",
 ];
+
+/**
+ * The Django release a `djangoVersion` option of the auth layer names, `"5.2"` when none is given.
+ * @throws {ConfigurationError} naming the accepted releases when `value` is not one of them.
+ *
+ * @example
+ * ```ts
+ * hasherDjangoVersion(undefined); // "5.2"
+ * ```
+ */
+export function hasherDjangoVersion(value: HasherDjangoVersion | undefined): HasherDjangoVersion {
+  return versionOption({
+    name: "djangoVersion",
+    value,
+    allowed: ORDER,
+    fallback: DEFAULT_DJANGO_VERSION,
+  });
+}
 
 /**
  * True when `version` is `since` or later.
@@ -175,12 +194,7 @@ const positiveInt = (name: string, value: number, max = 2 ** 31 - 1): number => 
  * ```
  */
 export function resolveHasherConfig(options: PasswordHasherOptions = {}): ResolvedHasherConfig {
-  const djangoVersion = options.djangoVersion ?? DEFAULT_DJANGO_VERSION;
-  if (!ORDER.includes(djangoVersion)) {
-    throw new ConfigurationError(
-      `Unsupported Django version for password hashers: ${djangoVersion}`,
-    );
-  }
+  const djangoVersion = hasherDjangoVersion(options.djangoVersion);
   const given = options.hashers ?? [
     ...(options.preferred === undefined ? [] : [options.preferred]),
     ...defaultPasswordHashers(djangoVersion),

@@ -6,7 +6,7 @@
  */
 import { saltedHmac, type Secret } from "../../codecs/django/signing.ts";
 import { constantTimeEqual } from "./compare.ts";
-import { djangoAtLeast } from "./defaults.ts";
+import { djangoAtLeast, hasherDjangoVersion } from "./defaults.ts";
 import type { HasherDjangoVersion } from "./types.ts";
 
 /**
@@ -101,7 +101,7 @@ export function verifySessionAuthHash(
 ): "current" | "fallback" | "legacy" | false {
   // `session_hash and constant_time_compare(...)`: a missing or empty hash never verifies.
   if (typeof given !== "string" || given === "") return false;
-  const version = options.djangoVersion ?? "5.2";
+  const version = hasherDjangoVersion(options.djangoVersion);
   const modern = djangoAtLeast(version, "4.0");
   const algorithm = modern ? "sha256" : (options.hashingAlgorithm ?? "sha256");
   if (constantTimeEqual(given, sessionAuthHash(encodedPassword, options.secret, algorithm))) {

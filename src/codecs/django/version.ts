@@ -10,3 +10,13 @@
  * ```
  */
 export type DjangoVersion = "3.2" | "4.2" | "5.2" | "6.0" | "6.1";
+
+/**
+ * Every {@link DjangoVersion}, oldest first: what a `djangoVersion` option accepts.
+ *
+ * @example
+ * ```ts
+ * DJANGO_VERSIONS.includes("4.2"); // true
+ * ```
+ */
+export const DJANGO_VERSIONS: readonly DjangoVersion[] = ["3.2", "4.2", "5.2", "6.0", "6.1"];

@@ -28,7 +28,8 @@
  * const store = new CachedDbStore({ db: sqlStore, cache: redisCachedDbStore });
  * ```
  */
-import type { DjangoVersion } from "../../codecs/django/version.ts";
+import { DJANGO_VERSIONS, type DjangoVersion } from "../../codecs/django/version.ts";
+import { versionOption } from "../../internal/version-option.ts";
 import {
   ConfigurationError,
   SessionExistsError,
@@ -135,8 +136,13 @@ export class CachedDbStore implements SessionStore {
         this.#saveIfUnchanged(saveIfUnchanged, key, data, expiry, expected);
     }
     this.#cache = options.cache;
-    const policy: string =
-      options.cacheErrors ?? defaultCacheErrors(options.djangoVersion ?? "5.2");
+    const djangoVersion = versionOption({
+      name: "djangoVersion",
+      value: options.djangoVersion,
+      allowed: DJANGO_VERSIONS,
+      fallback: "5.2",
+    });
+    const policy: string = options.cacheErrors ?? defaultCacheErrors(djangoVersion);
     if (policy !== "raise" && policy !== "log") {
       throw new ConfigurationError('cacheErrors must be "raise" or "log"');
     }

@@ -183,7 +183,10 @@ export class FlaskSessionRedisStore implements SessionStore {
     );
   }
 
-  /** `save` only if the stored bytes still have the SHA-1 `expected` (one Lua script). */
+  /**
+   * `save` only if the stored bytes still have the SHA-1 `expected` (one Lua script); an
+   * expiry already past deletes the value instead (a key cycle retiring the old sid).
+   */
   saveIfUnchanged(
     sid: string,
     data: SessionData,
@@ -191,8 +194,9 @@ export class FlaskSessionRedisStore implements SessionStore {
     expected: string,
   ): Promise<string | null> {
     const bytes = this.encode(data);
+    const ttl = expiry.age <= 0 ? null : lifetime(expiry);
     return this.#call("compare-and-set", () =>
-      setIfUnchanged(this.#redis, this.name, this.storeKey(sid), bytes, lifetime(expiry), expected),
+      setIfUnchanged(this.#redis, this.name, this.storeKey(sid), bytes, ttl, expected),
     );
   }
 

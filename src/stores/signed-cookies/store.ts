@@ -30,7 +30,8 @@ import {
   djangoUnsignBytes,
   type Secret,
 } from "../../codecs/django/signing.ts";
-import type { DjangoVersion } from "../../codecs/django/version.ts";
+import { DJANGO_VERSIONS, type DjangoVersion } from "../../codecs/django/version.ts";
+import { versionOption } from "../../internal/version-option.ts";
 import { ConfigurationError, SignatureExpiredError, TooLargeError } from "../../errors.ts";
 import { assertSecrets } from "../../codecs/secret.ts";
 import type { SessionData, SessionStore, StoreLogger, StoredSession } from "../contract.ts";
@@ -139,7 +140,13 @@ export class SignedCookieStore implements SessionStore {
       salt: SIGNED_COOKIES_SALT,
       algorithm: "sha256",
       // Django 3.1/3.2 verify legacy SHA-1 signatures too; 4.0 dropped them.
-      acceptSha1: options.djangoVersion === "3.2",
+      acceptSha1:
+        versionOption({
+          name: "djangoVersion",
+          value: options.djangoVersion,
+          allowed: DJANGO_VERSIONS,
+          fallback: "5.2",
+        }) === "3.2",
     });
   }
 
