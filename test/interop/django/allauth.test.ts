@@ -55,7 +55,7 @@ async function allauthAppLogin(url: string): Promise<string> {
   };
   assert.equal(response.status, 200, JSON.stringify(body));
   assert.equal(body.meta?.is_authenticated, true);
-  const token = body.meta?.session_token;
+  const token = body.meta.session_token;
   assert.ok(typeof token === "string" && token.length > 0);
   assert.equal(response.headers.getSetCookie().length, 0, "an app client gets no cookie");
   return token;
@@ -112,9 +112,9 @@ for (const version of APPS_DJANGO_VERSIONS) {
       node = await listen(createServer(app));
     });
     after(async () => {
-      await node?.close();
-      await database?.close();
-      await django?.stop();
+      await node.close();
+      await database.close();
+      await django.stop();
     });
 
     it("headless: allauth's app token is Node's session, with no CSRF and no cookie", async () => {
@@ -191,9 +191,11 @@ for (const version of APPS_DJANGO_VERSIONS) {
         methods: { method: string; at: number; username: string }[];
       };
       assert.equal(methods.length, 1);
-      assert.equal(methods[0]?.method, "password");
-      assert.equal(methods[0]?.username, APPS_USER.username);
-      assert.ok(Math.abs((methods[0]?.at ?? 0) - Date.now() / 1000) < 600);
+      const [recorded] = methods;
+      assert.ok(recorded);
+      assert.equal(recorded.method, "password");
+      assert.equal(recorded.username, APPS_USER.username);
+      assert.ok(Math.abs(recorded.at - Date.now() / 1000) < 600);
 
       // Ending the other sessions there logs Node's session out.
       const ended = await djangoJar.fetch(`${django.url}/usersessions/end/`);
