@@ -363,7 +363,7 @@ export class Session<T extends SessionShape = SessionShape> {
    */
   async #retire(key: string, data: SessionData, version: string): Promise<SessionData> {
     const at = this.#now() - 86_400_000;
-    const retired = { value: new Map(), expiry: { age: -86_400, date: new Date(at) } };
+    const retired = { value: new Map<string, PyValue>(), expiry: { age: -86_400, date: new Date(at) } };
     return (await this.#compareAndSet(key, data, version, () => retired)).data;
   }
 
@@ -395,6 +395,22 @@ export class Session<T extends SessionShape = SessionShape> {
     throw new SessionStoreError(
       `${store.name}: the session kept changing; ${MAX_MERGE_ATTEMPTS} saves in a row conflicted`,
     );
+  }
+
+  /**
+   * `fresh` (the stored data as another request left it) with this request's own changes on
+   * top: the keys it set and deleted, the values it read and changed in place when `modified`
+   * was set, and nothing of `fresh` after `clear()`. For a policy that writes the session
+   * itself and merges on a conflicting compare-and-set, as `save` does (Flask-Session's).
+   *
+   * @example
+   * ```ts
+   * const fresh = await store.loadVersioned!(key, true);
+   * if (fresh) await store.saveIfUnchanged!(key, session.applyChangesTo(fresh.data), expiry, fresh.version);
+   * ```
+   */
+  applyChangesTo(fresh: SessionData): SessionData {
+    return this.#reapply(fresh, this.#cache ?? new Map<string, PyValue>());
   }
 
   /** `fresh` with this request's changes on top (`current` holds in-place changed values). */
