@@ -19,7 +19,7 @@
  * | `SESSION_COOKIE_AGE` | seconds; `file` expiry by mtime, `signed_cookies` maximum age | `1209600` |
  * | `SECRET_KEY` | Django's `SECRET_KEY` | generated and kept beside the database (`serve`) |
  * | `SECRET_KEY_FALLBACKS` | comma-separated old keys, verify only | none |
- * | `DJANGO_VERSION` | `3.2`, `4.2`, `5.2` (`5.x`), `6.0` or `6.1`; picks version-specific rules | `5.2` |
+ * | `DJANGO_VERSION` | `3.2`, `4.2`, `5.2` (`5.x`), `6.0` or `6.1`; picks version-specific rules; required by every command whose bytes depend on it ({@link requireDjangoVersion}) | none |
  * | `AUTH_USER_MODEL` | Django's setting, `app_label.ModelName`; the user table and its many-to-many tables are named as Django names them (`./user-model.ts`) | `auth.User` |
  * | `AUTH_USER_PK` | the user model's key: `int`, `uuid` or `string` | `int` |
  * | `AUTH_USERNAME_FIELD` | the user model's `USERNAME_FIELD` | `username` |
@@ -27,6 +27,7 @@
  * | `SESSIONBRIDGE_REDIS_CLIENT` | which Redis package: `ioredis` or `redis` (node-redis) | ioredis if installed, else redis |
  */
 import { ConfigurationError } from "../errors.ts";
+import { UsageError } from "./command.ts";
 import type { DjangoVersion } from "../engine/config.ts";
 import { djangoPreset } from "../django/presets.ts";
 import { readUserModel, USER_MODEL_NAMES, type UserModelSetting } from "./user-model.ts";
@@ -93,7 +94,11 @@ export interface EnvConfig {
   readonly databaseUrl: string;
   readonly secretKey: string | undefined;
   readonly secretKeyFallbacks: readonly string[];
-  readonly djangoVersion: DjangoVersion;
+  /**
+   * `DJANGO_VERSION`; `undefined` when unset. What writes bytes that depend on it asks
+   * {@link requireDjangoVersion}; what only reads accepts every version's formats.
+   */
+  readonly djangoVersion: DjangoVersion | undefined;
   readonly sessionStore: SessionStoreKind;
   readonly redisUrl: string | undefined;
   /** `REDIS_CLUSTER_NODES`: more seed nodes (`host:port,…`). */
@@ -128,7 +133,7 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>)
       .split(",")
       .map((s) => s.trim())
       .filter((s) => s.length > 0),
-    djangoVersion: parseDjangoVersion(get("DJANGO_VERSION") ?? "5.2"),
+    djangoVersion: optional(get("DJANGO_VERSION"), parseDjangoVersion),
     sessionStore: oneOf("SESSION_STORE", get("SESSION_STORE") ?? "db", SESSION_STORES),
     redisUrl: get("REDIS_URL")?.trim(),
     redisClusterNodes: get("REDIS_CLUSTER_NODES")?.trim(),
@@ -164,6 +169,29 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>)
           ),
     userModel: readUserModel(get),
   };
+}
+
+function optional<T>(value: string | undefined, parse: (value: string) => T): T | undefined {
+  return value === undefined ? undefined : parse(value);
+}
+
+/** The versions `DJANGO_VERSION` accepts, for messages. */
+export const DJANGO_VERSION_CHOICES = "3.2, 4.2, 5.2, 6.0 or 6.1";
+
+/**
+ * `DJANGO_VERSION`, which `what` depends on: never guessed, since a wrong one writes bytes the
+ * project's Django cannot use (an expiry Django 3.2 answers 500 on, a schema or a password hash
+ * of another release).
+ * @throws {UsageError} naming the setting and the accepted values when it is unset (exit 2).
+ */
+export function requireDjangoVersion(
+  config: Pick<EnvConfig, "djangoVersion">,
+  what: string,
+): DjangoVersion {
+  if (config.djangoVersion !== undefined) return config.djangoVersion;
+  throw new UsageError(
+    `DJANGO_VERSION is not set, and ${what} depends on it: set DJANGO_VERSION (or --django-version) to the version of the Django project the sessions and users are shared with: ${DJANGO_VERSION_CHOICES}`,
+  );
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {

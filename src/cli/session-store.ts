@@ -135,8 +135,15 @@ export async function openStore<D extends SqlDatabase>(
   secret: string,
   options: OpenStoreOptions<D>,
 ): Promise<OpenedStore<D>> {
+  // Without DJANGO_VERSION (a command that only reads, deletes or copies stored bytes), every
+  // version's formats are read: the legacy encoding and SECRET_KEY_FALLBACKS both.
+  const preset =
+    config.djangoVersion === undefined ? undefined : djangoPreset(config.djangoVersion);
+  const version = config.djangoVersion === undefined ? {} : { djangoVersion: config.djangoVersion };
   const codec = new DjangoSessionCodec(
-    djangoCodecOptions(djangoPreset(config.djangoVersion), secret, config.secretKeyFallbacks),
+    preset === undefined
+      ? { secret, fallbackSecrets: config.secretKeyFallbacks, readLegacy: true }
+      : djangoCodecOptions(preset, secret, config.secretKeyFallbacks),
   );
   const logger = options.logger === undefined ? {} : { logger: options.logger };
   const base = {
@@ -213,7 +220,7 @@ export async function openStore<D extends SqlDatabase>(
         const store = new CachedDbStore({
           db: sql,
           cache: redis.store,
-          djangoVersion: config.djangoVersion,
+          ...version,
           ...logger,
         });
         return {
@@ -255,13 +262,15 @@ export async function openStore<D extends SqlDatabase>(
         };
       }
       case "signed_cookies": {
-        const preset = djangoPreset(config.djangoVersion);
         const store = new SignedCookieStore({
           secret,
-          fallbackSecrets: preset.supportsSecretKeyFallbacks ? config.secretKeyFallbacks : [],
+          fallbackSecrets:
+            preset === undefined || preset.supportsSecretKeyFallbacks
+              ? config.secretKeyFallbacks
+              : [],
           cookieAge: config.sessionCookieAge,
           cookieName: config.sessionCookieName,
-          djangoVersion: config.djangoVersion,
+          ...version,
           ...logger,
         });
         return {

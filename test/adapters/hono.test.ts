@@ -3,7 +3,19 @@ import { createServer } from "node:http";
 import { Hono } from "hono";
 import { getRequestListener } from "@hono/node-server";
 import assert from "node:assert/strict";
-import { getSession, sessionMiddleware, type SessionEnv } from "../../src/adapters/hono/index.ts";
+import {
+  csrfMiddleware,
+  csrfToken,
+  getSession,
+  sessionMiddleware,
+  type CsrfEnv,
+  type SessionEnv,
+} from "../../src/adapters/hono/index.ts";
+import {
+  csrfToken as webCsrfToken,
+  getSession as webSession,
+} from "../../src/adapters/web/index.ts";
+import { unmaskToken } from "../../src/django/csrf-protection.ts";
 import { ConfigurationError } from "../../src/errors.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
 import { DownStore } from "../support/stores.ts";
@@ -63,5 +75,58 @@ describe("Hono 4 adapter over real HTTP (@hono/node-server)", () => {
       return c.text("checked");
     });
     assert.equal(await (await app.request("/")).text(), "checked");
+  });
+});
+
+describe("Hono CSRF on the Web core", () => {
+  function csrfApp(onFailure?: Parameters<typeof csrfMiddleware>[0]["onFailure"]) {
+    const app = new Hono<Env & CsrfEnv>();
+    app.use(sessionMiddleware({ store: new MemoryStore() }));
+    app.use(csrfMiddleware({ djangoVersion: "5.2", ...(onFailure ? { onFailure } : {}) }));
+    app.get("/form", async (c) => {
+      // sessionbridge/web sees the same session and the same CSRF state on c.req.raw.
+      assert.equal(webSession(c.req.raw), getSession(c));
+      const token = await csrfToken(c);
+      const again = await webCsrfToken(c.req.raw);
+      assert.equal(unmaskToken(again), unmaskToken(token), "one secret per request");
+      return c.text(token);
+    });
+    app.post("/form", async (c) => c.json(await c.req.parseBody()));
+    return app;
+  }
+
+  it("a page's token passes a form post whose handler parses the form again", async () => {
+    const app = csrfApp();
+    const page = await app.request("http://app.test/form");
+    assert.equal(page.status, 200);
+    const token = await page.text();
+    const cookies = page.headers.getSetCookie();
+    const csrfCookie = cookies.find((c) => c.startsWith("csrftoken="))!.split(";")[0]!;
+    assert.match(page.headers.get("vary") ?? "", /Cookie/);
+    const post = await app.request("http://app.test/form", {
+      method: "POST",
+      headers: {
+        Cookie: csrfCookie,
+        Origin: "http://app.test",
+        "Content-Type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ csrfmiddlewaretoken: token, title: "x" }),
+    });
+    assert.equal(post.status, 200, await post.clone().text());
+    assert.deepEqual(await post.json(), { csrfmiddlewaretoken: token, title: "x" });
+  });
+
+  it("a post without a token gets Django's 403, or what onFailure makes of the verdict", async () => {
+    const refused = await csrfApp().request("http://app.test/form", {
+      method: "POST",
+      headers: { Origin: "http://app.test" },
+    });
+    assert.equal(refused.status, 403);
+    assert.match(await refused.text(), /CSRF verification failed[^]*CSRF cookie not set/);
+    const custom = await csrfApp((c, verdict) =>
+      c.json({ reason: verdict.ok ? null : verdict.reason }, 403),
+    ).request("http://app.test/form", { method: "POST", headers: { Origin: "http://app.test" } });
+    assert.equal(custom.status, 403);
+    assert.deepEqual(await custom.json(), { reason: "no-csrf-cookie" });
   });
 });

@@ -165,7 +165,7 @@ describe("sessionbridge demo (embedded default)", () => {
     const login = await (await fetch(`${server.url}/login`)).text();
     assert.match(
       login,
-      /id="hint"[^>]*>No user yet\? Create one: <code>npx sessionbridge createsuperuser<\/code>/,
+      /id="hint"[^>]*>No user yet\? Create one: <code>npx sessionbridge createsuperuser --django-version 5\.2<\/code>/,
     );
   });
 

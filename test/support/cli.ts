@@ -7,6 +7,12 @@ export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.u
 export type { ProcessResult as CliResult } from "./process.ts";
 export { runProcess };
 
+/**
+ * The Django version every CLI run of the tests states, as a deployment must (`DJANGO_VERSION`
+ * is required wherever it changes bytes); a test of its absence passes `DJANGO_VERSION: ""`.
+ */
+export const TEST_DJANGO = { DJANGO_VERSION: "5.2" } as const;
+
 /** Runs `sessionbridge ...args` with `input` on stdin. */
 export function runCli(
   args: readonly string[],
@@ -14,6 +20,11 @@ export function runCli(
 ): Promise<ProcessResult> {
   return runProcess(process.execPath, [CLI, ...args], {
     ...options,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      ...TEST_DJANGO,
+      ...options.env,
+    },
   });
 }

@@ -1,7 +1,7 @@
 // Runs the built `sessionbridge serve` as a child process, as a user would.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { CLI } from "./cli.ts";
+import { CLI, TEST_DJANGO } from "./cli.ts";
 import type { CookieJar } from "./http.ts";
 
 export interface ServeProcess {
@@ -22,7 +22,7 @@ export function startServe(
 ): Promise<ServeProcess> {
   const child = spawn(process.execPath, [CLI, command, "--port", "0"], {
     cwd,
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: { PATH: process.env.PATH ?? "", ...TEST_DJANGO, ...env },
   });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));

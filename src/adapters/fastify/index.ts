@@ -40,7 +40,9 @@ import {
 } from "../../engine/http.ts";
 import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
+import { missingSessionError } from "../shared-session.ts";
 import type { SessionErrorReporter } from "../shared-report-error.ts";
+import { nodeHeaderReader } from "../shared-headers.ts";
 
 export { csrfMiddleware, csrfToken, type FastifyCsrfOptions } from "./csrf.ts";
 
@@ -105,7 +107,7 @@ export function getSession<T extends SessionShape = SessionData>(
 ): Session<T> {
   const session = (request as Partial<FastifyRequest>).session as Session<T> | null | undefined;
   if (!session) {
-    throw new ConfigurationError("No session on this request: register sessionMiddleware() first");
+    throw missingSessionError("register sessionMiddleware() first");
   }
   return session;
 }
@@ -132,7 +134,7 @@ export function sessionMiddleware(options: FastifySessionOptions): FastifyPlugin
   const onError = options.onError;
 
   const onRequest: onRequestHookHandler = (request, _reply, done) => {
-    const requestSession = policy.open(request.headers.cookie);
+    const requestSession = policy.open(request.headers.cookie, nodeHeaderReader(request.headers));
     request.session = requestSession.session as unknown as Session<SessionData>;
     (request as WithState)[STATE] = { requestSession, done: false };
     done();

@@ -13,14 +13,14 @@ import type { Context, MiddlewareHandler } from "hono";
 import {
   CSRF_FORM_FIELD,
   DjangoCsrf,
-  isSafeMethod,
   type CsrfRequestState,
   type CsrfSettings,
   type CsrfVerdict,
 } from "../../django/csrf-protection.ts";
-import { addVaryCookie } from "../../engine/http.ts";
 import type { Session } from "../../engine/session.ts";
 import { csrfFailureText, missingCsrfError } from "../shared-csrf.ts";
+import { applySessionHeaders } from "../web/headers.ts";
+import { checkCsrf } from "../web/csrf.ts";
 
 /** Options: Django's CSRF settings, plus how this server learns it is behind HTTPS. */
 export interface HonoCsrfOptions extends CsrfSettings {
@@ -39,7 +39,8 @@ export interface CsrfEnv {
 }
 
 /**
- * A masked CSRF token for this request's page or form (Django's `get_token`).
+ * A masked CSRF token for this request's page or form (Django's `get_token`); the same as
+ * `csrfToken(c.req.raw)` of `sessionbridge/web`.
  *
  * @throws {ConfigurationError} when `csrfMiddleware()` did not run on this request.
  * @example
@@ -53,26 +54,27 @@ export function csrfToken(c: Context): Promise<string> {
   return state.token();
 }
 
-function isSecure(c: Context, header: readonly [string, string] | undefined): boolean {
-  if (header !== undefined) return c.req.header(header[0])?.trim() === header[1];
-  return new URL(c.req.url).protocol === "https:";
-}
-
+/** The form's token through Hono's body cache, so the handler can parse the form again. */
 async function formToken(c: Context): Promise<string | undefined> {
   const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/x-www-form-urlencoded" && type !== "multipart/form-data") {
     return undefined;
   }
-  // parseBody() caches, so the handler can read the form again.
   const value = (await c.req.parseBody())[CSRF_FORM_FIELD];
   return typeof value === "string" ? value : undefined;
 }
 
 /**
  * Creates the middleware (after the session middleware with `useSessions`); unsafe methods
- * that fail Django's checks are answered 403.
+ * that fail Django's checks are answered 403. The checks are those of `sessionbridge/web`'s
+ * `createCsrf`, on `c.req.raw`.
  *
  * @throws {ConfigurationError} for invalid settings.
+ * @example
+ * ```ts
+ * app.use(sessionMiddleware({ store }));
+ * app.use(csrfMiddleware({ djangoVersion: "5.2" }));
+ * ```
  */
 export function csrfMiddleware(options: HonoCsrfOptions): MiddlewareHandler<CsrfEnv> {
   const csrf = new DjangoCsrf(options);
@@ -81,27 +83,20 @@ export function csrfMiddleware(options: HonoCsrfOptions): MiddlewareHandler<Csrf
     ((c: Context, verdict: CsrfVerdict) => c.text(csrfFailureText(verdict), 403));
   return async (c, next) => {
     const session = (c.get as (key: string) => unknown)("session") as Session | undefined;
-    const state = await csrf.open(c.req.header("Cookie"), session);
+    const { state, verdict } = await checkCsrf(
+      csrf,
+      c.req.raw,
+      session,
+      options.secureProxySslHeader,
+      () => formToken(c),
+    );
     c.set("csrf", state);
-    const method = c.req.method;
-    if (!isSafeMethod(method)) {
-      const verdict = state.verify({
-        method,
-        host: c.req.header("Host"),
-        secure: isSecure(c, options.secureProxySslHeader),
-        origin: c.req.header("Origin"),
-        referer: c.req.header("Referer"),
-        formToken: method === "POST" ? await formToken(c) : undefined,
-        headerToken: c.req.header(csrf.headerName),
-      });
-      if (!verdict.ok) {
-        c.res = await onFailure(c, verdict);
-        return;
-      }
+    if (verdict?.ok === false) {
+      c.res = await onFailure(c, verdict);
+      return;
     }
     await next();
-    const headers = state.responseHeaders();
-    for (const cookie of headers.setCookie) c.res.headers.append("Set-Cookie", cookie);
-    if (headers.varyCookie) c.res.headers.set("Vary", addVaryCookie(c.res.headers.get("Vary")));
+    // In place: assigning c.res would have Hono copy the old Set-Cookie over the new ones.
+    applySessionHeaders(c.res.headers, state.responseHeaders());
   };
 }

@@ -17,10 +17,11 @@
  * ```
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { ConfigurationError, httpStatusOf } from "../../errors.ts";
+import { httpStatusOf } from "../../errors.ts";
 import { addVaryCookie, type SessionResponseHeaders } from "../../engine/http.ts";
 import type { PolicyOptions } from "../../django/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
+import { missingSessionError } from "../shared-session.ts";
 import { reportToStderr, type SessionErrorReporter } from "../shared-report-error.ts";
 import { createSessions, sessionErrorResponse } from "../web/index.ts";
 
@@ -55,7 +56,7 @@ export interface SessionEnv<T extends SessionShape = SessionShape> {
 export function getSession<T extends SessionShape = SessionShape>(c: Context): Session<T> {
   const session = c.get("session") as Session<T> | undefined;
   if (session === undefined) {
-    throw new ConfigurationError("No session on this request: add sessionMiddleware() first");
+    throw missingSessionError();
   }
   return session;
 }

@@ -25,8 +25,9 @@
 import type { Context, Middleware } from "koa";
 import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
+import { missingSessionError } from "../shared-session.ts";
 import type { SessionErrorReporter } from "../shared-report-error.ts";
-import { ConfigurationError } from "../../errors.ts";
+import { nodeHeaderReader } from "../shared-headers.ts";
 
 export { csrfMiddleware, csrfToken, type KoaCsrfOptions } from "./csrf.ts";
 
@@ -73,8 +74,7 @@ export type KoaSessionOptions = PolicyOptions & {
  */
 export function getSession<T extends SessionShape = SessionData>(ctx: Context): Session<T> {
   const session = (ctx as Partial<Context>).session as Session<T> | undefined;
-  if (!session)
-    throw new ConfigurationError("No session on this request: add sessionMiddleware() first");
+  if (!session) throw missingSessionError();
   return session;
 }
 
@@ -90,7 +90,7 @@ export function sessionMiddleware(options: KoaSessionOptions): Middleware {
   const policy = policyFrom(options);
   const onError = options.onError;
   return async (ctx, next) => {
-    const requestSession = policy.open(ctx.headers.cookie);
+    const requestSession = policy.open(ctx.headers.cookie, nodeHeaderReader(ctx.headers));
     ctx.session = requestSession.session as unknown as Session<SessionData>;
     await next();
     const status = ctx.status;

@@ -45,6 +45,7 @@ import type { RequestAuth } from "../../auth/request-auth.ts";
 import type { AnyUser } from "../../auth/user.ts";
 import type { Session as SessionObject } from "../../engine/session.ts";
 import { ConfigurationError, httpStatusOf } from "../../errors.ts";
+import { missingSessionError } from "../shared-session.ts";
 import { requestView } from "../node/auth.ts";
 
 /** What either platform's request carries once the adapters ran. */
@@ -83,8 +84,8 @@ function authOf(request: PlatformRequest): RequestAuth {
 export const Session = createParamDecorator((_data: unknown, context: ExecutionContext) => {
   const session = platformRequest(context).session;
   if (!session) {
-    throw new ConfigurationError(
-      "No session on this request: register the platform's sessionMiddleware() (sessionbridge/express or sessionbridge/fastify) first",
+    throw missingSessionError(
+      "register the platform's sessionMiddleware() (sessionbridge/express or sessionbridge/fastify) first",
     );
   }
   return session;

@@ -22,7 +22,7 @@
  * ```
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ConfigurationError, httpStatusOf } from "../../errors.ts";
+import { httpStatusOf } from "../../errors.ts";
 import {
   addVaryCookie,
   type RequestSession,
@@ -31,9 +31,11 @@ import {
 import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { SessionPolicy } from "../../engine/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
+import { missingSessionError } from "../shared-session.ts";
 import { reportToStderr, type SessionErrorReporter } from "../shared-report-error.ts";
 
 import type { NextFunction, NodeMiddleware } from "./types.ts";
+import { nodeHeaderReader } from "../shared-headers.ts";
 
 export { csrfMiddleware, csrfToken, type CsrfMiddlewareOptions } from "./csrf.ts";
 export type { NextFunction, NodeMiddleware } from "./types.ts";
@@ -61,8 +63,7 @@ export function getSession<T extends SessionShape = SessionShape>(
   req: IncomingMessage,
 ): Session<T> {
   const session = (req as Partial<RequestWithSession<T>>).session;
-  if (!session)
-    throw new ConfigurationError("No session on this request: add sessionMiddleware() first");
+  if (!session) throw missingSessionError();
   return session;
 }
 
@@ -238,7 +239,7 @@ export function connectSessionMiddleware(
   const policy = policyFrom(options);
 
   return (req, res, next) => {
-    const requestSession = policy.open(req.headers.cookie);
+    const requestSession = policy.open(req.headers.cookie, nodeHeaderReader(req.headers));
     (req as RequestWithSession).session = requestSession.session;
     new ResponseGate(res, policy, requestSession, onError, forwardErrors ? next : undefined);
     next();

@@ -56,6 +56,8 @@ export interface WebCsrfOptions extends CsrfSettings {
 export interface WebCsrfRequest {
   /** Django's per-request CSRF state. */
   readonly state: CsrfRequestState;
+  /** Django's verdict on an unsafe method (undefined for GET, HEAD, OPTIONS, TRACE). */
+  readonly verdict: CsrfVerdict | undefined;
   /** The 403 to answer with when an unsafe request failed Django's checks; else undefined. */
   readonly failure: Response | undefined;
   /** A masked token for a form or page (Django's `get_token`). */
@@ -110,6 +112,7 @@ function isSecure(request: Request, header: readonly [string, string] | undefine
   return new URL(request.url).protocol === "https:";
 }
 
+/** The form's `csrfmiddlewaretoken`, read from a clone of the request (the handler reads the body again). */
 async function formToken(request: Request): Promise<string | undefined> {
   const type = (request.headers.get("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/x-www-form-urlencoded" && type !== "multipart/form-data") {
@@ -133,6 +136,40 @@ function reject(_request: Request, verdict: CsrfVerdict): Response {
 }
 
 /**
+ * Django's CSRF state for `request` and, for an unsafe method, its verdict: the check of
+ * {@link WebCsrf.open}, shared with the Fetch API frameworks on this adapter (Hono passes its own
+ * form reader, which goes through its body cache). Registers the state for {@link csrfToken}.
+ * @internal Not exported by the package.
+ *
+ * @example
+ * ```ts
+ * const { state, verdict } = await checkCsrf(csrf, request, session, undefined, () => readForm(c));
+ * ```
+ */
+export async function checkCsrf(
+  csrf: DjangoCsrf,
+  request: Request,
+  session: Session | undefined,
+  secureProxySslHeader: readonly [string, string] | undefined,
+  readFormToken: () => Promise<string | undefined>,
+): Promise<{ state: CsrfRequestState; verdict: CsrfVerdict | undefined }> {
+  const state = await csrf.open(request.headers.get("Cookie") ?? undefined, session);
+  STATE.set(request, state);
+  const method = request.method;
+  if (isSafeMethod(method)) return { state, verdict: undefined };
+  const verdict = state.verify({
+    method,
+    host: request.headers.get("Host") ?? new URL(request.url).host,
+    secure: isSecure(request, secureProxySslHeader),
+    origin: request.headers.get("Origin") ?? undefined,
+    referer: request.headers.get("Referer") ?? undefined,
+    formToken: method === "POST" ? await readFormToken() : undefined,
+    headerToken: request.headers.get(csrf.headerName) ?? undefined,
+  });
+  return { state, verdict };
+}
+
+/**
  * Creates Django's CSRF protection for Fetch API handlers.
  *
  * @throws {ConfigurationError} for invalid settings.
@@ -147,27 +184,17 @@ export function createCsrf(options: WebCsrfOptions): WebCsrf {
   return {
     headerName: csrf.headerName,
     async open(request, session) {
-      const state = await csrf.open(
-        request.headers.get("Cookie") ?? undefined,
+      const { state, verdict } = await checkCsrf(
+        csrf,
+        request,
         session ?? sessionOf(request),
+        options.secureProxySslHeader,
+        () => formToken(request),
       );
-      STATE.set(request, state);
-      const method = request.method;
-      let failure: Response | undefined;
-      if (!isSafeMethod(method)) {
-        const verdict = state.verify({
-          method,
-          host: request.headers.get("Host") ?? new URL(request.url).host,
-          secure: isSecure(request, options.secureProxySslHeader),
-          origin: request.headers.get("Origin") ?? undefined,
-          referer: request.headers.get("Referer") ?? undefined,
-          formToken: method === "POST" ? await formToken(request) : undefined,
-          headerToken: request.headers.get(csrf.headerName) ?? undefined,
-        });
-        if (!verdict.ok) failure = onFailure(request, verdict);
-      }
+      const failure = verdict?.ok === false ? onFailure(request, verdict) : undefined;
       return {
         state,
+        verdict,
         failure,
         token: () => state.token(),
         commit: (response) => withHeaders(response, state.responseHeaders()),

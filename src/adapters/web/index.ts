@@ -18,11 +18,12 @@
  * });
  * ```
  */
-import { ConfigurationError, httpStatusOf } from "../../errors.ts";
+import { httpStatusOf } from "../../errors.ts";
 import type { RequestSession, SessionResponseHeaders } from "../../engine/http.ts";
 import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { SessionPolicy } from "../../engine/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
+import { missingSessionError } from "../shared-session.ts";
 import { reportToStderr, type SessionErrorReporter } from "../shared-report-error.ts";
 import { registerSession, sessionOf } from "./registry.ts";
 import { applySessionHeaders, sessionErrorResponse, withHeaders } from "./headers.ts";
@@ -79,8 +80,8 @@ export function getSession<T extends SessionShape = SessionShape>(
 ): Session<T> {
   const session = sessionOf(source) as Session<T> | undefined;
   if (session === undefined) {
-    throw new ConfigurationError(
-      "No session on this request: open it with createSessions(options).open(request) or withSessions()",
+    throw missingSessionError(
+      "open it with createSessions(options).open(request) or withSessions()",
     );
   }
   return session;
@@ -190,7 +191,10 @@ export function createSessions<T extends SessionShape = SessionShape>(
   const onError = options.onError ?? reportToStderr;
   const open = (source: CookieSource): WebRequestSession<T> => {
     const headers = source instanceof Headers ? source : source.headers;
-    const opened = new WebRequestSession(policy, policy.open(headers.get("Cookie")));
+    const opened = new WebRequestSession(
+      policy,
+      policy.open(headers.get("Cookie"), (name) => headers.get(name)),
+    );
     const session = opened.session as unknown as Session;
     registerSession(source, session);
     if (!(source instanceof Headers)) registerSession(source.headers, session);

@@ -64,6 +64,7 @@ Examples:
       );
     }
     const secret = config.sessionStore === "signed_cookies" ? "" : requireSecretKey(config);
+    const djangoVersion = hasherVersion(config); // before any prompt
     const { user, users } = await withDatabase(config, async (database) => {
       await requireAuthTables(database, config.userModel);
       const users = userSource(database, config.userModel);
@@ -85,7 +86,7 @@ Examples:
       await setPassword(found, password, {
         users,
         secretKey: config.secretKey ?? "", // setPassword signs nothing
-        djangoVersion: hasherVersion(config),
+        djangoVersion,
       });
       if (values.json !== true)
         stdout.write(`Password changed successfully for user '${username}'\n`);

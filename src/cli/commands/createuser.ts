@@ -108,6 +108,7 @@ async function createUser(
   // Django reads DJANGO_SUPERUSER_<USERNAME_FIELD>; DJANGO_SUPERUSER_USERNAME stays accepted.
   const fieldEnv = `DJANGO_SUPERUSER_${model.usernameField.toUpperCase()}`;
   const emailIsUsername = model.usernameField === "email";
+  const djangoVersion = hasherVersion(config); // before any prompt
   await withDatabase(config, async (database) => {
     await requireAuthTables(database, model);
     const source = userSource(database, config.userModel);
@@ -148,7 +149,7 @@ async function createUser(
         prompter.close();
       }
     }
-    const hash = await makePassword(password, { djangoVersion: hasherVersion(config) });
+    const hash = await makePassword(password, { djangoVersion });
     const { id } = await createUserOrFail(source, {
       username,
       email,

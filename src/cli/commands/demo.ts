@@ -17,7 +17,7 @@ import {
 export const demoCommand: Command = {
   name: "demo",
   summary: "Run the demo: a page app and an API sharing one Django session, plus serve's login",
-  help: `Usage: sessionbridge demo [--port PORT] [--host HOST] [--user-model APP.MODEL]
+  help: `Usage: sessionbridge demo --django-version V [--port PORT] [--host HOST] [--user-model APP.MODEL]
 
 Runs what \`serve\` runs (login at LOGIN_URL, /logout, /whoami, /auth/verify) plus two apps on
 the same session, cookie and users, to show what sessionbridge does:
@@ -34,8 +34,8 @@ ${SERVE_OPTIONS_HELP}
 ${SERVE_ENV_HELP}
 
 Examples:
-  npx sessionbridge createsuperuser && npx sessionbridge demo
-  DATABASE_URL=sqlite:../mysite/db.sqlite3 SECRET_KEY=… sessionbridge demo
+  export DJANGO_VERSION=5.2; npx sessionbridge createsuperuser && npx sessionbridge demo
+  DATABASE_URL=sqlite:../mysite/db.sqlite3 SECRET_KEY=… DJANGO_VERSION=4.2 sessionbridge demo
 `,
   async run(context) {
     const serveArgs = parseServeArgs(context.args, context.env);

@@ -7,6 +7,7 @@ import { CommandFailure, UsageError } from "../command.ts";
 import { djangoPreset } from "../../django/presets.ts";
 import { intOption } from "../args.ts";
 import { CONFIG_HELP } from "../manage/config.ts";
+import { requireDjangoVersion } from "../env-config.ts";
 import { parseManageArgs, withDatabase, writeJson } from "../manage/common.ts";
 import { dumpFixtures } from "../manage/fixtures/dump.ts";
 import { loadFixtureRows } from "../manage/fixtures/load.ts";
@@ -27,8 +28,8 @@ apps/models named) as a fixture exactly as Django's 'manage.py dumpdata' does:
 [{"model": "auth.user", "pk": 1, "fields": {...}}], fields in model order, datetimes as
 DjangoJSONEncoder writes them ("2024-05-01T12:00:00.123Z"), foreign keys as pks, groups /
 user_permissions / permissions as pk lists (natural keys with --natural-foreign), non-ASCII
-text as is, and a final newline with --indent (with DJANGO_VERSION 6.0 or 6.1, always, as
-Django 6's serializer). Rows are read in pk order in batches (flat memory). Django's
+text as is, and a final newline with --indent (without --indent, DJANGO_VERSION is required:
+6.0 and 6.1 end with a newline as Django 6's serializer, earlier releases do not). Rows are read in pk order in batches (flat memory). Django's
 'loaddata' reads the result, and so does 'sessionbridge loaddata'.
 
 Options:
@@ -54,6 +55,12 @@ Examples:
     const models = selectModels(positionals);
     const indent = intOption(values.indent, "--indent");
     if (indent !== undefined && indent < 0) throw new UsageError("--indent must be 0 or more");
+    // Without --indent, Django 6.0+ ends the file with a newline and earlier releases do not.
+    const finalNewline =
+      indent !== undefined && indent > 0
+        ? true
+        : djangoPreset(requireDjangoVersion(config, "the fixture's last byte without --indent"))
+            .jsonFixtureFinalNewline;
     let pks: string[] | undefined;
     if (values.pks !== undefined) {
       if (models.length !== 1)
@@ -86,7 +93,7 @@ Examples:
             pks,
             indent: indent === 0 ? undefined : indent,
             naturalForeign: values["natural-foreign"] === true,
-            finalNewline: djangoPreset(config.djangoVersion).jsonFixtureFinalNewline,
+            finalNewline,
             write: (chunk) => void out.write(chunk),
             onObject: () => progress?.tick(1),
           }),

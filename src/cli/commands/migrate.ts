@@ -1,8 +1,11 @@
 /** `sessionbridge migrate`: creates Django's session and auth tables, exactly as Django would. */
+import { NEWEST_DJANGO_VERSION } from "../../django/presets.ts";
+import type { DjangoVersion } from "../../engine/config.ts";
 import type { SqlDialect } from "../../internal/sql/database.ts";
 import { parseDatabaseUrl } from "../../internal/sql/url.ts";
 import { CommandFailure, UsageError, type Command } from "../command.ts";
-import { CONFIG_HELP } from "../manage/config.ts";
+import { requireDjangoVersion } from "../env-config.ts";
+import { CONFIG_HELP, type ManageConfig } from "../manage/config.ts";
 import { parseManageArgs, withDatabase, writeJson } from "../manage/common.ts";
 import { schemaDdl } from "../manage/schema/ddl.ts";
 import { migrateSchema } from "../manage/schema/migrate.ts";
@@ -37,7 +40,8 @@ Options:
   -h, --help            show this help
 
 ${CONFIG_HELP}
-DJANGO_VERSION matters on PostgreSQL: 3.2 makes serial ids, 4.2 and later identity columns.
+DJANGO_VERSION (or --django-version) is required on PostgreSQL: 3.2 makes serial ids, 4.2 and
+later identity columns.
 
 Examples:
   DATABASE_URL=postgres://app@db/app sessionbridge migrate
@@ -54,11 +58,12 @@ Examples:
     if (autoFieldOption !== "big" && autoFieldOption !== "int")
       throw new UsageError("--auto-field must be big or int");
     const autoField: AutoFieldKind = autoFieldOption;
+    const djangoVersion = schemaVersion(config, dialectOf(config.databaseUrl));
     if (values.sql === true) {
       // Only the dialect matters: nothing is opened, and no SQLite file is created.
       for (const statement of schemaDdl({
         dialect: dialectOf(config.databaseUrl),
-        djangoVersion: config.djangoVersion,
+        djangoVersion,
         autoField,
       }))
         stdout.write(`${statement.sql};\n`);
@@ -76,7 +81,7 @@ Examples:
           );
         const options = {
           dialect: database.dialect,
-          djangoVersion: config.djangoVersion,
+          djangoVersion,
           autoField,
         };
         const result = await migrateSchema(database, options, (message) => {
@@ -95,6 +100,17 @@ Examples:
     );
   },
 };
+
+/**
+ * The Django whose schema to make: `DJANGO_VERSION`, required on PostgreSQL (3.2 makes serial
+ * ids, 4.2 and later identity columns); SQLite's and MySQL's tables are the same in every
+ * supported version, so there an unset one takes the newest.
+ */
+function schemaVersion(config: ManageConfig, dialect: SqlDialect): DjangoVersion {
+  if (dialect === "postgres")
+    return requireDjangoVersion(config, "the PostgreSQL schema (serial or identity ids)");
+  return config.djangoVersion ?? NEWEST_DJANGO_VERSION;
+}
 
 /** The dialect of a `DATABASE_URL`. @throws {CommandFailure} for one that cannot be used. */
 function dialectOf(url: string): SqlDialect {

@@ -16,7 +16,7 @@ import { createAuthServer } from "../serve/server.ts";
 export const serveCommand: Command = {
   name: "serve",
   summary: "Run the login and forward-auth server on a Django deployment's sessions and users",
-  help: `Usage: sessionbridge serve [--port PORT] [--host HOST] [--user-model APP.MODEL]
+  help: `Usage: sessionbridge serve --django-version V [--port PORT] [--host HOST] [--user-model APP.MODEL]
 
 Runs the login and forward-auth server on the sessions and users of a Django deployment (or of
 the embedded SQLite default, whose tables are created on first run). It serves only these paths
@@ -39,9 +39,9 @@ ${SERVE_OPTIONS_HELP}
 ${SERVE_ENV_HELP}
 
 Examples:
-  sessionbridge serve
-  DATABASE_URL=postgres://app@db/app SECRET_KEY=… SESSION_COOKIE_SECURE=True sessionbridge serve --port 9000
-  AUTH_USER_MODEL=accounts.Member AUTH_USER_PK=uuid DATABASE_URL=… SECRET_KEY=… sessionbridge serve
+  sessionbridge serve --django-version 5.2
+  DATABASE_URL=postgres://app@db/app SECRET_KEY=… DJANGO_VERSION=4.2 SESSION_COOKIE_SECURE=True sessionbridge serve --port 9000
+  AUTH_USER_MODEL=accounts.Member AUTH_USER_PK=uuid DATABASE_URL=… SECRET_KEY=… DJANGO_VERSION=5.2 sessionbridge serve
 `,
   async run(context) {
     const serveArgs = parseServeArgs(context.args, context.env);

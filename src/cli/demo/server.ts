@@ -25,8 +25,7 @@ export function createDemoServer(options: DemoServerOptions): Server {
       ...app,
       auth,
       trustedProxies: options.trustedProxies ?? 0,
-      loginHint:
-        "No user yet? Create one: <code>npx sessionbridge createsuperuser</code> (in sessionbridge's own repository: <code>npm run cli -- createsuperuser</code>), as Django's <code>manage.py createsuperuser</code>.",
+      loginHint: `No user yet? Create one: <code>npx sessionbridge createsuperuser --django-version ${facts.djangoVersion}</code> (in sessionbridge's own repository: <code>npm run cli -- createsuperuser --django-version ${facts.djangoVersion}</code>), as Django's <code>manage.py createsuperuser</code>.`,
       fallback: demoHome(auth, facts),
     }),
   );

@@ -5,6 +5,7 @@ import { parseCommandArgs } from "../args.ts";
 import { CommandFailure, UsageError } from "../command.ts";
 import { CONFIG_OPTIONS, resolveManageConfig, type ManageConfig } from "./config.ts";
 import { openManagedDatabase, type ManagedDatabase, type OpenManagedOptions } from "./db.ts";
+import { requireDjangoVersion } from "../env-config.ts";
 
 type Options = Parameters<typeof parseCommandArgs>[1];
 
@@ -47,7 +48,7 @@ export function asFailure(error: unknown): unknown {
 
 /** The hasher defaults of the configured Django. */
 export function hasherVersion(config: ManageConfig): HasherDjangoVersion {
-  return config.djangoVersion;
+  return requireDjangoVersion(config, "the password hash (its algorithm's work factor)");
 }
 
 /** Writes one JSON document and a newline. */

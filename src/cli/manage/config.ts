@@ -65,7 +65,8 @@ export const CONFIG_HELP = `Configuration (flags > environment > --config file):
                             a Redis Cluster node is detected, redis://h1:7000,h2:7001 lists seed nodes
   --cache-key-prefix P      CACHE_KEY_PREFIX: the cache's KEY_PREFIX (default "")
   --session-file-path DIR   SESSION_FILE_PATH: the file store's directory (default: the temp dir)
-  --django-version V        DJANGO_VERSION: 3.2, 4.2, 5.2, 6.0 or 6.1 (default 5.2)
+  --django-version V        DJANGO_VERSION: 3.2, 4.2, 5.2, 6.0 or 6.1; required by what depends on
+                            it (a password hash, PostgreSQL's schema, dumpdata without --indent)
   --user-model APP.MODEL    AUTH_USER_MODEL: Django's setting (default auth.User)
 
 Environment:

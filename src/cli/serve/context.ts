@@ -15,7 +15,7 @@ import type { SessionStore } from "../../stores/contract.ts";
 import { openDatabaseUrl } from "../../stores/sql/index.ts";
 import type { CommandContext } from "../command.ts";
 import { CommandFailure, UsageError } from "../command.ts";
-import { parsePort, readEnvConfig, type EnvConfig } from "../env-config.ts";
+import { parsePort, readEnvConfig, requireDjangoVersion, type EnvConfig } from "../env-config.ts";
 import { listTables, openManagedDatabase } from "../manage/db.ts";
 import { migrateSchema } from "../manage/schema/migrate.ts";
 import { requireAuthTables } from "../manage/users.ts";
@@ -30,6 +30,8 @@ export const SERVE_OPTIONS_HELP = `Options:
   --host HOST   address to bind (default: $HOST or 127.0.0.1)
   --user-model APP.MODEL
                 the user model, as AUTH_USER_MODEL (default: $AUTH_USER_MODEL or auth.User)
+  --django-version V
+                as DJANGO_VERSION (required, one or the other): 3.2, 4.2, 5.2, 6.0 or 6.1
   -h, --help    show this help`;
 
 /** The environment both commands read. */
@@ -44,7 +46,9 @@ export const SERVE_ENV_HELP = `Environment (Django's setting names; copy the val
   SECRET_KEY            Django's SECRET_KEY (required for an existing Django database; unset on a
                         database serve creates: one is generated and kept beside it)
   SECRET_KEY_FALLBACKS  comma-separated previous keys, accepted for reading
-  DJANGO_VERSION        the Django the sessions are shared with: 3.2, 4.2, 5.2, 6.0 or 6.1 (default 5.2)
+  DJANGO_VERSION        required: the version of the Django the sessions and users are shared with,
+                        3.2, 4.2, 5.2, 6.0 or 6.1 (what a session, a password hash and the schema
+                        look like depends on it, so it is never guessed)
   SESSION_COOKIE_NAME, SESSION_COOKIE_AGE, SESSION_COOKIE_DOMAIN, SESSION_COOKIE_PATH,
   SESSION_COOKIE_SECURE, SESSION_COOKIE_HTTPONLY, SESSION_COOKIE_SAMESITE (Lax | Strict | None | False),
   SESSION_EXPIRE_AT_BROWSER_CLOSE, SESSION_SAVE_EVERY_REQUEST
@@ -67,14 +71,16 @@ export const SERVE_ENV_HELP = `Environment (Django's setting names; copy the val
                         to its left are the client's own word), and X-Forwarded-Proto, -Host, -Uri and
                         X-Original-URI are honoured; with 0 they are all ignored`;
 
-/** Where to listen and which user model, from the command line. */
+/** Where to listen, which user model and Django version, from the command line. */
 export interface ServeArgs {
   readonly port: number;
   readonly host: string;
   readonly userModel: string | undefined;
+  /** `--django-version`, over `DJANGO_VERSION`. */
+  readonly djangoVersion?: string | undefined;
 }
 
-/** Reads `--port`, `--host`, `--user-model`. @throws {UsageError} */
+/** Reads `--port`, `--host`, `--user-model`, `--django-version`. @throws {UsageError} */
 export function parseServeArgs(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
@@ -82,6 +88,7 @@ export function parseServeArgs(
   let port = parsePort(env.PORT, 8000);
   let host = env.HOST || "127.0.0.1";
   let userModel: string | undefined;
+  let djangoVersion: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = (): string => {
@@ -95,14 +102,19 @@ export function parseServeArgs(
     else if (arg.startsWith("--host=")) host = arg.slice(7);
     else if (arg === "--user-model") userModel = value();
     else if (arg.startsWith("--user-model=")) userModel = arg.slice(13);
+    else if (arg === "--django-version") djangoVersion = value();
+    else if (arg.startsWith("--django-version=")) djangoVersion = arg.slice(17);
     else throw new UsageError(`Unknown option ${arg}`);
   }
-  return { port, host, userModel };
+  return { port, host, userModel, djangoVersion };
 }
+
+/** What `serve` reads: the environment, with `DJANGO_VERSION` given. */
+export type ServeConfig = EnvConfig & { readonly djangoVersion: DjangoVersion };
 
 /** Everything a server needs, opened; `close()` releases it. */
 export interface ServeContext {
-  readonly config: EnvConfig;
+  readonly config: ServeConfig;
   readonly settings: ServeSettings;
   readonly store: SessionStore;
   /** How the store is described in the start line (`db (sqlite:…)`). */
@@ -122,12 +134,16 @@ export async function openServeContext(
   serveArgs: ServeArgs,
   { env, stderr }: Pick<CommandContext, "env" | "stderr">,
 ): Promise<ServeContext> {
-  let config: EnvConfig;
+  let config: ServeConfig;
   let settings: ServeSettings;
-  const envWithModel =
-    serveArgs.userModel === undefined ? env : { ...env, AUTH_USER_MODEL: serveArgs.userModel };
+  const envWithModel = {
+    ...env,
+    ...(serveArgs.userModel === undefined ? {} : { AUTH_USER_MODEL: serveArgs.userModel }),
+    ...(serveArgs.djangoVersion === undefined ? {} : { DJANGO_VERSION: serveArgs.djangoVersion }),
+  };
   try {
-    config = readEnvConfig(envWithModel);
+    const read = readEnvConfig(envWithModel);
+    config = { ...read, djangoVersion: requireDjangoVersion(read, "what serve writes") };
     settings = readServeSettings(envWithModel, config);
   } catch (error) {
     if (error instanceof ConfigurationError) throw new UsageError(error.message);

@@ -7,6 +7,7 @@
  * is a site of its own, with its login form at `/login` and the site's home at `/`.
  */
 import {
+  type DjangoVersion,
   resolveSessionSettings,
   type SameSite,
   type SessionSettings,
@@ -86,7 +87,10 @@ function localPath(name: string, value: string | undefined, fallback: string): s
  * stores read them too).
  * @throws {ConfigurationError} for a value that cannot be used.
  */
-export function readServeSettings(env: Env, config: EnvConfig): ServeSettings {
+export function readServeSettings(
+  env: Env,
+  config: EnvConfig & { readonly djangoVersion: DjangoVersion },
+): ServeSettings {
   const get = (name: (typeof SERVE_SETTING_NAMES)[number]): string | undefined => env[name];
   const domain = get("SESSION_COOKIE_DOMAIN")?.trim();
   return {

@@ -1,7 +1,7 @@
 // Helpers of the management-command tests: a real Django project (django_manage.py), a real
 // pseudo-terminal (pty_driver.py, Python's pty module: no npm package needed), fresh databases.
 import { fileURLToPath } from "node:url";
-import { CLI, runProcess } from "../../support/cli.ts";
+import { CLI, runProcess, TEST_DJANGO } from "../../support/cli.ts";
 import {
   djangoPeerEnv,
   djangoPython,
@@ -72,7 +72,7 @@ export async function runCliInPty(
   script: readonly (readonly [string, string])[],
   env: Record<string, string>,
 ): Promise<PtyResult> {
-  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const envArgs = Object.entries({ ...TEST_DJANGO, ...env }).map(([k, v]) => `${k}=${v}`);
   const r = await run(
     SYSTEM_PYTHON,
     [
