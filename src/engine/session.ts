@@ -363,7 +363,10 @@ export class Session<T extends SessionShape = SessionShape> {
    */
   async #retire(key: string, data: SessionData, version: string): Promise<SessionData> {
     const at = this.#now() - 86_400_000;
-    const retired = { value: new Map<string, PyValue>(), expiry: { age: -86_400, date: new Date(at) } };
+    const retired = {
+      value: new Map<string, PyValue>(),
+      expiry: { age: -86_400, date: new Date(at) },
+    };
     return (await this.#compareAndSet(key, data, version, () => retired)).data;
   }
 
