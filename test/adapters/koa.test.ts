@@ -21,7 +21,7 @@ import { ConfigurationError, SessionStoreError } from "../../src/errors.ts";
 import { DjangoCacheStore } from "../../src/stores/redis/index.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
 import { fixture, type Fixture } from "../auth/support.ts";
-import { DownStore } from "../support/stores.ts";
+import { downStore } from "../support/stores.ts";
 import { CookieJar, koaListener, listen } from "../support/http.ts";
 import { sharedAdapterBehaviour } from "./shared-behaviour.ts";
 
@@ -37,11 +37,13 @@ function serve(app: Koa<never, never> | Koa): Promise<Server> {
   return listen(createServer(koaListener(app)));
 }
 
+const unreachable = await downStore();
+
 function buildApp(errors: unknown[]): Koa {
   const app = new Koa();
   app.on("error", (error: unknown) => errors.push(error));
   const down = new Router();
-  down.use(sessionMiddleware({ store: new DownStore() }));
+  down.use(sessionMiddleware({ store: unreachable }));
   down.get("/outage", async (ctx) => {
     ctx.body = { visits: (await ctx.session.get("visits")) ?? null };
   });
@@ -109,7 +111,7 @@ describe("Koa 3: a save that fails at the end", () => {
     const reported: unknown[] = [];
     const app = new Koa();
     app.on("error", (error: unknown) => errors.push(error));
-    app.use(sessionMiddleware({ store: new DownStore(), onError: (e) => reported.push(e) }));
+    app.use(sessionMiddleware({ store: await downStore(), onError: (e) => reported.push(e) }));
     app.use(async (ctx) => {
       await ctx.session.set("visits", 1);
       ctx.status = 201;

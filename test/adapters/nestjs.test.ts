@@ -38,7 +38,7 @@ import type { AnyUser, RequestAuth } from "../../src/auth/index.ts";
 import type { Session as DjangoSession } from "../../src/engine/session.ts";
 import type { SessionStore } from "../../src/stores/contract.ts";
 import { fixture, type Fixture } from "../auth/support.ts";
-import { DownStore } from "../support/stores.ts";
+import { downStore } from "../support/stores.ts";
 import { CookieJar } from "../support/http.ts";
 
 interface Credentials {
@@ -143,7 +143,7 @@ for (const platform of ["express", "fastify"] as const) {
       f.grantUser(1, f.addPermission("polls", "change_poll"));
       await f.addUser("bob", "bob-pw");
       server = await startNest(platform, f.store, f);
-      down = await startNest(platform, new DownStore(), f);
+      down = await startNest(platform, await downStore(), f);
     });
     after(async () => {
       await server.close();
