@@ -18,7 +18,7 @@ import { ConfigurationError, ReadOnlySessionError } from "../../src/errors.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
 import { createSignedCookieStore } from "../../src/stores/signed-cookies/index.ts";
 import { makePassword } from "../../src/auth/hashers/index.ts";
-import { DownStore } from "../support/stores.ts";
+import { downStore } from "../support/stores.ts";
 import { listen } from "../support/http.ts";
 import { fixture, HASHERS, type Fixture } from "../auth/support.ts";
 
@@ -250,7 +250,7 @@ describe("sessionbridge/next", () => {
         headers: { cookie: `sessionid=${alice}` },
       });
       assert.equal(await (await GET(page)).text(), "alice");
-      const down = createNextSessions({ store: new DownStore(), onError: () => undefined });
+      const down = createNextSessions({ store: await downStore(), onError: () => undefined });
       const outage = down.route(async (_request, { session }) =>
         Response.json(await session.get("x")),
       );
@@ -312,7 +312,7 @@ describe("sessionbridge/next", () => {
         new Request("http://shop.test/", { headers: { cookie: `sessionid=${alice}` } }),
       );
       assert.equal(passed.headers.get("x-passed-user"), "1");
-      const down = createNextSessions({ store: new DownStore(), onError: () => undefined });
+      const down = createNextSessions({ store: await downStore(), onError: () => undefined });
       const refused = await down.proxy({ NextResponse })(
         new Request("http://shop.test/", {
           headers: { cookie: "sessionid=abcdefghijklmnopqrstuvwxyz012345" },

@@ -22,7 +22,7 @@ import {
 } from "../../src/adapters/web/auth.ts";
 import { ConfigurationError } from "../../src/errors.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
-import { DownStore } from "../support/stores.ts";
+import { downStore } from "../support/stores.ts";
 import { CookieJar, listen } from "../support/http.ts";
 import { fixture, type Fixture } from "../auth/support.ts";
 import { sharedAdapterBehaviour } from "./shared-behaviour.ts";
@@ -58,7 +58,7 @@ const app = withSessions<Shape>({ store: memory }, async (request, session) => {
   }
 });
 const outage = withSessions(
-  { store: new DownStore(), onError: (error) => void reported.push(error) },
+  { store: await downStore(), onError: (error) => void reported.push(error) },
   async (_request, session) => Response.json({ visits: await session.get("visits") }),
 );
 
