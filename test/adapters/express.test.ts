@@ -31,7 +31,7 @@ function route(handler: (req: Request, res: Response) => Promise<void>): Request
 function buildApp(framework: typeof express): express.Express {
   const app = framework();
   const down = framework.Router();
-  down.use(sessionMiddleware({ store: new DownStore() }));
+  down.use(sessionMiddleware({ djangoVersion: "5.2", store: new DownStore() }));
   down.get(
     "/outage",
     route(async (req, res) => {
@@ -39,7 +39,7 @@ function buildApp(framework: typeof express): express.Express {
     }),
   );
   app.use(down);
-  app.use(sessionMiddleware({ store: new MemoryStore() }));
+  app.use(sessionMiddleware({ djangoVersion: "5.2", store: new MemoryStore() }));
   app.get(
     "/count",
     route(async (req, res) => {

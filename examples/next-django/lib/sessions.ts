@@ -16,7 +16,12 @@ async function configure() {
   );
   return createNextSessions<{ cart: string[] }>({
     store: new DjangoCacheStore({ client, keyPrefix: "next-django" }),
-    auth: { users: new DjangoUserSource({ database }), secretKey: process.env.SECRET_KEY! },
+    djangoVersion: "5.2", // the Django beside it
+    auth: {
+      users: new DjangoUserSource({ database }),
+      secretKey: process.env.SECRET_KEY!,
+      djangoVersion: "5.2",
+    },
     loginUrl: `${DJANGO_URL}/accounts/login/`,
     djangoUrl: DJANGO_URL,
   });

@@ -37,8 +37,13 @@ export function sqlParts(
         codec: new DjangoSessionCodec({ secret: SECRET }),
       });
       const gate = createRealtimeGate({
+        djangoVersion: "5.2",
         store,
-        users: djangoUsers({ users: new DjangoUserSource({ database: db }), secretKey: SECRET }),
+        users: djangoUsers({
+          djangoVersion: "5.2",
+          users: new DjangoUserSource({ database: db }),
+          secretKey: SECRET,
+        }),
         allowedOrigins: [ORIGIN],
         watchers: watchers(store, db),
       });
