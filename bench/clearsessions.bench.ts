@@ -3,39 +3,14 @@
 // PostgreSQL; wall time and peak RSS of each process (getrusage of the child).
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
+import type pg from "pg";
 import { djangoPeerEnv, SYSTEM_PYTHON } from "../test/interop/django/peer.ts";
+import { createBenchDatabase, measureChild, median } from "./support.ts";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
-const NAME = `sb_bench_clear_${process.pid}`;
-const URL_ = `postgres://postgres@127.0.0.1:5432/${NAME}`;
 // BENCH_CLI: another build of the CLI (to compare before/after in one tree).
 const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const MANAGE = fileURLToPath(new URL("../test/cli/manage/django_manage.py", import.meta.url));
-
-// Runs a command and reports its wall time and the child's peak RSS (ru_maxrss, KiB on Linux).
-const MEASURE = `import resource, subprocess, sys, time, json
-t = time.monotonic(); r = subprocess.run(sys.argv[1:], capture_output=True)
-print(json.dumps({"seconds": time.monotonic() - t, "maxrss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "code": r.returncode, "err": r.stderr.decode()[-500:]}))`;
-
-function measure(
-  command: string[],
-  env: Record<string, string>,
-): { seconds: number; maxrss_kib: number } {
-  const r = spawnSync(SYSTEM_PYTHON, ["-c", MEASURE, ...command], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    encoding: "utf8",
-  });
-  const out = JSON.parse(r.stdout) as {
-    seconds: number;
-    maxrss_kib: number;
-    code: number;
-    err: string;
-  };
-  if (out.code !== 0) throw new Error(`${command.join(" ")} failed: ${out.err}`);
-  return out;
-}
 
 async function fill(client: pg.Client): Promise<void> {
   await client.query("TRUNCATE django_session");
@@ -54,12 +29,8 @@ async function fill(client: pg.Client): Promise<void> {
   await client.query("VACUUM ANALYZE django_session");
 }
 
-const admin = new pg.Client(ADMIN);
-await admin.connect();
-await admin.query(`CREATE DATABASE ${NAME}`);
-await admin.end();
-const client = new pg.Client(URL_);
-await client.connect();
+const database = await createBenchDatabase(`sb_bench_clear_${process.pid}`);
+const { client, url: URL_ } = database;
 try {
   spawnSync(process.execPath, [CLI, "migrate", "--database-url", URL_], { stdio: "ignore" });
   console.log(
@@ -108,24 +79,20 @@ try {
     if (rounds > 1) console.log(`round ${round}`);
     for (const contender of contenders) {
       await fill(client);
-      const m = measure(contender.command, contender.env);
+      const m = measureChild(contender.command, {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        ...contender.env,
+      });
       seconds.get(contender.name)?.push(m.seconds);
       console.log(row(contender.name, m, await left()));
     }
   }
-  const median = (xs: number[]): number => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-  };
   const ours = median(seconds.get("sessionbridge clearsessions") ?? []);
   const theirs = median(seconds.get("Django 5.2 manage.py clearsessions") ?? []);
   console.log(
     `  median: ours ${ours.toFixed(2)} s, Django ${theirs.toFixed(2)} s, speed-up ${(theirs / ours).toFixed(2)}×`,
   );
 } finally {
-  await client.end();
-  const drop = new pg.Client(ADMIN);
-  await drop.connect();
-  await drop.query(`DROP DATABASE IF EXISTS ${NAME} WITH (FORCE)`);
-  await drop.end();
+  await database.drop();
 }

@@ -19,7 +19,6 @@ import { RedisStore } from "connect-redis";
 import express from "express";
 import Fastify, { type FastifyInstance, type FastifyPluginCallback } from "fastify";
 import Koa from "koa";
-import { createClient } from "redis";
 import {
   Session,
   resolveSessionSettings,
@@ -37,30 +36,15 @@ import {
 } from "../src/adapters/koa/index.ts";
 import { Session as SessionParam } from "../src/adapters/nestjs/index.ts";
 import { DjangoCacheStore } from "../src/stores/redis/index.ts";
-import { compareLoad, report, startServer, type LoadContender } from "./support.ts";
+import { compareLoad, redisLogin, report, startServer, type LoadContender } from "./support.ts";
 
-const client = createClient({ url: "redis://127.0.0.1:6379/15" });
-await client.connect();
-const prefix = `benchfw${process.pid}`;
-const store = new DjangoCacheStore({ client, keyPrefix: prefix });
-const auth = {
-  _auth_user_id: "1",
-  _auth_user_backend: "django.contrib.auth.backends.ModelBackend",
-  _auth_user_hash: "51c1d14a69b3a402add48f0715fa42ba6e953c6730f7a5269a187912c2528ea8",
-};
-const seed = new Session(store, null, resolveSessionSettings());
-await seed.update(auth);
-await seed.save();
-const key = seed.key!;
-await client.set(`${prefix}:json:${key}`, JSON.stringify(auth), { EX: 3600 });
-
+const login = await redisLogin(
+  `benchfw${process.pid}`,
+  (client, keyPrefix) => new DjangoCacheStore({ client, keyPrefix }),
+);
+const { client, prefix, store, key } = login;
 /** The plain routes' work: the same Redis GET + JSON.parse, the user id out. */
-async function plainUserId(cookie: string | undefined): Promise<string> {
-  const sid = /sessionid=([a-z0-9]+)/.exec(cookie ?? "")?.[1] ?? "";
-  const raw = await client.get(`${prefix}:json:${sid}`);
-  const data = raw === null ? {} : (JSON.parse(raw) as Record<string, string>);
-  return data._auth_user_id ?? "";
-}
+const plainUserId = (cookie: string | undefined): Promise<string> => login.plainUserId(cookie);
 
 async function sessionUserId(session: DjangoSession): Promise<string> {
   const id = await session.get("_auth_user_id");
@@ -263,7 +247,4 @@ console.log(
 );
 
 await Promise.all(running.map((r) => r.close()));
-for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-  if (keys.length > 0) await client.del(keys);
-}
-await client.quit();
+await login.close();

@@ -12,36 +12,29 @@ import { createServer } from "node:http";
 import express from "express";
 import expressSession from "express-session";
 import { RedisStore } from "connect-redis";
-import { createClient } from "redis";
-import { Session, resolveSessionSettings } from "sessionbridge";
 import { getSession as expressGetSession, sessionMiddleware } from "sessionbridge/express";
 import { getSession, withSessions } from "sessionbridge/node";
 import { DjangoCacheStore } from "sessionbridge/stores/redis";
-import { compareLoad, report, startServer, type RoundsMeasurement } from "./support.ts";
+import {
+  DJANGO_LOGIN,
+  compareLoad,
+  redisLogin,
+  report,
+  startServer,
+  type RoundsMeasurement,
+} from "./support.ts";
 
-const client = createClient({ url: "redis://127.0.0.1:6379/15" });
-await client.connect();
-const prefix = `bench${process.pid}`;
-const store = new DjangoCacheStore({ client, keyPrefix: prefix });
-const auth = {
-  _auth_user_id: "1",
-  _auth_user_backend: "django.contrib.auth.backends.ModelBackend",
-  _auth_user_hash: "51c1d14a69b3a402add48f0715fa42ba6e953c6730f7a5269a187912c2528ea8",
-};
-
-const seed = new Session(store, null, resolveSessionSettings());
-await seed.update(auth);
-await seed.save();
-const key = seed.key!;
-await client.set(`${prefix}:json:${key}`, JSON.stringify(auth), { EX: 3600 });
+const login = await redisLogin(
+  `bench${process.pid}`,
+  (client, keyPrefix) => new DjangoCacheStore({ client, keyPrefix }),
+);
+const { client, prefix, store, key } = login;
 
 const bare = await startServer(
   createServer((req, res) => {
-    const sid = /sessionid=([a-z0-9]+)/.exec(req.headers.cookie ?? "")?.[1] ?? "";
-    void client.get(`${prefix}:json:${sid}`).then((raw) => {
-      const data = raw === null ? {} : (JSON.parse(raw) as Record<string, string>);
+    void login.plainUserId(req.headers.cookie).then((id) => {
       res.setHeader("Content-Type", "text/plain");
-      res.end(data._auth_user_id ?? "");
+      res.end(id);
     });
   }),
 );
@@ -68,10 +61,7 @@ const oursExpress = await startServer(createServer(ours));
 // session middleware. No Express session middleware can be faster than this.
 const expressFloorApp = express();
 expressFloorApp.get("/", async (req, res) => {
-  const sid = /sessionid=([a-z0-9]+)/.exec(req.headers.cookie ?? "")?.[1] ?? "";
-  const raw = await client.get(`${prefix}:json:${sid}`);
-  const data = raw === null ? {} : (JSON.parse(raw) as Record<string, string>);
-  res.type("text/plain").send(data._auth_user_id ?? "");
+  res.type("text/plain").send(await login.plainUserId(req.headers.cookie));
 });
 const expressFloor = await startServer(createServer(expressFloorApp));
 
@@ -102,7 +92,7 @@ await client.set(
       httpOnly: true,
       path: "/",
     },
-    ...auth,
+    ...DJANGO_LOGIN,
   }),
   { EX: 1209600 },
 );
@@ -180,7 +170,4 @@ await Promise.all([
   oursExpress.close(),
   theirsServer.close(),
 ]);
-for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-  if (keys.length > 0) await client.del(keys);
-}
-await client.quit();
+await login.close();

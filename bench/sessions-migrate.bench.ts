@@ -6,27 +6,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import pg from "pg";
 import { DjangoSessionCodec } from "../src/codecs/django/session-encoding.ts";
-import { SYSTEM_PYTHON } from "../test/interop/django/peer.ts";
+import { createBenchDatabase, measureChild } from "./support.ts";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
-const ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
 const NAME = `sb_bench_migrate_${process.pid}`;
-const DB = `postgres://postgres@127.0.0.1:5432/${NAME}`;
 const PREFIX = `sbbench${process.pid}`;
 const SECRET = "bench-secret-key";
 const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
-const MEASURE = `import resource, subprocess, sys, time, json
-t = time.monotonic(); r = subprocess.run(sys.argv[1:], capture_output=True)
-print(json.dumps({"seconds": time.monotonic() - t, "maxrss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "code": r.returncode, "out": r.stdout.decode()[-300:], "err": r.stderr.decode()[-500:]}))`;
-
-const admin = new pg.Client(ADMIN);
-await admin.connect();
-await admin.query(`CREATE DATABASE ${NAME}`);
-await admin.end();
-const client = new pg.Client(DB);
-await client.connect();
+const database = await createBenchDatabase(NAME);
+const { client, url: DB } = database;
 const redis = new Redis("redis://127.0.0.1:6379/0");
 const checkpoint = join(tmpdir(), `${NAME}.checkpoint.json`);
 try {
@@ -51,11 +40,8 @@ try {
       ? {}
       : { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }),
   };
-  const r = spawnSync(
-    SYSTEM_PYTHON,
+  const m = measureChild(
     [
-      "-c",
-      MEASURE,
       process.execPath,
       CLI,
       "sessions",
@@ -68,16 +54,8 @@ try {
       checkpoint,
       "--json",
     ],
-    { env, encoding: "utf8" },
+    env,
   );
-  const m = JSON.parse(r.stdout) as {
-    seconds: number;
-    maxrss_kib: number;
-    code: number;
-    out: string;
-    err: string;
-  };
-  if (m.code !== 0) throw new Error(m.err);
   let copied = 0;
   let cursor = "0";
   do {
@@ -95,9 +73,5 @@ try {
 } finally {
   rmSync(checkpoint, { force: true });
   redis.disconnect();
-  await client.end();
-  const drop = new pg.Client(ADMIN);
-  await drop.connect();
-  await drop.query(`DROP DATABASE IF EXISTS ${NAME} WITH (FORCE)`);
-  await drop.end();
+  await database.drop();
 }

@@ -1,11 +1,18 @@
-// Small, dependency-free benchmark helpers: an HTTP load loop over keep-alive connections on
-// loopback, and a micro-benchmark timer. Everything is bounded in count and time.
-import { spawn } from "node:child_process";
+// Small benchmark helpers: an HTTP load loop over keep-alive connections on loopback, a
+// micro-benchmark timer, and the fixtures several benchmarks share (a logged-in Django session in
+// Redis, a throwaway PostgreSQL database, a child's wall time and peak RSS). Everything is
+// bounded in count and time.
+import { spawn, spawnSync } from "node:child_process";
 import type { Server } from "node:http";
 import { createInterface } from "node:readline";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import type { AddressInfo } from "node:net";
+import pg from "pg";
+import { createClient } from "redis";
+import { Session, resolveSessionSettings } from "../src/index.ts";
+import type { SessionStore } from "../src/stores/contract.ts";
+import { SYSTEM_PYTHON } from "../test/interop/django/peer.ts";
 
 /** Result of one measured scenario. */
 export interface Measurement {
@@ -193,4 +200,131 @@ export async function startTimedChild<Ready>(
 /** The median of a non-empty list. */
 export function median(values: readonly number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
+const benchRedis = () => createClient({ url: "redis://127.0.0.1:6379/15" });
+
+/** The Redis client of the read benchmarks (database 15; keys under one prefix, deleted after). */
+export type BenchRedis = ReturnType<typeof benchRedis>;
+
+/** Django's `_auth_user_*` keys of a logged-in user: what the read benchmarks answer. */
+export const DJANGO_LOGIN = {
+  _auth_user_id: "1",
+  _auth_user_backend: "django.contrib.auth.backends.ModelBackend",
+  _auth_user_hash: "51c1d14a69b3a402add48f0715fa42ba6e953c6730f7a5269a187912c2528ea8",
+};
+
+/** What {@link redisLogin} seeds: the client, the store under test and a logged-in session. */
+export interface RedisLogin<S extends SessionStore> {
+  readonly client: BenchRedis;
+  readonly prefix: string;
+  readonly store: S;
+  /** The session key of {@link DJANGO_LOGIN}, saved through `store`. */
+  readonly key: string;
+  /**
+   * The plain routes' work, without sessionbridge: one Redis GET of the session's JSON copy and
+   * JSON.parse, the user id out.
+   */
+  plainUserId(cookie: string | undefined): Promise<string>;
+  /** Deletes every key under the prefix and quits the client. */
+  close(): Promise<void>;
+}
+
+/**
+ * A logged-in Django session in Redis: `makeStore` builds the store under test (from src/ or
+ * dist/, as the benchmark measures), the session is saved through it, and its data is copied as
+ * JSON under `<prefix>:json:<key>` for the plain routes.
+ */
+export async function redisLogin<S extends SessionStore>(
+  prefix: string,
+  makeStore: (client: BenchRedis, prefix: string) => S,
+): Promise<RedisLogin<S>> {
+  const client = benchRedis();
+  await client.connect();
+  const store = makeStore(client, prefix);
+  const seed = new Session(store, null, resolveSessionSettings());
+  await seed.update(DJANGO_LOGIN);
+  await seed.save();
+  const key = seed.key!;
+  await client.set(`${prefix}:json:${key}`, JSON.stringify(DJANGO_LOGIN), { EX: 3600 });
+  return {
+    client,
+    prefix,
+    store,
+    key,
+    async plainUserId(cookie) {
+      const sid = /sessionid=([a-z0-9]+)/.exec(cookie ?? "")?.[1] ?? "";
+      const raw = await client.get(`${prefix}:json:${sid}`);
+      const data = raw === null ? {} : (JSON.parse(raw) as Record<string, string>);
+      return data._auth_user_id ?? "";
+    },
+    async close() {
+      for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+        if (keys.length > 0) await client.del(keys);
+      }
+      await client.quit();
+    },
+  };
+}
+
+/** A PostgreSQL database made for one benchmark run. */
+export interface BenchDatabase {
+  readonly url: string;
+  /** A connection to it. */
+  readonly client: pg.Client;
+  /** Ends `client` and drops the database. */
+  drop(): Promise<void>;
+}
+
+/** Creates the database `name` on the local PostgreSQL and connects to it. */
+export async function createBenchDatabase(name: string): Promise<BenchDatabase> {
+  const admin = "postgres://postgres@127.0.0.1:5432/postgres";
+  const url = `postgres://postgres@127.0.0.1:5432/${name}`;
+  const creator = new pg.Client(admin);
+  await creator.connect();
+  await creator.query(`CREATE DATABASE ${name}`);
+  await creator.end();
+  const client = new pg.Client(url);
+  await client.connect();
+  return {
+    url,
+    client,
+    async drop() {
+      await client.end();
+      const dropper = new pg.Client(admin);
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}
+
+/** What {@link measureChild} reports of one command. */
+export interface ChildMeasurement {
+  readonly seconds: number;
+  /** The child's peak RSS (`ru_maxrss`, KiB on Linux). */
+  readonly maxrss_kib: number;
+  readonly code: number;
+  /** The last 300 characters of its stdout, and the last 500 of its stderr. */
+  readonly out: string;
+  readonly err: string;
+}
+
+const MEASURE_CHILD = `import resource, subprocess, sys, time, json
+t = time.monotonic(); r = subprocess.run(sys.argv[1:], capture_output=True)
+print(json.dumps({"seconds": time.monotonic() - t, "maxrss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "code": r.returncode, "out": r.stdout.decode()[-300:], "err": r.stderr.decode()[-500:]}))`;
+
+/**
+ * Runs `command` under a Python parent that reports its wall time and peak RSS (getrusage of
+ * the child, which Node cannot read of its own children).
+ * @throws when the command exits non-zero.
+ */
+export function measureChild(
+  command: readonly string[],
+  env: Readonly<Record<string, string>>,
+): ChildMeasurement {
+  const r = spawnSync(SYSTEM_PYTHON, ["-c", MEASURE_CHILD, ...command], { env, encoding: "utf8" });
+  const m = JSON.parse(r.stdout) as ChildMeasurement;
+  if (m.code !== 0) throw new Error(`${command.join(" ")} failed: ${m.err}`);
+  return m;
 }

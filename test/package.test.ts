@@ -53,8 +53,8 @@ describe("package.json", () => {
     );
   });
 
-  it("forces only the cookie parser on users: drivers (SQLite's too) and frameworks are optional peers", () => {
-    assert.deepEqual(Object.keys(pkg.dependencies), ["cookie"]);
+  it("forces only the cookie parser and the Web runtimes' hashes on users: drivers (SQLite's too) and frameworks are optional peers", () => {
+    assert.deepEqual(Object.keys(pkg.dependencies), ["@noble/hashes", "cookie"]);
     for (const peer of [
       "better-sqlite3",
       "pg",

@@ -141,6 +141,25 @@ async function limitedUsername(
   return config.users.usernameKey === undefined ? username : config.users.usernameKey(username);
 }
 
+/**
+ * What each user `authenticate` returned was authenticated with, less the password: `login()`
+ * hands it to the login recorders (allauth records the username), as Django's
+ * `user_logged_in` receivers see the request the credentials came with.
+ */
+const AUTHENTICATED_WITH = new WeakMap<User, Credentials>();
+
+/**
+ * The username, ip and user agent `authenticate()` returned `user` for, if it did.
+ *
+ * @example
+ * ```ts
+ * authenticatedWith(result.user)?.username; // "alice"
+ * ```
+ */
+export function authenticatedWith(user: User): Credentials | undefined {
+  return AUTHENTICATED_WITH.get(user);
+}
+
 /** Asks each configured backend in turn (Django's `authenticate` loop). */
 async function checkCredentials(
   credentials: Credentials,
@@ -157,6 +176,11 @@ async function checkCredentials(
     }
     // Django: `user.backend = backend_path`, read by login().
     result.backend = backend.path;
+    AUTHENTICATED_WITH.set(result, {
+      username: credentials.username,
+      ip: credentials.ip,
+      userAgent: credentials.userAgent,
+    });
     return { ok: true, user: result };
   }
   return invalid(detail);

@@ -21,6 +21,7 @@ import type {
   PasswordHasherOptions,
 } from "./hashers/index.ts";
 import { HASHER_DJANGO_VERSIONS } from "./hashers/defaults.ts";
+import type { LoginRecorder } from "../django/allauth.ts";
 import type { LoginLockout } from "../django/axes.ts";
 import type { LoginRateLimit } from "./rate-limit.ts";
 import type { User } from "./user.ts";
@@ -56,6 +57,11 @@ export interface AuthConfig {
    * (django-axes' `axes_accessattempt`); default none.
    */
   readonly lockout?: LoginLockout;
+  /**
+   * Told of every login after the session holds the user, in order (Django's `user_logged_in`
+   * receivers): `AllauthLogins` records what django-allauth records; default none.
+   */
+  readonly loginRecorders?: readonly LoginRecorder[];
   /** Clock in milliseconds (for `last_login`), for tests. */
   readonly now?: () => number;
 }

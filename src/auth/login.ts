@@ -13,12 +13,15 @@
  *
  * 6. `rotate_token(request)`: a new CSRF secret when CSRF protection runs on this request
  *    (the adapters' `csrfMiddleware`), so a token from before the login stops working.
+ * 7. the other `user_logged_in` receivers: `config.loginRecorders` (django-allauth's
+ *    `AllauthLogins`), told the credentials the user authenticated with (never the password).
  */
 import { ConfigurationError } from "../errors.ts";
 import { rotateCsrfForSession } from "../django/csrf-protection.ts";
 import type { Session, SessionShape } from "../engine/session.ts";
+import { authenticatedWith } from "./authenticate.ts";
 import { backendsOf } from "./backends.ts";
-import { authSession, checkAuthConfig, type AuthConfig } from "./config.ts";
+import { authSession, checkAuthConfig, type AuthConfig, type Credentials } from "./config.ts";
 import { BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY } from "./constants.ts";
 import { constantTimeEqual } from "./hashers/index.ts";
 import { userSessionAuthHash } from "./session-hash.ts";
@@ -28,6 +31,11 @@ import type { User } from "./user.ts";
 export interface LoginOptions extends AuthConfig {
   /** Dotted backend path to store; default `user.backend`, else the only configured backend. */
   readonly backend?: string;
+  /**
+   * What the user authenticated with (username, ip, user agent; a password is ignored), for
+   * `loginRecorders`; default what `authenticate()` returned this user for.
+   */
+  readonly credentials?: Credentials;
 }
 
 /**
@@ -106,4 +114,16 @@ export async function login<T extends SessionShape>(
   const now = new Date((options.now ?? Date.now)());
   user.lastLogin = now;
   await options.users.updateLastLogin(user, now);
+
+  const credentials = options.credentials ?? authenticatedWith(user);
+  for (const recorder of options.loginRecorders ?? []) {
+    await recorder.recordLogin({
+      session: s,
+      userId: user.sessionId,
+      method: "password",
+      username: credentials?.username ?? undefined,
+      ip: credentials?.ip,
+      userAgent: credentials?.userAgent,
+    });
+  }
 }

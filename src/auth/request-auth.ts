@@ -54,7 +54,10 @@ export interface RequestAuth<E extends Enrichers = NoEnrichers> {
   /** {@link authenticate} with this configuration. */
   authenticate(credentials: Credentials): Promise<AuthenticateResult>;
   /** {@link login} on this session; `user()` then returns `user`. */
-  login(user: User, options?: { readonly backend?: string }): Promise<EnrichedUser<E>>;
+  login(
+    user: User,
+    options?: { readonly backend?: string; readonly credentials?: Credentials },
+  ): Promise<EnrichedUser<E>>;
   /** {@link logout}; `user()` then returns the anonymous user. */
   logout(): Promise<void>;
   /** {@link updateSessionAuthHash} on this session. */

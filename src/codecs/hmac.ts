@@ -18,7 +18,7 @@
  *
  * The implementation lives behind the runtime seam (`#runtime`, src/runtime/): on Node the
  * padded-key `crypto.hash` construction above; on the Web runtimes the same construction over
- * the synchronous hashes of src/runtime/sha.ts.
+ * the synchronous hashes of `@noble/hashes` (src/runtime/sha.ts).
  */
 export { HmacKey } from "#runtime";
 export type { HashAlgorithm as HmacAlgorithm } from "#runtime";

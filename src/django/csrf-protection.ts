@@ -28,6 +28,7 @@ import { constantTimeEqual } from "../codecs/constant-time.ts";
 import type { DjangoVersion } from "../codecs/django/version.ts";
 import { serializeSameSite, type SameSite } from "../codecs/same-site.ts";
 import { ConfigurationError } from "../errors.ts";
+import { isHeaderSession } from "../engine/http.ts";
 import type { Session } from "../engine/session.ts";
 
 /** Django's `CSRF_SESSION_KEY`. */
@@ -428,6 +429,8 @@ export class CsrfRequestState {
 
   /** A new secret (Django's `rotate_token`): at login, so pre-login tokens stop working. */
   async rotate(): Promise<void> {
+    // allauth's app views keep the CSRF cookie as it is (`CSRF_COOKIE_NEEDS_UPDATE = False`).
+    if (this.#session !== undefined && isHeaderSession(this.#session)) return;
     this.#secret = randomString(SECRET_LENGTH);
     await this.#update();
   }
@@ -457,6 +460,9 @@ export class CsrfRequestState {
   verify(check: CsrfCheck): CsrfVerdict {
     const method = check.method.toUpperCase();
     if (isSafeMethod(method)) return { ok: true };
+    // A session named by a header (allauth's X-Session-Token) came with no cookie a cross-site
+    // form could send: allauth's app views are csrf_exempt.
+    if (this.#session !== undefined && isHeaderSession(this.#session)) return { ok: true };
     const legacy = this.#csrf.settings.djangoVersion === "3.2";
     if (!legacy && check.origin !== undefined) {
       if (!this.#csrf.originVerified(check.origin, check.host, check.secure)) {

@@ -65,3 +65,11 @@ export {
   type LockoutAttempt,
   type LoginLockout,
 } from "./axes.ts";
+export {
+  AUTHENTICATION_METHODS_SESSION_KEY,
+  AllauthLogins,
+  recordAuthentication,
+  type AllauthLoginsOptions,
+  type LoginRecorder,
+  type RecordedLogin,
+} from "./allauth.ts";

@@ -11,7 +11,12 @@ import {
   type SessionSettingsInput,
 } from "../engine/config.ts";
 import { versionOption } from "../internal/version-option.ts";
-import { commitResponseSession, openRequestSession, plainResponseHeaders } from "../engine/http.ts";
+import {
+  commitResponseSession,
+  openHeaderSession,
+  openRequestSession,
+  plainResponseHeaders,
+} from "../engine/http.ts";
 import type { SessionPolicy } from "../engine/policy.ts";
 import type { SessionShape } from "../engine/session.ts";
 
@@ -24,6 +29,14 @@ export interface DjangoPolicyOptions extends SessionSettingsInput {
    * project the sessions are shared with (a Node-only app: the newest, `"6.1"`).
    */
   readonly djangoVersion: DjangoVersion;
+  /**
+   * A request header that carries the session key instead of the cookie: `"X-Session-Token"`
+   * for django-allauth's headless app clients (`allauth.headless`, token strategy
+   * `SessionTokenStrategy`, its default). A request with that header gets that session, its
+   * response never sets or deletes the cookie, and Django's CSRF check does not apply (allauth's
+   * app views are `csrf_exempt`). Default: none, the cookie only.
+   */
+  readonly sessionTokenHeader?: string;
   /** Clock in milliseconds, for tests. */
   readonly now?: () => number;
 }
@@ -40,11 +53,16 @@ export interface DjangoPolicyOptions extends SessionSettingsInput {
 export function djangoSessionPolicy<T extends SessionShape = SessionShape>(
   options: DjangoPolicyOptions,
 ): SessionPolicy<T> {
-  const { store, now = Date.now, ...input } = options;
+  const { store, now = Date.now, sessionTokenHeader, ...input } = options;
   requireDjangoVersion(options.djangoVersion);
   const settings = resolveSessionSettings(input);
   return {
-    open: (cookieHeader) => openRequestSession<T>(cookieHeader, store, settings, now),
+    open: (cookieHeader, header) => {
+      const token = sessionTokenHeader === undefined ? undefined : header?.(sessionTokenHeader);
+      return typeof token === "string" && token !== ""
+        ? openHeaderSession<T>(token, store, settings, now)
+        : openRequestSession<T>(cookieHeader, store, settings, now);
+    },
     plan: (rs, status) => plainResponseHeaders(rs, settings, status),
     commit: (rs, status) => commitResponseSession(rs, settings, status, now),
   };

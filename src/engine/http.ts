@@ -21,6 +21,11 @@ export interface RequestSession<T extends SessionShape = SessionShape> {
   readonly session: Session<T>;
   /** Django: `settings.SESSION_COOKIE_NAME in request.COOKIES` (even with an empty value). */
   readonly hadCookie: boolean;
+  /**
+   * The session key came from a request header (django-allauth's headless `X-Session-Token`),
+   * not from the cookie: the response never sets or deletes the cookie.
+   */
+  readonly fromHeader?: boolean;
 }
 
 /** Headers to add to the response. */
@@ -59,16 +64,60 @@ export function openRequestSession<T extends SessionShape = SessionShape>(
   return { session: new Session<T>(store, value, settings, now), hadCookie: value !== undefined };
 }
 
+/** The sessions opened from a header, for CSRF (allauth's app views are `csrf_exempt`). */
+const HEADER_SESSIONS = new WeakSet<object>();
+
+/**
+ * Opens the session a header names (django-allauth's headless app clients send the session key
+ * as `X-Session-Token` instead of a cookie): the same session as the cookie would give, but
+ * the response leaves the cookie alone. An unknown or expired key is an empty session, as a bad
+ * cookie is (allauth answers its own API with 410 then).
+ *
+ * @example
+ * ```ts
+ * const rs = openHeaderSession(request.headers.get("X-Session-Token")!, store, settings);
+ * ```
+ */
+export function openHeaderSession<T extends SessionShape = SessionShape>(
+  token: string,
+  store: SessionStore,
+  settings: SessionSettings,
+  now?: () => number,
+): RequestSession<T> {
+  const session = new Session<T>(store, token, settings, now);
+  HEADER_SESSIONS.add(session);
+  return { session, hadCookie: false, fromHeader: true };
+}
+
+/**
+ * Whether `session` was opened from a header by {@link openHeaderSession}: such a request
+ * carries no cookie a cross-site form could send, so Django's CSRF check does not apply to it.
+ *
+ * @example
+ * ```ts
+ * if (isHeaderSession(session)) return { ok: true };
+ * ```
+ */
+export function isHeaderSession(session: object): boolean {
+  return HEADER_SESSIONS.has(session);
+}
+
 /**
  * What the response needs, when that is known without I/O; `undefined` means a save is due
  * (call {@link commitResponseSession}). Lets adapters skip any async work on most requests.
  */
 export function plainResponseHeaders<T extends SessionShape>(
-  { session, hadCookie }: RequestSession<T>,
+  requestSession: RequestSession<T>,
   settings: SessionSettings,
   status: number,
 ): SessionResponseHeaders | undefined {
+  const { session, hadCookie } = requestSession;
   const empty = session.isEmpty();
+  if (requestSession.fromHeader === true) {
+    // allauth's authentication_context: saved when modified and not empty; no cookie either way.
+    const due = session.modified && !empty && !skipsSaveOnStatus(settings, status);
+    return due ? undefined : NOTHING;
+  }
   if (hadCookie && empty) {
     return { setCookie: [deleteCookieHeader(settings)], varyCookie: true };
   }
@@ -92,6 +141,10 @@ export async function commitResponseSession<T extends SessionShape>(
   const plain = plainResponseHeaders(requestSession, settings, status);
   if (plain) return plain;
   const { session } = requestSession;
+  if (requestSession.fromHeader === true) {
+    await session.save();
+    return NOTHING;
+  }
   // Django reads `accessed` before computing expiry and saving, which read the data again.
   const varyCookie = session.accessed;
   let maxAge: number | undefined;

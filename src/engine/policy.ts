@@ -19,8 +19,15 @@ import type { SessionShape } from "./session.ts";
  * ```
  */
 export interface SessionPolicy<T extends SessionShape = SessionShape> {
-  /** Reads the session cookie out of a `Cookie` header; no I/O. */
-  open(cookieHeader: string | null | undefined): RequestSession<T>;
+  /**
+   * Reads the session cookie out of a `Cookie` header; no I/O. `header` reads any other request
+   * header (case-insensitive), for policies that take the session key from one (allauth's
+   * `X-Session-Token`); adapters pass it.
+   */
+  open(
+    cookieHeader: string | null | undefined,
+    header?: (name: string) => string | null | undefined,
+  ): RequestSession<T>;
   /** The response headers when they are known without I/O, else `undefined` (commit is due). */
   plan(requestSession: RequestSession<T>, status: number): SessionResponseHeaders | undefined;
   /** Saves if due and returns the response headers. */

@@ -341,7 +341,10 @@ export class Session<T extends SessionShape = SessionShape> {
    * own changes on the fresh data and try again. A key gone meanwhile is never written back.
    */
   async #saveMerging(key: string, data: SessionData, version: string): Promise<void> {
-    const { saved } = await this.#compareAndSet(key, data, version, (merged) => merged);
+    const { saved } = await this.#compareAndSet(key, data, version, (merged) => ({
+      value: merged,
+      expiry: this.#expiry(merged),
+    }));
     // What this request changed is now in the stored version: later saves start from it.
     this.#version = saved;
     this.#changes.clear();
@@ -351,41 +354,38 @@ export class Session<T extends SessionShape = SessionShape> {
   }
 
   /**
-   * The first step of a key cycle on a compare-and-set store: the old record becomes an
-   * expired, empty value if it still holds `version` (merging and retrying as a save does),
-   * so no other request can save it any more. Resolves the data to move to the new key: the
-   * stored data as of the retirement with this request's changes on top.
+   * The first step of a key cycle on a compare-and-set store: the old record is written as an
+   * empty session with an expiry a day past (which every store deletes or never loads again)
+   * if it still holds `version` (merging and retrying as a save does), so no other request can
+   * save it any more. Resolves the data to move to the new key: the stored data as of the
+   * retirement with this request's changes on top.
    * @throws {SessionMissingError} when the record was deleted meanwhile (a logout, another
    *   cycle): the new key is not made.
    */
   async #retire(key: string, data: SessionData, version: string): Promise<SessionData> {
-    const retired = this.#retiredValue();
+    const at = this.#now() - 86_400_000;
+    const retired = {
+      value: new Map<string, PyValue>(),
+      expiry: { age: -86_400, date: new Date(at) },
+    };
     return (await this.#compareAndSet(key, data, version, () => retired)).data;
   }
 
-  /** An empty session whose `_session_expiry` is a day past (in the form `setExpiry` stores). */
-  #retiredValue(): SessionData {
-    const past = PyDateTime.fromDate(new Date(this.#now() - 86_400_000));
-    return new Map([
-      [EXPIRY_KEY, this.#settings.djangoVersion === "3.2" ? past : past.toISOString()],
-    ]);
-  }
-
   /**
-   * Compare-and-set of `write(data)` against `version`; on a conflict, reload, apply this
-   * request's own changes on the fresh data and try again. A key gone meanwhile is never
-   * written back. Resolves the (merged) data and the version written.
+   * Compare-and-set of what `write` makes of the data against `version`; on a conflict,
+   * reload, apply this request's own changes on the fresh data and try again. A key gone
+   * meanwhile is never written back. Resolves the (merged) data and the version written.
    */
   async #compareAndSet(
     key: string,
     data: SessionData,
     version: string,
-    write: (merged: SessionData) => SessionData,
+    write: (merged: SessionData) => { value: SessionData; expiry: SessionExpiry },
   ): Promise<{ data: SessionData; saved: string }> {
     const store = this.#store;
     for (let attempt = 0; attempt < MAX_MERGE_ATTEMPTS; attempt++) {
-      const value = write(data);
-      const saved = await store.saveIfUnchanged!(key, value, this.#expiry(value), version);
+      const { value, expiry } = write(data);
+      const saved = await store.saveIfUnchanged!(key, value, expiry, version);
       if (saved !== null) return { data, saved };
       const fresh = await store.loadVersioned!(key, true);
       // Deleted (a logout, a revoke, a key cycle) or expired while this request ran: Django's
@@ -399,6 +399,22 @@ export class Session<T extends SessionShape = SessionShape> {
     throw new SessionStoreError(
       `${store.name}: the session kept changing; ${MAX_MERGE_ATTEMPTS} saves in a row conflicted`,
     );
+  }
+
+  /**
+   * `fresh` (the stored data as another request left it) with this request's own changes on
+   * top: the keys it set and deleted, the values it read and changed in place when `modified`
+   * was set, and nothing of `fresh` after `clear()`. For a policy that writes the session
+   * itself and merges on a conflicting compare-and-set, as `save` does (Flask-Session's).
+   *
+   * @example
+   * ```ts
+   * const fresh = await store.loadVersioned!(key, true);
+   * if (fresh) await store.saveIfUnchanged!(key, session.applyChangesTo(fresh.data), expiry, fresh.version);
+   * ```
+   */
+  applyChangesTo(fresh: SessionData): SessionData {
+    return this.#reapply(fresh, this.#cache ?? new Map<string, PyValue>());
   }
 
   /** `fresh` with this request's changes on top (`current` holds in-place changed values). */

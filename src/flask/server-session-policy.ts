@@ -7,12 +7,18 @@ import { randomUUID, randomBytes } from "#runtime";
 import type { Secret } from "../codecs/itsdangerous/encoding.ts";
 import { flaskSessionIdSigner } from "../codecs/flask/flask-session.ts";
 import type { PyValue, SessionData } from "../codecs/python-values.ts";
-import { resolveSessionSettings } from "../engine/config.ts";
+import { resolveSessionSettings, type ConcurrentWrites } from "../engine/config.ts";
 import type { SessionResponseHeaders } from "../engine/http.ts";
 import type { SessionPolicy } from "../engine/policy.ts";
 import { Session, type SessionShape } from "../engine/session.ts";
 import { versionOption } from "../internal/version-option.ts";
-import { ConfigurationError, InvalidArgumentError, MalformedError } from "../errors.ts";
+import {
+  ConfigurationError,
+  InvalidArgumentError,
+  MalformedError,
+  SessionMissingError,
+  SessionStoreError,
+} from "../errors.ts";
 import { NOTHING, VARY_ONLY } from "../engine/cookie-session.ts";
 import {
   deleteWerkzeugCookie,
@@ -21,7 +27,7 @@ import {
   readCookie,
   type WerkzeugSameSite,
 } from "../codecs/werkzeug/cookies.ts";
-import type { SessionStore } from "../stores/contract.ts";
+import type { SessionExpiry, SessionStore } from "../stores/contract.ts";
 
 /** Which Flask-Session's rules: `"0.3"` (0.3.x–0.5.x) or `"0.8"` (0.7.x–0.8.x). */
 export type FlaskSessionVersion = "0.3" | "0.8";
@@ -55,7 +61,19 @@ export interface FlaskSessionPolicyOptions {
   readonly cookieSameSite?: WerkzeugSameSite | undefined;
   /** Clock in milliseconds, for tests. */
   readonly now?: (() => number) | undefined;
+  /**
+   * `"merge"` (default): with a store that has `loadVersioned`/`saveIfUnchanged` (the
+   * `FlaskSessionRedisStore`), a save is a compare-and-set that, when another request (Node or
+   * Flask) wrote the session meanwhile, reloads it and applies only this request's own changes
+   * on top, so neither side's writes to other keys are lost to ours, and a session deleted
+   * meanwhile is never written back (`SessionMissingError`, 400). `"overwrite"`:
+   * Flask-Session's blind `SET`. See `SessionSettings.concurrentWrites`.
+   */
+  readonly concurrentWrites?: ConcurrentWrites | undefined;
 }
+
+/** Conflicts one save retries before giving up (as `Session.save`: a bound, not a budget). */
+const MAX_MERGE_ATTEMPTS = 200;
 
 interface RequestState {
   sid: string;
@@ -63,6 +81,8 @@ interface RequestState {
   fresh: boolean;
   /** The store's answer, once asked. */
   loaded?: SessionData;
+  /** The stored version `loaded` came from (compare-and-set stores, when merging). */
+  version?: string;
   /**
    * The sid names a stored value that cannot be decoded here (a pickled application class, a
    * foreign format): the request sees an empty session and nothing is ever written over it.
@@ -119,7 +139,17 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
     domain: options.cookieDomain,
     path: options.cookiePath ?? "/",
   };
-  const settings = resolveSessionSettings({ cookieName: name, cookieAge: lifetime });
+  const settings = resolveSessionSettings({
+    cookieName: name,
+    cookieAge: lifetime,
+    ...(options.concurrentWrites === undefined
+      ? {}
+      : { concurrentWrites: options.concurrentWrites }),
+  });
+  const merges =
+    settings.concurrentWrites === "merge" &&
+    store.loadVersioned !== undefined &&
+    store.saveIfUnchanged !== undefined;
   const newSid = (): string => (v08 ? randomBytes(sidLength).toString("base64url") : randomUUID());
   const initial = (): SessionData =>
     permanentDefault
@@ -130,7 +160,13 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
   const loadState = async (state: RequestState): Promise<SessionData> => {
     if (state.loaded) return state.loaded;
     let data: SessionData | null = null;
-    if (!state.fresh) data = await store.load(state.sid);
+    if (!state.fresh && merges) {
+      const loaded = await store.loadVersioned!(state.sid);
+      data = loaded?.data ?? null;
+      if (loaded) state.version = loaded.version;
+    } else if (!state.fresh) {
+      data = await store.load(state.sid);
+    }
     if (data === null && !state.fresh && (await store.exists(state.sid))) {
       // Present but undecodable (the store reported why): Flask still reads it, so saving the
       // fresh `{_permanent: True}` under this sid, or deleting it, would log the user out of
@@ -147,6 +183,36 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
     }
     state.loaded = data;
     return data;
+  };
+
+  /** 0.8's clear() keeps `_permanent`, and new sessions start with it. */
+  const withPermanent = (data: SessionData): SessionData =>
+    v08 && permanentDefault && !data.has("_permanent") && data.size > 0
+      ? new Map([["_permanent", true], ...data])
+      : data;
+
+  /**
+   * Compare-and-set of `data` against `version`; on a conflict, `merge` applied to the fresh
+   * data is written instead (retried, bounded). Resolves what was written.
+   * @throws {SessionMissingError} when the session was deleted meanwhile (never written back).
+   */
+  const saveMerging = async (
+    sid: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    version: string,
+    merge: (fresh: SessionData) => SessionData,
+  ): Promise<SessionData> => {
+    for (let attempt = 0; attempt < MAX_MERGE_ATTEMPTS; attempt++) {
+      if ((await store.saveIfUnchanged!(sid, data, expiry, version)) !== null) return data;
+      const fresh = await store.loadVersioned!(sid, true);
+      if (fresh === null) throw new SessionMissingError();
+      data = merge(fresh.data);
+      version = fresh.version;
+    }
+    throw new SessionStoreError(
+      `${store.name}: the session kept changing; ${MAX_MERGE_ATTEMPTS} saves in a row conflicted`,
+    );
   };
 
   const isEmpty = (data: SessionData): boolean =>
@@ -202,10 +268,7 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
           "the stored Flask-Session value cannot be decoded here; it is left as it is instead of being overwritten",
         );
       }
-      if (v08 && permanentDefault && !data.has("_permanent") && data.size > 0) {
-        // 0.8's clear() keeps `_permanent`, and new sessions start with it.
-        data = new Map([["_permanent", true], ...data]);
-      }
+      data = withPermanent(data);
       const vary = v08 && accessed;
       const none = vary ? VARY_ONLY : NOTHING;
       if (isEmpty(data)) {
@@ -216,10 +279,14 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
       }
       if (v08 && !(modified || refresh)) return none;
       const nowMs = now();
-      await store.save(state.sid, data, {
-        mustCreate: false,
-        expiry: { age: lifetime, date: new Date(nowMs + lifetime * 1000) },
-      });
+      const expiry = { age: lifetime, date: new Date(nowMs + lifetime * 1000) };
+      if (state.version !== undefined && !state.fresh) {
+        data = await saveMerging(state.sid, data, expiry, state.version, (fresh) =>
+          withPermanent(session.applyChangesTo(fresh)),
+        );
+      } else {
+        await store.save(state.sid, data, { mustCreate: false, expiry });
+      }
       const permanent = pyTruthy(data.get("_permanent"));
       if (v08 && !(modified || (permanent && refresh))) return none;
       const value = signer ? signer.sign(state.sid) : state.sid;

@@ -4,7 +4,7 @@
  * `crypto.getRandomValues` and `crypto.randomUUID` only. Nothing here imports a `node:` module
  * (the `import type` below is erased).
  *
- * Hashes and HMAC are synchronous here, in plain TypeScript (sha.ts), not `crypto.subtle`: the
+ * Hashes and HMAC are synchronous here, `@noble/hashes` (sha.ts), not `crypto.subtle`: the
  * codecs' signing API is synchronous, and for session-sized values a `crypto.subtle.sign` call
  * costs more in promise and key-object overhead than the hashing itself (bench/run.ts, section
  * "runtime"). Compression is a stored (uncompressed) zlib stream, which the codecs then never

@@ -220,7 +220,9 @@ export interface SessionStore {
    * Compare-and-set: writes `data` under `key` only if the stored value is still the one
    * `expected` names, atomically (one SQL `UPDATE … WHERE`, one Redis script, a rename under a
    * lock). Resolves the new version, or `null` when nothing was written because the value
-   * changed or the key is gone (the engine tells those apart with `loadVersioned`).
+   * changed or the key is gone (the engine tells those apart with `loadVersioned`). An expiry
+   * already past (a key cycle retiring the old record) must leave the key deleted or never
+   * loadable again.
    */
   saveIfUnchanged?(
     key: string,

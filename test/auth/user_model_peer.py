@@ -45,17 +45,11 @@ def configure():
     if user_model != "auth.User":
         apps.append(user_model.split(".")[0])
     settings.configure(
-        DEBUG=False,
-        SECRET_KEY=os.environ.get("SECRET_KEY", "sessionbridge-test-secret"),
-        USE_TZ=True,
-        TIME_ZONE="UTC",
-        DATABASES={"default": peer.db_settings(os.environ["DJANGO_DB"])},
+        **peer.core_settings(),
         INSTALLED_APPS=apps,
         AUTH_USER_MODEL=user_model,
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",
         PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"],
-        SESSION_ENGINE="django.contrib.sessions.backends.db",
-        LOGGING_CONFIG=None,
     )
     django.setup()
 

@@ -5,8 +5,12 @@ import {
   addVaryCookie,
   commitResponseSession,
   deleteCookieHeader,
+  isHeaderSession,
+  openHeaderSession,
   openRequestSession,
+  plainResponseHeaders,
 } from "../../src/engine/http.ts";
+import { djangoSessionPolicy } from "../../src/django/policy.ts";
 import { Session } from "../../src/engine/session.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
 import { djangoPeerEnv } from "../interop/django/peer.ts";
@@ -190,5 +194,47 @@ describe("SessionMiddleware response policy", () => {
     assert.equal(addVaryCookie("Accept-Encoding"), "Accept-Encoding, Cookie");
     assert.equal(addVaryCookie("cookie"), "cookie");
     assert.equal(addVaryCookie("*"), "*");
+  });
+});
+
+describe("a session named by a header (allauth's X-Session-Token)", () => {
+  it("is the session of that key, saved when modified, and never touches the cookie", async () => {
+    const settings = resolveSessionSettings();
+    const store = new MemoryStore();
+    const key = await existing(store);
+    const rs = openHeaderSession(key, store, settings);
+    assert.ok(isHeaderSession(rs.session));
+    assert.equal(await rs.session.get("user"), "alice");
+    assert.deepEqual(plainResponseHeaders(rs, settings, 200), { setCookie: [], varyCookie: false });
+    await rs.session.set("n", 1);
+    assert.deepEqual(await commitResponseSession(rs, settings, 200), {
+      setCookie: [],
+      varyCookie: false,
+    });
+    assert.equal(await new Session(store, key, settings).get("n"), 1);
+    // Emptied (a logout): nothing to delete, no cookie to expire.
+    await rs.session.flush();
+    assert.deepEqual(plainResponseHeaders(rs, settings, 200), { setCookie: [], varyCookie: false });
+    // An unknown key is an empty session.
+    const unknown = openHeaderSession("x".repeat(32), store, settings);
+    assert.equal(await unknown.session.get("user"), undefined);
+  });
+
+  it("djangoSessionPolicy reads it only when sessionTokenHeader names it", async () => {
+    const store = new MemoryStore();
+    const key = await existing(store);
+    const headers = new Headers({ "x-session-token": key });
+    const read = (name: string) => headers.get(name);
+    const withToken = djangoSessionPolicy({
+      store,
+      djangoVersion: "5.2",
+      sessionTokenHeader: "X-Session-Token",
+    });
+    assert.equal(await withToken.open(undefined, read).session.get("user"), "alice");
+    assert.equal(withToken.open(`sessionid=${key}`, () => undefined).fromHeader, undefined);
+    const cookieOnly = djangoSessionPolicy({ store, djangoVersion: "5.2" });
+    const rs = cookieOnly.open(undefined, read);
+    assert.equal(isHeaderSession(rs.session), false);
+    assert.equal(await rs.session.get("user"), undefined);
   });
 });

@@ -3,7 +3,7 @@
 // `createsuperuser`, a person's login through its admin form, then the example with that
 // cookie), the Flask one against a real Flask 3.1 with Flask-Login, on real SQLite and Redis.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -24,6 +24,7 @@ import {
 import {
   readmeExamples,
   readmeTypeScriptBlockCount,
+  ROOT,
   runExample,
   startExample,
   type RunningExample,
@@ -53,6 +54,7 @@ const TESTED = [
   "flask",
   "node-memory",
   "decode",
+  "next-django",
 ];
 
 async function flushRedis(url: string): Promise<void> {
@@ -524,6 +526,11 @@ describe("README examples", () => {
       const run = await runExample("decode", {});
       assert.equal(run.code, 0, run.stderr);
       assert.equal(run.stdout, "bar\n");
+    });
+
+    it("next-django: is examples/next-django/lib/sessions.ts, which test/examples/next-django.test.ts builds and runs beside Django 5.2 and 6.1", () => {
+      const file = join(ROOT, "examples", "next-django", "lib", "sessions.ts");
+      assert.equal(readmeExamples().get("next-django"), readFileSync(file, "utf8"));
     });
   });
 });

@@ -42,6 +42,7 @@ import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
 import { missingSessionError } from "../shared-session.ts";
 import type { SessionErrorReporter } from "../shared-report-error.ts";
+import { nodeHeaderReader } from "../shared-headers.ts";
 
 export { csrfMiddleware, csrfToken, type FastifyCsrfOptions } from "./csrf.ts";
 
@@ -133,7 +134,7 @@ export function sessionMiddleware(options: FastifySessionOptions): FastifyPlugin
   const onError = options.onError;
 
   const onRequest: onRequestHookHandler = (request, _reply, done) => {
-    const requestSession = policy.open(request.headers.cookie);
+    const requestSession = policy.open(request.headers.cookie, nodeHeaderReader(request.headers));
     request.session = requestSession.session as unknown as Session<SessionData>;
     (request as WithState)[STATE] = { requestSession, done: false };
     done();

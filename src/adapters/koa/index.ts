@@ -27,6 +27,7 @@ import { policyFrom, type PolicyOptions } from "../../django/policy.ts";
 import type { Session, SessionShape } from "../../engine/session.ts";
 import { missingSessionError } from "../shared-session.ts";
 import type { SessionErrorReporter } from "../shared-report-error.ts";
+import { nodeHeaderReader } from "../shared-headers.ts";
 
 export { csrfMiddleware, csrfToken, type KoaCsrfOptions } from "./csrf.ts";
 
@@ -89,7 +90,7 @@ export function sessionMiddleware(options: KoaSessionOptions): Middleware {
   const policy = policyFrom(options);
   const onError = options.onError;
   return async (ctx, next) => {
-    const requestSession = policy.open(ctx.headers.cookie);
+    const requestSession = policy.open(ctx.headers.cookie, nodeHeaderReader(ctx.headers));
     ctx.session = requestSession.session as unknown as Session<SessionData>;
     await next();
     const status = ctx.status;

@@ -35,6 +35,7 @@ import { missingSessionError } from "../shared-session.ts";
 import { reportToStderr, type SessionErrorReporter } from "../shared-report-error.ts";
 
 import type { NextFunction, NodeMiddleware } from "./types.ts";
+import { nodeHeaderReader } from "../shared-headers.ts";
 
 export { csrfMiddleware, csrfToken, type CsrfMiddlewareOptions } from "./csrf.ts";
 export type { NextFunction, NodeMiddleware } from "./types.ts";
@@ -238,7 +239,7 @@ export function connectSessionMiddleware(
   const policy = policyFrom(options);
 
   return (req, res, next) => {
-    const requestSession = policy.open(req.headers.cookie);
+    const requestSession = policy.open(req.headers.cookie, nodeHeaderReader(req.headers));
     (req as RequestWithSession).session = requestSession.session;
     new ResponseGate(res, policy, requestSession, onError, forwardErrors ? next : undefined);
     next();

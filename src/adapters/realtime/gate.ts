@@ -49,6 +49,7 @@ import {
   type RevocationReason,
 } from "./registry.ts";
 import type { SessionLogin, UserRule } from "./users.ts";
+import { nodeHeaderReader } from "../shared-headers.ts";
 
 /**
  * A source of revocation events that makes part of the polling unnecessary (see
@@ -260,7 +261,7 @@ export class RealtimeGate<U> {
     let expireDate: Date | null = null;
     let data: SessionData;
     if (this.#policy !== undefined) {
-      session = this.#policy.open(cookieHeader).session;
+      session = this.#policy.open(cookieHeader, nodeHeaderReader(request.headers)).session;
       const k = session.key;
       if (k === null || (this.#keyPattern !== undefined && !this.#keyPattern.test(k))) {
         throw new HandshakeRefusedError("no-session");

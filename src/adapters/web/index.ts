@@ -191,7 +191,10 @@ export function createSessions<T extends SessionShape = SessionShape>(
   const onError = options.onError ?? reportToStderr;
   const open = (source: CookieSource): WebRequestSession<T> => {
     const headers = source instanceof Headers ? source : source.headers;
-    const opened = new WebRequestSession(policy, policy.open(headers.get("Cookie")));
+    const opened = new WebRequestSession(
+      policy,
+      policy.open(headers.get("Cookie"), (name) => headers.get(name)),
+    );
     const session = opened.session as unknown as Session;
     registerSession(source, session);
     if (!(source instanceof Headers)) registerSession(source.headers, session);

@@ -6,7 +6,9 @@
  *
  * ```
  * load    cache hit → data; miss → DB row (expire_date > now) → cache.set(remaining age)
- * save    DB save (create/update rules) → cache.set(get_expiry_age())
+ *         → row still there? (else cache delete, null)
+ * save    DB save (create/update rules) → cache.set(get_expiry_age()) → on an update, row
+ *         still there? (else cache delete)
  * exists  cache, then DB          delete  DB, then cache          clearExpired  DB's
  * ```
  *
@@ -173,7 +175,8 @@ export class CachedDbStore implements SessionStore {
     }
     const row = await this.#loadRow(key);
     if (row === null) return null;
-    if (row.expiry !== null) await this.#cacheWrite(key, row.data, row.expiry, false);
+    // Refilled, then the row looked at again: a logout that deleted it meanwhile wins.
+    if (row.expiry !== null && !(await this.#refill(key, row.data, row.expiry, false))) return null;
     return row.data;
   }
 
@@ -199,7 +202,9 @@ export class CachedDbStore implements SessionStore {
       this.#expiryDate(key),
     ]);
     if (row === null) return null;
-    if (date !== null) await this.#refill(key, row.data, this.#expiryAt(date), false);
+    if (date !== null && !(await this.#refill(key, row.data, this.#expiryAt(date), false))) {
+      return null;
+    }
     return row;
   }
 
@@ -225,8 +230,10 @@ export class CachedDbStore implements SessionStore {
 
   async save(key: string, data: SessionData, options: SaveOptions): Promise<void> {
     await this.#db.save(key, data, options);
-    // Django: `self._cache.set(self.cache_key, self._session, self.get_expiry_age())`.
-    await this.#cacheWrite(key, data, options.expiry, !options.mustCreate);
+    // Django: `self._cache.set(self.cache_key, self._session, self.get_expiry_age())`. An
+    // update then looks at the row (a new key is unknown to any logout).
+    if (options.mustCreate) await this.#cacheWrite(key, data, options.expiry, false);
+    else await this.#refill(key, data, options.expiry, true);
   }
 
   async delete(key: string): Promise<void> {
@@ -324,18 +331,22 @@ export class CachedDbStore implements SessionStore {
   }
 
   /**
-   * The cache write after a compare-and-set save or a versioned load, then a look at the row:
-   * if a logout deleted it meanwhile (database, then cache), the copy just cached is deleted
-   * again, so a deleted session never lives on in the cache (Django's cached_db can refill it).
+   * The cache write after a database save or a database read, then a look at the row: if a
+   * logout deleted it meanwhile (database, then cache), the copy just cached is deleted again,
+   * so a deleted session never lives on in the cache (Django's cached_db can refill it). The
+   * order is what makes it hold: either the look sees the row gone, or the logout's cache
+   * delete comes after this cache write. Resolves whether the row was still there.
    */
   async #refill(
     key: string,
     data: SessionData,
     expiry: SessionExpiry,
     likelyExists: boolean,
-  ): Promise<void> {
+  ): Promise<boolean> {
     await this.#cacheWrite(key, data, expiry, likelyExists);
-    if (!(await this.#db.exists(key))) await this.#cache.delete(key);
+    if (await this.#db.exists(key)) return true;
+    await this.#cache.delete(key);
+    return false;
   }
 
   #report(message: string, err: unknown): void {

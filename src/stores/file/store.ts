@@ -177,12 +177,13 @@ export class FileSessionStore implements SessionStore {
   /**
    * Replaces the file only if its bytes still have the SHA-1 `expected`: the check and the
    * rename run under this process's lock on the file (see the module notes for other
-   * processes). The expiry is the file's mtime, as for `save`.
+   * processes). The expiry is the file's mtime, as for `save`; an expiry already past removes
+   * the file instead.
    */
   async saveIfUnchanged(
     key: string,
     data: SessionData,
-    _expiry: SessionExpiry,
+    expiry: SessionExpiry,
     expected: string,
   ): Promise<string | null> {
     const path = this.#pathOf(key);
@@ -191,6 +192,11 @@ export class FileSessionStore implements SessionStore {
     return this.#locked(path, async () => {
       const read = await this.#read(path, key);
       if (read === null || valueVersion(read.content) !== expected) return null;
+      if (expiry.age <= 0) {
+        // Already expired (a key cycle retiring the old file): removed, as a load would.
+        await this.delete(key);
+        return "";
+      }
       await this.#replace(path, key, content);
       return valueVersion(content);
     });

@@ -28,46 +28,24 @@ Usage:
 import json
 import os
 import sys
-from urllib.parse import unquote, urlsplit
 
-
-def db_settings(spec):
-    if spec.startswith("sqlite:"):
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": spec[len("sqlite:"):]}
-    u = urlsplit(spec)
-    common = {
-        "NAME": unquote(u.path.lstrip("/")),
-        "USER": unquote(u.username or ""),
-        "PASSWORD": unquote(u.password or ""),
-        "HOST": u.hostname or "127.0.0.1",
-        "PORT": str(u.port or ""),
-    }
-    if u.scheme in ("postgres", "postgresql"):
-        return dict(common, ENGINE="django.db.backends.postgresql")
-    if u.scheme in ("mysql", "mariadb"):
-        return dict(common, ENGINE="django.db.backends.mysql", OPTIONS={"charset": "utf8mb4"})
-    raise SystemExit("unsupported DJANGO_DB %r" % (spec,))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "interop", "django"))
+import peer  # noqa: E402  (peer.py: core_settings, the settings every Django process starts from)
 
 
 def configure():
     import django
     from django.conf import settings
 
-    conf = {
-        "DEBUG": False,
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "sessionbridge-test-secret"),
-        "USE_TZ": True,
-        "TIME_ZONE": "UTC",
-        "DATABASES": {"default": db_settings(os.environ["DJANGO_DB"])},
+    conf = peer.core_settings()
+    conf.update({
         "INSTALLED_APPS": [
             "django.contrib.contenttypes",
             "django.contrib.auth",
             "django.contrib.sessions",
         ],
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",  # what startproject writes
-        "SESSION_ENGINE": os.environ.get("SESSION_ENGINE") or "django.contrib.sessions.backends.db",
-        "LOGGING_CONFIG": None,
-    }
+    })
     if os.environ.get("SESSION_FILE_PATH"):
         conf["SESSION_FILE_PATH"] = os.environ["SESSION_FILE_PATH"]
     if os.environ.get("PASSWORD_HASHERS"):

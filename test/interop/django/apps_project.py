@@ -29,7 +29,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import project  # noqa: E402  (project.py: db_settings, serve, management commands)
+import project  # noqa: E402  (project.py: settings_dict, serve, management commands)
 
 
 def configure():

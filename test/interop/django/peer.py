@@ -157,6 +157,21 @@ def db_settings(spec):
     raise SystemExit("unsupported DJANGO_DB %r" % (spec,))
 
 
+def core_settings(db=None):
+    """The settings every Django process of the tests starts from (this peer, project.py,
+    apps_project.py, test/cli/manage/django_manage.py): the database of DJANGO_DB (or `db`),
+    SECRET_KEY, UTC, SESSION_ENGINE, Django's own logging off. Each adds its apps and the rest."""
+    return {
+        "DEBUG": False,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "sessionbridge-test-secret"),
+        "USE_TZ": True,
+        "TIME_ZONE": "UTC",
+        "DATABASES": {"default": db_settings(db or os.environ["DJANGO_DB"])},
+        "SESSION_ENGINE": os.environ.get("SESSION_ENGINE") or "django.contrib.sessions.backends.db",
+        "LOGGING_CONFIG": None,
+    }
+
+
 def cache_settings(spec):
     if not spec or spec == "locmem":
         c = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -192,13 +207,9 @@ def configure():
     from django.conf import settings
 
     db = os.environ.get("DJANGO_DB") or "sqlite:" + os.path.join(tempfile.gettempdir(), "sessionbridge-django.sqlite3")
-    conf = {
-        "DEBUG": False,
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "sessionbridge-test-secret"),
+    conf = core_settings(db)
+    conf.update({
         "ALLOWED_HOSTS": ["*"],
-        "USE_TZ": True,
-        "TIME_ZONE": "UTC",
-        "DATABASES": {"default": db_settings(db)},
         "CACHES": {"default": cache_settings(os.environ.get("DJANGO_CACHE"))},
         "INSTALLED_APPS": [
             "django.contrib.contenttypes",
@@ -211,9 +222,7 @@ def configure():
         ],
         "ROOT_URLCONF": __name__,
         "DEFAULT_AUTO_FIELD": "django.db.models.AutoField",
-        "SESSION_ENGINE": os.environ.get("SESSION_ENGINE") or "django.contrib.sessions.backends.db",
-        "LOGGING_CONFIG": None,
-    }
+    })
     if django.VERSION >= (4, 1) and os.environ.get("SECRET_KEY_FALLBACKS"):
         conf["SECRET_KEY_FALLBACKS"] = [k for k in os.environ["SECRET_KEY_FALLBACKS"].split(",") if k]
     for name in ("SESSION_SERIALIZER", "SESSION_FILE_PATH", "SESSION_COOKIE_NAME", "SESSION_COOKIE_DOMAIN",

@@ -9,6 +9,9 @@ a twelve-factor deployment passes them:
     CSRF_USE_SESSIONS 1 to keep the CSRF secret in the session
     CSRF_TRUSTED_ORIGINS comma-separated
 
+The database, cache and base settings come from peer.py (core_settings, cache_settings), the
+one source every Django process of the tests starts from.
+
     python3 django_project.py migrate
     python3 django_project.py createsuperuser USERNAME EMAIL     (password: DJANGO_SUPERUSER_PASSWORD)
     python3 django_project.py check-password USERNAME             (password on stdin; prints true/false)
@@ -23,46 +26,18 @@ import json
 import os
 import socketserver
 import sys
-from urllib.parse import unquote, urlsplit
 
-
-def db_settings(spec):
-    if spec.startswith("sqlite:"):
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": spec[len("sqlite:"):]}
-    u = urlsplit(spec)
-    common = {
-        "NAME": unquote(u.path.lstrip("/")),
-        "USER": unquote(u.username or ""),
-        "PASSWORD": unquote(u.password or ""),
-        "HOST": u.hostname or "127.0.0.1",
-        "PORT": str(u.port or ""),
-    }
-    if u.scheme in ("postgres", "postgresql"):
-        return dict(common, ENGINE="django.db.backends.postgresql")
-    if u.scheme in ("mysql", "mariadb"):
-        return dict(common, ENGINE="django.db.backends.mysql", OPTIONS={"charset": "utf8mb4"})
-    raise SystemExit("unsupported DJANGO_DB %r" % (spec,))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peer  # noqa: E402  (peer.py: core_settings, the settings every Django process starts from)
 
 
 def settings_dict():
     """The project's settings (apps_project.py extends them)."""
-    caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache = os.environ.get("DJANGO_CACHE", "")
-    if cache.startswith("django-redis:"):
-        caches["default"] = {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": cache[len("django-redis:"):],
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-        }
     return dict(
-        DEBUG=False,
+        peer.core_settings(),
         SECRET_KEY=os.environ["SECRET_KEY"],
         ALLOWED_HOSTS=["127.0.0.1", "localhost"],
-        USE_TZ=True,
-        TIME_ZONE="UTC",
-        DATABASES={"default": db_settings(os.environ["DJANGO_DB"])},
-        CACHES=caches,
+        CACHES={"default": peer.cache_settings(os.environ.get("DJANGO_CACHE"))},
         INSTALLED_APPS=[
             "django.contrib.admin",
             "django.contrib.auth",
@@ -92,10 +67,8 @@ def settings_dict():
         ],
         ROOT_URLCONF=__name__,
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
-        SESSION_ENGINE=os.environ.get("SESSION_ENGINE") or "django.contrib.sessions.backends.db",
         CSRF_USE_SESSIONS=os.environ.get("CSRF_USE_SESSIONS") == "1",
         CSRF_TRUSTED_ORIGINS=[o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o],
-        LOGGING_CONFIG=None,
     )
 
 

@@ -137,6 +137,12 @@ def flashes():
     return jsonify(flashes=[list(f) for f in get_flashed_messages(with_categories=True)])
 
 
+@app.get("/put/<name>")
+def put(name):
+    session[name] = name
+    return jsonify(ok=True)
+
+
 @app.get("/clear")
 def clear():
     session.clear()

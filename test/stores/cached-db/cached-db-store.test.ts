@@ -173,7 +173,8 @@ describe("CachedDbStore (SQLite + MemoryStore)", () => {
     db.reset();
     cache.reset();
     await s.save(key, map({ n: 2 }), { mustCreate: false, expiry: expiryIn(DAY) });
-    assert.deepEqual(db.ops(), ["save"]);
+    // Then the row is looked at again (a logout meanwhile must not leave the cache filled).
+    assert.deepEqual(db.ops(), ["save", "exists"]);
     assert.deepEqual(cache.ops(), ["save"]);
     assert.equal(cache.calls[0]!.options!.mustCreate, false);
     assert.deepEqual(await sql.load(key), map({ n: 2 }));
@@ -213,7 +214,8 @@ describe("CachedDbStore (SQLite + MemoryStore)", () => {
     await sql.save(key, map({ from: "django" }), { mustCreate: true, expiry });
     assert.deepEqual(await s.load(key), map({ from: "django" }));
     assert.deepEqual(cache.ops(), ["load", "save"]);
-    assert.deepEqual(db.ops().sort(), ["expiryOf", "load"]);
+    assert.deepEqual(db.ops().sort(), ["exists", "expiryOf", "load"]);
+    assert.equal(db.ops().at(-1), "exists", "the row is looked at after the cache write");
     const fill = cache.calls[1]!.options!;
     assert.equal(fill.mustCreate, true);
     // Django: `get_expiry_age(expiry=s.expire_date)` (floored seconds).
@@ -249,6 +251,33 @@ describe("CachedDbStore (SQLite + MemoryStore)", () => {
     await s.save(key, map({ a: 2 }), { mustCreate: false, expiry: past });
     assert.deepEqual(cache.ops(), ["delete"]);
     assert.equal(await cache.inner.exists(key), false);
+  });
+
+  it("a logout landing before the cache write leaves nothing in the cache (Django's refill)", async () => {
+    /** Deletes the session (database, then cache: a logout) just before each cache write. */
+    class LogoutFirst extends Spy {
+      override async save(key: string, data: SessionData, options: SaveOptions): Promise<void> {
+        await sql.delete(key);
+        await this.inner.delete(key);
+        await super.save(key, data, options);
+      }
+    }
+    const racing = new LogoutFirst(new MemoryStore());
+    const s = new CachedDbStore({ db, cache: racing, logger });
+    // A cache miss read the row, then the logout, then the refill: no session, nothing cached.
+    const missed = newKey();
+    await sql.save(missed, map({ user: "alice" }), { mustCreate: true, expiry: expiryIn(DAY) });
+    assert.equal(await s.load(missed), null);
+    assert.equal(await racing.inner.exists(missed), false);
+    // An update saved the row, then the logout, then the cache set: nothing cached.
+    const updated = newKey();
+    await sql.save(updated, map({ user: "alice" }), { mustCreate: true, expiry: expiryIn(DAY) });
+    await s.save(updated, map({ user: "alice", n: 1 }), {
+      mustCreate: false,
+      expiry: expiryIn(DAY),
+    });
+    assert.equal(await racing.inner.exists(updated), false);
+    assert.equal(await s.load(updated), null, "the logged-out session stays logged out");
   });
 
   it("exists: cache first, then DB", async () => {
