@@ -111,24 +111,25 @@ export function createRequestAuth<T extends SessionShape, E extends Enrichers = 
   checkEnrichers(options.enrich);
   const { enrich } = options;
   let cached: Promise<EnrichedUser<E> | AnonymousUser> | undefined;
+  const loadUser = (): Promise<EnrichedUser<E> | AnonymousUser> => {
+    if (cached !== undefined) return cached;
+    const loading = getSessionUser(session, options).then((user) =>
+      user.isAuthenticated ? enrichUser(user, enrich) : user,
+    );
+    cached = loading;
+    // A failure (store outage) is not cached: the next call tries again.
+    loading.catch(() => {
+      if (cached === loading) cached = undefined;
+    });
+    return loading;
+  };
   const untyped = session as unknown as Session;
   return {
     session: untyped,
     get loaded() {
       return cached !== undefined;
     },
-    user() {
-      if (cached !== undefined) return cached;
-      const loading = getSessionUser(session, options).then((user) =>
-        user.isAuthenticated ? enrichUser(user, enrich) : user,
-      );
-      cached = loading;
-      // A failure (store outage) is not cached: the next call tries again.
-      loading.catch(() => {
-        if (cached === loading) cached = undefined;
-      });
-      return loading;
-    },
+    user: loadUser,
     authenticate(credentials) {
       return authenticate(credentials, options);
     },
@@ -139,7 +140,13 @@ export function createRequestAuth<T extends SessionShape, E extends Enrichers = 
       return enriched;
     },
     async logout() {
+      // axes' user_logged_out closes the user's access log rows: it needs who is leaving.
+      const recordLogout = options.lockout?.recordLogout?.bind(options.lockout);
+      const leaving = recordLogout === undefined ? undefined : await loadUser();
       await logout(session);
+      if (recordLogout !== undefined && leaving?.isAuthenticated === true) {
+        await recordLogout(leaving.username);
+      }
       cached = Promise.resolve(ANONYMOUS_USER);
     },
     async updateSessionAuthHash(user) {

@@ -18,6 +18,11 @@
  * `AUTHENTICATION_BACKENDS`) and still counts as a failure; a failure adds one to the row of its
  * (username, IP address, user agent), or creates it, after deleting the rows older than the
  * cool-off.
+ *
+ * A successful login also writes axes' `AccessLog` row (`axes_accesslog`: username, IP address,
+ * user agent, path, time) unless `accessLog` is `false` (`AXES_DISABLE_ACCESS_LOG`), and a logout
+ * through `RequestAuth.logout()` sets `logout_time` on the user's open rows, as axes'
+ * `user_logged_in`/`user_logged_out` receivers do, so Django's admin shows Node's logins too.
  */
 import { expireDateParam, naiveUtcTextSql, parseExpireDate } from "../internal/sql/dates.ts";
 import { placeholders, type SqlDatabase, type SqlValue } from "../internal/sql/database.ts";
@@ -48,6 +53,8 @@ export interface LoginLockout {
   recordFailure(attempt: LockoutAttempt): Promise<void>;
   /** Records a successful login. */
   recordSuccess(attempt: LockoutAttempt): Promise<void>;
+  /** Records a logout of the user known by `username`; optional. */
+  recordLogout?(username: string): Promise<void>;
 }
 
 /** Options of {@link AxesLockout}: the database and axes' settings. */
@@ -69,6 +76,13 @@ export interface AxesLockoutOptions {
   readonly resetCoolOffOnFailureDuringLockout?: boolean;
   /** The attempts table; default `axes_accessattempt`. */
   readonly table?: string;
+  /**
+   * Write axes' access log (`AccessLog`) on login and logout; default `true`. `false` is
+   * `AXES_DISABLE_ACCESS_LOG = True`.
+   */
+  readonly accessLog?: boolean;
+  /** The access log table; default `axes_accesslog`. */
+  readonly accessLogTable?: string;
   /** The path recorded in `path_info` for Node's attempts; default `/login`. */
   readonly pathInfo?: string;
   /** Clock in milliseconds, for tests. */
@@ -133,6 +147,7 @@ export class AxesLockout implements LoginLockout {
   readonly #resetOnSuccess: boolean;
   readonly #resetDuringLockout: boolean;
   readonly #table: string;
+  readonly #accessLogTable: string | null;
   readonly #pathInfo: string;
   readonly #now: () => number;
 
@@ -164,6 +179,13 @@ export class AxesLockout implements LoginLockout {
       this.#db.dialect,
       checkTableName(options.table ?? "axes_accessattempt"),
     );
+    this.#accessLogTable =
+      options.accessLog === false
+        ? null
+        : quoteIdentifier(
+            this.#db.dialect,
+            checkTableName(options.accessLogTable ?? "axes_accesslog"),
+          );
     this.#pathInfo = options.pathInfo ?? "/login";
     this.#now = options.now ?? Date.now;
   }
@@ -282,13 +304,57 @@ export class AxesLockout implements LoginLockout {
     );
   }
 
-  /** axes' `user_logged_in` with `AXES_RESET_ON_SUCCESS`: deletes the attempts matching it. */
+  /**
+   * axes' `user_logged_in`: drops the attempts older than the cool-off, writes the `AccessLog`
+   * row, and with `AXES_RESET_ON_SUCCESS` deletes the attempts matching this one.
+   */
   async recordSuccess(attempt: LockoutAttempt): Promise<void> {
+    const p = placeholders(this.#db.dialect);
+    const threshold = this.#threshold();
+    if (threshold !== null) {
+      await this.#db.execute(
+        `DELETE FROM ${this.#table} WHERE ${this.#q("attempt_time")} < ${p(1)}`,
+        [threshold],
+      );
+    }
+    if (this.#accessLogTable !== null) {
+      const columns = [
+        "username",
+        "ip_address",
+        "user_agent",
+        "http_accept",
+        "path_info",
+        "attempt_time",
+      ];
+      await this.#db.execute(
+        `INSERT INTO ${this.#accessLogTable} (${columns.map((c) => this.#q(c)).join(", ")}) ` +
+          `VALUES (${columns.map((_, i) => p(i + 1)).join(", ")})`,
+        [
+          attempt.username ?? null,
+          attempt.ip ?? null,
+          (attempt.userAgent ?? "<unknown>").slice(0, 255),
+          "<unknown>",
+          this.#pathInfo,
+          expireDateParam(this.#db.dialect, new Date(this.#now())),
+        ],
+      );
+    }
     if (!this.#resetOnSuccess) return;
     for (const set of this.#sets) {
       const [where, values] = this.#where(set, attempt, 1);
       await this.#db.execute(`DELETE FROM ${this.#table} WHERE ${where}`, values);
     }
+  }
+
+  /** axes' `user_logged_out`: `logout_time` on the user's access log rows still open. */
+  async recordLogout(username: string): Promise<void> {
+    if (this.#accessLogTable === null) return;
+    const p = placeholders(this.#db.dialect);
+    await this.#db.execute(
+      `UPDATE ${this.#accessLogTable} SET ${this.#q("logout_time")} = ${p(1)} ` +
+        `WHERE ${this.#q("username")} = ${p(2)} AND ${this.#q("logout_time")} IS NULL`,
+      [expireDateParam(this.#db.dialect, new Date(this.#now())), username],
+    );
   }
 }
 

@@ -6,8 +6,8 @@
  *
  * Hashes and HMAC are synchronous here, `@noble/hashes` (sha.ts), not `crypto.subtle`: the
  * codecs' signing API is synchronous, and for session-sized values a `crypto.subtle.sign` call
- * costs more in promise and key-object overhead than the hashing itself (bench/run.ts, section
- * "runtime"). Compression is a stored (uncompressed) zlib stream, which the codecs then never
+ * costs more in promise and key-object overhead than the hashing itself (bench/web.bench.ts,
+ * W2). Compression is a stored (uncompressed) zlib stream, which the codecs then never
  * pick (they compress only when it is shorter, as Django and itsdangerous do): the values stay
  * valid for Python, only larger than Python's for compressible payloads. Decompression is the
  * pure decoder of codecs/inflate, so every zlib stream Python writes is read.

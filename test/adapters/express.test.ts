@@ -12,7 +12,7 @@ import {
   sessionMiddleware,
 } from "../../src/adapters/express/index.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
-import { DownStore } from "../support/stores.ts";
+import { downStore } from "../support/stores.ts";
 import { listen } from "../support/http.ts";
 import { sharedAdapterBehaviour } from "./shared-behaviour.ts";
 
@@ -28,10 +28,12 @@ function route(handler: (req: Request, res: Response) => Promise<void>): Request
   };
 }
 
+const unreachable = await downStore();
+
 function buildApp(framework: typeof express): express.Express {
   const app = framework();
   const down = framework.Router();
-  down.use(sessionMiddleware({ djangoVersion: "5.2", store: new DownStore() }));
+  down.use(sessionMiddleware({ djangoVersion: "5.2", store: unreachable }));
   down.get(
     "/outage",
     route(async (req, res) => {

@@ -18,16 +18,18 @@ import {
 import { unmaskToken } from "../../src/django/csrf-protection.ts";
 import { ConfigurationError } from "../../src/errors.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
-import { DownStore } from "../support/stores.ts";
+import { downStore } from "../support/stores.ts";
 import { listen } from "../support/http.ts";
 import { sharedAdapterBehaviour } from "./shared-behaviour.ts";
 
 type Env = SessionEnv<{ visits: number }>;
 
+const unreachable = await downStore();
+
 function buildApp(): Hono<Env> {
   const app = new Hono<Env>();
   const down = new Hono<Env>();
-  down.use(sessionMiddleware({ djangoVersion: "5.2", store: new DownStore() }));
+  down.use(sessionMiddleware({ djangoVersion: "5.2", store: unreachable }));
   down.get("/outage", async (c) =>
     c.json({ visits: (await c.get("session").get("visits")) ?? null }),
   );

@@ -20,10 +20,10 @@ import { MISSING_SESSION_MESSAGE } from "../../src/adapters/shared-auth.ts";
 import { ConfigurationError, SessionStoreError } from "../../src/errors.ts";
 import { DjangoCacheStore } from "../../src/stores/redis/index.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
-import { fixture, type Fixture } from "../auth/support.ts";
-import { DownStore } from "../support/stores.ts";
+import type { Fixture } from "../auth/support.ts";
+import { downStore } from "../support/stores.ts";
 import { CookieJar, koaListener, listen } from "../support/http.ts";
-import { sharedAdapterBehaviour } from "./shared-behaviour.ts";
+import { authFixture, sharedAdapterBehaviour, sharedAuthBehaviour } from "./shared-behaviour.ts";
 
 declare module "../../src/adapters/koa/index.ts" {
   interface SessionData {
@@ -37,11 +37,13 @@ function serve(app: Koa<never, never> | Koa): Promise<Server> {
   return listen(createServer(koaListener(app)));
 }
 
+const unreachable = await downStore();
+
 function buildApp(errors: unknown[]): Koa {
   const app = new Koa();
   app.on("error", (error: unknown) => errors.push(error));
   const down = new Router();
-  down.use(sessionMiddleware({ djangoVersion: "5.2", store: new DownStore() }));
+  down.use(sessionMiddleware({ djangoVersion: "5.2", store: unreachable }));
   down.get("/outage", async (ctx) => {
     ctx.body = { visits: (await ctx.session.get("visits")) ?? null };
   });
@@ -112,7 +114,7 @@ describe("Koa 3: a save that fails at the end", () => {
     app.use(
       sessionMiddleware({
         djangoVersion: "5.2",
-        store: new DownStore(),
+        store: await downStore(),
         onError: (e) => reported.push(e),
       }),
     );
@@ -135,22 +137,11 @@ describe("Koa 3: a save that fails at the end", () => {
   });
 });
 
-function loginBody(username: string, password: string): RequestInit {
-  return {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username, password }),
-  };
-}
-
 describe("Koa 3 auth half", () => {
   let f: Fixture;
   let server: Server;
   before(async () => {
-    f = await fixture();
-    await f.addUser("alice", "alice-pw");
-    f.grantUser(1, f.addPermission("polls", "change_poll"));
-    await f.addUser("bob", "bob-pw");
+    f = await authFixture();
     const app = new Koa<auth.AuthState>();
     app.use(bodyParser());
     app.use(sessionMiddleware({ djangoVersion: "5.2", store: f.store }));
@@ -194,44 +185,11 @@ describe("Koa 3 auth half", () => {
   });
   after(() => server.close());
 
-  it("guards, login with key cycling, lazy user, logout", async () => {
-    const jar = new CookieJar();
-    const page = await jar.fetch(`${server.url}/page?x=1`);
-    assert.equal(page.status, 302);
-    assert.equal(page.headers.get("location"), "/accounts/login/?next=/page%3Fx%3D1");
-    const api = await jar.fetch(`${server.url}/me`);
-    assert.equal(api.status, 401);
-    assert.deepEqual(await api.json(), { error: "authentication required" });
-
-    assert.equal((await jar.fetch(`${server.url}/login`, loginBody("alice", "no"))).status, 400);
-    const anonymousKey = "y".repeat(32);
-    await f.store.save(anonymousKey, new Map([["cart", ["book"]]]), {
-      mustCreate: true,
-      expiry: { age: 60, date: new Date(Date.now() + 60_000) },
-    });
-    jar.cookies.set("sessionid", anonymousKey);
-    const ok = await jar.fetch(`${server.url}/login`, loginBody("alice", "alice-pw"));
-    assert.equal(ok.status, 200);
-    const key = jar.cookies.get("sessionid");
-    assert.ok(key && key !== anonymousKey, "login cycled the session key");
-    assert.equal(await f.store.load(anonymousKey), null, "the old key is gone");
-
-    const untouched = await jar.fetch(`${server.url}/untouched`);
-    assert.equal(untouched.headers.get("vary"), null, "the session was never read");
-    assert.deepEqual(await (await jar.fetch(`${server.url}/me`)).json(), { username: "alice" });
-    assert.equal((await jar.fetch(`${server.url}/polls`)).status, 200);
-
-    await jar.fetch(`${server.url}/logout`, { method: "POST" });
-    assert.equal(jar.cookies.get("sessionid"), undefined, "cookie deleted");
-    assert.equal(await f.store.load(key), null, "session deleted");
-    assert.equal((await jar.fetch(`${server.url}/polls`)).status, 403);
-  });
-
-  it("bob lacks the permission: 403", async () => {
-    const jar = new CookieJar();
-    await jar.fetch(`${server.url}/login`, loginBody("bob", "bob-pw"));
-    assert.equal((await jar.fetch(`${server.url}/polls`)).status, 403);
-  });
+  sharedAuthBehaviour(
+    () => server.url,
+    () => f,
+    { untouched: true, user: "lazy user" },
+  );
 
   it("without the session middleware: Koa's 500, the fix in the emitted error", async () => {
     const errors: unknown[] = [];

@@ -37,8 +37,9 @@ import {
 import type { AnyUser, RequestAuth } from "../../src/auth/index.ts";
 import type { Session as DjangoSession } from "../../src/engine/session.ts";
 import type { SessionStore } from "../../src/stores/contract.ts";
-import { fixture, type Fixture } from "../auth/support.ts";
-import { DownStore } from "../support/stores.ts";
+import type { Fixture } from "../auth/support.ts";
+import { authFixture, sharedAuthBehaviour } from "./shared-behaviour.ts";
+import { downStore } from "../support/stores.ts";
 import { CookieJar } from "../support/http.ts";
 
 interface Credentials {
@@ -124,26 +125,15 @@ async function startNest(platform: Platform, store: SessionStore, f: Fixture) {
   return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
-function loginBody(username: string, password: string): RequestInit {
-  return {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username, password }),
-  };
-}
-
 for (const platform of ["express", "fastify"] as const) {
   describe(`NestJS on the ${platform} platform`, () => {
     let f: Fixture;
     let server: { url: string; close(): Promise<void> };
     let down: { url: string; close(): Promise<void> };
     before(async () => {
-      f = await fixture();
-      await f.addUser("alice", "alice-pw");
-      f.grantUser(1, f.addPermission("polls", "change_poll"));
-      await f.addUser("bob", "bob-pw");
+      f = await authFixture();
       server = await startNest(platform, f.store, f);
-      down = await startNest(platform, new DownStore(), f);
+      down = await startNest(platform, await downStore(), f);
     });
     after(async () => {
       await server.close();
@@ -162,43 +152,11 @@ for (const platform of ["express", "fastify"] as const) {
       assert.deepEqual(await (await jar.fetch(`${server.url}/count`)).json(), { visits: 2 });
     });
 
-    it("guards, login with key cycling, @User(), logout", async () => {
-      const jar = new CookieJar();
-      const page = await jar.fetch(`${server.url}/page?x=1`);
-      assert.equal(page.status, 302);
-      assert.equal(page.headers.get("location"), "/accounts/login/?next=/page%3Fx%3D1");
-      const api = await jar.fetch(`${server.url}/me`);
-      assert.equal(api.status, 401);
-      assert.deepEqual(await api.json(), { error: "authentication required" });
-
-      const wrong = await jar.fetch(`${server.url}/login`, loginBody("alice", "nope"));
-      assert.equal(wrong.status, 400);
-      const anonymousKey = "x".repeat(32);
-      await f.store.save(anonymousKey, new Map([["cart", ["book"]]]), {
-        mustCreate: true,
-        expiry: { age: 60, date: new Date(Date.now() + 60_000) },
-      });
-      jar.cookies.set("sessionid", anonymousKey);
-      assert.equal(
-        (await jar.fetch(`${server.url}/login`, loginBody("alice", "alice-pw"))).status,
-        200,
-      );
-      const key = jar.cookies.get("sessionid");
-      assert.ok(key && key !== anonymousKey, "login cycled the session key");
-      assert.equal(await f.store.load(anonymousKey), null, "the old key is gone");
-
-      assert.deepEqual(await (await jar.fetch(`${server.url}/me`)).json(), { username: "alice" });
-      assert.equal((await jar.fetch(`${server.url}/polls`)).status, 200);
-      await jar.fetch(`${server.url}/logout`, { method: "POST" });
-      assert.equal(jar.cookies.get("sessionid"), undefined, "cookie deleted");
-      assert.equal((await jar.fetch(`${server.url}/polls`)).status, 403);
-    });
-
-    it("bob lacks the permission: 403", async () => {
-      const jar = new CookieJar();
-      await jar.fetch(`${server.url}/login`, loginBody("bob", "bob-pw"));
-      assert.equal((await jar.fetch(`${server.url}/polls`)).status, 403);
-    });
+    sharedAuthBehaviour(
+      () => server.url,
+      () => f,
+      { untouched: false, user: "@User()" },
+    );
 
     it("SessionErrorFilter: a store outage is Nest's 503, with no secret in it", async () => {
       const jar = new CookieJar();

@@ -18,7 +18,7 @@ import { ConfigurationError, ReadOnlySessionError } from "../../src/errors.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
 import { createSignedCookieStore } from "../../src/stores/signed-cookies/index.ts";
 import { makePassword } from "../../src/auth/hashers/index.ts";
-import { DownStore } from "../support/stores.ts";
+import { downStore } from "../support/stores.ts";
 import { listen } from "../support/http.ts";
 import { fixture, HASHERS, type Fixture } from "../auth/support.ts";
 
@@ -255,7 +255,7 @@ describe("sessionbridge/next", () => {
       assert.equal(await (await GET(page)).text(), "alice");
       const down = createNextSessions({
         djangoVersion: "5.2",
-        store: new DownStore(),
+        store: await downStore(),
         onError: () => undefined,
       });
       const outage = down.route(async (_request, { session }) =>
@@ -321,7 +321,7 @@ describe("sessionbridge/next", () => {
       assert.equal(passed.headers.get("x-passed-user"), "1");
       const down = createNextSessions({
         djangoVersion: "5.2",
-        store: new DownStore(),
+        store: await downStore(),
         onError: () => undefined,
       });
       const refused = await down.proxy({ NextResponse })(

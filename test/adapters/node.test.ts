@@ -3,13 +3,13 @@ import { after, before, describe, it } from "node:test";
 import { createServer } from "node:http";
 import { getSession, withSessions } from "../../src/adapters/node/index.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
-import { DownStore } from "../support/stores.ts";
+import { downStore } from "../support/stores.ts";
 import { CookieJar, listen } from "../support/http.ts";
 import { sharedAdapterBehaviour } from "./shared-behaviour.ts";
 
 type Shape = { visits: number };
 const memory = new MemoryStore();
-const down = new DownStore();
+const down = await downStore();
 
 const app = withSessions({ djangoVersion: "5.2", store: memory }, async (req, res) => {
   const session = getSession<Shape>(req);

@@ -22,7 +22,7 @@ import {
 } from "../../src/adapters/web/auth.ts";
 import { ConfigurationError } from "../../src/errors.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
-import { DownStore } from "../support/stores.ts";
+import { downStore } from "../support/stores.ts";
 import { CookieJar, listen } from "../support/http.ts";
 import { fixture, type Fixture } from "../auth/support.ts";
 import { sharedAdapterBehaviour } from "./shared-behaviour.ts";
@@ -61,7 +61,7 @@ const app = withSessions<Shape>(
   },
 );
 const outage = withSessions(
-  { djangoVersion: "5.2", store: new DownStore(), onError: (error) => void reported.push(error) },
+  { djangoVersion: "5.2", store: await downStore(), onError: (error) => void reported.push(error) },
   async (_request, session) => Response.json({ visits: await session.get("visits") }),
 );
 

@@ -1,26 +1,28 @@
-// Stores for tests: a store that is down (for 503 paths).
-import { SessionStoreError } from "../../src/errors.ts";
-import type { SessionData, SessionStore } from "../../src/stores/contract.ts";
+// A real store whose backend is down, for the 503 paths: no stand-in, the PostgreSQL store
+// itself, pointed at a port nothing listens on, fails the way an unreachable database does.
+import { createServer, type AddressInfo } from "node:net";
+import { DjangoSessionCodec } from "../../src/codecs/django/session-encoding.ts";
+import { createSqlStore, postgresDatabase } from "../../src/stores/sql/index.ts";
+import type { SessionStore } from "../../src/stores/contract.ts";
 
-/** Every operation fails the way an unreachable backend does. */
-export class DownStore implements SessionStore {
-  readonly name = "down";
-  #fail<T>(): Promise<T> {
-    return Promise.reject(new SessionStoreError("down: connection refused"));
-  }
-  load(): Promise<SessionData | null> {
-    return this.#fail();
-  }
-  exists(): Promise<boolean> {
-    return this.#fail();
-  }
-  save(): Promise<void> {
-    return this.#fail();
-  }
-  delete(): Promise<void> {
-    return this.#fail();
-  }
-  clearExpired(): Promise<number> {
-    return this.#fail();
-  }
+/** A port on 127.0.0.1 that nothing listens on: the system picks a free one, then it is closed. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The SQL store on a PostgreSQL URL whose port is closed: every operation is refused at
+ * connect (ECONNREFUSED), which the store reports as a `SessionStoreError` (503). Its pool holds
+ * no connection, so nothing needs closing.
+ */
+export async function downStore(): Promise<SessionStore> {
+  const port = await closedPort();
+  return createSqlStore({
+    database: await postgresDatabase(`postgres://postgres@127.0.0.1:${port}/down`),
+    codec: new DjangoSessionCodec({ secret: "down-store-secret" }),
+  });
 }

@@ -423,6 +423,8 @@ export class RealtimeGate<U> {
 
   /** A watcher saw a session change: re-check it. */
   sessionChanged(key: string): Promise<void> {
+    // Most writes are to sessions with no socket here: they cost no read.
+    if (this.#mine(this.#registry.ofSession(key)).length === 0) return Promise.resolve();
     return this.checkSessions([key]).catch(this.#onError);
   }
 
@@ -433,6 +435,7 @@ export class RealtimeGate<U> {
 
   /** A watcher saw a user change (password, activity): re-check that user's connections. */
   userChanged(userId: string): Promise<void> {
+    if (this.#mine(this.#registry.ofUser(userId)).length === 0) return Promise.resolve();
     return this.checkUsers([userId]).catch(this.#onError);
   }
 

@@ -69,6 +69,17 @@ export {
   type RedisKeyspaceWatcherOptions,
 } from "./redis-watcher.ts";
 export {
+  postgresTriggerDropSql,
+  postgresTriggerSql,
+  postgresWatcher,
+  SESSION_CHANNEL,
+  USER_CHANNEL,
+  type PostgresListenClient,
+  type PostgresNotification,
+  type PostgresTriggerOptions,
+  type PostgresWatcherOptions,
+} from "./postgres-watcher.ts";
+export {
   hocuspocusAuth,
   type HocuspocusAuthExtension,
   type HocuspocusConnectionLike,

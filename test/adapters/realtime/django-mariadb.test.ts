@@ -13,6 +13,6 @@ describe("realtime beside Django 5.2 on MariaDB (polling)", () => {
     version: "5.2",
     djangoEnv: { DJANGO_DB: dbs.mysqlUrl },
     cliEnv: { DATABASE_URL: dbs.mysqlUrl },
-    ...sqlParts(dbs.mysqlUrl, undefined, () => dbs.drop()),
+    ...sqlParts(dbs.mysqlUrl, { release: () => dbs.drop() }),
   });
 });

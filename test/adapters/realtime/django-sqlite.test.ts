@@ -15,9 +15,11 @@ describe("realtime beside Django 5.2 on SQLite (polling)", () => {
     version: "5.2",
     djangoEnv: { DJANGO_DB: url },
     cliEnv: { DATABASE_URL: url },
-    ...sqlParts(url, undefined, () => {
-      rmSync(dir, { recursive: true, force: true });
-      return Promise.resolve();
+    ...sqlParts(url, {
+      release: () => {
+        rmSync(dir, { recursive: true, force: true });
+        return Promise.resolve();
+      },
     }),
   });
 });

@@ -35,7 +35,7 @@ export interface StoreUnderTest {
   close(): Promise<void>;
 }
 
-const USERS = ["alice", "bob", "carol", "dave", "erin", "frank"] as const;
+const USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"] as const;
 
 export function realtimeScenario(store: StoreUnderTest): void {
   let django: DjangoServer | undefined;
@@ -215,5 +215,31 @@ export function realtimeScenario(store: StoreUnderTest): void {
       code: REVOKED_CLOSE_CODE,
       reason: "session-expired",
     });
+  });
+
+  it("a session that expires and that Django's or our clearsessions then removes closes its socket", async () => {
+    const viaDjango = await login("frank");
+    const viaUs = await login("grace");
+    const sockets = await Promise.all([
+      openWs(running().apps.wsUrl, viaDjango),
+      openIo(running().apps.ioUrl, viaUs),
+    ]);
+    const [ws, io] = sockets;
+    assert.ok(ws.ok && io.ok);
+    const ended = ["session-expired", "session-ended"];
+    await store.expire(viaDjango, new Date(Date.now() - 1000));
+    await peer(["clearsessions"]);
+    const wsClosed = await ws.client.closed;
+    assert.equal(wsClosed.code, REVOKED_CLOSE_CODE);
+    assert.ok(ended.includes(wsClosed.reason), wsClosed.reason);
+
+    await store.expire(viaUs, new Date(Date.now() - 1000));
+    const cleared = await runCli(["clearsessions"], {
+      env: { ...store.cliEnv, SECRET_KEY: SECRET },
+    });
+    assert.equal(cleared.code, 0, cleared.stderr);
+    const revoked = await io.client.revoked;
+    assert.ok(ended.includes(revoked.reason), revoked.reason);
+    assert.equal(revoked.disconnect, "io server disconnect");
   });
 }

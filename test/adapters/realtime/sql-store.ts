@@ -15,17 +15,27 @@ import {
   type SqlDatabase,
   type SqlSessionStore,
 } from "../../../src/stores/sql/index.ts";
+import type { DjangoVersion } from "../../interop/django/peer.ts";
 import { ORIGIN } from "./harness.ts";
 import { SECRET, type StoreUnderTest } from "./scenario.ts";
 
-/**
- * Opens `url` (a `DATABASE_URL`) when the gate is made; `watchers` makes the gate's watchers
- * from the open store and database.
- */
+/** What differs between the SQL files. */
+export interface SqlPartsOptions {
+  /** The gate's watchers, made once the store and database are open. */
+  readonly watchers?: (
+    store: SqlSessionStore,
+    database: SqlDatabase,
+  ) => Promise<RevocationWatcher[]> | RevocationWatcher[];
+  /** Called by `close()` after the database is closed. */
+  readonly release?: () => Promise<void>;
+  /** The Django version whose `_auth_user_hash` the users rule checks; default 5.2. */
+  readonly djangoVersion?: DjangoVersion;
+}
+
+/** Opens `url` (a `DATABASE_URL`) when the gate is made. */
 export function sqlParts(
   url: string,
-  watchers: (store: SqlSessionStore, database: SqlDatabase) => RevocationWatcher[] = () => [],
-  release: () => Promise<void> = () => Promise.resolve(),
+  options: SqlPartsOptions = {},
 ): Pick<StoreUnderTest, "gate" | "expire" | "close"> {
   let database: SqlDatabase | undefined;
   return {
@@ -40,12 +50,12 @@ export function sqlParts(
         djangoVersion: "5.2",
         store,
         users: djangoUsers({
-          djangoVersion: "5.2",
           users: new DjangoUserSource({ database: db }),
           secretKey: SECRET,
+          djangoVersion: options.djangoVersion ?? "5.2",
         }),
         allowedOrigins: [ORIGIN],
-        watchers: watchers(store, db),
+        watchers: (await options.watchers?.(store, db)) ?? [],
       });
       await gate.start();
       return gate;
@@ -61,7 +71,7 @@ export function sqlParts(
     },
     async close() {
       await database?.close();
-      await release();
+      await options.release?.();
     },
   };
 }

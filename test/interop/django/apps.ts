@@ -41,14 +41,18 @@ async function manage(
   return result.stdout;
 }
 
-/** Migrates a new SQLite database, creates {@link APPS_USER} and starts the server. */
+/**
+ * Migrates a new database (SQLite unless `databaseUrl` names an empty PostgreSQL or MariaDB
+ * database), creates {@link APPS_USER} and starts the server.
+ */
 export async function startAppsProject(
   version: (typeof APPS_DJANGO_VERSIONS)[number],
   settings: Record<string, string> = {},
+  databaseUrl = "",
 ): Promise<AppsProject> {
   const peer = `django-apps-${version}`;
   const dir = mkdtempSync(join(tmpdir(), "sb-apps-"));
-  const databaseUrl = `sqlite:${join(dir, "db.sqlite3")}`;
+  databaseUrl ||= `sqlite:${join(dir, "db.sqlite3")}`;
   const env = { DJANGO_DB: databaseUrl, SECRET_KEY: APPS_SECRET, ...settings };
   let server: PythonServer | undefined;
   try {

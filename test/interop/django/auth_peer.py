@@ -13,6 +13,7 @@ settings), plus these subcommands, each printing one JSON document:
   get-user <key>     Django's get_user() on a session key -> {id, username, is_authenticated,
                      key_after, row_exists}
   raw-session <key>  decoded session dict, or null
+  clearsessions      Django's clearsessions
   serve <port>       peer.py's views plus:
                        POST /auth/login  (form: username, password) -> authenticate()+login()
                        GET  /auth/whoami -> {id, username, is_authenticated, key}
@@ -193,6 +194,7 @@ COMMANDS = {
     "get-user": cmd_get_user,
     "raw-session": cmd_raw_session,
     "raw-row": peer.cmd_raw_row,
+    "clearsessions": peer.cmd_clearsessions,
 }
 
 

@@ -6,11 +6,18 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, beforeEach, describe, it } from "node:test";
 import express from "express";
-import { authenticate } from "../../../src/auth/authenticate.ts";
+import { authMiddleware, getAuth } from "../../../src/adapters/express/auth.ts";
+import { sessionMiddleware } from "../../../src/adapters/express/index.ts";
+import { DjangoSessionCodec } from "../../../src/codecs/django/session-encoding.ts";
 import { DjangoUserSource } from "../../../src/auth/django-user-source.ts";
 import { AxesLockout, axes5LockoutParameters } from "../../../src/django/axes.ts";
-import { openDatabaseUrl, type SqlDatabase } from "../../../src/stores/sql/index.ts";
-import { listen } from "../../support/http.ts";
+import {
+  createSqlStore,
+  openDatabaseUrl,
+  type SqlDatabase,
+} from "../../../src/stores/sql/index.ts";
+import { createTempDatabases, type TempDatabases } from "../../support/databases.ts";
+import { CookieJar, listen } from "../../support/http.ts";
 import {
   APPS_DJANGO_VERSIONS,
   APPS_SECRET,
@@ -42,14 +49,27 @@ async function djangoLogin(url: string, password: string): Promise<number> {
   return response.status;
 }
 
-for (const version of APPS_DJANGO_VERSIONS) {
-  describe(`django-axes lockout shared with Django ${version}`, () => {
+// SQLite beside both Djangos, and axes' tables on PostgreSQL (5.2) and MariaDB (6.1).
+const RUNS = [
+  ...APPS_DJANGO_VERSIONS.map((version) => ({ version, dialect: "sqlite" as const })),
+  { version: "5.2" as const, dialect: "postgres" as const },
+  { version: "6.1" as const, dialect: "mysql" as const },
+];
+
+for (const { version, dialect } of RUNS) {
+  describe(`django-axes lockout shared with Django ${version} on ${dialect}`, () => {
     let django: AppsProject;
     let node: { url: string; close(): Promise<void> };
     let database: SqlDatabase;
+    let databases: TempDatabases | undefined;
 
     before(async () => {
-      django = await startAppsProject(version, { AXES_LOCKOUT: "username" });
+      databases = dialect === "sqlite" ? undefined : await createTempDatabases(`axes_${dialect}`);
+      django = await startAppsProject(
+        version,
+        { AXES_LOCKOUT: "username" },
+        databases?.url(dialect),
+      );
       database = await openDatabaseUrl(django.databaseUrl);
       const config = {
         users: new DjangoUserSource({ database }),
@@ -65,32 +85,47 @@ for (const version of APPS_DJANGO_VERSIONS) {
       };
       const app = express();
       app.use(express.json());
+      app.use(
+        sessionMiddleware({
+          store: createSqlStore({
+            database,
+            codec: new DjangoSessionCodec({ secret: APPS_SECRET }),
+          }),
+          djangoVersion: version,
+        }),
+      );
+      app.use(authMiddleware(config));
       app.post("/login", async (req, res) => {
         const { username, password } = req.body as { username: string; password: string };
-        const result = await authenticate(
-          {
-            username,
-            password,
-            ip: req.socket.remoteAddress,
-            userAgent: req.headers["user-agent"],
-          },
-          config,
-        );
+        const auth = getAuth(req);
+        const result = await auth.authenticate({
+          username,
+          password,
+          ip: req.socket.remoteAddress,
+          userAgent: req.headers["user-agent"],
+        });
+        if (result.ok) await auth.login(result.user);
         res.status(result.ok ? 200 : result.reason === "rate-limited" ? 429 : 400).json({});
+      });
+      app.post("/logout", async (req, res) => {
+        await getAuth(req).logout();
+        res.json({});
       });
       node = await listen(createServer(app));
     });
     beforeEach(async () => {
       await database.execute("DELETE FROM axes_accessattempt", []);
+      await database.execute("DELETE FROM axes_accesslog", []);
     });
     after(async () => {
       await node.close();
       await database.close();
       await django.stop();
+      await databases?.drop();
     });
 
-    const nodeLogin = async (password: string): Promise<number> => {
-      const response = await fetch(`${node.url}/login`, {
+    const nodeLogin = async (password: string, jar = new CookieJar()): Promise<number> => {
+      const response = await jar.fetch(`${node.url}/login`, {
         method: "POST",
         headers: { "Content-Type": "application/json", "User-Agent": "axes-interop" },
         body: JSON.stringify({ username: APPS_USER.username, password }),
@@ -98,6 +133,29 @@ for (const version of APPS_DJANGO_VERSIONS) {
       await response.arrayBuffer();
       return response.status;
     };
+
+    it("a Node login and logout are in axes' access log, as Django's are", async () => {
+      const jar = new CookieJar();
+      assert.equal(await nodeLogin(APPS_USER.password, jar), 200);
+      const logs = async () =>
+        database.query(
+          "SELECT username, ip_address, user_agent, path_info, logout_time FROM axes_accesslog",
+          [],
+        );
+      const [opened] = await logs();
+      assert.equal(opened?.["username"], APPS_USER.username);
+      assert.equal(opened["ip_address"], "127.0.0.1");
+      assert.equal(opened["user_agent"], "axes-interop");
+      assert.equal(opened["path_info"], "/login");
+      assert.equal(opened["logout_time"], null);
+      const out = await jar.fetch(`${node.url}/logout`, { method: "POST" });
+      assert.equal(out.status, 200);
+      const [closed] = await logs();
+      assert.ok(closed?.["logout_time"] !== null, "logout_time set by Node's logout");
+      // Django's own login writes the same table: one more row, still open.
+      assert.equal(await djangoLogin(django.url, APPS_USER.password), 302);
+      assert.equal((await logs()).length, 2);
+    });
 
     it("a right password resets the count on both sides; four failures lock nobody", async () => {
       for (let i = 0; i < 4; i++) assert.equal(await nodeLogin("wrong"), 400);
