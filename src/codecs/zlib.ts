@@ -6,7 +6,7 @@
  * Node's bundled zlib may emit other (equally valid) bytes than CPython's for the same input;
  * Python reads either. Only the compress-or-not decision can differ right at the boundary.
  */
-import { Buffer, deflate, inflate } from "#runtime";
+import { Buffer, deflate, deflateAsync, inflate } from "#runtime";
 import { inflateZlib } from "./inflate/index.ts";
 
 /** Default decompression bound: far above any cookie or session row, far below harm. */
@@ -15,6 +15,15 @@ export const DEFAULT_MAX_INFLATED_BYTES = 1024 * 1024;
 /** `zlib.compress(data)` with Python's default level. */
 export function zlibCompress(data: Uint8Array): Buffer {
   return deflate(data);
+}
+
+/**
+ * `zlib.compress(data)` where an asynchronous caller can wait: on the Web runtimes the runtime's
+ * `CompressionStream("deflate")` (whose synchronous {@link zlibCompress} writes stored blocks
+ * only), on Node the same native call as {@link zlibCompress}.
+ */
+export function zlibCompressAsync(data: Uint8Array): Promise<Buffer> {
+  return deflateAsync === undefined ? Promise.resolve(deflate(data)) : deflateAsync(data);
 }
 
 /**

@@ -443,7 +443,9 @@ export class Session<T extends SessionShape = SessionShape> {
 
   async #create(data: SessionData): Promise<void> {
     if (this.#store.encodeKey) {
-      this.#key = this.#store.encodeKey(data, this.#expiry(data));
+      this.#key = this.#store.encodeKeyAsync
+        ? await this.#store.encodeKeyAsync(data, this.#expiry(data))
+        : this.#store.encodeKey(data, this.#expiry(data));
       this.#cache = data;
       this.#modified = true;
       return;

@@ -54,6 +54,12 @@ export function deflate(data: Uint8Array): Buffer {
 }
 
 /**
+ * The asynchronous compressor of the Web seam; on Node the synchronous {@link deflate} (native
+ * zlib, level 6, Python's bytes) already compresses, so there is none.
+ */
+export const deflateAsync: ((data: Uint8Array) => Promise<Buffer>) | undefined = undefined;
+
+/**
  * The native zlib decoder, for inputs too large for the small pure decoder to win
  * (codecs/zlib.ts); `undefined` on the Web runtimes, where the pure decoder does everything.
  * @throws {TooLargeError} when the output would exceed `maxBytes`.

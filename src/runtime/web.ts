@@ -7,9 +7,11 @@
  * Hashes and HMAC are synchronous here, `@noble/hashes` (sha.ts), not `crypto.subtle`: the
  * codecs' signing API is synchronous, and for session-sized values a `crypto.subtle.sign` call
  * costs more in promise and key-object overhead than the hashing itself (bench/web.bench.ts,
- * W2). Compression is a stored (uncompressed) zlib stream, which the codecs then never
- * pick (they compress only when it is shorter, as Django and itsdangerous do): the values stay
- * valid for Python, only larger than Python's for compressible payloads. Decompression is the
+ * W2). Synchronous compression is a stored (uncompressed) zlib stream, which the codecs then
+ * never pick (they compress only when it is shorter, as Django and itsdangerous do): the values
+ * stay valid for Python, only larger than Python's for compressible payloads. Where a caller
+ * can wait (Django's signed_cookies store), `deflateAsync` compresses with the runtime's
+ * `CompressionStream("deflate")`. Decompression is the
  * pure decoder of codecs/inflate, so every zlib stream Python writes is read.
  * @module
  */
@@ -118,6 +120,22 @@ export function deflate(data: Uint8Array): Buffer {
   out.writeUInt32BE(((s2 << 16) | s1) >>> 0, at);
   return out;
 }
+
+/**
+ * `zlib.compress(data)` through the runtime's `CompressionStream("deflate")` (a zlib stream,
+ * RFC 1950, at the runtime's default level, which is zlib's 6 where the runtime uses zlib, as
+ * Node, workerd and Bun do), for the asynchronous paths that can wait for it (Django's
+ * signed_cookies store); `undefined` where the runtime has no `CompressionStream`.
+ */
+export const deflateAsync: ((data: Uint8Array) => Promise<Buffer>) | undefined =
+  typeof CompressionStream === "function"
+    ? async (data) => {
+        const stream = new Blob([data as Uint8Array<ArrayBuffer>])
+          .stream()
+          .pipeThrough(new CompressionStream("deflate"));
+        return asBuffer(new Uint8Array(await new Response(stream).arrayBuffer()));
+      }
+    : undefined;
 
 /** No native zlib decoder here: codecs/zlib.ts uses its pure decoder for every size. */
 export const inflate: ((data: Uint8Array, maxBytes: number) => Buffer) | undefined = undefined;

@@ -210,6 +210,11 @@ export interface SessionStore {
    */
   encodeKey?(data: SessionData, expiry: SessionExpiry): string;
   /**
+   * {@link SessionStore.encodeKey} where the encoding may wait (a Web runtime's
+   * `CompressionStream`); the engine calls it instead of `encodeKey` when present.
+   */
+  encodeKeyAsync?(data: SessionData, expiry: SessionExpiry): Promise<string>;
+  /**
    * `load`, plus the version of the stored value (see {@link VersionedSessionData}); `null` in
    * the same cases as `load`. Implemented together with {@link SessionStore.saveIfUnchanged}.
    * `latest`: the engine reloads after a conflict; a store with a cache in front of the truth

@@ -22,7 +22,7 @@ import { constantTimeEqual } from "../constant-time.ts";
 import { HmacKey } from "../hmac.ts";
 import { base62Decode, base62Encode } from "../base62.ts";
 import { base64UrlDecode, base64UrlEncode } from "../base64.ts";
-import { zlibCompress, zlibDecompress } from "../zlib.ts";
+import { zlibCompress, zlibCompressAsync, zlibDecompress } from "../zlib.ts";
 import { assertSecrets } from "../secret.ts";
 
 /** Hash algorithms Django signs with. */
@@ -207,6 +207,23 @@ export function djangoSignBytes(
     if (compressed.length < data.length - 1) payload = `.${base64UrlEncode(compressed)}`;
   }
   payload ??= base64UrlEncode(data);
+  return signer.sign(payload, options.now);
+}
+
+/**
+ * {@link djangoSignBytes} with the compression of {@link zlibCompressAsync}: on the Web runtimes
+ * the runtime's `CompressionStream`, so a compressible value is compressed as Python would.
+ */
+export async function djangoSignBytesAsync(
+  signer: DjangoTimestampSigner,
+  data: Uint8Array,
+  options: SignBytesOptions = {},
+): Promise<string> {
+  if (!options.compress) return djangoSignBytes(signer, data, options);
+  const compressed = await zlibCompressAsync(data);
+  // Django: `if len(compressed) < (len(data) - 1)`, i.e. it must save at least 2 bytes.
+  const payload =
+    compressed.length < data.length - 1 ? `.${base64UrlEncode(compressed)}` : base64UrlEncode(data);
   return signer.sign(payload, options.now);
 }
 

@@ -52,6 +52,12 @@ export interface RedisScript {
   readonly source: string;
   /** Lowercase hex SHA-1 of `source`, as Redis computes it. */
   readonly sha1: string;
+  /**
+   * Whether running it again later changes nothing a caller was told failed (a
+   * compare-and-set: it writes only if the value is still the one expected). Such a script may
+   * skip a client's per-command queue timeout on a ready connection.
+   */
+  readonly replaySafe?: boolean;
 }
 
 /**
@@ -62,8 +68,9 @@ export interface RedisScript {
  * redisScript("return 1").sha1; // "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"
  * ```
  */
-export function redisScript(source: string): RedisScript {
-  return { source, sha1: createHash("sha1").update(source, "utf8").digest("hex") };
+export function redisScript(source: string, options: { replaySafe?: boolean } = {}): RedisScript {
+  const sha1 = createHash("sha1").update(source, "utf8").digest("hex");
+  return options.replaySafe === true ? { source, sha1, replaySafe: true } : { source, sha1 };
 }
 
 /**

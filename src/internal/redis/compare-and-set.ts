@@ -19,14 +19,18 @@ import { redisScript, type RedisCommandClient, type RedisTtl } from "./client.ts
  * KEYS[1]: the key; ARGV: expected SHA-1 (hex), new value, `PX`/`EX` or `DEL`, TTL. Replies 1
  * when it wrote (or deleted, for an expiry already past), 0 when the value is gone or differs.
  */
-const COMPARE_AND_SET = redisScript(`local current = redis.call('GET', KEYS[1])
+const COMPARE_AND_SET = redisScript(
+  `local current = redis.call('GET', KEYS[1])
 if not current or redis.sha1hex(current) ~= ARGV[1] then return 0 end
 if ARGV[3] == 'DEL' then
   redis.call('DEL', KEYS[1])
 else
   redis.call('SET', KEYS[1], ARGV[2], ARGV[3], ARGV[4])
 end
-return 1`);
+return 1`,
+  // A replay writes only if the value is still the one this request loaded.
+  { replaySafe: true },
+);
 
 /** The version a deleted value has: no digest is empty, so it never matches a stored value. */
 const GONE = "";

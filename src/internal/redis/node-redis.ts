@@ -225,8 +225,10 @@ class NodeRedisAdapter implements RedisCommandClient {
     args: readonly (string | number | Uint8Array)[],
   ): Promise<unknown> {
     // On the proxy with node-redis's queue timeout: scripts here write, and a timed-out write
-    // must not be replayed after a reconnection. A cluster routes both commands by `keys`.
-    const commands: unknown = this.#binary;
+    // must not be replayed after a reconnection; a compare-and-set may be (it writes only if
+    // nothing changed), so on a ready connection it skips that timeout's per-command
+    // AbortSignal, the largest cost of a session save. A cluster routes both commands by `keys`.
+    const commands: unknown = script.replaySafe === true ? this.#reads() : this.#binary;
     if (!isScripting(commands))
       throw new ConfigurationError("The node-redis client lacks EVALSHA/EVAL");
     // Values go as bytes (a pickle is not text); numbers and text as their decimal/UTF-8 form.

@@ -182,7 +182,8 @@ export class CachedDbStore implements SessionStore {
 
   /**
    * A cache hit (unless `latest`) has the version {@link FROM_CACHE}, which no save matches;
-   * a miss, or `latest`, is the database's `loadVersioned` (the cache refilled as `load` does).
+   * a miss, or `latest`, is the database's `loadVersioned` (a miss refills the cache as `load`
+   * does; `latest`, the reload before a compare-and-set save, leaves the cache to that save).
    */
   async #loadVersioned(
     loadVersioned: NonNullable<SessionStore["loadVersioned"]>,
@@ -199,13 +200,12 @@ export class CachedDbStore implements SessionStore {
     }
     const [row, date] = await Promise.all([
       loadVersioned.call(this.#db, key),
-      this.#expiryDate(key),
+      latest ? Promise.resolve(null) : this.#expiryDate(key),
     ]);
     if (row === null) return null;
-    if (date !== null && !(await this.#refill(key, row.data, this.#expiryAt(date), false))) {
-      return null;
-    }
-    return row;
+    // `latest` is the engine's reload before a compare-and-set save, which sets the cache.
+    if (latest || date === null) return row;
+    return (await this.#refill(key, row.data, this.#expiryAt(date), false)) ? row : null;
   }
 
   /** The database's compare-and-set, then the cache set; a cache-served version conflicts. */

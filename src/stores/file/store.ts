@@ -7,10 +7,12 @@
  * file (atomic: a reader sees the old or the new content, never a torn one). Creation first
  * makes an empty placeholder with `O_CREAT | O_EXCL`, so two creators of one key cannot both
  * win. Concurrent requests: the version of a session is the SHA-1 of its file's bytes, and
- * `saveIfUnchanged` checks it and renames the new file in under a lock per session file held
- * by this process, so this process's requests never lose each other's writes; another process
- * (Django, a second Node) writing between that check and the rename can still be overwritten,
- * as Django's file engine, which locks nothing, allows. Expiry is not stored in the file system: it is `_session_expiry`, else the file's mtime
+ * `saveIfUnchanged` checks it and renames the new file in under a lock per session file: a
+ * promise chain in this process and a `<file>_lock` file made with `O_EXCL` across processes,
+ * so requests served by any number of Node processes on one directory never lose each other's
+ * writes, and `delete` takes the same lock, so a logout never lands between the check and the
+ * rename. Django's file engine locks nothing: a Django save or logout landing between our
+ * check and our rename (two system calls apart) can still be overwritten or undone. Expiry is not stored in the file system: it is `_session_expiry`, else the file's mtime
  * plus `SESSION_COOKIE_AGE` (see `expiry.ts`); an expired file is deleted when it is read.
  *
  * @example
@@ -85,6 +87,10 @@ export interface FileStoreOptions {
 }
 
 const DEFAULT_COOKIE_AGE = 1_209_600;
+/** A lock file this old was left by a crashed process (a compare-and-set takes milliseconds). */
+const LOCK_STALE_MS = 10_000;
+/** How long a compare-and-set or a delete waits for a session file's lock. */
+const LOCK_WAIT_MS = 5_000;
 const TEMP_ATTEMPTS = 100;
 /** What Django's `decode` makes of an undecodable value: `{}`. */
 const EMPTY: SessionData = new Map();
@@ -189,12 +195,12 @@ export class FileSessionStore implements SessionStore {
     const path = this.#pathOf(key);
     if (path === null) throw new InvalidArgumentError("file session store: invalid session key");
     const content = Buffer.from(this.#codec.encode(data), "latin1");
-    return this.#locked(path, async () => {
+    return this.#locked(path, key, async () => {
       const read = await this.#read(path, key);
       if (read === null || valueVersion(read.content) !== expected) return null;
       if (expiry.age <= 0) {
         // Already expired (a key cycle retiring the old file): removed, as a load would.
-        await this.delete(key);
+        await this.#unlink(path, key);
         return "";
       }
       await this.#replace(path, key, content);
@@ -202,10 +208,14 @@ export class FileSessionStore implements SessionStore {
     });
   }
 
-  /** Runs `action` after every earlier one on `path` settled (one at a time per file). */
-  async #locked<R>(path: string, action: () => Promise<R>): Promise<R> {
+  /**
+   * Runs `action` after every earlier one on `path` in this process settled, holding the
+   * session's lock file (`<file>_lock`, made with `O_CREAT | O_EXCL`) so that other processes
+   * using this store (another Node, a second worker) wait too.
+   */
+  async #locked<R>(path: string, key: string, action: () => Promise<R>): Promise<R> {
     const before = this.#locks.get(path) ?? Promise.resolve();
-    const run = before.then(action);
+    const run = before.then(() => this.#withLockFile(path, key, action));
     const settled = run.then(
       () => undefined,
       () => undefined,
@@ -215,6 +225,39 @@ export class FileSessionStore implements SessionStore {
       return await run;
     } finally {
       if (this.#locks.get(path) === settled) this.#locks.delete(path);
+    }
+  }
+
+  /**
+   * Holds `<path>_lock` while `action` runs. A lock file older than {@link LOCK_STALE_MS} is
+   * one a crashed process left behind, and is removed; waiting longer than
+   * {@link LOCK_WAIT_MS} fails with `SessionStoreError`. Django skips the name (its `_` is no
+   * key character), and so do `walk` and `clearExpired`.
+   */
+  async #withLockFile<R>(path: string, key: string, action: () => Promise<R>): Promise<R> {
+    const lock = `${path}_lock`;
+    const started = Date.now();
+    for (let wait = 1; ; wait = Math.min(wait * 2, 16)) {
+      try {
+        await (await open(lock, "wx", 0o600)).close();
+        break;
+      } catch (err) {
+        if (errorCode(err) !== "EEXIST") throw this.#ioError("lock", err, key);
+      }
+      const held = await stat(lock).catch(() => null);
+      if (held !== null && Date.now() - held.mtimeMs > LOCK_STALE_MS) {
+        await unlink(lock).catch(() => undefined);
+        continue;
+      }
+      if (Date.now() - started > LOCK_WAIT_MS) {
+        throw new SessionStoreError("file session store: a session file stayed locked");
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random())));
+    }
+    try {
+      return await action();
+    } finally {
+      await unlink(lock).catch(() => undefined);
     }
   }
 
@@ -254,9 +297,17 @@ export class FileSessionStore implements SessionStore {
     }
   }
 
+  /**
+   * Removes the file, under the lock `saveIfUnchanged` holds, so a logout can never land
+   * between a compare-and-set's check and its rename (which would bring the file back).
+   */
   async delete(key: string): Promise<void> {
     const path = this.#pathOf(key);
     if (path === null) return;
+    await this.#locked(path, key, () => this.#unlink(path, key));
+  }
+
+  async #unlink(path: string, key: string): Promise<void> {
     try {
       await unlink(path);
     } catch (err) {

@@ -27,6 +27,7 @@ import {
 import {
   DjangoTimestampSigner,
   djangoSignBytes,
+  djangoSignBytesAsync,
   djangoUnsignBytes,
   type Secret,
 } from "../../codecs/django/signing.ts";
@@ -216,6 +217,26 @@ export class SignedCookieStore implements SessionStore {
       compress: true,
       now: this.#now() / 1000,
     });
+    return this.#checkSize(value);
+  }
+
+  /**
+   * {@link encodeKey} as the engine calls it: the same value on Node; on the Web runtimes the
+   * payload is compressed with the runtime's `CompressionStream` (where the synchronous
+   * `encodeKey` can only leave it uncompressed), so a compressible session is as short as
+   * Django's.
+   * @throws {TooLargeError} when `name=value` would exceed `maxCookieSize` bytes.
+   * @throws {UnsupportedValueError} when a value cannot be serialized.
+   */
+  async encodeKeyAsync(data: SessionData): Promise<string> {
+    const value = await djangoSignBytesAsync(this.#signer, this.#serializer.dumps(data), {
+      compress: true,
+      now: this.#now() / 1000,
+    });
+    return this.#checkSize(value);
+  }
+
+  #checkSize(value: string): string {
     const size = Buffer.byteLength(`${this.#cookieName}=${value}`, "utf8");
     if (size > this.#maxCookieSize) {
       throw new TooLargeError(

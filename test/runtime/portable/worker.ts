@@ -17,6 +17,11 @@ export interface Fixtures {
   readonly starlette: string;
 }
 
+/** A session zlib shortens a lot: Django's signed_cookies store compresses it. */
+export const COMPRESSIBLE: SessionData = new Map([
+  ["cart", Array.from({ length: 40 }, () => "book")],
+]);
+
 /** A signed value with its last signature character changed. */
 function tamper(value: string): string {
   const last = value.at(-1) === "A" ? "B" : "A";
@@ -63,6 +68,9 @@ async function suite(f: Fixtures, runtime: string): Promise<Record<string, unkno
       decoded: plain(await store.load(f.django)),
       tampered: plain(await store.load(tamper(f.django))),
       encoded: store.encodeKey(data),
+      // Django's compress=True on a compressible session, as the engine saves it (the runtime's
+      // CompressionStream off Node).
+      compressed: await store.encodeKeyAsync(COMPRESSIBLE),
     },
     flask: {
       decoded: plain(flask.decode(f.flask)),
