@@ -432,49 +432,32 @@ describe("README examples", () => {
       }
     });
 
-    it("koa-redis: Koa sees Django's user in Redis, behind loginRequired, and writes back", async () => {
-      const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
-      const example = await startExample("koa-redis", {
-        REDIS_URL: SESSIONS_REDIS,
-        DATABASE_URL: site.databaseUrl,
-        SECRET_KEY: SECRET,
-      });
-      try {
-        const cookie = { Cookie: `sessionid=${sessionid}` };
-        for (const nodeVisits of [1, 2]) {
-          const me = await fetch(`${example.url}/api/me`, { headers: cookie });
-          assert.deepEqual(await me.json(), { username: "alice", nodeVisits });
+    for (const [name, what] of [
+      ["koa-redis", "Koa sees Django's user in Redis, behind loginRequired, and writes back"],
+      ["nestjs-redis", "NestJS (Fastify platform) sees Django's user in Redis, and writes back"],
+    ] as const) {
+      it(`${name}: ${what}`, async () => {
+        const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
+        const example = await startExample(name, {
+          REDIS_URL: SESSIONS_REDIS,
+          DATABASE_URL: site.databaseUrl,
+          SECRET_KEY: SECRET,
+        });
+        try {
+          const cookie = { Cookie: `sessionid=${sessionid}` };
+          for (const nodeVisits of [1, 2]) {
+            const me = await fetch(`${example.url}/api/me`, { headers: cookie });
+            assert.deepEqual(await me.json(), { username: "alice", nodeVisits });
+          }
+          assert.equal((await fetch(`${example.url}/api/me`)).status, 401);
+          const seen = await djangoSession(site, sessionid);
+          assert.equal(seen.user_id, site.userId);
+          assert.equal(seen.data["nodeVisits"], 2);
+        } finally {
+          await stopped(example);
         }
-        assert.equal((await fetch(`${example.url}/api/me`)).status, 401);
-        const seen = await djangoSession(site, sessionid);
-        assert.equal(seen.user_id, site.userId);
-        assert.equal(seen.data["nodeVisits"], 2);
-      } finally {
-        await stopped(example);
-      }
-    });
-
-    it("nestjs-redis: NestJS (Fastify platform) sees Django's user in Redis, and writes back", async () => {
-      const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
-      const example = await startExample("nestjs-redis", {
-        REDIS_URL: SESSIONS_REDIS,
-        DATABASE_URL: site.databaseUrl,
-        SECRET_KEY: SECRET,
       });
-      try {
-        const cookie = { Cookie: `sessionid=${sessionid}` };
-        for (const nodeVisits of [1, 2]) {
-          const me = await fetch(`${example.url}/api/me`, { headers: cookie });
-          assert.deepEqual(await me.json(), { username: "alice", nodeVisits });
-        }
-        assert.equal((await fetch(`${example.url}/api/me`)).status, 401);
-        const seen = await djangoSession(site, sessionid);
-        assert.equal(seen.user_id, site.userId);
-        assert.equal(seen.data["nodeVisits"], 2);
-      } finally {
-        await stopped(example);
-      }
-    });
+    }
   });
 
   describe("beside Flask 3.1 with Flask-Login", () => {

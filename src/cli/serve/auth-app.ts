@@ -289,6 +289,7 @@ async function loginPost(
     username,
     password: form.get("password") ?? "",
     ...(where.ip ? { ip: where.ip } : {}),
+    ...(req.headers["user-agent"] === undefined ? {} : { userAgent: req.headers["user-agent"] }),
   });
   if (!result.ok) {
     if (result.reason === "rate-limited")

@@ -22,6 +22,7 @@ import { requireAuthTables } from "../manage/users.ts";
 import { openSessionStore, resolveSecretKey, secretFilePath } from "../session-store.ts";
 import { isDefaultUserModel, userSourceOptions, type UserModelSetting } from "../user-model.ts";
 import type { AuthServerOptions } from "./server.ts";
+import { djangoAppsFromEnv, type DjangoAppsSetup } from "./django-apps.ts";
 import { readServeSettings, type ServeSettings } from "./settings.ts";
 
 /** The options both commands take. */
@@ -69,7 +70,15 @@ export const SERVE_ENV_HELP = `Environment (Django's setting names; copy the val
   TRUST_PROXY           the number of proxies of yours in front of serve (default 0; true means 1): the
                         client IP is the X-Forwarded-For entry the outermost of them appended (entries
                         to its left are the client's own word), and X-Forwarded-Proto, -Host, -Uri and
-                        X-Original-URI are honoured; with 0 they are all ignored`;
+                        X-Original-URI are honoured; with 0 they are all ignored
+  AXES_ENABLED          True when the project has django-axes: logins consult and record its lockout
+                        (axes_accessattempt) and access log, with AXES_FAILURE_LIMIT (default 3),
+                        AXES_COOLOFF_TIME (hours), AXES_LOCKOUT_PARAMETERS (comma-separated; a
+                        combination joined by +: username+ip_address), AXES_RESET_ON_SUCCESS,
+                        AXES_DISABLE_ACCESS_LOG as axes' settings
+  ALLAUTH_APPS          the django-allauth apps installed, comma-separated: account (logins recorded in
+                        account_authentication_methods), usersessions (and a UserSession row each),
+                        headless (X-Session-Token names the session, as allauth's app clients send it)`;
 
 /** Where to listen, which user model and Django version, from the command line. */
 export interface ServeArgs {
@@ -121,6 +130,10 @@ export interface ServeContext {
   readonly storeDescription: string;
   readonly auth: AuthConfig;
   readonly rateLimit: "off" | "in memory" | "in Redis";
+  /** The Django apps honoured (`AXES_ENABLED`, `ALLAUTH_APPS`), for the start line. */
+  readonly apps: string;
+  /** `X-Session-Token` when `ALLAUTH_APPS` has `headless`. */
+  readonly sessionTokenHeader?: string;
   /** Where the secret came from, for the demo page: never the secret. */
   readonly secretSource: string;
   /** `TRUST_PROXY`: how many proxies of yours are in front. */
@@ -154,6 +167,15 @@ export async function openServeContext(
   await ensureDjangoTables(config.databaseUrl, config.djangoVersion, config.userModel);
   const opened = await openSessionStore(config, secret, { createTables: true });
   const usersDatabase = await openDatabaseUrl(config.databaseUrl);
+  let apps: DjangoAppsSetup;
+  try {
+    apps = djangoAppsFromEnv(env, usersDatabase);
+  } catch (error) {
+    await usersDatabase.close();
+    await opened.close();
+    if (error instanceof ConfigurationError) throw new UsageError(error.message);
+    throw error;
+  }
   // Several `serve` processes on one Redis must share one failure budget, or each would allow
   // the full limit; the sessions' client is reused (no second connection to configure).
   const rateLimit = loginRateLimitFromEnv(env, opened.redis?.store.client);
@@ -171,7 +193,12 @@ export async function openServeContext(
       secretKeyFallbacks: config.secretKeyFallbacks,
       djangoVersion: config.djangoVersion,
       ...(rateLimit ? { rateLimit } : {}),
+      ...apps.auth,
     },
+    apps: apps.description,
+    ...(apps.sessionTokenHeader === undefined
+      ? {}
+      : { sessionTokenHeader: apps.sessionTokenHeader }),
     rateLimit:
       rateLimit === undefined ? "off" : opened.redis === undefined ? "in memory" : "in Redis",
     secretSource:
@@ -204,6 +231,9 @@ export function authServerOptions(opened: ServeContext): AuthServerOptions {
     loginRedirectUrl: opened.settings.loginRedirectUrl,
     logoutRedirectUrl: opened.settings.logoutRedirectUrl,
     onError: opened.onError,
+    ...(opened.sessionTokenHeader === undefined
+      ? {}
+      : { sessionTokenHeader: opened.sessionTokenHeader }),
   };
 }
 
@@ -222,7 +252,7 @@ export async function listenUntilStopped(
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   stdout.write(
-    `sessionbridge ${what} serving on http://${shownHost}:${address.port} (sessions: ${context.storeDescription}, Django ${context.config.djangoVersion} rules, login limits: ${context.rateLimit})\n`,
+    `sessionbridge ${what} serving on http://${shownHost}:${address.port} (sessions: ${context.storeDescription}, Django ${context.config.djangoVersion} rules, login limits: ${context.rateLimit}, apps: ${context.apps})\n`,
   );
   await stopSignal;
   server.closeAllConnections();

@@ -21,14 +21,21 @@ export interface AuthServerOptions extends Omit<AuthAppOptions, "auth" | "truste
   readonly trustedProxies?: number;
   /** Where request-level failures are reported (store outages → 503). */
   readonly onError?: (error: unknown) => void;
+  /** A header naming the session instead of the cookie (allauth's `X-Session-Token`). */
+  readonly sessionTokenHeader?: string;
 }
 
 /** Creates the server (not yet listening). */
 export function createAuthServer(options: AuthServerOptions): Server {
-  const { store, settings, onError, ...app } = options;
+  const { store, settings, onError, sessionTokenHeader, ...app } = options;
   return createServer(
     withSessions(
-      { store, ...settings, ...(onError ? { onError } : {}) },
+      {
+        store,
+        ...settings,
+        ...(onError ? { onError } : {}),
+        ...(sessionTokenHeader === undefined ? {} : { sessionTokenHeader }),
+      },
       authApp({ ...app, trustedProxies: options.trustedProxies ?? 0 }),
     ),
   );

@@ -46,7 +46,7 @@ export interface ServeSettings {
  * A Python boolean as settings files and env files write it: `True`/`False`, `1`/`0`,
  * `true`/`false`, `yes`/`no`, `on`/`off`. Anything else is refused, not read as false.
  */
-function bool(name: string, value: string | undefined, fallback: boolean): boolean {
+export function bool(name: string, value: string | undefined, fallback: boolean): boolean {
   if (value === undefined || value.trim() === "") return fallback;
   const v = value.trim().toLowerCase();
   if (["true", "1", "yes", "on"].includes(v)) return true;
