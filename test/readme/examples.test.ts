@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createClient } from "redis";
+import { io as ioClient } from "socket.io-client";
+import { runCli } from "../support/cli.ts";
 import {
   FLASK_PEER_SCRIPT,
   startPythonServer,
@@ -55,6 +57,7 @@ const TESTED = [
   "node-memory",
   "decode",
   "next-django",
+  "realtime-socketio",
 ];
 
 async function flushRedis(url: string): Promise<void> {
@@ -350,6 +353,43 @@ describe("README examples", () => {
         assert.match(locked.stdout, /^try again in \d+ s\n$/);
       } finally {
         await flushRedis(RATE_LIMIT_REDIS);
+      }
+    });
+
+    it("realtime-socketio: a socket opened with the Django login sees the user, a foreign Origin is refused, and sessions revoke --user closes it with the reason", async () => {
+      const sessionid = await djangoAdminLogin(site.server.url, "alice", PASSWORD);
+      const origin = "http://app.test";
+      const example = await startExample("realtime-socketio", {
+        DATABASE_URL: site.databaseUrl,
+        SECRET_KEY: SECRET,
+        APP_ORIGIN: origin,
+      });
+      const connect = (from: string) =>
+        ioClient(example.url, {
+          transports: ["websocket"],
+          extraHeaders: { Cookie: `sessionid=${sessionid}`, Origin: from },
+          reconnection: false,
+        });
+      try {
+        const foreign = connect("http://evil.test");
+        const refusal = await new Promise<unknown>((r) =>
+          foreign.once("connect_error", (e: Error & { data?: unknown }) => r(e.data)),
+        );
+        foreign.close();
+        assert.deepEqual(refusal, { reason: "origin", status: 403 });
+
+        const socket = connect(origin);
+        const revoked = new Promise<unknown>((r) => socket.once("sessionbridge:revoked", r));
+        const disconnected = new Promise<string>((r) => socket.once("disconnect", r));
+        assert.deepEqual(await new Promise((r) => socket.once("hello", r)), { username: "alice" });
+        const revoke = await runCli(["sessions", "revoke", "--user", String(site.userId)], {
+          env: { DATABASE_URL: site.databaseUrl, SECRET_KEY: SECRET },
+        });
+        assert.equal(revoke.code, 0, revoke.stderr);
+        assert.deepEqual(await revoked, { reason: "session-ended" });
+        assert.equal(await disconnected, "io server disconnect");
+      } finally {
+        await stopped(example);
       }
     });
   });
