@@ -52,7 +52,7 @@ const settings = resolveSessionSettings();
 // --- 1. logins and loop responsiveness ---------------------------------------------------
 const server = await startServer(
   createServer(
-    withSessions({ store }, async (req, res) => {
+    withSessions({ djangoVersion: "5.2", store }, async (req, res) => {
       if (req.url === "/login") {
         const auth = createRequestAuth(getSession(req), config);
         const result = await auth.authenticate({
@@ -134,7 +134,7 @@ await seed.save();
 
 const verify = await startServer(
   createServer(
-    withSessions({ store }, async (req, res) => {
+    withSessions({ djangoVersion: "5.2", store }, async (req, res) => {
       const user = await createRequestAuth(getSession(req), config).user();
       res.statusCode = user.isAuthenticated ? 200 : 401;
       if (user.isAuthenticated) res.setHeader("X-Auth-User-Id", String(user.id));

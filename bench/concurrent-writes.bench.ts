@@ -77,7 +77,7 @@ async function counterServer(store: SessionStore, concurrentWrites: ConcurrentWr
     createServer(
       rotating(
         cookies,
-        withSessions({ store, concurrentWrites }, async (req, res) => {
+        withSessions({ store, djangoVersion: "5.2", concurrentWrites }, async (req, res) => {
           const session = getSession(req);
           const n = await session.get("n");
           await session.set("n", (typeof n === "number" ? n : 0) + 1);

@@ -63,7 +63,7 @@ async function listenFastify(app: FastifyInstance): Promise<Running> {
 
 async function fastifyS1(withSessions: boolean): Promise<Running> {
   const app = Fastify();
-  if (withSessions) await app.register(fastifySessions({ store }));
+  if (withSessions) await app.register(fastifySessions({ djangoVersion: "5.2", store }));
   app.get("/", async (request, reply) => {
     const id = withSessions
       ? await sessionUserId(getFastifySession<SessionShape>(request))
@@ -75,7 +75,7 @@ async function fastifyS1(withSessions: boolean): Promise<Running> {
 
 async function koaS1(withSessions: boolean): Promise<Running> {
   const app = new Koa();
-  if (withSessions) app.use(koaSessions({ store }));
+  if (withSessions) app.use(koaSessions({ djangoVersion: "5.2", store }));
   const router = new Router();
   router.get("/", async (ctx) => {
     ctx.type = "text/plain";
@@ -125,13 +125,13 @@ async function nestS1(platform: "express" | "fastify", withSessions: boolean): P
   const module = withSessions ? SessionModule : PlainModule;
   if (platform === "express") {
     const app = await NestFactory.create(module, new ExpressAdapter(express()), QUIET);
-    if (withSessions) app.use(expressSessions({ store }));
+    if (withSessions) app.use(expressSessions({ djangoVersion: "5.2", store }));
     await app.listen(0, "127.0.0.1");
     const port = (app.getHttpServer().address() as AddressInfo).port;
     return { port, close: () => app.close() };
   }
   const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), QUIET);
-  if (withSessions) await app.register(fastifySessions({ store }));
+  if (withSessions) await app.register(fastifySessions({ djangoVersion: "5.2", store }));
   await app.listen(0, "127.0.0.1");
   const port = (app.getHttpServer().address() as AddressInfo).port;
   return { port, close: () => app.close() };
@@ -151,7 +151,7 @@ await counterSeed.set("count", 0);
 await counterSeed.save();
 
 const oursS2 = Fastify();
-await oursS2.register(fastifySessions({ store }));
+await oursS2.register(fastifySessions({ djangoVersion: "5.2", store }));
 oursS2.get("/", async (request, reply) => {
   const count = (((await request.session.get("count")) as number | undefined) ?? 0) + 1;
   await request.session.set("count", count);

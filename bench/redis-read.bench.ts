@@ -41,7 +41,7 @@ const bare = await startServer(
 
 const node = await startServer(
   createServer(
-    withSessions({ store }, async (req, res) => {
+    withSessions({ djangoVersion: "5.2", store }, async (req, res) => {
       const id = await getSession(req).get("_auth_user_id");
       res.setHeader("Content-Type", "text/plain");
       res.end(typeof id === "string" ? id : "");
@@ -50,7 +50,7 @@ const node = await startServer(
 );
 
 const ours = express();
-ours.use(sessionMiddleware({ store }));
+ours.use(sessionMiddleware({ djangoVersion: "5.2", store }));
 ours.get("/", async (req, res) => {
   const id = await expressGetSession(req).get("_auth_user_id");
   res.type("text/plain").send(typeof id === "string" ? id : "");

@@ -35,7 +35,7 @@ const bare = await startServer(
 
 const adapter = await startServer(
   createServer(
-    withSessions({ store: ours }, async (req, res) => {
+    withSessions({ djangoVersion: "5.2", store: ours }, async (req, res) => {
       res.setHeader("Content-Type", "application/json");
       res.end(JSON.stringify({ user: (await getSession(req).get("user")) ?? null }));
     }),

@@ -57,7 +57,7 @@ const nodePlain = createServer((req: IncomingMessage, res: ServerResponse) => {
   res.end(plainUserId(req.headers.cookie));
 });
 const nodeAdapter = createServer(
-  nodeSessions({ store }, async (req, res) => {
+  nodeSessions({ djangoVersion: "5.2", store }, async (req, res) => {
     res.end(userIdOf(await getNodeSession(req).get("_auth_user_id")));
   }),
 );
@@ -67,7 +67,7 @@ const webPlainListener = getRequestListener(
 const webPlain = createServer((req, res) => void webPlainListener(req, res));
 const webAdapterListener = getRequestListener(
   webSessions(
-    { store },
+    { djangoVersion: "5.2", store },
     async (_request, session) => new Response(userIdOf(await session.get("_auth_user_id"))),
   ),
 );

@@ -6,7 +6,7 @@ import { ConfigurationError } from "../errors.ts";
 
 /** The one-line fix for an auth middleware mounted without (or before) the session middleware. */
 export const MISSING_SESSION_MESSAGE =
-  "authMiddleware() needs sessionMiddleware() before it: app.use(sessionMiddleware({ store })); app.use(authMiddleware({ users, secretKey }))";
+  "authMiddleware() needs sessionMiddleware() before it: app.use(sessionMiddleware({ store, djangoVersion })); app.use(authMiddleware({ users, secretKey, djangoVersion }))";
 
 /**
  * The error of `getAuth()`/`getUser()` on a request `authMiddleware()` did not run on.

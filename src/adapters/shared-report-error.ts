@@ -18,7 +18,7 @@ export type SessionErrorReporter = (error: unknown) => void;
  *
  * @example
  * ```ts
- * sessionMiddleware({ store, onError: (error) => { myLogger.error(error); } }); // replaces it
+ * sessionMiddleware({ store, djangoVersion: "5.2", onError: (error) => { myLogger.error(error); } }); // replaces it
  * ```
  */
 export const reportToStderr: SessionErrorReporter = (error) => {

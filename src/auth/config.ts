@@ -13,13 +13,14 @@
  * ```
  */
 import { ConfigurationError } from "../errors.ts";
+import { versionOption } from "../internal/version-option.ts";
 import type { Session, SessionShape } from "../engine/session.ts";
-import { hasherDjangoVersion } from "./hashers/defaults.ts";
 import type {
   CheckPasswordFailure,
   HasherDjangoVersion,
   PasswordHasherOptions,
 } from "./hashers/index.ts";
+import { HASHER_DJANGO_VERSIONS } from "./hashers/defaults.ts";
 import type { LoginRecorder } from "../django/allauth.ts";
 import type { LoginLockout } from "../django/axes.ts";
 import type { LoginRateLimit } from "./rate-limit.ts";
@@ -34,8 +35,12 @@ export interface AuthConfig {
   readonly secretKey: string;
   /** `SECRET_KEY_FALLBACKS` (honoured from Django 4.1.8). */
   readonly secretKeyFallbacks?: readonly string[];
-  /** Which Django's rules to follow (hasher defaults, legacy/fallback hashes); default `"5.2"`. */
-  readonly djangoVersion?: HasherDjangoVersion;
+  /**
+   * Which Django's rules to follow: the hasher and its work factor when a login upgrades a
+   * password hash, the session auth hash's algorithm, legacy and fallback hashes. Required, and
+   * never guessed: set it to the version of the Django project the users are shared with.
+   */
+  readonly djangoVersion: HasherDjangoVersion;
   /**
    * `AUTHENTICATION_BACKENDS`, in order; default `[modelBackend]`. A session whose
    * `_auth_user_backend` is not listed here is anonymous.
@@ -134,7 +139,11 @@ export function checkAuthConfig(config: AuthConfig): void {
       "auth: users is required, e.g. users: new DjangoUserSource({ database })",
     );
   }
-  hasherDjangoVersion(loose.djangoVersion);
+  versionOption({
+    name: "auth: djangoVersion (your Django's version)",
+    value: loose.djangoVersion,
+    allowed: HASHER_DJANGO_VERSIONS,
+  });
   if (loose.backends?.length === 0) {
     throw new ConfigurationError("auth: backends must list at least one backend");
   }
@@ -149,5 +158,5 @@ export function checkAuthConfig(config: AuthConfig): void {
  * ```
  */
 export function hasherOptions(config: AuthConfig): PasswordHasherOptions {
-  return { ...config.hashers, djangoVersion: config.djangoVersion ?? "5.2" };
+  return { ...config.hashers, djangoVersion: config.djangoVersion };
 }

@@ -16,7 +16,7 @@ import type { User } from "./user.ts";
  * ```
  */
 export function userSessionAuthHash(user: User, config: AuthConfig): string {
-  const modern = djangoAtLeast(config.djangoVersion ?? "5.2", "4.0");
+  const modern = djangoAtLeast(config.djangoVersion, "4.0");
   return sessionAuthHash(
     user.password,
     config.secretKey,

@@ -49,7 +49,7 @@ export async function getSessionUser<T extends SessionShape>(
   const verdict = verifySessionAuthHash(await s.get(HASH_SESSION_KEY), user.password, {
     secret: config.secretKey,
     fallbacks: config.secretKeyFallbacks ?? [],
-    djangoVersion: config.djangoVersion ?? "5.2",
+    djangoVersion: config.djangoVersion,
     ...(config.hashingAlgorithm ? { hashingAlgorithm: config.hashingAlgorithm } : {}),
   });
   if (verdict === false) {

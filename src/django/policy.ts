@@ -4,7 +4,13 @@
  * Django's settings.
  */
 import type { SessionStore } from "../stores/contract.ts";
-import { resolveSessionSettings, type SessionSettingsInput } from "../engine/config.ts";
+import { DJANGO_VERSIONS } from "../codecs/django/version.ts";
+import {
+  resolveSessionSettings,
+  type DjangoVersion,
+  type SessionSettingsInput,
+} from "../engine/config.ts";
+import { versionOption } from "../internal/version-option.ts";
 import {
   commitResponseSession,
   openHeaderSession,
@@ -17,6 +23,12 @@ import type { SessionShape } from "../engine/session.ts";
 /** Options of {@link djangoSessionPolicy}: the store and Django's session settings. */
 export interface DjangoPolicyOptions extends SessionSettingsInput {
   readonly store: SessionStore;
+  /**
+   * Which Django's rules to follow where versions differ (how `setExpiry(date)` is stored, which
+   * statuses skip the save). Required, and never guessed: set it to the version of the Django
+   * project the sessions are shared with (a Node-only app: the newest, `"6.1"`).
+   */
+  readonly djangoVersion: DjangoVersion;
   /**
    * A request header that carries the session key instead of the cookie: `"X-Session-Token"`
    * for django-allauth's headless app clients (`allauth.headless`, token strategy
@@ -34,7 +46,7 @@ export interface DjangoPolicyOptions extends SessionSettingsInput {
  *
  * @example
  * ```ts
- * const policy = djangoSessionPolicy({ store, cookieSecure: true });
+ * const policy = djangoSessionPolicy({ store, djangoVersion: "5.2", cookieSecure: true });
  * const rs = policy.open(request.headers.get("cookie"));
  * ```
  */
@@ -42,6 +54,7 @@ export function djangoSessionPolicy<T extends SessionShape = SessionShape>(
   options: DjangoPolicyOptions,
 ): SessionPolicy<T> {
   const { store, now = Date.now, sessionTokenHeader, ...input } = options;
+  requireDjangoVersion(options.djangoVersion);
   const settings = resolveSessionSettings(input);
   return {
     open: (cookieHeader, header) => {
@@ -53,6 +66,24 @@ export function djangoSessionPolicy<T extends SessionShape = SessionShape>(
     plan: (rs, status) => plainResponseHeaders(rs, settings, status),
     commit: (rs, status) => commitResponseSession(rs, settings, status, now),
   };
+}
+
+/**
+ * `djangoVersion` as the Django policy requires it: given (a JavaScript caller may omit it) and
+ * one of the supported releases.
+ * @throws {ConfigurationError} naming the option and the accepted releases.
+ *
+ * @example
+ * ```ts
+ * requireDjangoVersion(options.djangoVersion); // "5.2", or throws
+ * ```
+ */
+export function requireDjangoVersion(value: DjangoVersion | undefined): DjangoVersion {
+  return versionOption({
+    name: "djangoVersion (your Django's version)",
+    value,
+    allowed: DJANGO_VERSIONS,
+  });
 }
 
 /** What the adapters accept: a policy, or the store and Django settings for the default one. */

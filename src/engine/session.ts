@@ -24,7 +24,7 @@ import {
 import { PyDateTime, type PyValue, type SessionData } from "../codecs/python-values.ts";
 import { parseIsoDateTime } from "../codecs/typed-json.ts";
 import type { SessionExpiry, SessionStore } from "../stores/contract.ts";
-import type { SessionSettings } from "./config.ts";
+import type { DjangoVersion, SessionSettings } from "./config.ts";
 import { generateSessionKey, isValidSessionKey } from "./keys.ts";
 
 /** The session key under which Django keeps a per-session expiry. */
@@ -183,6 +183,7 @@ export class Session<T extends SessionShape = SessionShape> {
     }
     // Django: an unknown or expired key is forgotten, so a new one is made at save time.
     if (data === null) this.#key = null;
+    else reportForeignExpiry(data.get(EXPIRY_KEY), this.#settings.djangoVersion);
     this.#cache ??= data ?? new Map();
     return this.#cache;
   }
@@ -542,6 +543,44 @@ export function computeExpiry(
   }
   const age = typeof stored === "number" && stored !== 0 ? stored : cookieAge;
   return { age, date: new Date(nowMs + age * 1000) };
+}
+
+const reportedForeignExpiry = new Set<string>();
+
+/**
+ * What is wrong when a loaded `_session_expiry` has the form another Django version writes (a
+ * datetime up to 3.2, ISO text from 4.0), or `undefined` when it has this version's form.
+ * Such a value is read either way and never rewritten unless the app calls `setExpiry`, but it
+ * says that `djangoVersion` is probably not the Django the sessions are shared with, whose own
+ * `get_expiry_age` then fails on it (Django 3.2 answers 500 on the ISO text).
+ *
+ * @example
+ * ```ts
+ * foreignExpiryForm("2030-01-02T03:04:05", "3.2"); // "…ISO text, as Django 4.0 and later store it…"
+ * ```
+ */
+export function foreignExpiryForm(
+  stored: PyValue | undefined,
+  djangoVersion: DjangoVersion,
+): string | undefined {
+  const foreign =
+    djangoVersion === "3.2"
+      ? typeof stored === "string" && expiryInstant(stored) !== undefined
+      : stored instanceof PyDateTime;
+  if (!foreign) return undefined;
+  const form =
+    djangoVersion === "3.2"
+      ? "ISO text, as Django 4.0 and later store it"
+      : "a datetime, as Django 3.2 stores it";
+  return `a session's ${EXPIRY_KEY} is ${form}, but djangoVersion is "${djangoVersion}": set djangoVersion to the version of the Django these sessions are shared with (the value is read and left as it is)`;
+}
+
+/** Says {@link foreignExpiryForm}'s finding once per process and form, never per request. */
+function reportForeignExpiry(stored: PyValue | undefined, djangoVersion: DjangoVersion): void {
+  const message = foreignExpiryForm(stored, djangoVersion);
+  if (message === undefined || reportedForeignExpiry.has(message)) return;
+  reportedForeignExpiry.add(message);
+  console.warn(`sessionbridge: ${message}`);
 }
 
 function expiryInstant(stored: PyValue | undefined): Date | undefined {

@@ -49,11 +49,14 @@ describe("a failed save is reported", () => {
     const printed = captureStderr(t);
     const server = await listen(
       createServer(
-        withSessions({ store }, async (req: IncomingMessage, res: ServerResponse) => {
-          await getSession(req).set("cart", ["book"]);
-          client.destroy(); // the store goes away before the response is saved
-          res.end("ok");
-        }),
+        withSessions(
+          { djangoVersion: "5.2", store },
+          async (req: IncomingMessage, res: ServerResponse) => {
+            await getSession(req).set("cart", ["book"]);
+            client.destroy(); // the store goes away before the response is saved
+            res.end("ok");
+          },
+        ),
       ),
     );
     try {
@@ -73,11 +76,14 @@ describe("a failed save is reported", () => {
     const seen: unknown[] = [];
     const server = await listen(
       createServer(
-        withSessions({ store, onError: (e) => seen.push(e) }, async (req, res) => {
-          await getSession(req).set("cart", ["book"]);
-          client.destroy();
-          res.end("ok");
-        }),
+        withSessions(
+          { djangoVersion: "5.2", store, onError: (e) => seen.push(e) },
+          async (req, res) => {
+            await getSession(req).set("cart", ["book"]);
+            client.destroy();
+            res.end("ok");
+          },
+        ),
       ),
     );
     try {
@@ -97,7 +103,7 @@ describe("a failed save is reported", () => {
     it(`${name}: the app's own error middleware receives it`, async () => {
       const { client, store } = await redisStore();
       const app = framework();
-      app.use(expressMiddleware({ store }));
+      app.use(expressMiddleware({ djangoVersion: "5.2", store }));
       app.get("/", (req, res, next) => {
         void (async () => {
           await expressSession(req).set("cart", ["book"]);
@@ -130,7 +136,7 @@ describe("a failed save is reported", () => {
       const { client, store } = await redisStore();
       const printed = captureStderr(t);
       const app = framework();
-      app.use(expressMiddleware({ store }));
+      app.use(expressMiddleware({ djangoVersion: "5.2", store }));
       app.get("/", (req, res, next) => {
         void (async () => {
           await expressSession(req).set("cart", ["book"]);
@@ -156,7 +162,7 @@ describe("a failed save is reported", () => {
     const { client, store } = await redisStore();
     const printed = captureStderr(t);
     const app = new Hono<SessionEnv>();
-    app.use(honoMiddleware({ store }));
+    app.use(honoMiddleware({ djangoVersion: "5.2", store }));
     app.get("/", async (c) => {
       await c.get("session").set("cart", ["book"]);
       client.destroy();

@@ -33,7 +33,7 @@ const unreachable = await downStore();
 function buildApp(framework: typeof express): express.Express {
   const app = framework();
   const down = framework.Router();
-  down.use(sessionMiddleware({ store: unreachable }));
+  down.use(sessionMiddleware({ djangoVersion: "5.2", store: unreachable }));
   down.get(
     "/outage",
     route(async (req, res) => {
@@ -41,7 +41,7 @@ function buildApp(framework: typeof express): express.Express {
     }),
   );
   app.use(down);
-  app.use(sessionMiddleware({ store: new MemoryStore() }));
+  app.use(sessionMiddleware({ djangoVersion: "5.2", store: new MemoryStore() }));
   app.get(
     "/count",
     route(async (req, res) => {

@@ -38,14 +38,14 @@ function buildApp(withCookiePlugin: boolean): FastifyInstance {
   const app = Fastify();
   // Two sibling contexts, each with its own store: the plugin is encapsulation-aware.
   void app.register(async (down) => {
-    await down.register(sessionMiddleware({ store: await downStore() }));
+    await down.register(sessionMiddleware({ djangoVersion: "5.2", store: await downStore() }));
     down.get("/outage", async (request) => ({
       visits: (await request.session.get("visits")) ?? null,
     }));
   });
   void app.register(async (scope) => {
     if (withCookiePlugin) await scope.register(cookie);
-    await scope.register(sessionMiddleware({ store: new MemoryStore() }));
+    await scope.register(sessionMiddleware({ djangoVersion: "5.2", store: new MemoryStore() }));
     scope.get("/count", async (request) => {
       const visits = ((await request.session.get("visits")) ?? 0) + 1; // typed: number
       await request.session.set("visits", visits);
@@ -139,7 +139,9 @@ describe("Fastify 5 plugin: errors and registration", () => {
     });
     // No cookie, so nothing is loaded: only the save, after the handler, meets the outage.
     const store = await downStore();
-    await app.register(sessionMiddleware({ store, onError: (e) => reported.push(e) }));
+    await app.register(
+      sessionMiddleware({ djangoVersion: "5.2", store, onError: (e) => reported.push(e) }),
+    );
     app.post("/write", async (request, reply) => {
       await request.session.set("visits", 1);
       return reply.code(201).send({ ok: true });
@@ -162,7 +164,7 @@ describe("Fastify 5 plugin: errors and registration", () => {
     app.decorateRequest("session", null as never);
     await assert.rejects(
       async () => {
-        await app.register(sessionMiddleware({ store: new MemoryStore() }));
+        await app.register(sessionMiddleware({ djangoVersion: "5.2", store: new MemoryStore() }));
         await app.ready();
       },
       (error: unknown) =>
@@ -178,7 +180,7 @@ describe("Fastify 5 auth half", () => {
   before(async () => {
     f = await authFixture();
     app = Fastify();
-    await app.register(sessionMiddleware({ store: f.store }));
+    await app.register(sessionMiddleware({ djangoVersion: "5.2", store: f.store }));
     await app.register(auth.authMiddleware(f.config));
     app.post("/login", async (request, reply) => {
       const body = request.body as { username: string; password: string };
@@ -233,7 +235,7 @@ describe("Fastify 5 CSRF", () => {
   before(async () => {
     app = Fastify();
     await app.register(formbody);
-    await app.register(sessionMiddleware({ store: new MemoryStore() }));
+    await app.register(sessionMiddleware({ djangoVersion: "5.2", store: new MemoryStore() }));
     await app.register(csrfMiddleware({ djangoVersion: "5.2" }));
     app.get("/form", async (request) => ({ token: await csrfToken(request) }));
     app.post("/submit", (request) => ({ ok: true, body: request.body }));
@@ -284,7 +286,10 @@ describe("Fastify 5 plugin on a real Redis store (django-redis layout)", () => {
     await client.connect();
     app = Fastify();
     await app.register(
-      sessionMiddleware({ store: new DjangoCacheStore({ client, keyPrefix: prefix }) }),
+      sessionMiddleware({
+        djangoVersion: "5.2",
+        store: new DjangoCacheStore({ client, keyPrefix: prefix }),
+      }),
     );
     app.get("/count", async (request) => {
       const visits = ((await request.session.get("visits")) ?? 0) + 1;

@@ -29,12 +29,12 @@ const unreachable = await downStore();
 function buildApp(): Hono<Env> {
   const app = new Hono<Env>();
   const down = new Hono<Env>();
-  down.use(sessionMiddleware({ store: unreachable }));
+  down.use(sessionMiddleware({ djangoVersion: "5.2", store: unreachable }));
   down.get("/outage", async (c) =>
     c.json({ visits: (await c.get("session").get("visits")) ?? null }),
   );
   app.route("/", down);
-  app.use(sessionMiddleware({ store: new MemoryStore() }));
+  app.use(sessionMiddleware({ djangoVersion: "5.2", store: new MemoryStore() }));
   app.get("/count", async (c) => {
     // getSession(c), the verb every adapter has; c.get("session") (the other routes) is the same.
     const session = getSession<{ visits: number }>(c);
@@ -83,7 +83,7 @@ describe("Hono 4 adapter over real HTTP (@hono/node-server)", () => {
 describe("Hono CSRF on the Web core", () => {
   function csrfApp(onFailure?: Parameters<typeof csrfMiddleware>[0]["onFailure"]) {
     const app = new Hono<Env & CsrfEnv>();
-    app.use(sessionMiddleware({ store: new MemoryStore() }));
+    app.use(sessionMiddleware({ djangoVersion: "5.2", store: new MemoryStore() }));
     app.use(csrfMiddleware({ djangoVersion: "5.2", ...(onFailure ? { onFailure } : {}) }));
     app.get("/form", async (c) => {
       // sessionbridge/web sees the same session and the same CSRF state on c.req.raw.

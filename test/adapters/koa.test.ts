@@ -43,12 +43,12 @@ function buildApp(errors: unknown[]): Koa {
   const app = new Koa();
   app.on("error", (error: unknown) => errors.push(error));
   const down = new Router();
-  down.use(sessionMiddleware({ store: unreachable }));
+  down.use(sessionMiddleware({ djangoVersion: "5.2", store: unreachable }));
   down.get("/outage", async (ctx) => {
     ctx.body = { visits: (await ctx.session.get("visits")) ?? null };
   });
   const router = new Router();
-  router.use(sessionMiddleware({ store: new MemoryStore() }));
+  router.use(sessionMiddleware({ djangoVersion: "5.2", store: new MemoryStore() }));
   router.get("/count", async (ctx) => {
     const visits = ((await ctx.session.get("visits")) ?? 0) + 1; // typed: number
     await ctx.session.set("visits", visits);
@@ -111,7 +111,13 @@ describe("Koa 3: a save that fails at the end", () => {
     const reported: unknown[] = [];
     const app = new Koa();
     app.on("error", (error: unknown) => errors.push(error));
-    app.use(sessionMiddleware({ store: await downStore(), onError: (e) => reported.push(e) }));
+    app.use(
+      sessionMiddleware({
+        djangoVersion: "5.2",
+        store: await downStore(),
+        onError: (e) => reported.push(e),
+      }),
+    );
     app.use(async (ctx) => {
       await ctx.session.set("visits", 1);
       ctx.status = 201;
@@ -138,7 +144,7 @@ describe("Koa 3 auth half", () => {
     f = await authFixture();
     const app = new Koa<auth.AuthState>();
     app.use(bodyParser());
-    app.use(sessionMiddleware({ store: f.store }));
+    app.use(sessionMiddleware({ djangoVersion: "5.2", store: f.store }));
     app.use(auth.authMiddleware(f.config));
     const router = new Router<auth.AuthState>();
     router.post("/login", async (ctx) => {
@@ -208,7 +214,7 @@ for (const withBodyParser of [true, false]) {
     before(async () => {
       const app = new Koa();
       if (withBodyParser) app.use(bodyParser());
-      app.use(sessionMiddleware({ store: new MemoryStore() }));
+      app.use(sessionMiddleware({ djangoVersion: "5.2", store: new MemoryStore() }));
       app.use(csrfMiddleware({ djangoVersion: "5.2" }));
       if (!withBodyParser) app.use(bodyParser()); // leaves the form read by CSRF as it is
       const router = new Router();
@@ -271,7 +277,12 @@ describe("Koa 3 middleware on a real Redis store (django-redis layout)", () => {
   before(async () => {
     await client.connect();
     const app = new Koa();
-    app.use(sessionMiddleware({ store: new DjangoCacheStore({ client, keyPrefix: prefix }) }));
+    app.use(
+      sessionMiddleware({
+        djangoVersion: "5.2",
+        store: new DjangoCacheStore({ client, keyPrefix: prefix }),
+      }),
+    );
     app.use(async (ctx) => {
       const visits = ((await ctx.session.get("visits")) ?? 0) + 1;
       await ctx.session.set("visits", visits);

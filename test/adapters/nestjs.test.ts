@@ -107,7 +107,7 @@ async function startNest(platform: Platform, store: SessionStore, f: Fixture) {
   let app: INestApplication;
   if (platform === "express") {
     app = await NestFactory.create(AppModule, new ExpressAdapter(express()), QUIET);
-    app.use(expressSessions.sessionMiddleware({ store }));
+    app.use(expressSessions.sessionMiddleware({ djangoVersion: "5.2", store }));
     app.use(expressAuth.authMiddleware(f.config));
   } else {
     const fastifyApp = await NestFactory.create<NestFastifyApplication>(
@@ -115,7 +115,7 @@ async function startNest(platform: Platform, store: SessionStore, f: Fixture) {
       new FastifyAdapter(),
       QUIET,
     );
-    await fastifyApp.register(fastifySessions.sessionMiddleware({ store }));
+    await fastifyApp.register(fastifySessions.sessionMiddleware({ djangoVersion: "5.2", store }));
     await fastifyApp.register(fastifyAuth.authMiddleware(f.config));
     app = fastifyApp;
   }

@@ -78,6 +78,7 @@ describe("sessionbridge/next", () => {
     f = await fixture();
     await f.addUser("alice", "alice-pw");
     sessions = createNextSessions({
+      djangoVersion: "5.2",
       store: f.store,
       auth: f.config,
       loginUrl: "http://django.test/accounts/login/",
@@ -144,7 +145,7 @@ describe("sessionbridge/next", () => {
     });
 
     it("without auth, user() names the missing option", () => {
-      const bare = createNextSessions({ store: new MemoryStore() });
+      const bare = createNextSessions({ djangoVersion: "5.2", store: new MemoryStore() });
       assert.throws(
         () => bare.user(new CookieStore()),
         (error: unknown) => error instanceof ConfigurationError && /auth/.test(error.message),
@@ -187,6 +188,7 @@ describe("sessionbridge/next", () => {
 
     it("a cookie value Next would percent-encode (signed_cookies) is refused, naming route()", async () => {
       const signed = createNextSessions({
+        djangoVersion: "5.2",
         store: createSignedCookieStore({ secret: "next-test-secret" }),
       });
       const action = signed.action(new CookieStore());
@@ -223,6 +225,7 @@ describe("sessionbridge/next", () => {
   describe("Route Handlers", () => {
     it("commits to the Response, Django's signed_cookies included", async () => {
       const signed = createNextSessions({
+        djangoVersion: "5.2",
         store: createSignedCookieStore({ secret: "next-test-secret" }),
       });
       const POST = signed.route(async (request, { session }) => {
@@ -250,7 +253,11 @@ describe("sessionbridge/next", () => {
         headers: { cookie: `sessionid=${alice}` },
       });
       assert.equal(await (await GET(page)).text(), "alice");
-      const down = createNextSessions({ store: await downStore(), onError: () => undefined });
+      const down = createNextSessions({
+        djangoVersion: "5.2",
+        store: await downStore(),
+        onError: () => undefined,
+      });
       const outage = down.route(async (_request, { session }) =>
         Response.json(await session.get("x")),
       );
@@ -307,12 +314,16 @@ describe("sessionbridge/next", () => {
     });
 
     it("without auth, the session's _auth_user_id decides; an outage is a 503", async () => {
-      const bare = createNextSessions({ store: f.store });
+      const bare = createNextSessions({ djangoVersion: "5.2", store: f.store });
       const passed = await bare.proxy({ NextResponse })(
         new Request("http://shop.test/", { headers: { cookie: `sessionid=${alice}` } }),
       );
       assert.equal(passed.headers.get("x-passed-user"), "1");
-      const down = createNextSessions({ store: await downStore(), onError: () => undefined });
+      const down = createNextSessions({
+        djangoVersion: "5.2",
+        store: await downStore(),
+        onError: () => undefined,
+      });
       const refused = await down.proxy({ NextResponse })(
         new Request("http://shop.test/", {
           headers: { cookie: "sessionid=abcdefghijklmnopqrstuvwxyz012345" },
@@ -341,7 +352,11 @@ describe("sessionbridge/next", () => {
     after(() => server.close());
 
     it("forwards the session cookie and a CSRF token Django's checks accept", async () => {
-      const withUrl = createNextSessions({ store: f.store, djangoUrl: server.url });
+      const withUrl = createNextSessions({
+        djangoVersion: "5.2",
+        store: f.store,
+        djangoUrl: server.url,
+      });
       const secret = "a".repeat(16) + "B".repeat(16);
       const cookies = new CookieStore({ sessionid: alice, csrftoken: secret, other: "x" });
       const response = await withUrl.fetch(cookies, "/api/me/", { method: "POST" });
@@ -368,7 +383,11 @@ describe("sessionbridge/next", () => {
     });
 
     it("makes a CSRF secret when the visitor has none, and reads headers() too", async () => {
-      const withUrl = createNextSessions({ store: f.store, djangoUrl: server.url });
+      const withUrl = createNextSessions({
+        djangoVersion: "5.2",
+        store: f.store,
+        djangoUrl: server.url,
+      });
       await withUrl.fetch(new Headers({ cookie: `sessionid=${alice}` }), `${server.url}/x`);
       const sent = seen.at(-1)!;
       assert.match(sent.cookie, new RegExp(`^sessionid=${alice}; csrftoken=[A-Za-z0-9]{32}$`));

@@ -11,7 +11,7 @@ type Shape = { visits: number };
 const memory = new MemoryStore();
 const down = await downStore();
 
-const app = withSessions({ store: memory }, async (req, res) => {
+const app = withSessions({ djangoVersion: "5.2", store: memory }, async (req, res) => {
   const session = getSession<Shape>(req);
   const json = (value: unknown) => {
     res.setHeader("Content-Type", "application/json");
@@ -49,12 +49,13 @@ const app = withSessions({ store: memory }, async (req, res) => {
       return res.end();
   }
 });
-const outage = withSessions({ store: down }, async (req, res) => {
+const outage = withSessions({ djangoVersion: "5.2", store: down }, async (req, res) => {
   res.end(JSON.stringify(await getSession(req).get("visits")));
 });
 const handlerErrors: unknown[] = [];
 const throwsAtOnce = withSessions(
   {
+    djangoVersion: "5.2",
     store: memory,
     onError: (error) => {
       handlerErrors.push(error);

@@ -31,34 +31,37 @@ type Shape = { visits: number };
 const memory = new MemoryStore();
 const reported: unknown[] = [];
 
-const app = withSessions<Shape>({ store: memory }, async (request, session) => {
-  assert.equal(getSession(request), session);
-  switch (new URL(request.url).pathname) {
-    case "/count": {
-      const visits = ((await session.get("visits")) ?? 0) + 1;
-      await session.set("visits", visits);
-      return Response.json({ visits });
+const app = withSessions<Shape>(
+  { djangoVersion: "5.2", store: memory },
+  async (request, session) => {
+    assert.equal(getSession(request), session);
+    switch (new URL(request.url).pathname) {
+      case "/count": {
+        const visits = ((await session.get("visits")) ?? 0) + 1;
+        await session.set("visits", visits);
+        return Response.json({ visits });
+      }
+      case "/read":
+        return Response.json({ visits: (await session.get("visits")) ?? null });
+      case "/plain":
+        return new Response("plain");
+      case "/flush":
+        await session.flush();
+        return new Response("flushed");
+      case "/boom":
+        await session.set("visits", 99);
+        return new Response("boom", { status: 500 });
+      case "/redirect":
+        // Response.redirect() has immutable headers: the commit copies the response.
+        await session.set("visits", 5);
+        return Response.redirect("http://127.0.0.1/next", 302);
+      default:
+        return new Response(null, { status: 404 });
     }
-    case "/read":
-      return Response.json({ visits: (await session.get("visits")) ?? null });
-    case "/plain":
-      return new Response("plain");
-    case "/flush":
-      await session.flush();
-      return new Response("flushed");
-    case "/boom":
-      await session.set("visits", 99);
-      return new Response("boom", { status: 500 });
-    case "/redirect":
-      // Response.redirect() has immutable headers: the commit copies the response.
-      await session.set("visits", 5);
-      return Response.redirect("http://127.0.0.1/next", 302);
-    default:
-      return new Response(null, { status: 404 });
-  }
-});
+  },
+);
 const outage = withSessions(
-  { store: await downStore(), onError: (error) => void reported.push(error) },
+  { djangoVersion: "5.2", store: await downStore(), onError: (error) => void reported.push(error) },
   async (_request, session) => Response.json({ visits: await session.get("visits") }),
 );
 
@@ -87,7 +90,7 @@ describe("Web (Fetch API) adapter over real HTTP", () => {
   });
 
   it("opens from Headers too, and getSession names the fix when nothing was opened", async () => {
-    const sessions = createSessions({ store: memory });
+    const sessions = createSessions({ djangoVersion: "5.2", store: memory });
     const headers = new Headers();
     const opened = sessions.open(headers);
     await opened.session.set("visits", 1);
@@ -113,7 +116,7 @@ describe("Web auth and CSRF", () => {
   });
 
   it("logs in, guards with Django's redirect and 403, logs out", async () => {
-    const sessions = createSessions({ store: f.store });
+    const sessions = createSessions({ djangoVersion: "5.2", store: f.store });
     const auth = createAuth(f.config);
     const serve = (request: Request, handler: () => Promise<Response>) =>
       sessions.handle(request, () => {

@@ -40,7 +40,7 @@ describe("auth adapters", () => {
   });
 
   it("refuse an invalid configuration at registration", () => {
-    const bad = { users: f.users, secretKey: "" };
+    const bad = { users: f.users, secretKey: "", djangoVersion: "5.2" } as const;
     assert.throws(() => authExpress.authMiddleware(bad), ConfigurationError);
     assert.throws(() => authHono.authMiddleware(bad), ConfigurationError);
     assert.throws(() => authNode.authMiddleware(bad), ConfigurationError);
@@ -52,7 +52,7 @@ describe("auth adapters", () => {
     before(async () => {
       const app = express();
       app.use(express.json());
-      app.use(expressSessions({ store: f.store }));
+      app.use(expressSessions({ djangoVersion: "5.2", store: f.store }));
       app.use(
         authExpress.authMiddleware({
           ...f.config,
@@ -211,7 +211,7 @@ describe("auth adapters", () => {
     let close: () => void;
     before(async () => {
       const app = new Hono<authHono.AuthEnv>();
-      app.use(honoSessions({ store: f.store }));
+      app.use(honoSessions({ djangoVersion: "5.2", store: f.store }));
       app.use(authHono.authMiddleware(f.config));
       app.post("/login", async (c) => {
         const body = await c.req.json<{ username: string; password: string }>();
@@ -260,7 +260,7 @@ describe("auth adapters", () => {
 
   describe("node:http", () => {
     it("authMiddleware after sessionMiddleware; guards", async () => {
-      const sessions = nodeSessions({ store: f.store });
+      const sessions = nodeSessions({ djangoVersion: "5.2", store: f.store });
       const auth = authNode.authMiddleware(f.config);
       const guard = authNode.loginRequired({ loginUrl: "/signin" });
       const server = await listen(

@@ -466,7 +466,12 @@ describe("DjangoUserSource.createUser / listUsers", () => {
           members.createUser({ id: "not-a-uuid", username: "x@example.com", password: "!x" }),
           InvalidArgumentError,
         );
-        const memberConfig = { users: members, secretKey: SECRET, hashers: HASHERS };
+        const memberConfig = {
+          users: members,
+          secretKey: SECRET,
+          hashers: HASHERS,
+          djangoVersion: "5.2",
+        } as const;
         const r = await authenticate(
           { username: "Zoe@example.com", password: "zoe-pw" },
           memberConfig,
@@ -549,7 +554,12 @@ describe("DjangoUserSource.createUser / listUsers", () => {
           customers.createUser({ id: "z", username: "user-a", password: "!x" }),
           isTaken("user-a"),
         );
-        const customerConfig = { users: customers, secretKey: SECRET, hashers: HASHERS };
+        const customerConfig = {
+          users: customers,
+          secretKey: SECRET,
+          hashers: HASHERS,
+          djangoVersion: "5.2",
+        } as const;
         const r = await authenticate({ username: "user-k", password: "pw-k" }, customerConfig);
         assert.ok(r.ok && r.user.id === "k");
         const inactive = await authenticate(

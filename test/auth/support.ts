@@ -50,7 +50,13 @@ export async function fixture(overrides: Partial<AuthConfig> = {}): Promise<Fixt
   const users = new DjangoUserSource({ database });
   const store = new MemoryStore();
   const settings = resolveSessionSettings();
-  const config: AuthConfig = { users, secretKey: SECRET, hashers: HASHERS, ...overrides };
+  const config: AuthConfig = {
+    users,
+    secretKey: SECRET,
+    hashers: HASHERS,
+    djangoVersion: "5.2",
+    ...overrides,
+  };
   return {
     raw,
     database,

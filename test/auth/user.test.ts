@@ -152,7 +152,7 @@ describe("DjangoUserSource on auth_user", () => {
     assert.equal(users.normalizeId("not-a-uuid"), null);
 
     const store = new MemoryStore();
-    const config = { users, secretKey: SECRET, hashers: HASHERS };
+    const config = { users, secretKey: SECRET, hashers: HASHERS, djangoVersion: "5.2" } as const;
     const s = new Session(store, null, resolveSessionSettings());
     await login(s, user, config);
     assert.equal(await s.get("_auth_user_id"), "1b4e28ba-2fa1-411d-9f0a-2b5c3d4e5f60");

@@ -10,6 +10,7 @@ import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { serveCommand } from "../../src/cli/commands/serve.ts";
 import { DEFAULT_RATE_LIMIT_KEY_PREFIX } from "../../src/auth/index.ts";
+import { TEST_DJANGO } from "../support/cli.ts";
 import { CookieJar } from "../support/http.ts";
 import { csrfTokenIn, formPost } from "../support/serve.ts";
 import { RawRedis } from "../stores/redis/helpers.ts";
@@ -41,7 +42,7 @@ async function startInProcess(env: Record<string, string>): Promise<InProcessSer
   });
   const running = serveCommand.run({
     args: ["--port", "0", "--host", "127.0.0.1"],
-    env,
+    env: { ...TEST_DJANGO, ...env },
     stdout,
     stderr,
     stopSignal,

@@ -40,7 +40,7 @@ export function buildApp(
     (req, res, next) => {
       handler(req, res).catch(next);
     };
-  app.use(sessionMiddleware({ store, concurrentWrites }));
+  app.use(sessionMiddleware({ djangoVersion: "5.2", store, concurrentWrites }));
   app.get(
     "/login",
     route(async (req, res) => {

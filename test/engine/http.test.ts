@@ -225,10 +225,14 @@ describe("a session named by a header (allauth's X-Session-Token)", () => {
     const key = await existing(store);
     const headers = new Headers({ "x-session-token": key });
     const read = (name: string) => headers.get(name);
-    const withToken = djangoSessionPolicy({ store, sessionTokenHeader: "X-Session-Token" });
+    const withToken = djangoSessionPolicy({
+      store,
+      djangoVersion: "5.2",
+      sessionTokenHeader: "X-Session-Token",
+    });
     assert.equal(await withToken.open(undefined, read).session.get("user"), "alice");
     assert.equal(withToken.open(`sessionid=${key}`, () => undefined).fromHeader, undefined);
-    const cookieOnly = djangoSessionPolicy({ store });
+    const cookieOnly = djangoSessionPolicy({ store, djangoVersion: "5.2" });
     const rs = cookieOnly.open(undefined, read);
     assert.equal(isHeaderSession(rs.session), false);
     assert.equal(await rs.session.get("user"), undefined);

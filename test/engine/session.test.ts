@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { PyDateTime } from "../../src/codecs/python-values.ts";
+import { PyDateTime, type PyValue } from "../../src/codecs/python-values.ts";
 import { resolveSessionSettings } from "../../src/engine/config.ts";
 import { generateSessionKey, isValidSessionKey } from "../../src/engine/keys.ts";
 import { EXPIRY_KEY, Session, computeExpiry } from "../../src/engine/session.ts";
@@ -198,5 +198,59 @@ describe("expiry (Django set_expiry / get_expiry_age / get_expiry_date)", () => 
     assert.equal(computeExpiry("2023-11-14T23:13:20+00:00", NOW, 1209600).age, 3600);
     assert.equal(computeExpiry("2023-11-14T23:13:20", NOW, 1209600).age, 3600);
     assert.equal(computeExpiry("2023-11-15T00:13:20.250000+01:00", NOW, 1209600).age, 3600);
+  });
+});
+
+describe("_session_expiry written by another Django version (issue 19 #2)", () => {
+  it("is recognised, read, said once per process, and never rewritten by an unrelated change", async () => {
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (message: string) => void warnings.push(message);
+    try {
+      const store = new MemoryStore();
+      const expiry = { age: 3600, date: new Date(Date.now() + 3_600_000) };
+      const iso = "2030-01-02T03:04:05.000006";
+      const key = generateSessionKey();
+      await store.save(
+        key,
+        new Map<string, PyValue>([
+          ["cart", 1],
+          [EXPIRY_KEY, iso],
+        ]),
+        { mustCreate: true, expiry },
+      );
+      const on32 = resolveSessionSettings({ djangoVersion: "3.2" });
+      for (let i = 0; i < 3; i++) {
+        const s = new Session(store, key, on32);
+        assert.equal((await s.getExpiryDate()).toISOString(), "2030-01-02T03:04:05.000Z");
+        await s.set("cart", i + 2);
+        await s.save();
+        assert.equal((await store.load(key))!.get(EXPIRY_KEY), iso, "left as Django 4+ wrote it");
+      }
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(
+        warnings[0]!,
+        /^sessionbridge: a session's _session_expiry is ISO text, as Django 4\.0 and later store it, but djangoVersion is "3\.2": set djangoVersion/,
+      );
+      // The other way round: a datetime (a pickled 3.2 session) read with 4.2's rules.
+      const key2 = generateSessionKey();
+      const dt = PyDateTime.fromDate(new Date("2030-01-02T03:04:05Z"));
+      await store.save(key2, new Map([[EXPIRY_KEY, dt]]), { mustCreate: true, expiry });
+      const s = new Session(store, key2, resolveSessionSettings({ djangoVersion: "4.2" }));
+      await s.get("cart");
+      assert.equal(warnings.length, 2);
+      assert.match(
+        warnings[1]!,
+        /is a datetime, as Django 3\.2 stores it, but djangoVersion is "4\.2"/,
+      );
+      // This version's own forms say nothing.
+      const own = new Session(store, null, resolveSessionSettings({ djangoVersion: "4.2" }));
+      await own.setExpiry(new Date("2031-01-01T00:00:00Z"));
+      await own.save();
+      await new Session(store, own.key, resolveSessionSettings({ djangoVersion: "4.2" })).get("x");
+      assert.equal(warnings.length, 2);
+    } finally {
+      console.warn = warn;
+    }
   });
 });

@@ -143,6 +143,7 @@ function besideDjango(PEER: (typeof PEERS)[number]): void {
             DATABASE_URL,
             REDIS_URL,
             SECRET_KEY,
+            DJANGO_VERSION: PEER.replace("django-", ""),
             DJANGO_URL: django.url,
             NEXT_TELEMETRY_DISABLED: "1",
           },

@@ -1,6 +1,7 @@
 // One configuration for the whole app: Django's sessions in Redis (django-redis, the cache
 // engine), Django's users in the shared database, Django's login page for anonymous visitors.
 import { createClient } from "redis";
+import type { DjangoVersion } from "sessionbridge";
 import { DjangoUserSource } from "sessionbridge/auth";
 import { createNextSessions } from "sessionbridge/next";
 import { DjangoCacheStore } from "sessionbridge/stores/redis";
@@ -14,9 +15,17 @@ async function configure() {
   const database = await openDatabaseUrl(
     process.env.DATABASE_URL ?? "postgres://127.0.0.1/next_django",
   );
+  // The Django beside it ("5.2", "6.1", …): what Node writes depends on it. Missing, the
+  // library stops with an error naming the accepted versions.
+  const djangoVersion = process.env.DJANGO_VERSION as DjangoVersion;
   return createNextSessions<{ cart: string[] }>({
     store: new DjangoCacheStore({ client, keyPrefix: "next-django" }),
-    auth: { users: new DjangoUserSource({ database }), secretKey: process.env.SECRET_KEY! },
+    djangoVersion,
+    auth: {
+      users: new DjangoUserSource({ database }),
+      secretKey: process.env.SECRET_KEY!,
+      djangoVersion,
+    },
     loginUrl: `${DJANGO_URL}/accounts/login/`,
     djangoUrl: DJANGO_URL,
   });

@@ -9,7 +9,7 @@
  * import { sessionMiddleware, sessionErrorHandler } from "sessionbridge/express";
  * import { authMiddleware, getUser, loginRequired } from "sessionbridge/auth/express";
  * const app = express();
- * app.use(sessionMiddleware({ store }));
+ * app.use(sessionMiddleware({ store, djangoVersion: "5.2" }));
  * app.use(authMiddleware({ users, secretKey: process.env.SECRET_KEY! }));
  * app.get("/account", loginRequired(), async (req, res) => {
  *   res.json(await getUser(req));
@@ -46,7 +46,7 @@ function handler(middleware: NodeMiddleware): RequestHandler {
  *
  * @example
  * ```ts
- * app.use(authMiddleware({ users, secretKey }));
+ * app.use(authMiddleware({ users, secretKey, djangoVersion: "5.2" }));
  * ```
  */
 export function authMiddleware<E extends Enrichers = NoEnrichers>(

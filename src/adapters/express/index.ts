@@ -7,7 +7,7 @@
  * import express from "express";
  * import { sessionMiddleware, getSession, sessionErrorHandler } from "sessionbridge/express";
  * const app = express();
- * app.use(sessionMiddleware({ store }));
+ * app.use(sessionMiddleware({ store, djangoVersion: "5.2" }));
  * app.get("/", async (req, res) => {
  *   const session = getSession<{ visits: number }>(req);
  *   const visits = ((await session.get("visits")) ?? 0) + 1;

@@ -11,7 +11,7 @@
  * import { sessionMiddleware } from "sessionbridge/fastify";
  * import { authMiddleware, loginRequired } from "sessionbridge/auth/fastify";
  * const app = Fastify();
- * await app.register(sessionMiddleware({ store }));
+ * await app.register(sessionMiddleware({ store, djangoVersion: "5.2" }));
  * await app.register(authMiddleware({ users, secretKey: process.env.SECRET_KEY! }));
  * app.get("/me", { preHandler: loginRequired({ api: true }) }, async (request) => {
  *   const user = await request.user;
@@ -100,14 +100,14 @@ export function getUser<E extends Enrichers = NoEnrichers>(
 }
 
 /**
- * Creates the plugin: `await app.register(authMiddleware({ users, secretKey }))`, after the
+ * Creates the plugin: `await app.register(authMiddleware({ users, secretKey, djangoVersion: "5.2" }))`, after the
  * session plugin in the same or a parent context.
  *
  * @throws {ConfigurationError} for an invalid configuration (at once), and, from `register`,
  *   when the session plugin is not registered before it.
  * @example
  * ```ts
- * await app.register(authMiddleware({ users: new DjangoUserSource({ database }), secretKey }));
+ * await app.register(authMiddleware({ users: new DjangoUserSource({ database }), secretKey, djangoVersion: "5.2" }));
  * ```
  */
 export function authMiddleware<E extends Enrichers = NoEnrichers>(

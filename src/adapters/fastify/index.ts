@@ -16,7 +16,7 @@
  * import Fastify from "fastify";
  * import { sessionMiddleware } from "sessionbridge/fastify";
  * const app = Fastify();
- * await app.register(sessionMiddleware({ store }));
+ * await app.register(sessionMiddleware({ store, djangoVersion: "5.2" }));
  * app.get("/", async (request) => {
  *   const visits = (((await request.session.get("visits")) as number | undefined) ?? 0) + 1;
  *   await request.session.set("visits", visits);
@@ -122,7 +122,7 @@ function applyHeaders(reply: FastifyReply, headers: SessionResponseHeaders): voi
 }
 
 /**
- * Creates the plugin: `await app.register(sessionMiddleware({ store }))`.
+ * Creates the plugin: `await app.register(sessionMiddleware({ store, djangoVersion: "5.2" }))`.
  *
  * @example
  * ```ts

@@ -9,7 +9,7 @@
  * import { sessionMiddleware } from "sessionbridge/hono";
  * import { authMiddleware, getUser, loginRequired, type AuthEnv } from "sessionbridge/auth/hono";
  * const app = new Hono<AuthEnv>();
- * app.use(sessionMiddleware({ store }));
+ * app.use(sessionMiddleware({ store, djangoVersion: "5.2" }));
  * app.use(authMiddleware({ users, secretKey: process.env.SECRET_KEY! }));
  * app.get("/me", loginRequired({ api: true }), async (c) => c.json(await getUser(c)));
  * ```
@@ -89,7 +89,7 @@ export function getUser<E extends Enrichers = NoEnrichers>(
  *
  * @example
  * ```ts
- * app.use(authMiddleware({ users, secretKey }));
+ * app.use(authMiddleware({ users, secretKey, djangoVersion: "5.2" }));
  * ```
  */
 export function authMiddleware<E extends Enrichers = NoEnrichers>(

@@ -72,7 +72,7 @@ async function formToken(c: Context): Promise<string | undefined> {
  * @throws {ConfigurationError} for invalid settings.
  * @example
  * ```ts
- * app.use(sessionMiddleware({ store }));
+ * app.use(sessionMiddleware({ store, djangoVersion: "5.2" }));
  * app.use(csrfMiddleware({ djangoVersion: "5.2" }));
  * ```
  */

@@ -9,7 +9,7 @@
  * import { Hono } from "hono";
  * import { getSession, sessionMiddleware, type SessionEnv } from "sessionbridge/hono";
  * const app = new Hono<SessionEnv>();
- * app.use(sessionMiddleware({ store }));
+ * app.use(sessionMiddleware({ store, djangoVersion: "5.2" }));
  * app.get("/", async (c) => {
  *   const session = getSession(c);
  *   return c.json({ visits: (await session.get("visits")) ?? 0 });
@@ -66,7 +66,7 @@ export function getSession<T extends SessionShape = SessionShape>(c: Context): S
  *
  * @example
  * ```ts
- * app.use(sessionMiddleware({ store }));
+ * app.use(sessionMiddleware({ store, djangoVersion: "5.2" }));
  * ```
  */
 export function sessionMiddleware<T extends SessionShape = SessionShape>(

@@ -10,7 +10,7 @@
  * import { sessionMiddleware } from "sessionbridge/koa";
  * import { authMiddleware, loginRequired, type AuthState } from "sessionbridge/auth/koa";
  * const app = new Koa<AuthState>();
- * app.use(sessionMiddleware({ store }));
+ * app.use(sessionMiddleware({ store, djangoVersion: "5.2" }));
  * app.use(authMiddleware({ users, secretKey: process.env.SECRET_KEY! }));
  * app.use(loginRequired({ api: true }));
  * app.use(async (ctx) => {
@@ -92,7 +92,7 @@ export function getUser<E extends Enrichers = NoEnrichers>(
  * @throws {ConfigurationError} for an invalid configuration.
  * @example
  * ```ts
- * app.use(authMiddleware({ users: new DjangoUserSource({ database }), secretKey }));
+ * app.use(authMiddleware({ users: new DjangoUserSource({ database }), secretKey, djangoVersion: "5.2" }));
  * ```
  */
 export function authMiddleware<E extends Enrichers = NoEnrichers>(

@@ -14,7 +14,7 @@
  * import Koa from "koa";
  * import { sessionMiddleware } from "sessionbridge/koa";
  * const app = new Koa();
- * app.use(sessionMiddleware({ store }));
+ * app.use(sessionMiddleware({ store, djangoVersion: "5.2" }));
  * app.use(async (ctx) => {
  *   const visits = (((await ctx.session.get("visits")) as number | undefined) ?? 0) + 1;
  *   await ctx.session.set("visits", visits);

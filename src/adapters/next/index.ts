@@ -14,7 +14,8 @@
  * import { createNextSessions } from "sessionbridge/next";
  * export const sessions = createNextSessions({
  *   store,
- *   auth: { users, secretKey: process.env.SECRET_KEY! },
+ *   djangoVersion: "5.2",
+ *   auth: { users, secretKey: process.env.SECRET_KEY!, djangoVersion: "5.2" },
  *   loginUrl: "http://127.0.0.1:8000/accounts/login/",
  *   djangoUrl: "http://127.0.0.1:8000",
  * });
@@ -115,7 +116,7 @@ export type NextCookieSource = NextCookieStore | HeadersLike;
  *
  * @example
  * ```ts
- * const options: NextSessionsOptions = { store, loginUrl: "/accounts/login/" };
+ * const options: NextSessionsOptions = { store, djangoVersion: "5.2", loginUrl: "/accounts/login/" };
  * ```
  */
 export type NextSessionsOptions<
@@ -355,7 +356,7 @@ const NEXT_READONLY = /Cookies can only be modified in a Server Action or Route 
  * @example
  * ```ts
  * import { createNextSessions } from "sessionbridge/next";
- * export const sessions = createNextSessions({ store, auth: { users, secretKey } });
+ * export const sessions = createNextSessions({ store, djangoVersion: "5.2", auth: { users, secretKey, djangoVersion: "5.2" } });
  * ```
  */
 export function createNextSessions<
@@ -377,7 +378,7 @@ export function createNextSessions<
   const authFor = (session: Session<T>): RequestAuth<E> => {
     if (authOptions === undefined) {
       throw new ConfigurationError(
-        "createNextSessions() has no auth: pass { auth: { users, secretKey } } to read Django's user",
+        "createNextSessions() has no auth: pass { auth: { users, secretKey, djangoVersion } } to read Django's user",
       );
     }
     return createRequestAuth(session as unknown as Session, authOptions);

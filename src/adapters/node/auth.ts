@@ -7,8 +7,8 @@
  * ```ts
  * import { sessionMiddleware } from "sessionbridge/node";
  * import { authMiddleware, getUser } from "sessionbridge/auth/node";
- * const sessions = sessionMiddleware({ store });
- * const auth = authMiddleware({ users, secretKey });
+ * const sessions = sessionMiddleware({ store, djangoVersion: "5.2" });
+ * const auth = authMiddleware({ users, secretKey, djangoVersion: "5.2" });
  * createServer((req, res) =>
  *   sessions(req, res, () =>
  *     auth(req, res, async () => {

@@ -10,7 +10,7 @@
  * ```ts
  * import { createServer } from "node:http";
  * import { sessionMiddleware, getSession } from "sessionbridge/node";
- * const sessions = sessionMiddleware({ store });
+ * const sessions = sessionMiddleware({ store, djangoVersion: "5.2" });
  * createServer((req, res) =>
  *   sessions(req, res, async () => {
  *     const session = getSession(req);
@@ -253,7 +253,7 @@ export function connectSessionMiddleware(
  *
  * @example
  * ```ts
- * createServer(withSessions({ store }, async (req, res) => {
+ * createServer(withSessions({ store, djangoVersion: "5.2" }, async (req, res) => {
  *   res.end(String(await getSession(req).get("visits")));
  * })).listen(8000);
  * ```

@@ -29,7 +29,7 @@ export type NextFunction = (error?: unknown) => void;
  *
  * @example
  * ```ts
- * const sessions: NodeMiddleware = sessionMiddleware({ store });
+ * const sessions: NodeMiddleware = sessionMiddleware({ store, djangoVersion: "5.2" });
  * ```
  */
 export type NodeMiddleware = (

@@ -23,7 +23,7 @@
  *
  * @example
  * ```ts
- * const gate = createRealtimeGate({ store, users: djangoUsers({ users, secretKey }) });
+ * const gate = createRealtimeGate({ store, djangoVersion: "5.2", users: djangoUsers({ users, secretKey, djangoVersion: "5.2" }) });
  * const handshake = await gate.authenticate(req); // throws HandshakeRefusedError
  * const untrack = gate.track(handshake, (reason) => ws.close(REVOKED_CLOSE_CODE, reason));
  * ws.on("close", untrack);
@@ -40,7 +40,7 @@ import {
 } from "../../engine/config.ts";
 import type { SessionPolicy } from "../../engine/policy.ts";
 import { Session } from "../../engine/session.ts";
-import type { DjangoPolicyOptions } from "../../django/policy.ts";
+import { requireDjangoVersion, type DjangoPolicyOptions } from "../../django/policy.ts";
 import { originChecker, type AllowedOrigins } from "./origin.ts";
 import {
   liveConnections,
@@ -219,6 +219,7 @@ export class RealtimeGate<U> {
       const settings = Object.fromEntries(
         Object.entries(options).filter(([name]) => !NOT_SETTINGS.has(name)),
       ) as SessionSettingsInput;
+      requireDjangoVersion(options.djangoVersion);
       this.#store = store;
       this.#settings = resolveSessionSettings(settings);
       this.#keyPattern =
@@ -497,7 +498,8 @@ export class RealtimeGate<U> {
  * import { createRealtimeGate, djangoUsers } from "sessionbridge/realtime";
  * const gate = createRealtimeGate({
  *   store,
- *   users: djangoUsers({ users, secretKey }),
+ *   djangoVersion: "5.2",
+ *   users: djangoUsers({ users, secretKey, djangoVersion: "5.2" }),
  *   allowedOrigins: ["https://app.example.com"],
  * });
  * ```

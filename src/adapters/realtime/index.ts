@@ -14,7 +14,8 @@
  * import { createRealtimeGate, djangoUsers, wsVerifyClient, trackWebSocket } from "sessionbridge/realtime";
  * const gate = createRealtimeGate({
  *   store,
- *   users: djangoUsers({ users, secretKey }),
+ *   djangoVersion: "5.2",
+ *   users: djangoUsers({ users, secretKey, djangoVersion: "5.2" }),
  *   allowedOrigins: ["https://app.example.com"],
  * });
  * const wss = new WebSocketServer({ server, verifyClient: wsVerifyClient(gate) });

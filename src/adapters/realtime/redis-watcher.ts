@@ -25,6 +25,7 @@
  * await subscriber.connect();
  * const gate = createRealtimeGate({
  *   store,
+ *   djangoVersion: "5.2",
  *   users: djangoUsers(config),
  *   watchers: [redisKeyspaceWatcher({ store, subscribers: [subscriber] })],
  * });

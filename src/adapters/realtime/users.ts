@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const gate = createRealtimeGate({ store, users: djangoUsers({ users, secretKey }) });
+ * const gate = createRealtimeGate({ store, djangoVersion: "5.2", users: djangoUsers({ users, secretKey, djangoVersion: "5.2" }) });
  * ```
  */
 import type { IncomingMessage } from "node:http";
@@ -57,7 +57,7 @@ export type LoginCheck = (userId: string, proof: string | null) => Promise<Revoc
  * @typeParam U - the user object the application gets on the connection.
  * @example
  * ```ts
- * const rule: UserRule<User> = djangoUsers({ users, secretKey });
+ * const rule: UserRule<User> = djangoUsers({ users, secretKey, djangoVersion: "5.2" });
  * ```
  */
 export interface UserRule<U> {
@@ -116,7 +116,7 @@ async function loadUsers(source: UserSource, ids: readonly string[]): Promise<Ma
  * @example
  * ```ts
  * import { DjangoUserSource } from "sessionbridge/auth";
- * const rule = djangoUsers({ users: new DjangoUserSource({ database }), secretKey });
+ * const rule = djangoUsers({ users: new DjangoUserSource({ database }), secretKey, djangoVersion: "5.2" });
  * ```
  */
 export function djangoUsers(config: AuthConfig): UserRule<User> {
@@ -124,7 +124,7 @@ export function djangoUsers(config: AuthConfig): UserRule<User> {
   const hashOptions = {
     secret: config.secretKey,
     fallbacks: config.secretKeyFallbacks ?? [],
-    djangoVersion: config.djangoVersion ?? "5.2",
+    djangoVersion: config.djangoVersion,
     ...(config.hashingAlgorithm ? { hashingAlgorithm: config.hashingAlgorithm } : {}),
   } as const;
   return {

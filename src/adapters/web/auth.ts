@@ -7,7 +7,7 @@
  * ```ts
  * import { createSessions } from "sessionbridge/web";
  * import { createAuth, getUser, loginRequired } from "sessionbridge/auth/web";
- * const sessions = createSessions({ store });
+ * const sessions = createSessions({ store, djangoVersion: "5.2" });
  * const auth = createAuth({ users, secretKey: process.env.SECRET_KEY! });
  * export const GET = (request: Request) =>
  *   sessions.handle(request, async () => {
@@ -57,7 +57,7 @@ export type WebAuthOptions<E extends Enrichers = NoEnrichers> = RequestAuthOptio
  *
  * @example
  * ```ts
- * const auth: WebAuth = createAuth({ users, secretKey });
+ * const auth: WebAuth = createAuth({ users, secretKey, djangoVersion: "5.2" });
  * ```
  */
 export interface WebAuth<E extends Enrichers = NoEnrichers> {

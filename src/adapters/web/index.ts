@@ -10,7 +10,7 @@
  * @example
  * ```ts
  * import { getSession, withSessions } from "sessionbridge/web";
- * export const GET = withSessions({ store }, async (request) => {
+ * export const GET = withSessions({ store, djangoVersion: "5.2" }, async (request) => {
  *   const session = getSession<{ visits: number }>(request);
  *   const visits = ((await session.get("visits")) ?? 0) + 1;
  *   await session.set("visits", visits);
@@ -153,7 +153,7 @@ export class WebRequestSession<T extends SessionShape = SessionShape> {
  *
  * @example
  * ```ts
- * const sessions: WebSessions = createSessions({ store });
+ * const sessions: WebSessions = createSessions({ store, djangoVersion: "5.2" });
  * ```
  */
 export interface WebSessions<T extends SessionShape = SessionShape> {
@@ -179,7 +179,7 @@ export interface WebSessions<T extends SessionShape = SessionShape> {
  * @example
  * ```ts
  * import { createSessions } from "sessionbridge/web";
- * const sessions = createSessions({ store });
+ * const sessions = createSessions({ store, djangoVersion: "5.2" });
  * Bun.serve({ fetch: (request) => sessions.handle(request, async (_req, session) =>
  *   new Response(String(await session.get("visits")))) });
  * ```
@@ -222,7 +222,7 @@ export function createSessions<T extends SessionShape = SessionShape>(
  *
  * @example
  * ```ts
- * export default { fetch: withSessions({ store }, async (request, session) =>
+ * export default { fetch: withSessions({ store, djangoVersion: "5.2" }, async (request, session) =>
  *   Response.json({ visits: (await session.get("visits")) ?? 0 })) };
  * ```
  */

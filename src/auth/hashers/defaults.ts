@@ -35,7 +35,8 @@ export const PBKDF2_ITERATIONS: Readonly<Record<HasherDjangoVersion, number>> = 
   "6.1": 1_500_000,
 };
 
-const ORDER: readonly HasherDjangoVersion[] = [
+/** Every release {@link HasherDjangoVersion} names, oldest first. */
+export const HASHER_DJANGO_VERSIONS: readonly HasherDjangoVersion[] = [
   "3.2",
   "4.0",
   "4.1",
@@ -60,7 +61,7 @@ export function hasherDjangoVersion(value: HasherDjangoVersion | undefined): Has
   return versionOption({
     name: "djangoVersion",
     value,
-    allowed: ORDER,
+    allowed: HASHER_DJANGO_VERSIONS,
     fallback: DEFAULT_DJANGO_VERSION,
   });
 }
@@ -74,7 +75,7 @@ export function hasherDjangoVersion(value: HasherDjangoVersion | undefined): Has
  * ```
  */
 export function djangoAtLeast(version: HasherDjangoVersion, since: HasherDjangoVersion): boolean {
-  return ORDER.indexOf(version) >= ORDER.indexOf(since);
+  return HASHER_DJANGO_VERSIONS.indexOf(version) >= HASHER_DJANGO_VERSIONS.indexOf(since);
 }
 
 /**

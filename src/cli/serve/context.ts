@@ -252,7 +252,7 @@ export async function listenUntilStopped(
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   stdout.write(
-    `sessionbridge ${what} serving on http://${shownHost}:${address.port} (sessions: ${context.storeDescription}, Django ${context.config.djangoVersion} rules, login limits: ${context.rateLimit}, apps: ${context.apps})\n`,
+    `sessionbridge ${what} serving on http://${shownHost}:${address.port} (sessions: ${context.storeDescription}, Django ${context.config.djangoVersion} rules, apps: ${context.apps}, login limits: ${context.rateLimit})\n`,
   );
   await stopSignal;
   server.closeAllConnections();

@@ -8,7 +8,7 @@
  * import { withSessions } from "sessionbridge/node";
  *
  * const store = createSignedCookieStore({ secret: process.env.SECRET_KEY! });
- * const handler = withSessions({ store }, async (req, res) => { … });
+ * const handler = withSessions({ store, djangoVersion: "5.2" }, async (req, res) => { … });
  * ```
  */
 export {

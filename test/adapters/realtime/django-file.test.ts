@@ -37,8 +37,10 @@ describe("realtime beside Django 5.2 on the file engine (polling)", () => {
         codec: new DjangoSessionCodec({ secret: SECRET }),
       });
       return createRealtimeGate({
+        djangoVersion: "5.2",
         store,
         users: djangoUsers({
+          djangoVersion: "5.2",
           users: new DjangoUserSource({ database }),
           secretKey: SECRET,
         }),

@@ -94,8 +94,13 @@ describe("realtime beside Django 6.1 on PostgreSQL (LISTEN/NOTIFY)", () => {
       const [users] = await database.query("SELECT count(*) AS n FROM auth_user", []);
       assert.equal(Number(users?.["n"]), 7);
       const gate = createRealtimeGate({
+        djangoVersion: "5.2",
         store: createSqlStore({ database, codec: new DjangoSessionCodec({ secret: SECRET }) }),
-        users: djangoUsers({ users: new DjangoUserSource({ database }), secretKey: SECRET }),
+        users: djangoUsers({
+          djangoVersion: "5.2",
+          users: new DjangoUserSource({ database }),
+          secretKey: SECRET,
+        }),
       });
       const refused = postgresWatcher({ client });
       await assert.rejects(

@@ -57,8 +57,10 @@ describe("realtime beside Django 6.1 on Redis (keyspace notifications)", () => {
       await assert.rejects(
         watcher.start(
           createRealtimeGate({
+            djangoVersion: "5.2",
             store,
             users: djangoUsers({
+              djangoVersion: "5.2",
               users: new DjangoUserSource({ database: database! }),
               secretKey: SECRET,
             }),
@@ -97,6 +99,7 @@ describe("realtime beside Django 6.1 on Redis (keyspace notifications)", () => {
         subscriber = new Redis(REDIS_URL);
         const store = new DjangoCacheStore({ client: admin, keyPrefix: PREFIX });
         const gate = createRealtimeGate({
+          djangoVersion: "5.2",
           store,
           users: djangoUsers({
             users: new DjangoUserSource({ database: database! }),

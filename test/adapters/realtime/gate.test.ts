@@ -91,8 +91,10 @@ describe("a flood of handshakes with random cookies", () => {
     });
     await store.ensureSessionTable();
     const gate = createRealtimeGate({
+      djangoVersion: "5.2",
       store,
       users: djangoUsers({
+        djangoVersion: "5.2",
         users: new DjangoUserSource({ database: wrapped.database }),
         secretKey: SECRET,
       }),

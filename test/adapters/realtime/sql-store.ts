@@ -47,6 +47,7 @@ export function sqlParts(
         codec: new DjangoSessionCodec({ secret: SECRET }),
       });
       const gate = createRealtimeGate({
+        djangoVersion: "5.2",
         store,
         users: djangoUsers({
           users: new DjangoUserSource({ database: db }),

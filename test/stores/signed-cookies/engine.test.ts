@@ -138,6 +138,7 @@ describe("signed cookies over node:http", () => {
       createServer(
         withSessions(
           {
+            djangoVersion: "5.2",
             store,
             onError: (e) => {
               errors.push(e);
