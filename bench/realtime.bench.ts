@@ -26,7 +26,11 @@ const dir = mkdtempSync(join(tmpdir(), "sb-bench-realtime-"));
 const database = await openDatabaseUrl(`sqlite:${join(dir, "db.sqlite3")}`);
 const store = createSqlStore({ database, codec: new DjangoSessionCodec({ secret: SECRET }) });
 await store.ensureSessionTable();
-const users = djangoUsers({ users: new DjangoUserSource({ database }), secretKey: SECRET });
+const users = djangoUsers({
+  users: new DjangoUserSource({ database }),
+  secretKey: SECRET,
+  djangoVersion: "6.1",
+});
 const expiry = () => ({
   mustCreate: true,
   expiry: { age: 3600, date: new Date(Date.now() + 3_600_000) },
@@ -35,7 +39,13 @@ const KEY = "k".repeat(8) + "0123456789abcdefghijklmnop";
 await store.save(KEY, new Map([["seen", 1]]), expiry());
 
 async function wsServer(verify: boolean): Promise<{ url: string; close: () => Promise<void> }> {
-  const gate = createRealtimeGate({ store, users, allowAnonymous: true, allowedOrigins: [ORIGIN] });
+  const gate = createRealtimeGate({
+    store,
+    djangoVersion: "6.1",
+    users,
+    allowAnonymous: true,
+    allowedOrigins: [ORIGIN],
+  });
   const server = createServer();
   const wss = verify
     ? new WebSocketServer({ server, verifyClient: wsVerifyClient(gate) })
@@ -100,6 +110,7 @@ for (const count of [1_000, 10_000]) {
   const registry = new ConnectionRegistry();
   const gate = createRealtimeGate({
     store,
+    djangoVersion: "6.1",
     users,
     allowAnonymous: true,
     registry,

@@ -6,7 +6,7 @@
  *
  * Memory: one {@link LiveConnection} object per socket (the session key, the user id, the auth
  * proof and the close callback are references to strings the handshake already made) plus one
- * `Set` slot in each of two indexes (by session key, by user id): about half a kilobyte per
+ * `Set` slot in each of two indexes (by session key, by user id): under a kilobyte per
  * socket with a fresh key string, as `bench/realtime.bench.ts` measures per 1,000 sockets.
  *
  * @example
