@@ -87,6 +87,20 @@ for (const [peer, flaskVersion] of [
         assert.equal(after.body.user, null);
       });
 
+      test(`${adapter}: a permanent session on a route that never reads it: Set-Cookie and Vary as Flask (${flaskVersion})`, async () => {
+        const jar = new CookieJar();
+        await getJson(jar, `${flask.url}/permanent`);
+        const py = await jar.fetch(`${flask.url}/plain`);
+        const nd = await jar.fetch(`${apps[adapter]!.url}/plain`);
+        // Re-signed on every request (SESSION_REFRESH_EACH_REQUEST), Expires included...
+        assert.equal(py.headers.getSetCookie().length, 1);
+        assert.equal(nd.headers.getSetCookie().length, 1);
+        assert.match(nd.headers.getSetCookie()[0]!, /^session=[^;]+; Expires=/);
+        // ...with Vary: Cookie, as this Flask app (Flask-Login's hooks read the session) sends.
+        assert.equal(nd.headers.get("vary"), py.headers.get("vary"));
+        assert.equal(nd.headers.get("vary"), "Cookie");
+      });
+
       test(`${adapter}: Node's clear deletes the cookie with Werkzeug's header`, async () => {
         const jar = new CookieJar();
         await getJson(jar, `${flask.url}/set/plain`);
