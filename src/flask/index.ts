@@ -7,7 +7,7 @@
  * import { flaskSessionPolicy, flaskLoginUser } from "sessionbridge/flask";
  * import { sessionMiddleware, getSession } from "sessionbridge/node";
  * const sessions = sessionMiddleware({ policy: flaskSessionPolicy({ secretKey: process.env.SECRET_KEY! }) });
- * // in a handler: const user = await flaskLoginUser(getSession(req), (id) => users.get(id));
+ * // in a handler: const user = await flaskLoginUser(getSession(req), (id) => users.get(id), { request: { remoteAddr, userAgent } });
  * ```
  */
 export {

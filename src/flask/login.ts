@@ -7,6 +7,7 @@
  * bytes reprs, 0.7 does not), `_remember` (`"set"`/`"clear"`, transient: Flask's after-request
  * hook turns it into the `remember_token` cookie) and `_remember_seconds`.
  */
+import { ConfigurationError } from "../errors.ts";
 import {
   decodeRememberCookie,
   encodeRememberCookie,
@@ -53,15 +54,20 @@ export interface RememberCookieOptions {
 /** Options of {@link flaskLoginUser}. */
 export interface FlaskLoginLoadOptions {
   /**
-   * The request's address/User-Agent: enables `SESSION_PROTECTION` (compares `_id` with the
-   * identifier computed for this request). Omit to skip protection.
+   * The request's address/User-Agent, for `SESSION_PROTECTION` (compares `_id` with the
+   * identifier computed for this request). Required unless `protection` is `null`: Flask-Login
+   * protects by default, and a session replayed from another client must not pass here when
+   * Flask would log it out.
    */
   readonly request?: FlaskLoginRequestInfo | undefined;
   /** Flask-Login version for the identifier formula, default `"0.6"`. */
   readonly flaskLoginVersion?: FlaskLoginVersion | undefined;
   /** @deprecated The former name of `flaskLoginVersion`. */
   readonly version?: FlaskLoginVersion | undefined;
-  /** `SESSION_PROTECTION`: `"basic"` (default) or `"strong"`, `null` to disable. */
+  /**
+   * `SESSION_PROTECTION` as the Flask app sets it: `"basic"` (Flask-Login's default) or
+   * `"strong"`; `null` for `SESSION_PROTECTION = None`.
+   */
   readonly protection?: "basic" | "strong" | null | undefined;
   /** The `remember_token` cookie value the request carried, if any. */
   readonly rememberCookie?: string | undefined;
@@ -93,7 +99,8 @@ const asSession = <T extends SessionShape>(s: Session<T>): AnySession => s as un
  *
  * @example
  * ```ts
- * const user = await flaskLoginUser(getSession(req), (id) => users.get(id));
+ * const request = { remoteAddr: req.socket.remoteAddress, userAgent: req.headers["user-agent"] };
+ * const user = await flaskLoginUser(getSession(req), (id) => users.get(id), { request });
  * ```
  */
 export async function flaskLoginUser<U, T extends SessionShape = SessionShape>(
@@ -103,6 +110,11 @@ export async function flaskLoginUser<U, T extends SessionShape = SessionShape>(
 ): Promise<U | null> {
   const s = asSession(session);
   const protection = options.protection === undefined ? "basic" : options.protection;
+  if (protection !== null && options.request === undefined) {
+    throw new ConfigurationError(
+      `flaskLoginUser: Flask-Login's SESSION_PROTECTION ("${protection}") needs the request: pass { request: { remoteAddr, userAgent } }, or protection: null if the Flask app sets SESSION_PROTECTION = None`,
+    );
+  }
   if (options.request && protection) {
     const ident = flaskLoginIdentifier(options.request, loginVersion(options));
     const keys = await s.keys();

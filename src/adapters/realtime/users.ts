@@ -192,7 +192,7 @@ export function flaskLoginUsers<U>(
                 userAgent: request.headers["user-agent"] ?? null,
               },
             }
-          : {}),
+          : { protection: null }),
       });
     },
     loginOf(data) {

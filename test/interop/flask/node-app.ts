@@ -3,6 +3,7 @@
 import { createServer, type Server } from "node:http";
 import { Hono } from "hono";
 import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import type { AddressInfo } from "node:net";
 import { dumpsFlaskTaggedJson } from "../../../src/codecs/flask/tagged-json.ts";
 import {
@@ -114,7 +115,8 @@ export async function route(
         },
       };
     case "me": {
-      const user = await flaskLoginUser(session, (id) => USERS.get(id));
+      // Flask-Login's default SESSION_PROTECTION ("basic") on the request's address and agent.
+      const user = await flaskLoginUser(session, (id) => USERS.get(id), { request: info });
       const visits = (await session.get("visits")) ?? null;
       const flashes = (await session.get("_flashes")) ?? [];
       return {
@@ -184,6 +186,7 @@ export async function startHonoApp(
   app.use(honoSessions({ policy }));
   app.all("*", async (c) => {
     const reply = await routes(c.get("session"), new URL(c.req.url).pathname, {
+      remoteAddr: getConnInfo(c).remote.address,
       userAgent: c.req.header("user-agent"),
     });
     return c.json(reply.body as object, reply.status as 200);
