@@ -74,6 +74,11 @@ def scenario(name):
         return {"blob": "lorem ipsum dolor " * 300, "n": list(range(200))}
     if name == "permanent":
         return {"user": "alice"}
+    if name == "noise":  # incompressible: a signed cookie of about 4.5 KB (the nginx buffer test)
+        import base64
+        import random
+
+        return {"noise": base64.b64encode(random.Random(7).randbytes(3400)).decode()}
     raise KeyError(name)
 
 

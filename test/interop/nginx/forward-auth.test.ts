@@ -19,8 +19,10 @@ import { csrfTokenIn, formPost, startServe, type ServeProcess } from "../../supp
  */
 export function forwardAuthConfig(servePort: number, appPort: number): string {
   const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
-  const block = /```nginx\n([\s\S]*?)```/.exec(readme)?.[1];
-  assert.ok(block !== undefined, "README has an nginx block");
+  const block = [...readme.matchAll(/```nginx\n([\s\S]*?)```/g)]
+    .map((m) => m[1] ?? "")
+    .find((text) => text.includes("auth_request"));
+  assert.ok(block !== undefined, "README has the forward-auth nginx block");
   assert.ok(block.includes("127.0.0.1:8000") && block.includes("127.0.0.1:9000"), block);
   return block
     .replaceAll("127.0.0.1:8000", `127.0.0.1:${servePort}`)
