@@ -89,6 +89,17 @@ function loginVersion(options: {
   });
 }
 
+/**
+ * The request as a WSGI server on an IPv4 socket reports it: a Node server listening on `::`
+ * (its default) sees an IPv4 client as `::ffff:a.b.c.d`, where Flask's `remote_addr` is
+ * `a.b.c.d`; left as is, every such client would look like another machine to
+ * `SESSION_PROTECTION`.
+ */
+function asFlaskSees(info: FlaskLoginRequestInfo): FlaskLoginRequestInfo {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(info.remoteAddr ?? "");
+  return mapped === null ? info : { ...info, remoteAddr: mapped[1] };
+}
+
 type AnySession = Session;
 const asSession = <T extends SessionShape>(s: Session<T>): AnySession => s as unknown as AnySession;
 
@@ -116,7 +127,7 @@ export async function flaskLoginUser<U, T extends SessionShape = SessionShape>(
     );
   }
   if (options.request && protection) {
-    const ident = flaskLoginIdentifier(options.request, loginVersion(options));
+    const ident = flaskLoginIdentifier(asFlaskSees(options.request), loginVersion(options));
     const keys = await s.keys();
     if (keys.length > 0 && ident !== (await s.get("_id"))) {
       if (protection === "basic" || pyTruthy(await s.get("_permanent"))) {
@@ -192,7 +203,7 @@ export async function loginFlaskUser<T extends SessionShape>(
   const identifier =
     typeof options.identifier === "string"
       ? options.identifier
-      : flaskLoginIdentifier(options.identifier ?? {}, loginVersion(options));
+      : flaskLoginIdentifier(asFlaskSees(options.identifier ?? {}), loginVersion(options));
   await s.set("_user_id", userId);
   await s.set("_fresh", options.fresh ?? true);
   await s.set("_id", identifier);

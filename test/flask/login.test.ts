@@ -36,6 +36,13 @@ describe("flaskLoginUser and SESSION_PROTECTION", () => {
     assert.equal(await session.get("_fresh"), true);
   });
 
+  it("an IPv4 client a dual-stack Node server sees as ::ffff:a.b.c.d is the same client", async () => {
+    const session = await loggedIn();
+    const mapped = { ...HOME, remoteAddr: `::ffff:${HOME.remoteAddr}` };
+    assert.deepEqual(await flaskLoginUser(session, loader, { request: mapped }), { id: "42" });
+    assert.equal(await session.get("_fresh"), true);
+  });
+
   it('"basic": another client keeps the user but the login is no longer fresh', async () => {
     const session = await loggedIn();
     assert.deepEqual(await flaskLoginUser(session, loader, { request: ELSEWHERE }), { id: "42" });
