@@ -11,6 +11,7 @@ import { runCli } from "../support/cli.ts";
 import { CookieJar } from "../support/http.ts";
 import { runPython } from "../support/python.ts";
 import { startBlackholeProxy } from "../support/blackhole.ts";
+import { createTempDatabases, type TempDatabases } from "../support/databases.ts";
 import { startNginx, type Nginx } from "../support/nginx.ts";
 import {
   randomDocumentationIp,
@@ -189,16 +190,29 @@ describe("serve: login redirects and caching (issue 18 #10, #11)", () => {
 });
 
 describe("serve over a database that blackholes (issue 18 #5)", () => {
+  // Empty databases of this run's own (serve makes the tables), reached through the proxy.
+  let databases: TempDatabases;
+  before(async () => {
+    databases = await createTempDatabases("harden_serve");
+  });
+  after(async () => {
+    await databases.drop();
+  });
+  const through = (serverUrl: string, proxyPort: number, timeout: string): string => {
+    const url = new URL(serverUrl);
+    url.port = String(proxyPort);
+    return `${url.href}?${timeout}=1500`;
+  };
   const cases = [
     {
       name: "MariaDB",
       port: 3306,
-      url: "mysql://root@127.0.0.1:PORT/sb_harden_serve?queryTimeout=1500",
+      url: (proxyPort: number) => through(databases.mysqlUrl, proxyPort, "queryTimeout"),
     },
     {
       name: "PostgreSQL",
       port: 5432,
-      url: "postgres://postgres@127.0.0.1:PORT/sb_harden_serve?query_timeout=1500",
+      url: (proxyPort: number) => through(databases.postgresUrl, proxyPort, "query_timeout"),
     },
   ];
   for (const { name, port, url } of cases) {
@@ -210,7 +224,7 @@ describe("serve over a database that blackholes (issue 18 #5)", () => {
         const proxy = await startBlackholeProxy({ host: "127.0.0.1", port });
         const serve = await startServe(dir, {
           SECRET_KEY: SECRET,
-          DATABASE_URL: url.replace("PORT", String(proxy.port)),
+          DATABASE_URL: url(proxy.port),
         });
         try {
           const jar = new CookieJar();

@@ -15,7 +15,7 @@ describe("mysqlDatabase under a network blackhole", () => {
   before(async () => {
     proxy = await startBlackholeProxy({ host: "127.0.0.1", port: 3306 });
     db = await mysqlDatabase(
-      `mysql://root@127.0.0.1:${String(proxy.port)}/sb_harden?connectionLimit=1&queryTimeout=1500`,
+      `mysql://root@127.0.0.1:${String(proxy.port)}/test?connectionLimit=1&queryTimeout=1500`,
     );
   });
   after(async () => {
