@@ -96,7 +96,7 @@ const down = new MemoryStore();
 down.load = () => Promise.reject(new SessionStoreError("the store is down"));
 
 const app = express();
-app.get("/count", sessionMiddleware({ store: new MemoryStore() }), async (req, res, next) => {
+app.get("/count", sessionMiddleware({ store: new MemoryStore(), djangoVersion: "5.2" }), async (req, res, next) => {
   try {
     const session = getSession<{ visits: number }>(req);
     const visits = ((await session.get("visits")) ?? 0) + 1;
@@ -106,7 +106,7 @@ app.get("/count", sessionMiddleware({ store: new MemoryStore() }), async (req, r
     next(error); // Express 4 does not catch a rejected handler; Express 5 does
   }
 });
-app.get("/down", sessionMiddleware({ store: down }), async (req, res, next) => {
+app.get("/down", sessionMiddleware({ store: down, djangoVersion: "5.2" }), async (req, res, next) => {
   try {
     res.json({ visits: (await getSession(req).get("visits")) ?? null });
   } catch (error) {
@@ -162,13 +162,13 @@ import * as redisStores from "sessionbridge/stores/redis";
 
 const store = new MemoryStore();
 const app = express();
-app.use(expressSessions({ store }));
+app.use(expressSessions({ store, djangoVersion: "5.2" }));
 app.get("/", loginRequired(), (_req, res) => {
   res.end();
 });
 app.use(sessionErrorHandler());
 const hono = new Hono<SessionEnv<{ visits: number }>>();
-hono.use(honoSessions({ store }));
+hono.use(honoSessions({ store, djangoVersion: "5.2" }));
 const codec: DjangoSessionCodec = new DjangoSessionCodec({ secret: "consumer-secret" });
 const error: unknown = new SessionStoreError("x");
 export const used = [

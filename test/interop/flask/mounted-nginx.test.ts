@@ -113,6 +113,13 @@ describe("mounted apps behind nginx: Flask at /flask/, Node at /node/, one cooki
     me = await step<NodeMe>("/node/me");
     assert.equal(me.body.user, null);
     assert.equal(me.body.visits, 2);
-    assert.deepEqual(me.setCookie, []);
+    // Flask-Login's "basic" protection on a session that is not empty but has no `_id` (left
+    // by the logout) marks it not fresh, in Flask (_session_protection_failed) and so in Node.
+    assert.equal(me.setCookie.length, 1);
+    const value = me.setCookie[0]!.split(";")[0]!.split("=")[1]!.split(".")[0]!;
+    assert.deepEqual(JSON.parse(Buffer.from(value, "base64url").toString()), {
+      _fresh: false,
+      visits: 2,
+    });
   });
 });
