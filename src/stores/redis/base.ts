@@ -20,6 +20,7 @@ import type { RedisCommandClient, RedisTtl } from "../../internal/redis/client.t
 import { toRedisClient, type RedisClientInput } from "../../internal/redis/detect.ts";
 import { isWrongTypeError, redisStoreError } from "../../internal/redis/errors.ts";
 import { setIfUnchanged } from "../../internal/redis/compare-and-set.ts";
+import { inspectRedisValues } from "../../internal/redis/read-many.ts";
 import { valueVersion } from "../../internal/value-version.ts";
 import { indexedUserId, RedisUserIndex, ttlMilliseconds } from "./user-index.ts";
 
@@ -164,9 +165,14 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
       return null;
     }
     if (bytes === null) return null;
+    const data = this.#decodeOrSkip(key, bytes);
+    return data === null ? null : { data, version: valueVersion(bytes) };
+  }
+
+  /** The decoded value, or `null` (reported) when it cannot be decoded. */
+  #decodeOrSkip(key: string, bytes: Buffer): SessionData | null {
     try {
-      const data = this.decodeValue(bytes);
-      return { data, version: valueVersion(bytes) };
+      return this.decodeValue(bytes);
     } catch (err) {
       // Django: any error on get → no session (backends/cache.py `load`); corrupt data is
       // reported, never thrown and never run.
@@ -329,6 +335,22 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
     const [data, ms] = await Promise.all([this.load(key), this.run(() => client.pttl!(redisKey))]);
     if (ms === -2) return null; // expired or deleted meanwhile
     return { key, data, expireDate: ms === -1 ? null : new Date(Date.now() + ms) };
+  }
+
+  /**
+   * {@link RedisStoreBase.inspect} for many keys: every `GET` and `PTTL` in one pipelined batch
+   * per master (see `RedisCommandClient.readMany`), not one round trip per key; absent keys are
+   * missing from the map.
+   */
+  inspectMany(keys: readonly string[]): Promise<Map<string, StoredSession>> {
+    return this.run(() =>
+      inspectRedisValues(
+        this.client,
+        keys,
+        (key) => this.redisKey(key),
+        (key, bytes) => this.#decodeOrSkip(key, bytes),
+      ),
+    );
   }
 
   /** Runs client calls, turning driver failures into `SessionStoreError`. */
