@@ -20,6 +20,8 @@ import {
   PyFloat,
   PyMarkup,
   PyTuple,
+  PyFrozenSet,
+  PySet,
   isPyDict,
   type PyDict,
   type PyValue,
@@ -210,6 +212,8 @@ export function compareCodePoints(a: string, b: string): number {
 function pyTypeName(v: object): string {
   if (v instanceof Uint8Array) return "bytes";
   if (v instanceof PyMarkup) return "Markup";
+  if (v instanceof PySet) return "set";
+  if (v instanceof PyFrozenSet) return "frozenset";
   return v.constructor.name.replace(/^Py/, "");
 }
 

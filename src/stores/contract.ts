@@ -248,9 +248,13 @@ export interface SessionStore {
   /** One stored session with its expiry, expired or not; `null` when absent. */
   inspect?(key: string): Promise<StoredSession | null>;
   /**
-   * {@link SessionStore.inspect} for many keys in one round trip where the backend can (one SQL
-   * `IN (…)`); absent keys are missing from the map. Real-time gates re-check every connected
-   * session with it.
+   * {@link SessionStore.inspect} for many keys at once, absent keys missing from the map (a
+   * key asked twice is read once). Real-time gates re-check every connected session with it, so
+   * it costs one round trip per batch where the backend can batch: one SQL `IN (…)` query per
+   * 10,000 keys, one pipeline of `GET`/`PTTL` per Redis master (Cluster included); stores with
+   * no batched read (files) read a bounded number of keys at a time, and signed cookies only
+   * verify and decode. Every store here implements it; a store without it is read one key at a
+   * time.
    */
   inspectMany?(keys: readonly string[]): Promise<Map<string, StoredSession>>;
   /** How many sessions a full walk visits, where the store can count cheaply. */

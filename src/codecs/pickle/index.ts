@@ -14,7 +14,8 @@
  *
  * Value mapping (see `python-values.ts`): int → integral `number` (`bigint` beyond 2^53),
  * float → `number` (`PyFloat` when integral, incl. `-0.0`), bytes/bytearray → `Uint8Array`,
- * tuple → `PyTuple`, dict/OrderedDict → plain object, set/frozenset → array (by default),
+ * tuple → `PyTuple`, dict → plain object, OrderedDict → `PyOrderedDict`, set/frozenset →
+ * `PySet`/`PyFrozenSet` (all three written back with their type),
  * aware datetimes keep only their fixed UTC offset.
  *
  * Dict keys: Python dicts may have non-str keys; a plain object cannot say so. By default
@@ -81,8 +82,12 @@ export interface PickleLoadOptions {
   readonly maxDepth?: number;
   /** What to do with non-str dict keys; see the module docs. Default `"error"`. */
   readonly nonStringKeys?: "error" | "stringify";
-  /** Read set/frozenset as arrays (`"list"`, default) or refuse them (`"error"`). */
-  readonly sets?: "list" | "error";
+  /**
+   * Read set/frozenset as {@link PySet}/{@link PyFrozenSet} (`"typed"`, the default: written
+   * back as sets), as arrays (`"list"`: written back as lists, so Python's `.add()` breaks after a
+   * write), or refuse them (`"error"`).
+   */
+  readonly sets?: "typed" | "list" | "error";
   /**
    * Extra allow-listed globals by `module.qualname` (`"myapp.models.Money"`). They take
    * precedence over the built-in table. Never allow a global that has side effects.
@@ -141,7 +146,7 @@ const DEFAULT_CONFIG: ReaderConfig = {
   maxItems: DEFAULT_MAX_ITEMS,
   maxDepth: DEFAULT_MAX_DEPTH,
   nonStringKeys: "error",
-  sets: "list",
+  sets: "typed",
   globals: BUILTIN_GLOBALS,
 };
 
@@ -162,7 +167,7 @@ function readerConfig(options: PickleLoadOptions | undefined): ReaderConfig {
     maxItems: positive("maxItems", options.maxItems, DEFAULT_MAX_ITEMS),
     maxDepth: Math.min(positive("maxDepth", options.maxDepth, DEFAULT_MAX_DEPTH), MAX_DEPTH_CAP),
     nonStringKeys: options.nonStringKeys ?? "error",
-    sets: options.sets ?? "list",
+    sets: options.sets ?? "typed",
     globals,
   };
   configs.set(options, config);

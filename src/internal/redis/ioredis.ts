@@ -69,7 +69,10 @@ import {
   type RedisScript,
   type RedisSetOptions,
   type RedisTtl,
+  type RedisValueWithTtl,
 } from "./client.ts";
+import { isWrongTypeError } from "./errors.ts";
+import { keySlot } from "./slot.ts";
 import {
   requireSlotCoverage,
   runIdOf,
@@ -88,10 +91,20 @@ export interface IoredisCommandLike {
   toWritable(socket: object): string | Buffer;
 }
 
+/** The part of an ioredis `Pipeline` this module uses (reads only). */
+export interface IoredisPipelineLike {
+  getBuffer(key: string): unknown;
+  pttl(key: string): unknown;
+  /** Each command's `[error, reply]`, in order. */
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
 /** The part of an ioredis `Redis` this module uses. */
 export interface IoredisClientLike {
   call(command: string, args: IoredisArgument[]): Promise<unknown>;
   callBuffer(command: string, args: IoredisArgument[]): Promise<unknown>;
+  /** ioredis: a pipeline (on a Cluster, for keys served by one node). */
+  pipeline?(): IoredisPipelineLike;
   /** ioredis's connection status (`ready`, `reconnecting`, …); writes need `ready`. */
   readonly status?: string;
   /** ioredis: queues or writes a `Command` (how writes are sent, so they can be withdrawn). */
@@ -278,6 +291,61 @@ class IoredisAdapter implements RedisCommandClient {
 
   async pttl(key: string): Promise<number> {
     return asInteger(await this.#call("PTTL", [key]));
+  }
+
+  /**
+   * `GET` and `PTTL` of every key in one pipeline; on a Cluster one pipeline per node, the
+   * keys grouped by the node ioredis's slot table gives their slot, all sent at once.
+   */
+  async readMany(keys: readonly string[]): Promise<RedisValueWithTtl[]> {
+    const client = this.#client;
+    const read: RedisValueWithTtl[] = new Array<RedisValueWithTtl>(keys.length);
+    const groups = new Map<string, number[]>();
+    const loose: number[] = [];
+    const cluster = isIoredisCluster(client);
+    const slotTable = cluster ? client.slots : undefined;
+    keys.forEach((key, i) => {
+      // A node with no known slot owner yet goes alone (ioredis routes a single command).
+      const group = cluster ? slotTable?.[keySlot(key)]?.join(";") : "";
+      if (group === undefined || client.pipeline === undefined) loose.push(i);
+      else {
+        const indexes = groups.get(group);
+        if (indexes === undefined) groups.set(group, [i]);
+        else indexes.push(i);
+      }
+    });
+    await Promise.all([
+      ...[...groups.values()].map(async (indexes) => {
+        const pipeline = client.pipeline!();
+        for (const i of indexes) {
+          pipeline.getBuffer(keys[i]!);
+          pipeline.pttl(keys[i]!);
+        }
+        const replies = (await withTimeout(pipeline.exec(), "GET/PTTL", this.#timeoutMs)) ?? [];
+        indexes.forEach((keyIndex, n) => {
+          const [getError, value] = replies[2 * n] ?? [null, null];
+          const [ttlError, ms] = replies[2 * n + 1] ?? [null, -2];
+          if (getError !== null && !isWrongTypeError(getError)) throw getError;
+          if (ttlError !== null) throw ttlError;
+          read[keyIndex] = {
+            value: getError === null ? asBuffer(value) : null,
+            pttl: asInteger(ms),
+          };
+        });
+      }),
+      ...loose.map(async (i) => {
+        const key = keys[i]!;
+        const [value, ms] = await Promise.all([
+          this.get(key).catch((err: unknown) => {
+            if (isWrongTypeError(err)) return null;
+            throw err;
+          }),
+          this.pttl(key),
+        ]);
+        read[i] = { value, pttl: ms };
+      }),
+    ]);
+    return read;
   }
 
   async evalScript(

@@ -41,7 +41,9 @@ import {
   type RedisScript,
   type RedisSetOptions,
   type RedisTtl,
+  type RedisValueWithTtl,
 } from "./client.ts";
+import { isWrongTypeError } from "./errors.ts";
 import {
   requireSlotCoverage,
   runIdOf,
@@ -217,6 +219,29 @@ class NodeRedisAdapter implements RedisCommandClient {
 
   async pttl(key: string): Promise<number> {
     return asInteger(await this.#run("PTTL", this.#reads().pTTL(key)));
+  }
+
+  /**
+   * `GET` and `PTTL` of every key, all issued in one tick: node-redis writes them as one
+   * pipelined batch per connection (its auto-pipelining; on a cluster, per node).
+   */
+  async readMany(keys: readonly string[]): Promise<RedisValueWithTtl[]> {
+    const reads = this.#reads();
+    if (!hasMethod(reads, "pTTL")) {
+      throw new ConfigurationError("The node-redis client lacks PTTL");
+    }
+    const values = keys.map((key) =>
+      reads.get(key).catch((err: unknown) => {
+        if (isWrongTypeError(err)) return null;
+        throw err;
+      }),
+    );
+    const ttls = keys.map((key) => reads.pTTL(key));
+    const [got, left] = await this.#run(
+      "GET/PTTL",
+      Promise.all([Promise.all(values), Promise.all(ttls)]),
+    );
+    return keys.map((_, i) => ({ value: asBuffer(got[i]), pttl: asInteger(left[i]) }));
   }
 
   async evalScript(

@@ -58,6 +58,7 @@ import type {
   VersionedSessionData,
   WalkOptions,
 } from "../contract.ts";
+import { inspectEach } from "../walk.ts";
 
 /**
  * The database half. `expiryOf` (the row's `expire_date`, which the SQL store has) lets a
@@ -325,6 +326,19 @@ export class CachedDbStore implements SessionStore {
       return Promise.reject(new ConfigurationError(`${this.#db.name} cannot inspect a session`));
     }
     return this.#db.inspect(key);
+  }
+
+  /**
+   * The database's rows for many keys, in one query where the database store batches
+   * (`inspectMany` of the SQL store), the truth as for {@link CachedDbStore.inspect}.
+   */
+  inspectMany(keys: readonly string[]): Promise<Map<string, StoredSession>> {
+    const db = this.#db;
+    if (db.inspectMany !== undefined) return db.inspectMany(keys);
+    if (db.inspect === undefined) {
+      return Promise.reject(new ConfigurationError(`${db.name} cannot inspect a session`));
+    }
+    return inspectEach(keys, (key) => db.inspect!(key));
   }
 
   /** The database's count. */

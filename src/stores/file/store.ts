@@ -62,7 +62,7 @@ import type {
 } from "../contract.ts";
 import type { SessionDataCodec } from "../contract.ts";
 import type { StoredSession, StoredSessionPage, WalkOptions } from "../contract.ts";
-import { sortedPages } from "../walk.ts";
+import { inspectEach, sortedPages } from "../walk.ts";
 import { valueVersion } from "../../internal/value-version.ts";
 import { DEFAULT_MAX_INFLATED_BYTES } from "../../codecs/zlib.ts";
 import { fileExpiryAge, type IntExpiryRule } from "./expiry.ts";
@@ -517,6 +517,14 @@ export class FileSessionStore implements SessionStore {
       read.content.length === 0 ? new Map() : this.#decode(read.content, key);
     const age = this.#expiryAge(data ?? EMPTY, read.stats);
     return { key, data, expireDate: new Date(this.#now() + age * 1000) };
+  }
+
+  /**
+   * {@link FileSessionStore.inspect} for many keys, a bounded number of files open at once
+   * (files have no batched read); absent keys are missing from the map.
+   */
+  inspectMany(keys: readonly string[]): Promise<Map<string, StoredSession>> {
+    return inspectEach(keys, (key) => this.inspect(key));
   }
 
   #pathOf(key: string): string | null {

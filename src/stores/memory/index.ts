@@ -20,7 +20,7 @@ import type {
   VersionedSessionData,
   WalkOptions,
 } from "../contract.ts";
-import { sortedPages } from "../walk.ts";
+import { inspectEach, sortedPages } from "../walk.ts";
 
 interface Entry {
   readonly data: SessionData;
@@ -124,6 +124,11 @@ export class MemoryStore implements SessionStore {
         ? null
         : { key, data: new Map(entry.data), expireDate: new Date(entry.expiresAt) },
     );
+  }
+
+  /** {@link MemoryStore.inspect} for many keys (no I/O); absent keys are missing from the map. */
+  inspectMany(keys: readonly string[]): Promise<Map<string, StoredSession>> {
+    return inspectEach(keys, (key) => this.inspect(key));
   }
 
   count(options: { readonly activeOnly?: boolean } = {}): Promise<number> {
