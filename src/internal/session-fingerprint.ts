@@ -11,10 +11,14 @@ import {
   PyDateTime,
   PyDecimal,
   PyFloat,
+  PyFrozenSet,
   PyMarkup,
+  PyOrderedDict,
+  PySet,
   PyTimeDelta,
   PyTuple,
   PyUUID,
+  isPyDict,
   type PyValue,
   type SessionData,
 } from "../codecs/python-values.ts";
@@ -55,8 +59,19 @@ function tagged(value: PyValue): Tagged {
     return ["td", [value.days, value.seconds, value.microseconds]];
   }
   if (value instanceof PyMarkup) return ["m", value.value];
-  return ["o", Object.entries(value).map(([key, item]) => [key, tagged(item)])];
+  if (value instanceof PySet) return ["s", [...value].map(tagged)];
+  if (value instanceof PyFrozenSet) return ["fs", [...value].map(tagged)];
+  if (value instanceof PyOrderedDict) {
+    return ["od", [...value].map(([key, item]) => [key, tagged(item)])];
+  }
+  if (isPyDict(value)) {
+    return ["o", Object.entries(value).map(([key, item]) => [key, tagged(item)])];
+  }
+  // A kind of value this function does not know: never the same as anything.
+  return ["?", unknown++];
 }
+
+let unknown = 0;
 
 function floatText(value: number): string {
   return Object.is(value, -0) ? "-0" : String(value);

@@ -8,7 +8,10 @@ import {
   PyDateTime,
   PyDecimal,
   PyFloat,
+  PyFrozenSet,
   PyMarkup,
+  PyOrderedDict,
+  PySet,
   PyTimeDelta,
   PyTuple,
   PyUUID,
@@ -55,6 +58,11 @@ describe("sessionFingerprint", () => {
       ],
       [null, "null"],
       [true, "true"],
+      [new PySet([1]), new PySet([2])],
+      [new PySet([1]), new PyFrozenSet([1])],
+      [new PySet([1]), [1]],
+      [new PyOrderedDict([["a", 1]]), { a: 1 }],
+      [new PyOrderedDict([["a", 1]]), new PyOrderedDict([["a", 2]])],
     ];
     for (const [a, b] of pairs) assert.notEqual(one(a), one(b), `${one(a)} vs ${one(b)}`);
   });
