@@ -28,17 +28,21 @@ import {
   PyDate,
   PyDateTime,
   PyDecimal,
-  PyFrozenSet,
   PyMarkup,
   PyOrderedDict,
-  PySet,
   PyTimeDelta,
   PyUUID,
   isPyDict,
-  type PyValue,
 } from "../python-values.ts";
 import { UnsupportedPickleGlobalError } from "./errors.ts";
-import { GlobalRef, Pending, TzOffset, type GlobalHandler, type StackValue } from "./values.ts";
+import {
+  GlobalRef,
+  Pending,
+  PendingSet,
+  TzOffset,
+  type GlobalHandler,
+  type StackValue,
+} from "./values.ts";
 
 /** Python 2 module names that CPython's unpickler maps for protocols < 3 (`_compat_pickle`). */
 const MODULE_ALIASES: ReadonlyMap<string, string> = new Map([
@@ -278,11 +282,9 @@ function setHandler(name: string, typed: "set" | "frozenset" | null): GlobalHand
       arity(name, args, 0, 1);
       const v = args.length === 0 ? [] : args[0];
       if (!Array.isArray(v)) return fail(`pickle: ${name} expects a list`);
-      // Items are finished values or pending objects the reader's final pass resolves.
-      const items = v as PyValue[];
-      if (typed === "set") return new PySet(items);
-      if (typed === "frozenset") return new PyFrozenSet(items);
-      return items.slice();
+      // Made a PySet/PyFrozenSet by the reader's final pass, which resolves the items too.
+      if (typed === null) return v.slice();
+      return new PendingSet(typed === "frozenset", v.slice());
     },
   };
 }

@@ -38,7 +38,14 @@ import { ConfigurationError, MalformedError } from "../../errors.ts";
 import { isPyDict, type PyValue, type SessionData } from "../python-values.ts";
 import { BUILTIN_GLOBALS } from "./allow-list.ts";
 import { readPickle, type ReaderConfig } from "./reader.ts";
-import { GlobalRef, Pending, TzOffset, type GlobalHandler, type StackValue } from "./values.ts";
+import {
+  GlobalRef,
+  Pending,
+  PendingSet,
+  TzOffset,
+  type GlobalHandler,
+  type StackValue,
+} from "./values.ts";
 import { writePickle } from "./writer.ts";
 
 export { UnsupportedPickleGlobalError, UnsupportedPickleOpcodeError } from "./errors.ts";
@@ -122,7 +129,12 @@ function positive(name: string, v: number | undefined, dflt: number): number {
 function hookHandler(name: string, hook: PickleGlobalHook): GlobalHandler {
   const clean = (args: readonly StackValue[]): PyValue[] => {
     for (const a of args) {
-      if (a instanceof GlobalRef || a instanceof TzOffset || a instanceof Pending) {
+      if (
+        a instanceof GlobalRef ||
+        a instanceof TzOffset ||
+        a instanceof Pending ||
+        a instanceof PendingSet
+      ) {
         throw new MalformedError(`pickle: unsupported argument for ${name}`);
       }
     }

@@ -32,7 +32,14 @@ import { SET_GLOBALS, SET_LIST_GLOBALS, canonicalGlobalName } from "./allow-list
 import { UnsupportedPickleGlobalError, UnsupportedPickleOpcodeError } from "./errors.ts";
 import { Op, opcodeName } from "./opcodes.ts";
 import { Utf8Error, decodeUtf8 } from "./utf8.ts";
-import { GlobalRef, Pending, TzOffset, type GlobalHandler, type StackValue } from "./values.ts";
+import {
+  GlobalRef,
+  Pending,
+  PendingSet,
+  TzOffset,
+  type GlobalHandler,
+  type StackValue,
+} from "./values.ts";
 
 /** Fully resolved reader options. */
 export interface ReaderConfig {
@@ -75,6 +82,7 @@ function isContainer(v: unknown): boolean {
     (Array.isArray(v) ||
       v instanceof PyTuple ||
       v instanceof Pending ||
+      v instanceof PendingSet ||
       v instanceof Set ||
       v instanceof Map ||
       isPyDict(v))
@@ -121,7 +129,7 @@ class Unpickler {
   private built = 0;
   /** A container was re-used through the memo or DUP. */
   private shared = false;
-  /** A global was looked up: only then can stack-only or pending values exist. */
+  /** A global was looked up or a set made: only then can stack-only or pending values exist. */
   private usedGlobals = false;
   private keyOrder: Map<object, string[]> | null = null;
   private readonly buf: Buffer;
@@ -524,24 +532,33 @@ class Unpickler {
         }
         case Op.EMPTY_SET:
           if (this.sets === "error") refuseOpcode(op, this.pos - 1);
-          this.push(this.sets === "typed" ? new PySet() : []);
+          if (this.sets === "typed") {
+            this.usedGlobals = true; // the final pass makes it a PySet
+            this.push(new PendingSet(false, []));
+          } else {
+            this.push([]);
+          }
           break;
         case Op.ADDITEMS: {
           if (this.sets === "error") refuseOpcode(op, this.pos - 1);
           const items = this.popMark();
           const target = this.top();
-          if (target instanceof PySet) {
-            for (const v of items) target.add(v as PyValue);
-          } else {
-            const list = this.asList(target, "ADDITEMS");
-            for (const v of items) list.push(v);
-          }
+          const list =
+            target instanceof PendingSet && !target.frozen
+              ? target.items
+              : this.asList(target, "ADDITEMS");
+          for (const v of items) list.push(v);
           break;
         }
         case Op.FROZENSET: {
           if (this.sets === "error") refuseOpcode(op, this.pos - 1);
           const items = this.popMark();
-          this.push(this.sets === "typed" ? new PyFrozenSet(items as PyValue[]) : items);
+          if (this.sets === "typed") {
+            this.usedGlobals = true;
+            this.push(new PendingSet(true, items));
+          } else {
+            this.push(items);
+          }
           break;
         }
 
@@ -639,6 +656,7 @@ function describe(v: StackValue | undefined): string {
   if (v instanceof Uint8Array) return "bytes";
   if (v instanceof GlobalRef) return v.name;
   if (v instanceof Pending) return v.ref.name;
+  if (v instanceof PendingSet) return v.frozen ? "frozenset" : "set";
   if (typeof v === "object") return isPyDict(v) ? "dict" : v.constructor.name;
   return typeof v;
 }
@@ -716,9 +734,21 @@ function finish(
   const heights = shared ? new Map<object, number>() : null;
   const sizes = shared ? new Map<object, number>() : null;
 
+  // One PySet per set the pickle made, however often it is referenced.
+  const sets = new Map<PendingSet, PySet | PyFrozenSet>();
   const resolve = (v: StackValue): StackValue => {
     let x = v;
     while (x instanceof Pending) x = x.done ? x.value : buildPending(x, undefined);
+    if (x instanceof PendingSet) {
+      let made = sets.get(x);
+      if (made === undefined) {
+        // Items are resolved (and the set rebuilt) when the final pass visits it.
+        const items = x.items as PyValue[];
+        made = x.frozen ? new PyFrozenSet(items) : new PySet(items);
+        sets.set(x, made);
+      }
+      return made;
+    }
     if (x instanceof GlobalRef) {
       throw new UnsupportedPickleGlobalError(
         x.name,
@@ -764,7 +794,12 @@ function finish(
     let height = 0;
     for (let i = 0; i < children.length; i++) {
       let c: StackValue = children[i]!;
-      if (c instanceof Pending || c instanceof GlobalRef || c instanceof TzOffset) {
+      if (
+        c instanceof Pending ||
+        c instanceof PendingSet ||
+        c instanceof GlobalRef ||
+        c instanceof TzOffset
+      ) {
         c = resolve(c);
         if (v instanceof PyOrderedDict) v.set(dictKeys![i]!, c as PyValue);
         else if (dictKeys !== null) assign(v as Dict, dictKeys[i]!, c);
