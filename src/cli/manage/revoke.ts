@@ -53,9 +53,18 @@ export async function revokeUserSessions(
   if (redis !== undefined) lookup = await userLookup(redis);
   // Keys already deleted: cached_db's second pass over the cache must not count them again.
   const gone = new Set<string>();
+  // The same few ids come back on every page: each is normalized once (bounded memory).
+  const verdicts = new Map<string, boolean>();
   const mine = (data: SessionData | null): boolean => {
     const owner = userIdOf(data);
-    return owner !== null && normalize(owner) === target;
+    if (owner === null) return false;
+    let verdict = verdicts.get(owner);
+    if (verdict === undefined) {
+      verdict = normalize(owner) === target;
+      if (verdicts.size > 100_000) verdicts.clear();
+      verdicts.set(owner, verdict);
+    }
+    return verdict;
   };
   /** Deletes on Redis together; counts exactly what went, even when some fail. */
   const remove = async (keys: readonly string[]): Promise<void> => {

@@ -141,6 +141,12 @@ export interface RedisCommandClient {
    */
   readMany?(keys: readonly string[]): Promise<RedisValueWithTtl[]>;
   /**
+   * `GET` of many keys, batched as {@link RedisCommandClient.readMany} (no `PTTL`): one entry per
+   * key, in order, `null` for a missing key or one of another type. Optional: walks that need
+   * only the values (`RedisStoreBase.loadPages`) fall back to one `GET` per key without it.
+   */
+  getMany?(keys: readonly string[]): Promise<(Buffer | null)[]>;
+  /**
    * Runs a Lua script on the one key it touches: `EVALSHA sha1 1 key …args` (a `Uint8Array`
    * argument goes as its bytes), then, on a
    * `NOSCRIPT` reply, `EVAL source 1 key …args` (which also caches it on that server), so it is

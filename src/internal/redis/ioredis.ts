@@ -64,6 +64,7 @@ import {
   hasMethod,
   isNoScriptError,
   withTimeout,
+  RedisReplyError,
   type RedisAdapterOptions,
   type RedisCommandClient,
   type RedisScript,
@@ -297,13 +298,37 @@ class IoredisAdapter implements RedisCommandClient {
    * `GET` and `PTTL` of every key in one pipeline; on a Cluster one pipeline per node, the
    * keys grouped by the node ioredis's slot table gives their slot, all sent at once.
    */
-  async readMany(keys: readonly string[]): Promise<RedisValueWithTtl[]> {
+  readMany(keys: readonly string[]): Promise<RedisValueWithTtl[]> {
+    return this.#pipelined(keys, true);
+  }
+
+  /**
+   * `GET` of every key: one `MGET` on a single server (or Sentinel master); on a Cluster, where
+   * `MGET` needs one slot, pipelined per node as {@link IoredisAdapter.readMany}. A key of
+   * another type reads as `null` (`MGET`'s nil).
+   */
+  async getMany(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    if (keys.length === 0) return [];
+    if (isIoredisCluster(this.#client))
+      return (await this.#pipelined(keys, false)).map((read) => read.value);
+    const reply = await withTimeout(
+      this.#client.callBuffer("MGET", [...keys]),
+      "MGET",
+      this.#timeoutMs,
+    );
+    if (!Array.isArray(reply) || reply.length !== keys.length)
+      throw new RedisReplyError("Unexpected MGET reply");
+    return reply.map(asBuffer);
+  }
+
+  async #pipelined(keys: readonly string[], withTtl: boolean): Promise<RedisValueWithTtl[]> {
     const client = this.#client;
     const read: RedisValueWithTtl[] = new Array<RedisValueWithTtl>(keys.length);
     const groups = new Map<string, number[]>();
     const loose: number[] = [];
     const cluster = isIoredisCluster(client);
     const slotTable = cluster ? client.slots : undefined;
+    const step = withTtl ? 2 : 1;
     keys.forEach((key, i) => {
       // A node with no known slot owner yet goes alone (ioredis routes a single command).
       const group = cluster ? slotTable?.[keySlot(key)]?.join(";") : "";
@@ -319,12 +344,13 @@ class IoredisAdapter implements RedisCommandClient {
         const pipeline = client.pipeline!();
         for (const i of indexes) {
           pipeline.getBuffer(keys[i]!);
-          pipeline.pttl(keys[i]!);
+          if (withTtl) pipeline.pttl(keys[i]!);
         }
-        const replies = (await withTimeout(pipeline.exec(), "GET/PTTL", this.#timeoutMs)) ?? [];
+        const command = withTtl ? "GET/PTTL" : "GET";
+        const replies = (await withTimeout(pipeline.exec(), command, this.#timeoutMs)) ?? [];
         indexes.forEach((keyIndex, n) => {
-          const [getError, value] = replies[2 * n] ?? [null, null];
-          const [ttlError, ms] = replies[2 * n + 1] ?? [null, -2];
+          const [getError, value] = replies[step * n] ?? [null, null];
+          const [ttlError, ms] = withTtl ? (replies[2 * n + 1] ?? [null, -2]) : [null, -2];
           if (getError !== null && !isWrongTypeError(getError)) throw getError;
           if (ttlError !== null) throw ttlError;
           read[keyIndex] = {
@@ -340,7 +366,7 @@ class IoredisAdapter implements RedisCommandClient {
             if (isWrongTypeError(err)) return null;
             throw err;
           }),
-          this.pttl(key),
+          withTtl ? this.pttl(key) : -2,
         ]);
         read[i] = { value, pttl: ms };
       }),

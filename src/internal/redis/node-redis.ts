@@ -31,6 +31,7 @@
 import { Buffer } from "node:buffer";
 import {
   asBuffer,
+  RedisReplyError,
   asInteger,
   commandTimeout,
   hasMethod,
@@ -242,6 +243,32 @@ class NodeRedisAdapter implements RedisCommandClient {
       Promise.all([Promise.all(values), Promise.all(ttls)]),
     );
     return keys.map((_, i) => ({ value: asBuffer(got[i]), pttl: asInteger(left[i]) }));
+  }
+
+  /**
+   * `GET` of every key: one `MGET` on a single server; on a cluster or sentinel (where `MGET`
+   * needs one slot, or the proxy may lack it) every `GET` issued in one tick, pipelined as
+   * {@link NodeRedisAdapter.readMany}. A key of another type reads as `null`.
+   */
+  async getMany(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    if (keys.length === 0) return [];
+    const reads = this.#reads();
+    if (!isNodeRedisCluster(this.#client) && hasMethod(reads, "mGet")) {
+      const reply = await this.#run(
+        "MGET",
+        (reads as unknown as { mGet(keys: string[]): Promise<unknown> }).mGet([...keys]),
+      );
+      if (!Array.isArray(reply) || reply.length !== keys.length)
+        throw new RedisReplyError("Unexpected MGET reply");
+      return reply.map(asBuffer);
+    }
+    const values = keys.map((key) =>
+      reads.get(key).catch((err: unknown) => {
+        if (isWrongTypeError(err)) return null;
+        throw err;
+      }),
+    );
+    return (await this.#run("GET", Promise.all(values))).map(asBuffer);
   }
 
   async evalScript(

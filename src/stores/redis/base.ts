@@ -281,8 +281,8 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   /**
    * The sessions' data only, as fast as Redis answers: the same SCAN walk over every master as
    * {@link RedisStoreBase.walk}, but one `GET` per key and no `PTTL` (for what needs the users,
-   * not the expiries: `sessions revoke --user`, the user index's backfill), with `inFlight`
-   * pages (default 4) read at once, each page's `GET`s sent together (pipelined by the client)
+   * not the expiries: `sessions revoke --user`), with `inFlight` pages (default 4) read at
+   * once, each page's `GET`s sent as one batch (the client's `getMany`: a pipeline per master)
    * while the next SCAN runs. Pages come in walk order; `data` is `null` for a value that is
    * gone or undecodable (reported to the logger, as `load` does).
    *
@@ -304,7 +304,7 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
     const read = async (): Promise<LoadedSessionPage | null> => {
       const page = await next();
       if (page === null) return null;
-      const data = await Promise.all(page.keys.map((key) => this.load(key)));
+      const data = await this.#loadMany(page.keys);
       return {
         sessions: page.keys.map((key, i) => ({ key, data: data[i] ?? null })),
         position: page.position,
@@ -325,6 +325,17 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
       request();
       yield page;
     }
+  }
+
+  /** `load` of many keys: one batched `GET` (the client's `getMany`) where the client has it. */
+  async #loadMany(keys: readonly string[]): Promise<(SessionData | null)[]> {
+    const getMany = this.client.getMany?.bind(this.client);
+    if (getMany === undefined) return Promise.all(keys.map((key) => this.load(key)));
+    const values = await this.run(() => getMany(keys.map((key) => this.redisKey(key))));
+    return keys.map((key, i) => {
+      const bytes = values[i] ?? null;
+      return bytes === null || bytes.length === 0 ? null : this.#decodeOrSkip(key, bytes);
+    });
   }
 
   /** The value (`null` data when undecodable) and its TTL; `null` when the key is gone. */

@@ -259,6 +259,22 @@ export class SqlSessionStore implements SessionStore {
     return null;
   }
 
+  /**
+   * Whether the row of `key` still holds the version `version` (what `loadVersioned` or
+   * `saveIfUnchanged` resolved), expired or not: cached_db asks after setting its cache, to
+   * tell whether a save or a logout reached the row since.
+   *
+   * @example
+   * ```ts
+   * const version = await store.saveIfUnchanged(key, data, expiry, loaded.version);
+   * if (version !== null && !(await store.holdsVersion(key, version))) console.log("changed since");
+   * ```
+   */
+  async holdsVersion(key: string, version: string): Promise<boolean> {
+    if (key.length > MAX_KEY_LENGTH) return false;
+    return (await this.#database.query(this.#sql.holds, [key, version])).length > 0;
+  }
+
   async delete(key: string): Promise<void> {
     await this.#database.execute(this.#sql.remove, [key]);
   }

@@ -1,5 +1,6 @@
 // readValuesWithTtl: the client's own pipelined batch, and the fallback for a client without
-// one (a caller's own RedisCommandClient), which must answer the same, on a real Redis.
+// one (a caller's own RedisCommandClient), which must answer the same, on a real Redis; and
+// the adapters' getMany (values only).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { RedisCommandClient } from "../../../src/internal/redis/client.ts";
@@ -52,6 +53,20 @@ describe("readValuesWithTtl", () => {
         assert.equal(read[4]!.value?.toString(), "A");
       }
       assert.deepEqual(await readValuesWithTtl(adapter, []), []);
+    }
+  });
+
+  it("getMany: values only (one MGET on a single server), in order, another type as null", async () => {
+    const keys = ["a", "missing", "persistent", "hash", "a"].map((k) => `${PREFIX}:${k}`);
+    for (const c of clients) {
+      const adapter = toRedisClient(c.client);
+      const values = await adapter.getMany!(keys);
+      assert.deepEqual(
+        values.map((v) => v?.toString() ?? null),
+        ["A", null, "P", null, "A"],
+        c.kind,
+      );
+      assert.deepEqual(await adapter.getMany!([]), []);
     }
   });
 });

@@ -43,7 +43,10 @@ function client(kind: ClientKind): RedisCommandClient {
 }
 
 /** A client that counts the commands the store sends through it (a real Redis underneath). */
-function counting(inner: RedisCommandClient): {
+function counting(
+  inner: RedisCommandClient,
+  batched: boolean,
+): {
   client: RedisCommandClient;
   calls: Map<string, number>;
 } {
@@ -89,6 +92,14 @@ function counting(inner: RedisCommandClient): {
       count("eval");
       return inner.evalScript!(script, key, args);
     },
+    ...(batched
+      ? {
+          getMany(keys: readonly string[]) {
+            count("getMany");
+            return inner.getMany!(keys);
+          },
+        }
+      : {}),
   };
   return { client: wrapped, calls };
 }
@@ -212,35 +223,40 @@ for (const kind of CLIENT_KINDS) {
       await index.dropLease("b");
     });
 
-    it("loadPages reads every session once, with GETs only (no PTTL), pages in flight", async () => {
-      const prefix = uniquePrefix("uidx-walk");
-      prefixes.push(prefix);
-      const { client: counted, calls } = counting(client(kind));
-      const store = new DjangoCacheStore({ client: counted, keyPrefix: prefix, logger: quiet });
-      const keys = Array.from({ length: 700 }, (_, i) => `walkkey${String(i).padStart(9, "0")}`);
-      await Promise.all(
-        keys.map((key, i) =>
-          store.save(key, new Map([["_auth_user_id", String(i % 5)]]), {
-            mustCreate: true,
-            expiry: expiryIn(600),
-          }),
-        ),
-      );
-      // An undecodable value is read as null data, not an error.
-      await ioredis.set(store.redisKey("brokenkey0000001"), "not a pickle", "EX", 600);
-      calls.clear();
-      const seen = new Map<string, unknown>();
-      for await (const page of store.loadPages({ batchSize: 50, inFlight: 3 })) {
-        for (const s of page.sessions) {
-          assert.equal(seen.has(s.key), false, `twice: ${s.key}`);
-          seen.set(s.key, s.data?.get("_auth_user_id") ?? null);
+    for (const batched of [true, false]) {
+      it(`loadPages reads every session once, with GETs only (no PTTL), pages in flight (${batched ? "getMany: MGET or a pipeline per node" : "a GET per key"})`, async () => {
+        const prefix = uniquePrefix("uidx-walk");
+        prefixes.push(prefix);
+        const { client: counted, calls } = counting(client(kind), batched);
+        const store = new DjangoCacheStore({ client: counted, keyPrefix: prefix, logger: quiet });
+        const keys = Array.from({ length: 700 }, (_, i) => `walkkey${String(i).padStart(9, "0")}`);
+        await Promise.all(
+          keys.map((key, i) =>
+            store.save(key, new Map([["_auth_user_id", String(i % 5)]]), {
+              mustCreate: true,
+              expiry: expiryIn(600),
+            }),
+          ),
+        );
+        // An undecodable value is read as null data, not an error.
+        await ioredis.set(store.redisKey("brokenkey0000001"), "not a pickle", "EX", 600);
+        calls.clear();
+        const seen = new Map<string, unknown>();
+        for await (const page of store.loadPages({ batchSize: 50, inFlight: 3 })) {
+          for (const s of page.sessions) {
+            assert.equal(seen.has(s.key), false, `twice: ${s.key}`);
+            seen.set(s.key, s.data?.get("_auth_user_id") ?? null);
+          }
         }
-      }
-      assert.equal(seen.size, keys.length + 1);
-      keys.forEach((key, i) => assert.equal(seen.get(key), String(i % 5)));
-      assert.equal(seen.get("brokenkey0000001"), null);
-      assert.equal(calls.get("pttl") ?? 0, 0);
-      assert.equal(calls.get("get"), keys.length + 1);
-    });
+        assert.equal(seen.size, keys.length + 1);
+        keys.forEach((key, i) => assert.equal(seen.get(key), String(i % 5)));
+        assert.equal(seen.get("brokenkey0000001"), null);
+        assert.equal(calls.get("pttl") ?? 0, 0);
+        if (batched) {
+          assert.equal(calls.get("get") ?? 0, 0);
+          assert.ok((calls.get("getMany") ?? 0) >= 1);
+        } else assert.equal(calls.get("get"), keys.length + 1);
+      });
+    }
   });
 }
