@@ -234,7 +234,9 @@ export interface SessionStore {
    * lock). Resolves the new version, or `null` when nothing was written because the value
    * changed or the key is gone (the engine tells those apart with `loadVersioned`). An expiry
    * already past (a key cycle retiring the old record) must leave the key deleted or never
-   * loadable again.
+   * loadable again. `expected` `""` (the version of no value) writes only where there is no
+   * value, where the store supports it (Redis, memory: cached_db's cache refill); the engine
+   * itself never passes it.
    */
   saveIfUnchanged?(
     key: string,
