@@ -113,6 +113,13 @@ export interface VersionedSessionData {
    * a digest of the stored bytes). Never logged: it may be the session itself.
    */
   readonly version: string;
+  /**
+   * The record is there and live but cannot be decoded here (a pickled application class, a
+   * `ZoneInfo` datetime, a value signed with another key): `data` is empty, and the engine
+   * never writes over it nor drops its cookie, since the other framework may well read it
+   * (issue 18 #13). `load` answers `null` for it, as before.
+   */
+  readonly undecodable?: true;
 }
 
 /**
@@ -227,7 +234,9 @@ export interface SessionStore {
    * lock). Resolves the new version, or `null` when nothing was written because the value
    * changed or the key is gone (the engine tells those apart with `loadVersioned`). An expiry
    * already past (a key cycle retiring the old record) must leave the key deleted or never
-   * loadable again.
+   * loadable again. `expected` `""` (the version of no value) writes only where there is no
+   * value, where the store supports it (Redis, memory: cached_db's cache refill); the engine
+   * itself never passes it.
    */
   saveIfUnchanged?(
     key: string,

@@ -121,6 +121,38 @@ interface Written {
   readonly version: string;
   /** {@link sessionFingerprint} of the data written (what the cache was then set to). */
   readonly fingerprint: string;
+  /** With a compare-and-set cache: the version of the cache entry written. */
+  readonly cacheVersion?: string;
+}
+
+/** A cache store's compare-and-set pair, bound to it. */
+interface VersionedCache {
+  loadVersioned(key: string): Promise<VersionedSessionData | null>;
+  saveIfUnchanged(
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null>;
+}
+
+/** The cache version of an empty entry: a cache compare-and-set against it only creates. */
+const NO_ENTRY = "";
+/** A cache version no entry has (the cache's state is not known): never compared against. */
+const UNKNOWN = "?";
+
+/**
+ * A cache version and a database version as one version, opaque to the engine (cache versions
+ * are SHA-1 hex or write numbers: never a NUL).
+ */
+function bothVersions(cache: string, db: string): string {
+  return `${cache}\u0000${db}`;
+}
+
+function splitVersions(version: string): { cache: string; db: string } {
+  const at = version.indexOf("\u0000");
+  if (at < 0) return { cache: UNKNOWN, db: version };
+  return { cache: version.slice(0, at), db: version.slice(at + 1) };
 }
 
 /** Attempts at writing the cache when its store answers "exists"/"missing" (create ⇄ update). */
@@ -146,6 +178,8 @@ export class CachedDbStore implements SessionStore {
   readonly #cacheErrors: CacheErrorPolicy;
   readonly #logger: StoreLogger;
   readonly #now: () => number;
+  /** The cache's compare-and-set pair, when both halves have it (see `#loadBothVersioned`). */
+  readonly #cacheCas: VersionedCache | undefined;
   /** The database's `loadVersioned`, when it has the compare-and-set pair. */
   readonly #dbLoadVersioned: SessionStore["loadVersioned"];
   /** The last compare-and-set per key, least recently written first (see the module notes). */
@@ -172,6 +206,17 @@ export class CachedDbStore implements SessionStore {
         this.#saveIfUnchanged(saveIfUnchanged, key, data, expiry, expected);
     }
     this.#cache = options.cache;
+    const cache = options.cache;
+    this.#cacheCas =
+      this.#dbLoadVersioned !== undefined &&
+      cache.loadVersioned !== undefined &&
+      cache.saveIfUnchanged !== undefined
+        ? {
+            loadVersioned: (key) => cache.loadVersioned!(key),
+            saveIfUnchanged: (key, data, expiry, expected) =>
+              cache.saveIfUnchanged!(key, data, expiry, expected),
+          }
+        : undefined;
     const djangoVersion = versionOption({
       name: "djangoVersion",
       value: options.djangoVersion,
@@ -226,6 +271,8 @@ export class CachedDbStore implements SessionStore {
     key: string,
     latest = false,
   ): Promise<VersionedSessionData | null> {
+    const cas = this.#cacheCas;
+    if (cas !== undefined) return this.#loadBothVersioned(loadVersioned, cas, key, latest);
     if (!latest) {
       try {
         const cached = await this.#cache.load(key);
@@ -239,8 +286,9 @@ export class CachedDbStore implements SessionStore {
       latest ? Promise.resolve(null) : this.#expiryDate(key),
     ]);
     if (row === null) return null;
-    // `latest` is the engine's reload before a compare-and-set save, which sets the cache.
-    if (latest || date === null) return row;
+    // `latest` is the engine's reload before a compare-and-set save, which sets the cache; an
+    // undecodable row is never copied into the cache as an empty session.
+    if (latest || date === null || row.undecodable === true) return row;
     const refilled = await this.#refill(key, row.data, this.#expiryAt(date), false, row.version);
     return refilled === "gone" ? null : row;
   }
@@ -256,6 +304,8 @@ export class CachedDbStore implements SessionStore {
     expiry: SessionExpiry,
     expected: string,
   ): Promise<string | null> {
+    const cas = this.#cacheCas;
+    if (cas !== undefined) return this.#saveBoth(saveIfUnchanged, cas, key, data, expiry, expected);
     if (expected === FROM_CACHE) return null;
     this.#written.delete(key);
     const version = await saveIfUnchanged.call(this.#db, key, data, expiry, expected);
@@ -267,6 +317,122 @@ export class CachedDbStore implements SessionStore {
       this.#remember(key, { version, fingerprint });
     }
     return version;
+  }
+
+  /**
+   * {@link CachedDbStore.loadVersioned} with a cache that has compare-and-set too: the version
+   * is the cache entry's version (`""`: none) and the row's, joined (see {@link bothVersions}).
+   * A hit takes the row version from the memo when the entry is the one this store last wrote
+   * (same cache version), else {@link FROM_CACHE}. A miss refills the cache only if it is still
+   * empty (a cache set of a newer save that landed meanwhile is never overwritten), then looks
+   * at the row. `latest` reads the row and the entry's version at once.
+   */
+  async #loadBothVersioned(
+    loadVersioned: NonNullable<SessionStore["loadVersioned"]>,
+    cas: VersionedCache,
+    key: string,
+    latest: boolean,
+  ): Promise<VersionedSessionData | null> {
+    let cacheVersion = NO_ENTRY;
+    if (!latest) {
+      try {
+        const cached = await cas.loadVersioned(key);
+        if (cached !== null) {
+          const written = this.#written.get(key);
+          const db = written?.cacheVersion === cached.version ? written.version : FROM_CACHE;
+          return { data: cached.data, version: bothVersions(cached.version, db) };
+        }
+      } catch (err) {
+        this.#report("Session cache read failed; reading the database", err);
+        cacheVersion = UNKNOWN;
+      }
+    }
+    const [row, date, entry] = await Promise.all([
+      loadVersioned.call(this.#db, key),
+      latest ? Promise.resolve(null) : this.#expiryDate(key),
+      latest ? this.#cacheVersionNow(cas, key) : Promise.resolve(cacheVersion),
+    ]);
+    if (row === null) return null;
+    if (latest || date === null)
+      return { data: row.data, version: bothVersions(entry, row.version) };
+    // The refill, only into an entry still empty; then the row looked at again: changed or
+    // deleted meanwhile (a save, a logout), the copy just cached goes.
+    if (entry === NO_ENTRY) {
+      const refilled = await this.#cacheSetIf(cas, key, row.data, this.#expiryAt(date), NO_ENTRY);
+      if (refilled !== null) {
+        if (await this.#holds(key, row.version)) {
+          return { data: row.data, version: bothVersions(refilled, row.version) };
+        }
+        await this.#cache.delete(key);
+        if (!(await this.#db.exists(key))) return null;
+      }
+    }
+    return { data: row.data, version: bothVersions(UNKNOWN, row.version) };
+  }
+
+  /**
+   * {@link CachedDbStore.saveIfUnchanged} with a cache that has compare-and-set: the row's
+   * compare-and-set, then the cache entry set only if it still holds what it held when the
+   * session was loaded (else deleted). So no copy of ours ever lands over a later save's: that
+   * save wrote the row after ours, and its cache set either comes after ours or has already
+   * changed the entry, which makes ours a delete. An entry that was empty or unknown at the
+   * load is deleted (never created: a logout's delete may be what emptied it).
+   */
+  async #saveBoth(
+    saveIfUnchanged: NonNullable<SessionStore["saveIfUnchanged"]>,
+    cas: VersionedCache,
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null> {
+    const { cache, db } = splitVersions(expected);
+    if (db === FROM_CACHE) return null;
+    this.#written.delete(key);
+    const version = await saveIfUnchanged.call(this.#db, key, data, expiry, db);
+    if (version === null) return null;
+    if (expiry.age <= 0) {
+      // Django: a cache set with a timeout <= 0 deletes (a key cycle retiring the old record).
+      await this.#cache.delete(key);
+      return bothVersions(UNKNOWN, version);
+    }
+    const written =
+      cache === NO_ENTRY || cache === UNKNOWN
+        ? null
+        : await this.#cacheSetIf(cas, key, data, expiry, cache);
+    if (written === null) await this.#cache.delete(key);
+    else this.#remember(key, { version, fingerprint: "", cacheVersion: written });
+    return bothVersions(written ?? UNKNOWN, version);
+  }
+
+  /** The cache entry's version now: {@link NO_ENTRY} when empty, {@link UNKNOWN} if unreadable. */
+  async #cacheVersionNow(cas: VersionedCache, key: string): Promise<string> {
+    try {
+      return (await cas.loadVersioned(key))?.version ?? NO_ENTRY;
+    } catch (err) {
+      this.#report("Session cache read failed; reading the database", err);
+      return UNKNOWN;
+    }
+  }
+
+  /**
+   * The cache's compare-and-set (`expected` {@link NO_ENTRY}: only into an empty entry), with
+   * the cache error policy; resolves the entry's new version, or `null` when it was not written.
+   */
+  async #cacheSetIf(
+    cas: VersionedCache,
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null> {
+    try {
+      return await cas.saveIfUnchanged(key, data, expiry, expected);
+    } catch (err) {
+      if (this.#cacheErrors === "raise") throw err;
+      this.#report("Error saving to cache", err);
+      return null;
+    }
   }
 
   /** The version last written under `key` if `cached` is the data written then, else {@link FROM_CACHE}. */

@@ -67,7 +67,7 @@ export class MemoryStore implements SessionStore {
     return data === null || version === undefined ? null : { data, version: String(version) };
   }
 
-  /** Writes only if the entry was not written since the version `expected`. */
+  /** Writes only if the entry was not written since the version `expected` (`""`: no entry). */
   saveIfUnchanged(
     key: string,
     data: SessionData,
@@ -75,7 +75,8 @@ export class MemoryStore implements SessionStore {
     expected: string,
   ): Promise<string | null> {
     const entry = this.#live(key);
-    if (!entry || String(entry.version) !== expected) return Promise.resolve(null);
+    const current = entry === undefined ? "" : String(entry.version);
+    if (current !== expected) return Promise.resolve(null);
     return Promise.resolve(String(this.#put(key, data, expiry).version));
   }
 

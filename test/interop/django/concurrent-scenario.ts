@@ -8,7 +8,7 @@
 // - free-running: the same with no holding, Django's writes landing among Node's loads and
 //   saves wherever they fall. Not run on the file engine: Django's rename landing between our
 //   read of the file and our rename is overwritten, a window no lock can close while Django
-//   takes none (the README says so). Nor yet on cached_db (see its test file).
+//   takes none (the README says so).
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
