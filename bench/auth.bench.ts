@@ -1,7 +1,9 @@
 // Issue 4 benchmark, in one run:
 //  1. login throughput (the Django 5.2 default: PBKDF2-SHA256, 1,000,000 iterations) and the
 //     event loop's responsiveness meanwhile: p99 latency of a trivial route with and without
-//     logins running (hashing must not block the loop);
+//     logins running (hashing must not block the loop); once without login limits and once
+//     with serve's (5 per username, 20 per address, in Redis: the reservation each login takes
+//     before hashing, issue 18 #1);
 //  2. forward-auth `/auth/verify`-style requests per second (session load + user + auth hash)
 //     against the bare Redis GET + JSON.parse server of the session read benchmark.
 import { execFileSync } from "node:child_process";
@@ -10,7 +12,12 @@ import { createServer, request, Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Session, resolveSessionSettings } from "sessionbridge";
-import { DjangoUserSource, createRequestAuth, type AuthConfig } from "sessionbridge/auth";
+import {
+  DjangoUserSource,
+  createRequestAuth,
+  loginRateLimit,
+  type AuthConfig,
+} from "sessionbridge/auth";
 import { DjangoSessionCodec } from "sessionbridge/django";
 import { getSession, withSessions } from "sessionbridge/node";
 import { createSqlStore, openDatabaseUrl } from "sessionbridge/stores/sql";
@@ -50,24 +57,39 @@ const config: AuthConfig = {
 const settings = resolveSessionSettings();
 
 // --- 1. logins and loop responsiveness ---------------------------------------------------
-const server = await startServer(
-  createServer(
-    withSessions({ djangoVersion: "5.2", store }, async (req, res) => {
-      if (req.url === "/login") {
-        const auth = createRequestAuth(getSession(req), config);
-        const result = await auth.authenticate({
-          username: "alice",
-          password: "correct horse battery staple",
-        });
-        if (result.ok) await auth.login(result.user);
-        res.statusCode = result.ok ? 200 : 401;
-      }
-      res.end("ok");
-    }),
-  ),
-);
+const limitRedis = createClient({ url: "redis://127.0.0.1:6379/15" });
+await limitRedis.connect();
+const limited: AuthConfig = {
+  ...config,
+  rateLimit: loginRateLimit({
+    perUsername: { limit: 5, windowMs: 300_000 },
+    perIp: { limit: 20, windowMs: 300_000 },
+    redis: limitRedis,
+    keyPrefix: `sbh-harden:bench-auth-${process.pid}:`,
+  }),
+};
 
-async function p99(durationMs: number): Promise<number> {
+function loginServer(auth: AuthConfig): ReturnType<typeof startServer> {
+  return startServer(
+    createServer(
+      withSessions({ djangoVersion: "5.2", store }, async (req, res) => {
+        if (req.url === "/login") {
+          const requestAuth = createRequestAuth(getSession(req), auth);
+          const result = await requestAuth.authenticate({
+            username: "alice",
+            password: "correct horse battery staple",
+            ip: req.socket.remoteAddress,
+          });
+          if (result.ok) await requestAuth.login(result.user);
+          res.statusCode = result.ok ? 200 : 401;
+        }
+        res.end("ok");
+      }),
+    ),
+  );
+}
+
+async function p99(server: { port: number }, durationMs: number): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const samples: number[] = [];
   const end = Date.now() + durationMs;
@@ -89,37 +111,54 @@ async function p99(durationMs: number): Promise<number> {
   return samples[Math.floor(samples.length * 0.99)] ?? NaN;
 }
 
-const idleP99 = await p99(2000);
-let logins = 0;
-let running = true;
-const loginStart = Date.now();
-const loginWorkers = Array.from({ length: 4 }, async () => {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  while (running) {
-    await new Promise<void>((resolve, reject) => {
-      request({ host: "127.0.0.1", port: server.port, path: "/login", agent }, (res) => {
-        if (res.statusCode === 200) logins++;
-        res.resume();
-        res.on("end", resolve);
-      })
-        .on("error", reject)
-        .end();
-    });
-  }
-  agent.destroy();
-});
-const busyP99 = await p99(Number(process.env.BENCH_LOGIN_SECONDS ?? 10) * 1000);
-running = false;
-await Promise.all(loginWorkers);
-const loginSeconds = (Date.now() - loginStart) / 1000;
 console.log(
   "\nLogins (PBKDF2-SHA256 1,000,000 iterations, 4 in flight) and event-loop responsiveness",
 );
-console.log(`  logins/s: ${(logins / loginSeconds).toFixed(2)}`);
-console.log(
-  `  p99 of a trivial route: idle ${idleP99.toFixed(2)} ms, during logins ${busyP99.toFixed(2)} ms (${(busyP99 / idleP99).toFixed(1)}×)`,
-);
-await server.close();
+for (const [label, auth] of [
+  ["no login limits", config],
+  ["login limits in Redis (reserve before hashing)", limited],
+] as const) {
+  const server = await loginServer(auth);
+  const idleP99 = await p99(server, 2000);
+  let logins = 0;
+  let refused = 0;
+  let running = true;
+  const loginStart = Date.now();
+  const loginWorkers = Array.from({ length: 4 }, async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    while (running) {
+      await new Promise<void>((resolve, reject) => {
+        request({ host: "127.0.0.1", port: server.port, path: "/login", agent }, (res) => {
+          if (res.statusCode === 200) logins++;
+          else refused++;
+          res.resume();
+          res.on("end", resolve);
+        })
+          .on("error", reject)
+          .end();
+      });
+    }
+    agent.destroy();
+  });
+  const busyP99 = await p99(server, Number(process.env.BENCH_LOGIN_SECONDS ?? 10) * 1000);
+  running = false;
+  await Promise.all(loginWorkers);
+  const loginSeconds = (Date.now() - loginStart) / 1000;
+  console.log(`  ${label}:`);
+  console.log(
+    `    logins/s: ${(logins / loginSeconds).toFixed(2)}${refused ? ` (${String(refused)} refused)` : ""}`,
+  );
+  console.log(
+    `    p99 of a trivial route: idle ${idleP99.toFixed(2)} ms, during logins ${busyP99.toFixed(2)} ms (${(busyP99 / idleP99).toFixed(1)}×)`,
+  );
+  await server.close();
+}
+for await (const keys of limitRedis.scanIterator({
+  MATCH: `sbh-harden:bench-auth-${process.pid}:*`,
+})) {
+  if (keys.length > 0) await limitRedis.del(keys);
+}
+await limitRedis.quit();
 
 // --- 2. forward-auth verify vs the bare Redis floor ---------------------------------------
 const seed = new Session(store, null, settings);

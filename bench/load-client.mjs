@@ -11,9 +11,14 @@ import { connect } from "node:net";
 import { parentPort, workerData } from "node:worker_threads";
 
 const { port, path, cookie, total, concurrency, warmup } = workerData;
-const request = Buffer.from(
-  `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${cookie}\r\nConnection: keep-alive\r\n\r\n`,
-  "latin1",
+// One cookie for every connection, or a list: connection i sends cookies[i % length] (one user's
+// requests in sequence per connection, several users in parallel).
+const cookies = Array.isArray(cookie) ? cookie : [cookie];
+const requests = cookies.map((c) =>
+  Buffer.from(
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${c}\r\nConnection: keep-alive\r\n\r\n`,
+    "latin1",
+  ),
 );
 const HEAD_END = Buffer.from("\r\n\r\n");
 const CHUNKED_END = Buffer.from("\r\n0\r\n\r\n");
@@ -50,7 +55,7 @@ function run(count) {
       if (err) reject(err);
       else resolve();
     };
-    const next = (socket) => {
+    const next = (socket, request) => {
       if (sent >= count) {
         socket.end();
         return;
@@ -60,10 +65,11 @@ function run(count) {
     };
     for (let i = 0; i < Math.min(concurrency, count); i++) {
       const socket = connect({ host: "127.0.0.1", port, noDelay: true });
+      const request = requests[i % requests.length];
       sockets.push(socket);
       open++;
       let pending = Buffer.alloc(0);
-      socket.on("connect", () => next(socket));
+      socket.on("connect", () => next(socket, request));
       socket.on("data", (chunk) => {
         pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
         try {
@@ -76,7 +82,7 @@ function run(count) {
               finish();
               return;
             }
-            next(socket);
+            next(socket, request);
           }
         } catch (err) {
           finish(err);

@@ -51,7 +51,7 @@ async function loadTest(
   name: string,
   port: number,
   path: string,
-  cookie: string,
+  cookie: string | readonly string[],
   { total = 20_000, concurrency = 16 } = {},
 ): Promise<Measurement> {
   const worker = new Worker(new URL("./load-client.mjs", import.meta.url), {
@@ -70,7 +70,8 @@ export interface LoadContender {
   readonly name: string;
   readonly port: number;
   readonly path: string;
-  readonly cookie: string;
+  /** The Cookie header, or one per connection (connection i sends `cookie[i % length]`). */
+  readonly cookie: string | readonly string[];
 }
 
 /** A contender's median over the rounds of {@link compareLoad}, with its spread. */

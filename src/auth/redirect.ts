@@ -169,13 +169,27 @@ export function isSafeRedirect(
  * ```
  */
 export function pythonQuote(value: string, safe = "/"): string {
+  const table = quoteTable(safe);
   let out = "";
-  for (const byte of Buffer.from(value, "utf8")) {
-    const ch = String.fromCharCode(byte);
-    if (/[A-Za-z0-9_.\-~]/.test(ch) || (byte < 0x80 && safe.includes(ch))) out += ch;
-    else out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
+  for (const byte of Buffer.from(value, "utf8")) out += table[byte]!;
   return out;
+}
+
+/** What each byte becomes under `quote(…, safe)`, made once per `safe` (a few are in use). */
+const QUOTE_TABLES = new Map<string, readonly string[]>();
+
+function quoteTable(safe: string): readonly string[] {
+  let table = QUOTE_TABLES.get(safe);
+  if (table === undefined) {
+    table = Array.from({ length: 256 }, (_, byte) => {
+      const ch = String.fromCharCode(byte);
+      return /[A-Za-z0-9_.\-~]/.test(ch) || (byte < 0x80 && safe.includes(ch))
+        ? ch
+        : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    });
+    if (QUOTE_TABLES.size < 16) QUOTE_TABLES.set(safe, table);
+  }
+  return table;
 }
 
 /** The characters Django's `iri_to_uri` leaves as they are (besides `A-Za-z0-9_.-~`). */

@@ -25,6 +25,7 @@
  * | `AUTH_USERNAME_FIELD` | the user model's `USERNAME_FIELD` | `username` |
  * | `AUTH_USER_TABLE` | the user model's `Meta.db_table`, if it sets one | `<app_label>_<modelname>` |
  * | `SESSIONBRIDGE_REDIS_CLIENT` | which Redis package: `ioredis` or `redis` (node-redis) | ioredis if installed, else redis |
+ * | `SESSION_USER_INDEX` | `on`: every session sessionbridge saves with a user (login, save, cycle) is added to the per-user index (Redis stores; `sessions index`) | `off` |
  */
 import { ConfigurationError } from "../errors.ts";
 import { UsageError } from "./command.ts";
@@ -83,6 +84,7 @@ export const ENV_CONFIG_NAMES = [
   "DJANGO_VERSION",
   ...USER_MODEL_NAMES,
   "SESSIONBRIDGE_REDIS_CLIENT",
+  "SESSION_USER_INDEX",
 ] as const;
 
 /** The Redis packages the CLI can use (optional peers). */
@@ -118,6 +120,8 @@ export interface EnvConfig {
   readonly redisClient: RedisDriver | undefined;
   /** `AUTH_USER_MODEL` and the settings describing it. */
   readonly userModel: UserModelSetting;
+  /** `SESSION_USER_INDEX=on`: the Redis stores keep the per-user index on every save. */
+  readonly sessionUserIndex?: boolean;
 }
 
 /** Reads the shared variables. @throws {ConfigurationError} for a value that cannot be used. */
@@ -168,6 +172,8 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>)
             REDIS_DRIVERS,
           ),
     userModel: readUserModel(get),
+    sessionUserIndex:
+      oneOf("SESSION_USER_INDEX", get("SESSION_USER_INDEX") ?? "off", ["on", "off"]) === "on",
   };
 }
 

@@ -42,6 +42,7 @@ import {
   type RedisTarget,
 } from "./redis-url.ts";
 import { loadOrCreateSecretFile } from "./secret-key.ts";
+import type { IoredisSubscriber, NodeRedisSubscriber } from "../adapters/realtime/redis-watcher.ts";
 
 /** The Redis side of an opened store, for walking it (`sessions list`, `revoke --user`). */
 export interface OpenedRedis {
@@ -49,6 +50,21 @@ export interface OpenedRedis {
   readonly store: DjangoCacheStore | DjangoRedisSessionsStore;
   /** Which package the client is from. */
   readonly driver: RedisDriver;
+  /**
+   * Opens one dedicated subscriber connection per master (one for a single server), for
+   * keyspace notifications (`sessions index --follow`); they never reconnect.
+   */
+  subscribers(): Promise<RedisSubscribers>;
+}
+
+/** Subscriber connections, one per master, and how to tell when one is lost. */
+export interface RedisSubscribers {
+  readonly clients: readonly (NodeRedisSubscriber | IoredisSubscriber)[];
+  /** The database the sessions are in (keyspace channels name it). */
+  readonly db: number;
+  /** Resolves, with a reason, when any of the connections ends. */
+  readonly lost: Promise<string>;
+  close(): Promise<void>;
 }
 
 /** A store ready for use, what it was built on, and how to describe and close it. */
@@ -178,11 +194,8 @@ export async function openStore<D extends SqlDatabase>(
   const openRedis = async (
     engine: DjangoCacheEngine,
   ): Promise<OpenedRedis & { description: string }> => {
-    const connection = await connectRedis(
-      requireRedisTarget(config),
-      config.redisClient,
-      options.reconnect ?? true,
-    );
+    const target = requireRedisTarget(config);
+    const connection = await connectRedis(target, config.redisClient, options.reconnect ?? true);
     closers.push(() => connection.close());
     const store =
       config.sessionStore === "redis-sessions" || config.sessionStore === "redis-sessions-fork"
@@ -193,6 +206,7 @@ export async function openStore<D extends SqlDatabase>(
             ...(config.sessionRedisPrefix === undefined
               ? {}
               : { prefix: config.sessionRedisPrefix }),
+            userIndex: config.sessionUserIndex === true,
             ...logger,
           })
         : new DjangoCacheStore({
@@ -203,12 +217,15 @@ export async function openStore<D extends SqlDatabase>(
             compressor: config.cacheCompressor,
             keyPrefix: config.cacheKeyPrefix,
             version: config.cacheVersion,
+            // cached_db's truth is its table: its cache half is never indexed.
+            userIndex: config.sessionUserIndex === true && engine === "cache",
             ...logger,
           });
     return {
       store,
       driver: connection.driver,
       description: `Redis ${connection.where} (${store.name})`,
+      subscribers: () => openSubscribers(connection, target, config.redisClient !== undefined),
     };
   };
   try {
@@ -315,7 +332,45 @@ interface RedisConnection {
   readonly client: RedisClientInput;
   /** `host:port/db`, or the Cluster's shape; no credentials. */
   readonly where: string;
+  /** The masters now: the one server, or the Cluster's masters. */
+  masters(): RedisSeed[];
   close(): Promise<void>;
+}
+
+/** One plain connection per master, each put to subscribing by its user. */
+async function openSubscribers(
+  connection: RedisConnection,
+  target: RedisTarget,
+  explicit: boolean,
+): Promise<RedisSubscribers> {
+  const opened: SingleConnection[] = [];
+  let report: (why: string) => void = () => undefined;
+  const lost = new Promise<string>((resolve) => {
+    report = resolve;
+  });
+  try {
+    for (const seed of connection.masters()) {
+      const single = await connectSingle(connection.driver, target, seed, explicit, false);
+      opened.push(single);
+      const raw = single.client as unknown as {
+        on(event: "end", listener: () => void): unknown;
+      };
+      raw.on("end", () => {
+        report(`the subscriber connection to ${hostPort(seed)} ended`);
+      });
+    }
+  } catch (error) {
+    await Promise.all(opened.map((c) => c.close().catch(() => undefined)));
+    throw error;
+  }
+  return {
+    clients: opened.map((c) => c.client as unknown as NodeRedisSubscriber | IoredisSubscriber),
+    db: target.db,
+    lost,
+    close: async () => {
+      await Promise.all(opened.map((c) => c.close().catch(() => undefined)));
+    },
+  };
 }
 
 /** A single server's connection, with a raw command for the Cluster probe. */
@@ -357,7 +412,9 @@ type CreateNodeRedisCluster = (
 
 type CreateNodeRedisSentinel = (
   options: Record<string, unknown>,
-) => Omit<NodeRedisClient, "sendCommand">;
+) => Omit<NodeRedisClient, "sendCommand"> & {
+  getMasterNode?(): { host: string; port: number } | undefined;
+};
 
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -521,6 +578,7 @@ async function connectSingle(
       driver,
       client: client as unknown as RedisClientInput,
       where,
+      masters: () => [seed],
       text: async ([command = "", ...args]) => String(await client.call(command, ...args)),
       close: () => quitIoredis(client),
     };
@@ -541,6 +599,7 @@ async function connectSingle(
     driver,
     client: client as unknown as RedisClientInput,
     where,
+    masters: () => [seed],
     text: async (args) => String(await client.sendCommand([...args])),
     close: () => closeNodeRedis(client),
   };
@@ -589,6 +648,11 @@ async function connectCluster(
       driver,
       client: cluster as unknown as RedisClientInput,
       where: `${via} (${cluster.nodes("master").length} masters)`,
+      masters: () =>
+        cluster.nodes("master").map((node) => {
+          const { host, port } = (node as { options: { host: string; port: number } }).options;
+          return { host, port };
+        }),
       close: () => quitIoredis(cluster),
     };
   }
@@ -611,6 +675,11 @@ async function connectCluster(
     driver,
     client: cluster as unknown as RedisClientInput,
     where: `${via} (${cluster.masters.length} masters)`,
+    masters: () =>
+      cluster.masters.map((node) => {
+        const { host, port } = node as { host: string; port: number };
+        return { host, port };
+      }),
     close: () => closeNodeRedis(cluster),
   };
 }
@@ -668,6 +737,12 @@ async function connectSentinel(
       driver,
       client: client as unknown as RedisClientInput,
       where,
+      // The master the client is connected to now (its socket's peer).
+      masters: () => {
+        const stream = (client as { stream?: { remoteAddress?: string; remotePort?: number } })
+          .stream;
+        return [sentinelMaster(sentinel, stream?.remoteAddress, stream?.remotePort)];
+      },
       close: () => quitIoredis(client),
     };
   }
@@ -697,8 +772,26 @@ async function connectSentinel(
     driver,
     client: client as unknown as RedisClientInput,
     where,
+    masters: () => {
+      const node = client.getMasterNode?.();
+      return [sentinelMaster(sentinel, node?.host, node?.port)];
+    },
     close: () => closeNodeRedis(client),
   };
+}
+
+/** The Sentinel's master as the client reached it. */
+function sentinelMaster(
+  sentinel: RedisSentinelTarget,
+  host: string | undefined,
+  port: number | undefined,
+): RedisSeed {
+  if (host === undefined || port === undefined) {
+    throw new SessionStoreError(
+      `the address of the Sentinel master ${sentinel.name} is not known to the Redis client`,
+    );
+  }
+  return { host: host.replace(/^::ffff:/, ""), port };
 }
 
 function dropIoredis(client: Pick<IoredisClient, "disconnect">): () => void {

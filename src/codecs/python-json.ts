@@ -20,6 +20,8 @@ import {
   PyFloat,
   PyMarkup,
   PyTuple,
+  PyFrozenSet,
+  PySet,
   isPyDict,
   type PyDict,
   type PyValue,
@@ -210,6 +212,8 @@ export function compareCodePoints(a: string, b: string): number {
 function pyTypeName(v: object): string {
   if (v instanceof Uint8Array) return "bytes";
   if (v instanceof PyMarkup) return "Markup";
+  if (v instanceof PySet) return "set";
+  if (v instanceof PyFrozenSet) return "frozenset";
   return v.constructor.name.replace(/^Py/, "");
 }
 
@@ -484,6 +488,13 @@ class ExactParser {
     if (!m) this.fail("Expecting value");
     this.pos += m[0].length;
     if (m[2] === undefined && m[3] === undefined) {
+      // CPython refuses int literals over sys.int_info.default_max_str_digits (4300): decimal to
+      // BigInt is quadratic, and 64 KiB of digits would cost milliseconds (issue 18).
+      if (m[0].length - (m[0].startsWith("-") ? 1 : 0) > MAX_INT_DIGITS) {
+        this.fail(
+          `Exceeds the limit (${String(MAX_INT_DIGITS)} digits) for integer string conversion`,
+        );
+      }
       const n = Number(m[0]);
       return Number.isSafeInteger(n) ? n : BigInt(m[0]);
     }
@@ -491,6 +502,9 @@ class ExactParser {
     return Number.isInteger(x) || Object.is(x, -0) ? new PyFloat(x) : x;
   }
 }
+
+/** CPython's `sys.int_info.default_max_str_digits`. */
+const MAX_INT_DIGITS = 4300;
 
 const LITERALS: readonly (readonly [string, PyValue])[] = [
   ["null", null],

@@ -18,6 +18,8 @@
  * | `tuple`           | {@link PyTuple}                                              |
  * | `datetime` / `date` / `timedelta` | {@link PyDateTime} / {@link PyDate} / {@link PyTimeDelta} |
  * | `Decimal` / `UUID` | {@link PyDecimal} / {@link PyUUID}                          |
+ * | `set` / `frozenset` | {@link PySet} / {@link PyFrozenSet} (JS `Set`s)            |
+ * | `OrderedDict` (str keys) | {@link PyOrderedDict} (a JS `Map`)                    |
  *
  * Why a `PyFloat` wrapper: JS has one number type, so `1.0` and `1` are the same number. A
  * reader that returned `1` for Python's `1.0` would write back an `int`. Integral floats are
@@ -27,7 +29,8 @@
  * `JSON.stringify` give the value, as Django's `DjangoJSONEncoder` writes it: a tuple as its
  * array, a datetime, date or UUID as its ISO or hyphenated string, a Decimal as its exact
  * string, a timedelta as an ISO 8601 duration) and `toString()` (what Python's `str()` gives,
- * except that a tuple joins its items as an array's `toString()` does).
+ * except that a tuple, set or frozenset joins its items as an array's `toString()` does and an
+ * OrderedDict is its JSON text).
  */
 import { MalformedError } from "../errors.ts";
 
@@ -345,6 +348,84 @@ export class PyMarkup {
 }
 
 /**
+ * A Python `set`: a JS `Set` (`add`, `has`, `delete`, iteration in insertion order) that is
+ * written back as a `set`, so Python code calling `session["seen"].add(x)` keeps working after
+ * Node wrote the session. Its items must be hashable in Python (no arrays, dicts or `PySet`s;
+ * tuples of hashable items, `PyFrozenSet`s and scalars are fine): writing one that is not is
+ * refused with `UnsupportedValueError`, as Python itself could not hold it. Membership is JS's
+ * (`SameValueZero`): two equal `PyTuple`s are two items here, one in Python.
+ *
+ * @example
+ * ```ts
+ * import { PySet } from "sessionbridge";
+ * const seen = (await session.get("seen")) ?? new PySet();
+ * if (seen instanceof PySet) await session.set("seen", seen.add("page-2"));
+ * ```
+ */
+export class PySet extends Set<PyValue> {
+  /** The items, as an array (what `JSON.stringify` writes; Django's encoder refuses sets). */
+  toJSON(): PyValue[] {
+    return [...this];
+  }
+  /** The items joined with commas, as {@link PyTuple.toString}. */
+  override toString(): string {
+    return [...this].map(itemText).join(",");
+  }
+}
+
+/**
+ * A Python `frozenset`: a JS `Set` written back as a `frozenset` (items hashable, as
+ * {@link PySet}).
+ *
+ * @example
+ * ```ts
+ * import { PyFrozenSet } from "sessionbridge";
+ * await session.set("roles", new PyFrozenSet(["admin", "staff"]));
+ * ```
+ */
+export class PyFrozenSet extends Set<PyValue> {
+  /** The items, as an array. */
+  toJSON(): PyValue[] {
+    return [...this];
+  }
+  /** The items joined with commas, as {@link PyTuple.toString}. */
+  override toString(): string {
+    return [...this].map(itemText).join(",");
+  }
+}
+
+/**
+ * A Python `collections.OrderedDict` with string keys: a JS `Map` (which keeps insertion order,
+ * also for integer-like keys that a plain object would move first), written back as an
+ * `OrderedDict`. A plain object is written as a `dict`.
+ *
+ * @example
+ * ```ts
+ * import { PyOrderedDict } from "sessionbridge";
+ * await session.set("steps", new PyOrderedDict([["2", "pay"], ["1", "ship"]]));
+ * ```
+ */
+export class PyOrderedDict extends Map<string, PyValue> {
+  /** A plain object with the same entries (what `json.dumps` writes for an OrderedDict). */
+  toJSON(): PyDict {
+    const out: PyDict = {};
+    for (const [key, value] of this) {
+      Object.defineProperty(out, key, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  /** The entries as JSON text, as {@link PyTuple.toString} writes a dict. */
+  override toString(): string {
+    return itemText(this.toJSON());
+  }
+}
+
+/**
  * A Python dict with string keys.
  *
  * @example
@@ -381,6 +462,9 @@ export type PyValue =
   | PyDateTime
   | PyTimeDelta
   | PyMarkup
+  | PySet
+  | PyFrozenSet
+  | PyOrderedDict
   | PyValue[]
   | PyDict;
 

@@ -12,6 +12,9 @@
  * | `tuple`    | list                                  |
  * | `bytes`    | lowercase hex                         |
  * | `markup`   | string                                |
+ * | `set`      | list of its items                     |
+ * | `frozenset`| list of its items                     |
+ * | `ordereddict` | list of `[key, value]` pairs (in order) |
  * | `float`    | number (only for integral floats like `1.0`) |
  * | `int`      | decimal string (only beyond 2^53)     |
  *
@@ -24,7 +27,10 @@ import {
   PyDateTime,
   PyDecimal,
   PyFloat,
+  PyFrozenSet,
   PyMarkup,
+  PyOrderedDict,
+  PySet,
   PyTimeDelta,
   PyTuple,
   PyUUID,
@@ -51,6 +57,14 @@ export function toTypedJson(value: PyValue | SessionData): JsonValue {
   }
   if (typeof value === "bigint") return typed("int", value.toString());
   if (Array.isArray(value)) return value.map(toTypedJson);
+  if (value instanceof PySet) return typed("set", [...value].map(toTypedJson));
+  if (value instanceof PyFrozenSet) return typed("frozenset", [...value].map(toTypedJson));
+  if (value instanceof PyOrderedDict) {
+    return typed(
+      "ordereddict",
+      [...value].map(([k, v]) => [k, toTypedJson(v)]),
+    );
+  }
   if (value instanceof Map)
     return Object.fromEntries([...value].map(([k, v]) => [k, toTypedJson(v)]));
   if (value instanceof PyFloat) return typed("float", value.value);
@@ -99,6 +113,24 @@ function fromTyped(type: string, value: unknown): PyValue {
     case "tuple":
       if (!Array.isArray(value)) throw new MalformedError("$type tuple needs a list");
       return new PyTuple(value.map(fromTypedJson));
+    case "set":
+    case "frozenset": {
+      if (!Array.isArray(value)) throw new MalformedError(`$type ${type} needs a list`);
+      const items = value.map(fromTypedJson);
+      return type === "set" ? new PySet(items) : new PyFrozenSet(items);
+    }
+    case "ordereddict": {
+      const shape = "$type ordereddict needs a list of [key, value] pairs";
+      if (!Array.isArray(value)) throw new MalformedError(shape);
+      const dict = new PyOrderedDict();
+      for (const pair of value as unknown[]) {
+        if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string") {
+          throw new MalformedError(shape);
+        }
+        dict.set(pair[0], fromTypedJson(pair[1]));
+      }
+      return dict;
+    }
     case "datetime":
       return parseIsoDateTime(str());
     case "date": {

@@ -11,7 +11,7 @@
 import { serialize as serializeCookie } from "cookie";
 import { serializeSameSite } from "../codecs/same-site.ts";
 import { readCookie } from "../codecs/werkzeug/cookies.ts";
-import { SessionMissingError } from "../errors.ts";
+import { ConfigurationError, InvalidArgumentError, SessionMissingError } from "../errors.ts";
 import type { SessionStore } from "../stores/contract.ts";
 import { skipsSaveOnStatus, type SessionSettings } from "./config.ts";
 import { Session, type SessionShape } from "./session.ts";
@@ -41,7 +41,6 @@ const VARY_ONLY: SessionResponseHeaders = Object.freeze({ setCookie: [], varyCoo
 
 // Values are written verbatim: Django does not URL-encode cookie values, and signed values
 // contain `:` which encodeURIComponent would mangle.
-const identity = (value: string): string => value;
 
 /**
  * Reads the session cookie from a `Cookie` header and makes a lazy session for it. Of several
@@ -121,7 +120,9 @@ export function plainResponseHeaders<T extends SessionShape>(
   if (hadCookie && empty) {
     return { setCookie: [deleteCookieHeader(settings)], varyCookie: true };
   }
-  const due = (session.modified || settings.saveEveryRequest) && !empty;
+  // A session stored but undecodable here is read-only: saved only when changed (and then
+  // refused), never on SESSION_SAVE_EVERY_REQUEST alone (issue 18 #13).
+  const due = (session.modified || (settings.saveEveryRequest && !session.undecodable)) && !empty;
   if (!due || skipsSaveOnStatus(settings, status)) return session.accessed ? VARY_ONLY : NOTHING;
   return undefined;
 }
@@ -152,16 +153,67 @@ export async function commitResponseSession<T extends SessionShape>(
   await session.save();
   const key = session.key;
   if (key === null) throw new SessionMissingError();
-  const cookie = serializeCookie(settings.cookieName, key, {
-    encode: identity,
-    ...(maxAge === undefined ? {} : { maxAge, expires: new Date(now() + maxAge * 1000) }),
-    ...(settings.cookieDomain === undefined ? {} : { domain: settings.cookieDomain }),
-    path: settings.cookiePath,
-    secure: settings.cookieSecure,
-    httpOnly: settings.cookieHttpOnly,
-    ...serializeSameSite(settings.cookieSameSite),
-  });
-  return { setCookie: [cookie], varyCookie };
+  return { setCookie: [sessionCookieHeader(settings, key, maxAge, now)], varyCookie };
+}
+
+/** The fixed parts of a settings object's session cookie, as `cookie`'s `serialize` wrote them. */
+interface SessionCookieParts {
+  /** `name=` */
+  readonly head: string;
+  /** `; Domain=…; Path=…` */
+  readonly scope: string;
+  /** `; HttpOnly; Secure; SameSite=…` (those that apply) */
+  readonly flags: string;
+}
+
+const cookieParts = new WeakMap<SessionSettings, SessionCookieParts>();
+
+/** RFC 6265 §4.1.1: cookie-value = *cookie-octet (no quotes here: keys are never quoted). */
+const COOKIE_OCTETS = /^[\u0021\u0023-\u002B\u002D-\u003A\u003C-\u005B\u005D-\u007E]*$/;
+
+/**
+ * The session cookie's `Set-Cookie` value, byte-equal to `cookie`'s `serialize` with the same
+ * options (attribute order included). `serialize` validates and formats every attribute on
+ * each call, ~4 µs, most of a saving request's own CPU beyond its I/O; the name, domain, path
+ * and flags are fixed per settings, so they are serialized (and validated) once and only the
+ * key, Max-Age and Expires are written per response.
+ */
+function sessionCookieHeader(
+  settings: SessionSettings,
+  key: string,
+  maxAge: number | undefined,
+  now: () => number,
+): string {
+  let parts = cookieParts.get(settings);
+  if (parts === undefined) {
+    const name = settings.cookieName;
+    const bare = (options: Parameters<typeof serializeCookie>[2]): string =>
+      serializeCookie(name, "", options).slice(name.length + 1);
+    parts = {
+      head: `${name}=`,
+      scope: bare({
+        ...(settings.cookieDomain === undefined ? {} : { domain: settings.cookieDomain }),
+        path: settings.cookiePath,
+      }),
+      flags: bare({
+        secure: settings.cookieSecure,
+        httpOnly: settings.cookieHttpOnly,
+        ...serializeSameSite(settings.cookieSameSite),
+      }),
+    };
+    cookieParts.set(settings, parts);
+  }
+  // Session keys are [a-z0-9] and signed-cookie values URL-safe base64 with `:`; checked
+  // anyway, as `serialize` would.
+  if (!COOKIE_OCTETS.test(key))
+    throw new InvalidArgumentError("the session cookie value has characters a cookie cannot carry");
+  if (maxAge === undefined) return parts.head + key + parts.scope + parts.flags;
+  // RFC 6265 §4.1.1: Max-Age is an integer number of seconds; Expires an IMF-fixdate (§7.1.1.1
+  // of RFC 9110, which `toUTCString` writes).
+  if (!Number.isInteger(maxAge))
+    throw new ConfigurationError("the session cookie's Max-Age must be whole seconds");
+  const expires = new Date(now() + maxAge * 1000).toUTCString();
+  return `${parts.head}${key}; Max-Age=${maxAge}${parts.scope}; Expires=${expires}${parts.flags}`;
 }
 
 /**

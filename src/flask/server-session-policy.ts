@@ -170,9 +170,11 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
     if (data === null && !state.fresh && (await store.exists(state.sid))) {
       // Present but undecodable (the store reported why): Flask still reads it, so saving the
       // fresh `{_permanent: True}` under this sid, or deleting it, would log the user out of
-      // Flask and lose their data. Read as empty and never write (issue 18 #13).
+      // Flask and lose their data. Read as empty and never write (issue 18 #13). Empty, not
+      // `{_permanent: True}`: nothing of it is known here, and a key that is not there would
+      // make Flask-Login's session protection (no `_id` to compare) mark it not fresh, a write.
       state.undecodable = true;
-      state.loaded = initial();
+      state.loaded = new Map();
       return state.loaded;
     }
     if (data === null) {
@@ -219,6 +221,7 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
     data.size === 0 || (v08 && data.size === 1 && data.has("_permanent"));
 
   return {
+    store,
     open(cookieHeader) {
       const raw = readCookie(cookieHeader, name, "first");
       let sid: string | undefined = raw === "" ? undefined : raw;

@@ -113,6 +113,13 @@ export interface VersionedSessionData {
    * a digest of the stored bytes). Never logged: it may be the session itself.
    */
   readonly version: string;
+  /**
+   * The record is there and live but cannot be decoded here (a pickled application class, a
+   * `ZoneInfo` datetime, a value signed with another key): `data` is empty, and the engine
+   * never writes over it nor drops its cookie, since the other framework may well read it
+   * (issue 18 #13). `load` answers `null` for it, as before.
+   */
+  readonly undecodable?: true;
 }
 
 /**
@@ -227,7 +234,9 @@ export interface SessionStore {
    * lock). Resolves the new version, or `null` when nothing was written because the value
    * changed or the key is gone (the engine tells those apart with `loadVersioned`). An expiry
    * already past (a key cycle retiring the old record) must leave the key deleted or never
-   * loadable again.
+   * loadable again. `expected` `""` (the version of no value) writes only where there is no
+   * value, where the store supports it (Redis, memory: cached_db's cache refill); the engine
+   * itself never passes it.
    */
   saveIfUnchanged?(
     key: string,
@@ -248,9 +257,13 @@ export interface SessionStore {
   /** One stored session with its expiry, expired or not; `null` when absent. */
   inspect?(key: string): Promise<StoredSession | null>;
   /**
-   * {@link SessionStore.inspect} for many keys in one round trip where the backend can (one SQL
-   * `IN (…)`); absent keys are missing from the map. Real-time gates re-check every connected
-   * session with it.
+   * {@link SessionStore.inspect} for many keys at once, absent keys missing from the map (a
+   * key asked twice is read once). Real-time gates re-check every connected session with it, so
+   * it costs one round trip per batch where the backend can batch: one SQL `IN (…)` query per
+   * 10,000 keys, one pipeline of `GET`/`PTTL` per Redis master (Cluster included); stores with
+   * no batched read (files) read a bounded number of keys at a time, and signed cookies only
+   * verify and decode. Every store here implements it; a store without it is read one key at a
+   * time.
    */
   inspectMany?(keys: readonly string[]): Promise<Map<string, StoredSession>>;
   /** How many sessions a full walk visits, where the store can count cheaply. */

@@ -1,6 +1,7 @@
 /**
  * What the stores' `walk` implementations share: the page size check, and paging through a
- * sorted list of names (the memory and file stores), resumable after the last name of a page.
+ * sorted list of names (the memory and file stores), resumable after the last name of a page;
+ * and `inspectMany` for stores that read one session at a time ({@link inspectEach}).
  *
  * @example
  * ```ts
@@ -62,4 +63,30 @@ export async function* sortedPages(
     const last = i + batchSize >= sorted.length;
     yield { sessions, position: last ? "" : slice[slice.length - 1]! };
   }
+}
+
+/** Keys {@link inspectEach} reads at once. */
+export const PARALLEL_INSPECTS = 64;
+
+/**
+ * `inspectMany` for a store whose backend has no batched read (files, signed cookies, memory):
+ * `inspect` per distinct key, at most {@link PARALLEL_INSPECTS} at once, so a re-check of 10,000
+ * sessions never opens 10,000 files together. Absent keys are missing from the map.
+ *
+ * @example
+ * ```ts
+ * const found = await inspectEach(["a", "b"], (key) => store.inspect(key));
+ * ```
+ */
+export async function inspectEach(
+  keys: readonly string[],
+  inspect: (key: string) => Promise<StoredSession | null>,
+): Promise<Map<string, StoredSession>> {
+  const distinct = [...new Set(keys)];
+  const found = new Map<string, StoredSession>();
+  for (let start = 0; start < distinct.length; start += PARALLEL_INSPECTS) {
+    const read = await Promise.all(distinct.slice(start, start + PARALLEL_INSPECTS).map(inspect));
+    for (const session of read) if (session !== null) found.set(session.key, session);
+  }
+  return found;
 }

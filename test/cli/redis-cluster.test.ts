@@ -243,7 +243,11 @@ describe("CLI on a 3-master Redis Cluster without replicas", { timeout: 60_000 }
         env: env(driver, `redis://${REDIS_HOST}:${cluster.masters[2]}`),
       });
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(JSON.parse(r.stdout), { user_id: user, deleted: expected.length });
+      const out = JSON.parse(r.stdout) as { user_id: string; deleted: number; via: string };
+      assert.deepEqual(
+        { user_id: out.user_id, deleted: out.deleted, via: out.via },
+        { user_id: user, deleted: expected.length, via: "walk" },
+      );
       const left = await Promise.all(expected.map((key) => cluster.store.exists(key)));
       assert.equal(left.filter(Boolean).length, 0);
     });

@@ -16,6 +16,7 @@ import {
   startAppsProject,
   type AppsProject,
 } from "../interop/django/apps.ts";
+import { postDjangoAdminLogin } from "../interop/django/project.ts";
 
 const AGENT = "serve-apps-test";
 
@@ -94,22 +95,11 @@ describe("sessionbridge serve with django-axes and django-allauth", () => {
   it("two wrong passwords through serve lock the user out of serve and of Django", async () => {
     for (let i = 0; i < 2; i++) assert.equal((await login("wrong")).status, 200);
     assert.equal((await login(APPS_USER.password)).status, 429);
-    const page = await fetch(`${django.url}/admin/login/`);
-    const csrf = /csrftoken=([^;]+)/.exec(page.headers.getSetCookie().join("\n"))?.[1] ?? "";
-    const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await page.text())?.[1] ?? "";
-    const djangoLogin = await fetch(`${django.url}/admin/login/`, {
-      method: "POST",
-      redirect: "manual",
-      headers: {
-        "Content-Type": "application/x-www-form-urlencoded",
-        Cookie: `csrftoken=${csrf}`,
-      },
-      body: new URLSearchParams({
-        csrfmiddlewaretoken: token,
-        username: APPS_USER.username,
-        password: APPS_USER.password,
-      }),
-    });
+    const djangoLogin = await postDjangoAdminLogin(
+      django.url,
+      APPS_USER.username,
+      APPS_USER.password,
+    );
     assert.ok([403, 429].includes(djangoLogin.status), `Django locked: ${djangoLogin.status}`);
   });
 

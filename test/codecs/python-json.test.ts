@@ -224,3 +224,12 @@ describe("loadsPythonJson fast path", () => {
     );
   });
 });
+
+describe("loadsPythonJson: integer literals (issue 18)", () => {
+  it("reads up to CPython's 4300 digits and refuses more, as json.loads does", () => {
+    assert.equal(loadsPythonJson("9".repeat(4300)), BigInt("9".repeat(4300)));
+    assert.equal(loadsPythonJson(`-${"9".repeat(4300)}`), -BigInt("9".repeat(4300)));
+    assert.throws(() => loadsPythonJson("9".repeat(4301)), MalformedError);
+    assert.throws(() => loadsPythonJson(`[${"9".repeat(65536)}]`), /4300 digits/);
+  });
+});

@@ -8,11 +8,22 @@ import {
   PyDateTime,
   PyDecimal,
   PyFloat,
+  PyFrozenSet,
   PyMarkup,
+  PyOrderedDict,
+  PySet,
   PyTimeDelta,
   PyTuple,
   PyUUID,
+  type PyValue,
 } from "../../src/codecs/python-values.ts";
+import { dumpsPythonJson } from "../../src/codecs/python-json.ts";
+import { dumpsFlaskTaggedJson } from "../../src/codecs/flask/tagged-json.ts";
+import { encodeMsgspecMsgpack, decodeMsgspecMsgpack } from "../../src/codecs/msgpack/msgspec.ts";
+import { sessionFromTypedJson, toTypedJson } from "../../src/codecs/typed-json.ts";
+import { dumpsDjangoJson } from "../../src/stores/redis/django-json.ts";
+import { pyTruthy } from "../../src/codecs/werkzeug/cookies.ts";
+import { UnsupportedValueError } from "../../src/errors.ts";
 import { djangoPeerEnv } from "../interop/django/peer.ts";
 import { runPython } from "../support/python.ts";
 
@@ -154,5 +165,95 @@ describe("typed values' toJSON and toString (issue 19 #13)", () => {
     assert.equal(String(tuple), String([1, "a", [new PyFloat(2)], null]));
     assert.equal(JSON.stringify(new PyMarkup("<b>x</b>")), '"<b>x</b>"');
     assert.equal(String(new PyMarkup("<b>x</b>")), "<b>x</b>");
+  });
+});
+
+describe("sets and OrderedDicts (issue 18 #14)", () => {
+  const session = new Map<string, PyValue>([
+    ["tags", new PySet([1, "a"])],
+    ["roles", new PyFrozenSet(["admin"])],
+    [
+      "steps",
+      new PyOrderedDict([
+        ["pay", 2],
+        ["ship", new PyTuple([1])],
+      ]),
+    ],
+  ]);
+
+  it("are JS Sets and Maps with toJSON and toString", () => {
+    const tags = session.get("tags");
+    assert.ok(tags instanceof PySet && tags.has("a"));
+    assert.equal(
+      JSON.stringify(Object.fromEntries(session)),
+      '{"tags":[1,"a"],"roles":["admin"],"steps":{"pay":2,"ship":[1]}}',
+    );
+    assert.equal(String(tags), "1,a");
+    assert.deepEqual(
+      [
+        ...new PyOrderedDict([
+          ["2", 1],
+          ["1", 2],
+        ]).keys(),
+      ],
+      ["2", "1"],
+    );
+    assert.equal(pyTruthy(new PySet()), false);
+    assert.equal(pyTruthy(new PyOrderedDict([["a", 1]])), true);
+  });
+
+  it("JSON formats refuse a set as Python's json does and write an OrderedDict as a dict", () => {
+    for (const set of [new PySet([1]), new PyFrozenSet([1])]) {
+      const type = set instanceof PySet ? "set" : "frozenset";
+      const message = `Object of type ${type} is not JSON serializable`;
+      assert.throws(() => dumpsPythonJson({ s: set }), {
+        name: UnsupportedValueError.name,
+        message,
+      });
+      assert.throws(() => dumpsFlaskTaggedJson(new Map([["s", set]])), { message });
+      assert.throws(() => dumpsDjangoJson(new Map([["s", set]])), { message });
+    }
+    const od = new PyOrderedDict([
+      ["b", new PyDateTime(2024, 1, 2, 0, 0, 0, 0, 0)],
+      ["a", 1],
+    ]);
+    const plain = new PyOrderedDict([
+      ["b", 2],
+      ["a", 1],
+    ]);
+    assert.equal(dumpsPythonJson({ o: plain }), '{"o": {"b": 2, "a": 1}}');
+    assert.equal(
+      dumpsDjangoJson(new Map([["o", od]])).toString(),
+      '{"o": {"b": "2024-01-02T00:00:00Z", "a": 1}}',
+    );
+    assert.equal(
+      dumpsFlaskTaggedJson(new Map([["o", od]])),
+      '{"o":{"a":1,"b":{" d":"Tue, 02 Jan 2024 00:00:00 GMT"}}}',
+    );
+  });
+
+  it("msgpack writes sets as arrays and an OrderedDict as a map, as msgspec", () => {
+    const back = decodeMsgspecMsgpack(encodeMsgspecMsgpack(session));
+    assert.deepEqual(Object.fromEntries(back), {
+      tags: [1, "a"],
+      roles: ["admin"],
+      steps: { pay: 2, ship: [1] },
+    });
+  });
+
+  it("the CLI's typed JSON keeps all three", () => {
+    const json = toTypedJson(session);
+    assert.deepEqual(json, {
+      tags: { $type: "set", value: [1, "a"] },
+      roles: { $type: "frozenset", value: ["admin"] },
+      steps: {
+        $type: "ordereddict",
+        value: [
+          ["pay", 2],
+          ["ship", { $type: "tuple", value: [1] }],
+        ],
+      },
+    });
+    assert.deepEqual(sessionFromTypedJson(JSON.parse(JSON.stringify(json))), session);
   });
 });

@@ -74,6 +74,7 @@ itKeepsConcurrentWrites("Redis, Flask-Session layout (msgpack), ioredis", async 
   const store = new FlaskSessionRedisStore({ client, serializer: "msgpack", keyPrefix });
   return {
     store,
+    keys: async () => (await client.keys(`${keyPrefix}*`)).map((k) => k.slice(keyPrefix.length)),
     async close() {
       const keys = await client.keys(`${keyPrefix}*`);
       if (keys.length > 0) await client.del(...keys);

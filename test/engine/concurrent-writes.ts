@@ -1,9 +1,10 @@
 // The concurrent-requests scenarios of issue 16, run on each store by concurrent-writes*.test.ts:
 // through the Express adapter over real HTTP, on real stores, 50 parallel requests each adding a different key keep all 50 writes (the
 // compare-and-set save and its merge), repeated; a logout racing 20 writes leaves the session
-// deleted, never written back; concurrent logins (key cycles) on one session leave one key
-// carrying it, and a cycle racing a logout or another cycle fails rather than copying the
-// session. Then the same merge on two sessions in one process, step by
+// deleted, never written back; a login racing a logout ends as one of them after the other
+// would (one authenticated key, the one the login answered with, or none; no other session
+// holds the user); concurrent logins (key cycles) on one session leave one key carrying it,
+// and a cycle racing a logout or another cycle fails rather than copying the session. Then the same merge on two sessions in one process, step by
 // step: both sides' keys kept, a key both changed ends with the later saver's value, a value
 // changed in place and marked modified re-applied, and the blind save
 // (`concurrentWrites: "overwrite"`) still there, losing the first write.
@@ -25,7 +26,29 @@ import { listen } from "../support/http.ts";
 /** A store under test and how to dispose of it. */
 export interface OpenedStore {
   readonly store: SessionStore;
+  /** Every stored session key, for a store without `walk` (Flask-Session's layout). */
+  readonly keys?: () => Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** Every session key `opened` holds (its `walk`, else its `keys`). */
+async function storedKeys(opened: OpenedStore): Promise<string[]> {
+  if (opened.store.walk === undefined) {
+    assert.ok(opened.keys, `${opened.store.name} can neither walk nor list its sessions`);
+    return opened.keys();
+  }
+  const keys: string[] = [];
+  for await (const page of opened.store.walk()) keys.push(...page.sessions.map((s) => s.key));
+  return keys;
+}
+
+/** What a test can make the app's `/add` route wait for. */
+export interface AppHooks {
+  /**
+   * Awaited by `/add` after it loaded the session and before it sets its key: a test holds
+   * every request there, lets another writer (a real Django) write, then lets them all save.
+   */
+  readonly hold?: () => Promise<void>;
 }
 
 /** The app: `/login` starts an authenticated session, `/add?k=` sets one key, `/logout` flushes. */
@@ -33,6 +56,7 @@ export function buildApp(
   store: SessionStore,
   concurrentWrites: ConcurrentWrites,
   reported: unknown[],
+  hooks: AppHooks = {},
 ): express.Express {
   const app = express();
   const route =
@@ -57,6 +81,7 @@ export function buildApp(
       // Read first, as a view does: the load happens before the other requests' saves land.
       await session.get("user");
       await new Promise((resolve) => setImmediate(resolve));
+      await hooks.hold?.();
       await session.set(k, k.length);
       res.json({});
     }),
@@ -194,6 +219,54 @@ export function itKeepsConcurrentWrites(name: string, open: () => Promise<Opened
         assert.ok(reported.every((error) => error instanceof SessionMissingError));
         reported.length = 0;
       }
+    });
+
+    it("a login racing a logout: one authenticated key or none, never an orphaned one", async () => {
+      const opened = await start();
+      const { store, url, reported } = opened;
+      const handedOut: string[] = [];
+      for (let run = 0; run < 6; run++) {
+        const visit = await fetch(`${url}/visit`);
+        const key = cookieValue(visit);
+        assert.ok(key);
+        const headers = { cookie: `${COOKIE}=${key}` };
+        // Either request may start first; each run swaps which one waits a turn.
+        const later = (path: string) =>
+          new Promise<globalThis.Response>((resolve, reject) => {
+            setImmediate(() => {
+              fetch(`${url}${path}`, { headers }).then(resolve, reject);
+            });
+          });
+        const [signin, logout] = await Promise.all(
+          run % 2 === 0
+            ? [fetch(`${url}/signin`, { headers }), later("/logout")]
+            : [later("/signin"), fetch(`${url}/logout`, { headers })],
+        );
+        assert.equal(logout.status, 200);
+        assert.equal(cookieValue(logout), "", "the logout deletes the cookie");
+        assert.equal(await store.exists(key), false, "the anonymous key is gone");
+        const value = cookieValue(signin);
+        if (signin.status === 400) {
+          // Loaded before the logout deleted it, cycled after: refused, no key made.
+          assert.equal(value, undefined);
+          assert.ok(reported.pop() instanceof SessionMissingError);
+        } else {
+          // Before the logout (then it owns the session under a new key) or after it (then a
+          // fresh session): as one of the two requests running after the other would end.
+          assert.equal(signin.status, 200);
+          assert.ok(value !== undefined && value !== key, "a login answers with a new key");
+          const data = await store.load(value);
+          assert.equal(data?.get("user"), "bob");
+          handedOut.push(value);
+        }
+        assert.deepEqual(reported, []);
+      }
+      // No session holds a user but the ones the logins answered with.
+      const authenticated: string[] = [];
+      for (const stored of await storedKeys(opened)) {
+        if ((await store.load(stored))?.get("user") === "bob") authenticated.push(stored);
+      }
+      assert.deepEqual(authenticated.sort(), handedOut.sort());
     });
 
     it("concurrent logins on one session: one of them moves it to a new key, the others fail", async () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { serialize as serializeCookie } from "cookie";
 import { resolveSessionSettings, type SessionSettingsInput } from "../../src/engine/config.ts";
 import {
   addVaryCookie,
@@ -187,6 +188,43 @@ describe("SessionMiddleware response policy", () => {
       /^sid=[a-z0-9]{32}; Max-Age=1209600; Domain=\.example\.com; Path=\/; Expires=.*; HttpOnly; Secure; SameSite=None$/,
     );
     assert.match(deleteCookieHeader(settings), /; Secure; SameSite=None$/);
+  });
+
+  it("writes the cookie exactly as the cookie package's serialize does, for every option combination", async () => {
+    const combos: SessionSettingsInput[] = [];
+    for (const cookieDomain of [undefined, "example.com"])
+      for (const cookieSecure of [false, true])
+        for (const cookieHttpOnly of [false, true])
+          for (const cookieSameSite of ["Lax", "Strict", "None", false] as const)
+            for (const expireAtBrowserClose of [false, true])
+              combos.push({
+                cookieName: "__Host-sid",
+                cookiePath: "/app",
+                ...(cookieDomain === undefined ? {} : { cookieDomain }),
+                cookieSecure,
+                cookieHttpOnly,
+                cookieSameSite,
+                expireAtBrowserClose,
+                cookieAge: 3600,
+              });
+    for (const input of combos) {
+      const { settings, rs } = run(undefined, input);
+      await rs.session.set("a", 1);
+      const h = await commitResponseSession(rs, settings, 200, clock);
+      const expected = serializeCookie(settings.cookieName, rs.session.key!, {
+        ...(input.expireAtBrowserClose === true
+          ? {}
+          : { maxAge: 3600, expires: new Date(NOW + 3600_000) }),
+        ...(input.cookieDomain === undefined ? {} : { domain: input.cookieDomain }),
+        path: "/app",
+        secure: input.cookieSecure!,
+        httpOnly: input.cookieHttpOnly!,
+        ...(input.cookieSameSite === false
+          ? {}
+          : { sameSite: input.cookieSameSite!.toLowerCase() as "lax" | "strict" | "none" }),
+      });
+      assert.equal(h.setCookie[0], expected, JSON.stringify(input));
+    }
   });
 
   it("patches Vary like Django", () => {

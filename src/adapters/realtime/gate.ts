@@ -17,9 +17,12 @@
  *
  * Revocation: each tracked connection is in the shared {@link ConnectionRegistry}. A gate
  * re-checks, every `recheckInterval` (1 s by default), every connected session in one batched
- * store read (`inspectMany`: one SQL query for 10,000 sessions) and every connected user in one
- * batched user read (`getUsers`); watchers (Redis keyspace notifications, PostgreSQL
- * LISTEN/NOTIFY) replace the polling half they cover and make closing immediate.
+ * store read (`inspectMany`: one SQL query for 10,000 sessions, one pipeline of `GET`/`PTTL`
+ * per Redis master) and every connected user in one batched user read (`getUsers`); watchers
+ * (Redis keyspace notifications, PostgreSQL LISTEN/NOTIFY) replace the polling half they cover
+ * and make closing immediate. A session whose cookie is its data (signed cookies, Flask's
+ * cookie session) is never re-read: nothing on the server can change it; its expiry (a timer)
+ * and its user (the batched user read) are what end it.
  *
  * @example
  * ```ts
@@ -211,6 +214,8 @@ export class RealtimeGate<U> {
       });
     if ("policy" in options) {
       this.#policy = options.policy;
+      // Flask-Session's store; a cookie session's own store is taken from the first handshake.
+      this.#store = options.policy.store;
       this.#settings = undefined;
       this.#keyPattern = options.sessionKeyPattern;
       this.#now = Date.now;
@@ -362,7 +367,10 @@ export class RealtimeGate<U> {
   }
 
   async #recheck(): Promise<void> {
-    const pollSessions = !this.#watchers.some((w) => w.sessions);
+    // A session whose cookie is its data (signed cookies, Flask's cookie session) never changes
+    // on the server: only its expiry (the expiry timer) and its user (below) can end it.
+    const immutable = this.#store?.encodeKey !== undefined;
+    const pollSessions = !immutable && !this.#watchers.some((w) => w.sessions);
     const pollUsers = !this.#watchers.some((w) => w.users);
     try {
       if (pollSessions) await this.checkSessions(this.#registry.sessionKeys(this));
@@ -376,7 +384,15 @@ export class RealtimeGate<U> {
    * Re-reads these sessions (one batch) and closes the connections whose login ended; the
    * users of sessions whose login proof changed are re-checked too. Watchers call it.
    */
-  async checkSessions(keys: readonly string[]): Promise<void> {
+  checkSessions(keys: readonly string[]): Promise<void> {
+    return this.#checkSessions(keys, undefined);
+  }
+
+  /** `due`: keys whose known expiry has passed (a missing session then ended by expiring). */
+  async #checkSessions(
+    keys: readonly string[],
+    due: ReadonlySet<string> | undefined,
+  ): Promise<void> {
     const store = this.#store;
     if (keys.length === 0 || store === undefined) return;
     const records = await readSessions(store, keys);
@@ -388,7 +404,8 @@ export class RealtimeGate<U> {
       const record = records.get(key) ?? null;
       let reason: RevocationReason | null = null;
       let login: SessionLogin | null = null;
-      if (record === null || record.data === null) reason = "session-ended";
+      if (record === null || record.data === null)
+        reason = due?.has(key) === true ? "session-expired" : "session-ended";
       else if (record.expireDate !== null && record.expireDate.getTime() <= now)
         reason = "session-expired";
       else {
@@ -473,7 +490,7 @@ export class RealtimeGate<U> {
     }
     if (next !== Infinity) this.#schedule(next);
     // Re-read rather than close: the session may have been extended meanwhile.
-    if (due.length > 0) await this.checkSessions(due).catch(this.#onError);
+    if (due.length > 0) await this.#checkSessions(due, new Set(due)).catch(this.#onError);
   }
 
   /**

@@ -65,7 +65,9 @@ export {
   redisKeyspaceWatcher,
   type IoredisSubscriber,
   type NodeRedisSubscriber,
+  type RedisKeyspaceListener,
   type RedisKeyspaceOf,
+  type RedisKeyspaceWatcher,
   type RedisKeyspaceWatcherOptions,
 } from "./redis-watcher.ts";
 export {

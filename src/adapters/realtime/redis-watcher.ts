@@ -1,8 +1,12 @@
 /**
  * Revocation by Redis keyspace notifications: a session key deleted (logout, `sessions revoke`,
  * `clearsessions`), expired or evicted closes its connections at once; a key rewritten (a save
- * on the Django side) is re-checked. Sessions are then never polled; users still are (a
- * password change lives in the SQL user table), one batched query per interval.
+ * on the Django side) or given a new TTL is re-checked, so the gate's expiry timer knows the
+ * new expiry (Redis's own `expired` event can come late: it is sent when Redis finds the key
+ * expired, on access or by sampling keys with a TTL). Sessions are then never polled; users
+ * still are (a password change lives in the SQL user table), one batched query per interval.
+ * The same watcher feeds the per-user session index's keeper (`sessionbridge sessions index
+ * --follow`).
  *
  * Redis publishes these events only when `notify-keyspace-events` holds `K` (keyspace
  * channel) and the classes `g` (DEL), `x` (expired), `e` (evicted) and `$` (SET), or `A`
@@ -34,6 +38,31 @@
  */
 import { ConfigurationError } from "../../errors.ts";
 import type { RealtimeGate, RevocationWatcher } from "./gate.ts";
+
+/**
+ * Who hears the events: a gate, or anything else following session writes (the CLI's
+ * per-user index keeper, `sessionbridge sessions index --follow`).
+ *
+ * @example
+ * ```ts
+ * const listener: RedisKeyspaceListener = { sessionGone() {}, sessionChanged: async (key) => console.log(key) };
+ * ```
+ */
+export type RedisKeyspaceListener = Pick<RealtimeGate<unknown>, "sessionGone" | "sessionChanged">;
+
+/**
+ * {@link redisKeyspaceWatcher}'s watcher: a gate's {@link RevocationWatcher} whose `start` also
+ * takes any {@link RedisKeyspaceListener}.
+ *
+ * @example
+ * ```ts
+ * const watcher: RedisKeyspaceWatcher = redisKeyspaceWatcher({ store, subscribers: [subscriber] });
+ * await watcher.start({ sessionGone() {}, sessionChanged: async () => {} });
+ * ```
+ */
+export interface RedisKeyspaceWatcher extends RevocationWatcher {
+  start(listener: RedisKeyspaceListener): Promise<void>;
+}
 
 /** What the watcher needs of a Redis session store (every sessionbridge Redis store has it). */
 export interface RedisKeyspaceOf {
@@ -117,7 +146,7 @@ async function notifyFlags(client: NodeRedisSubscriber | IoredisSubscriber): Pro
  * redisKeyspaceWatcher({ store, subscribers: [subscriber], db: 0 });
  * ```
  */
-export function redisKeyspaceWatcher(options: RedisKeyspaceWatcherOptions): RevocationWatcher {
+export function redisKeyspaceWatcher(options: RedisKeyspaceWatcherOptions): RedisKeyspaceWatcher {
   if (options.subscribers.length === 0) {
     throw new ConfigurationError("redisKeyspaceWatcher needs at least one subscriber connection");
   }
@@ -128,7 +157,7 @@ export function redisKeyspaceWatcher(options: RedisKeyspaceWatcherOptions): Revo
   return {
     sessions: true,
     users: false,
-    async start(gate: RealtimeGate<unknown>) {
+    async start(gate: RedisKeyspaceListener) {
       for (const client of options.subscribers) {
         const flags = await notifyFlags(client);
         const missing = missingKeyspaceFlags(flags);
@@ -144,7 +173,15 @@ export function redisKeyspaceWatcher(options: RedisKeyspaceWatcherOptions): Revo
         if (key === null) return;
         if (event === "del" || event === "evicted") gate.sessionGone(key, "session-ended");
         else if (event === "expired") gate.sessionGone(key, "session-expired");
-        else if (event === "set" || event === "rename_to" || event === "restore")
+        else if (
+          event === "set" ||
+          event === "expire" ||
+          event === "rename_to" ||
+          event === "restore"
+        )
+          // A new TTL (`expire`, or a SET with PX) is re-read: the gate's own expiry timer then
+          // closes the socket on time, since Redis reports `expired` only once it finds the key
+          // expired (on access, or by sampling: late when many keys have a TTL).
           void gate.sessionChanged(key);
       };
       for (const client of options.subscribers) {

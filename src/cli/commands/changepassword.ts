@@ -16,6 +16,7 @@ import {
 } from "../manage/common.ts";
 import { canPrompt, createPrompter } from "../manage/prompt.ts";
 import { revokeInConfiguredStore } from "../manage/revoke.ts";
+import { describeLookup } from "../manage/index-command.ts";
 import { passwordProblems, requireAuthTables, userSource } from "../manage/users.ts";
 
 const MAX_TRIES = 3;
@@ -100,14 +101,19 @@ Examples:
       stop: watchStop(stopSignal),
     });
     if (values.json === true) {
-      writeJson(stdout, { username, id: user.id, sessions_deleted: revoked?.deleted ?? 0 });
+      writeJson(stdout, {
+        username,
+        id: user.id,
+        sessions_deleted: revoked?.deleted ?? 0,
+        ...(revoked === null ? {} : { sessions_via: revoked.via }),
+      });
     } else if (revoked === null) {
       stdout.write(
         "Sessions are signed cookies: none stored; the changed password invalidates them.\n",
       );
     } else {
       stdout.write(
-        `Deleted ${revoked.deleted} session${revoked.deleted === 1 ? "" : "s"} of user '${username}' from ${revoked.description}\n`,
+        `Deleted ${revoked.deleted} session${revoked.deleted === 1 ? "" : "s"} of user '${username}' from ${revoked.description} (${describeLookup(revoked.via, revoked.reason)})\n`,
       );
     }
   },

@@ -16,6 +16,8 @@ import {
 import { streamRows, type OutputRow } from "../manage/output.ts";
 import { formatVerifyReport, verifyCopy, verifyFailureLine } from "../manage/verify.ts";
 import { revokeUserSessions } from "../manage/revoke.ts";
+import { describeLookup, indexedPages, runIndex } from "../manage/index-command.ts";
+import { userLookup } from "../manage/user-index.ts";
 import {
   openConfiguredStore,
   openStoreUrl,
@@ -27,7 +29,7 @@ import {
 
 const DEFAULT_BATCH = 1000;
 const DEFAULT_SAMPLE = 1000;
-const SUBCOMMANDS = ["list", "show", "revoke", "migrate"];
+const SUBCOMMANDS = ["list", "show", "revoke", "index", "migrate"];
 
 export const sessionsCommand: Command = {
   name: "sessions",
@@ -37,6 +39,7 @@ export const sessionsCommand: Command = {
   sessionbridge sessions show KEY [--json] [options]
   sessionbridge sessions revoke KEY [options]
   sessionbridge sessions revoke --user ID [options]
+  sessionbridge sessions index [--backfill | --follow] [--json] [options]
   sessionbridge sessions migrate --from STORE_URL --to STORE_URL [--dry-run] [--verify] [--checkpoint FILE] [--restart] [--batch-size N] [--json]
 
 Works on the configured store (SESSION_STORE: db, cache, cached_db, file, redis-sessions;
@@ -44,15 +47,29 @@ signed_cookies stores nothing server-side). Decoding session data needs SECRET_K
 SECRET_KEY_FALLBACKS for data signed with an older key).
 
   list      every session: key, user id (_auth_user_id, "-" if anonymous, "?" if undecodable)
-            and expiry; --user ID keeps that user's, --active drops expired ones. Walks the
+            and expiry; --user ID keeps that user's (through the user index when it is
+            complete, saying on stderr which way), --active drops expired ones. Walks the
             store in batches (SQL pages in key order, Redis SCAN on every Cluster master, the
             directory), never all at once, and waits for a slow reader. If the walk fails midway,
             the output written so far stays valid (the JSON array is closed) and the command
             exits 1 saying the output is incomplete and how many rows it holds.
   show      one session's decoded data (typed JSON) with its expiry
-  revoke    deletes one session, or with --user ID every session of that user (decoding each;
-            Redis via SCAN, never KEYS). On cached_db both halves are swept: the table and
+  revoke    deletes one session, or with --user ID every session of that user. Through the
+            user index when it is complete (below), else by walking every session (Redis:
+            SCAN on every master, never KEYS, one GET per key, pages in flight; SQL pages; the
+            directory). Says which it used. On cached_db both halves are swept: the table and
             the cache, which Django keeps serving a session from after its row is gone
+  index     the per-user session index of a Redis store (cache, redis-sessions): one Redis
+            set per user. Without options: whether it is complete and why. --follow runs the
+            indexer: it subscribes to the keyspace notifications of every master (needs
+            notify-keyspace-events with K, g, $, x, e: e.g. CONFIG SET notify-keyspace-events
+            Kg$xe), then backfills, and while it runs every session write (Django's too) is
+            indexed and the index is complete; stopped or disconnected, it is not (its lease
+            lapses within 15 s). --backfill alone indexes what exists but is complete only if
+            an indexer ran throughout. list --user, revoke --user and changepassword use the
+            index only when complete, and check each indexed session's user before acting.
+            SESSION_USER_INDEX=on makes sessionbridge's own saves (serve's logins, migrate
+            into Redis) add to the index too
   migrate   copies every live session from one store to another with its remaining lifetime
             (expire_date or TTL). Resumable: after each batch the position is written to a
             checkpoint file; re-running the same command skips what is done. Ctrl-C finishes
@@ -88,6 +105,8 @@ Options:
   --batch-size N        sessions per batch (default ${DEFAULT_BATCH})
   --verify              compare the target with the source after the copy (exit 1 on a difference)
   --verify-sample N     sessions read back from the target by --verify (default ${DEFAULT_SAMPLE})
+  --backfill            index: index every session now
+  --follow              index: run the indexer until Ctrl-C
   --json                JSON output
   -h, --help            show this help
 
@@ -96,6 +115,7 @@ Examples:
   sessionbridge sessions list --user 42 --active
   sessionbridge sessions show k5u2y0zq3n7b0x1c9d8e7f6g5h4j3k2l
   SESSION_STORE=cache REDIS_URL=redis://cache:6379/1 sessionbridge sessions revoke --user 42
+  SESSION_STORE=cache REDIS_URL=redis://cache:6379/1 sessionbridge sessions index --follow
   sessionbridge sessions migrate --from sql+postgres://app@db/app --to 'redis://cache:6379/1?layout=django-redis'
 `,
   async run({ args, env, stdout, stderr, stopSignal }) {
@@ -111,6 +131,8 @@ Examples:
       "batch-size": { type: "string" },
       verify: { type: "boolean" },
       "verify-sample": { type: "string" },
+      backfill: { type: "boolean" },
+      follow: { type: "boolean" },
     });
     const [sub, ...rest] = positionals;
     const batchSize = intOption(values["batch-size"], "--batch-size") ?? DEFAULT_BATCH;
@@ -125,11 +147,17 @@ Examples:
         const wantedUser = values.user === undefined ? undefined : canonicalUserId(values.user);
         await withStore(config, async (managed) => {
           const now = Date.now();
+          const redis = managed.redis;
+          const lookup =
+            wantedUser === undefined || redis === undefined ? undefined : await userLookup(redis);
+          if (lookup !== undefined)
+            stderr.write(`sessions list --user: ${describeLookup(lookup.via, lookup.reason)}\n`);
+          const pages =
+            lookup?.via === "index" && redis !== undefined && wantedUser !== undefined
+              ? indexedPages(redis, values.user!, wantedUser)
+              : managed.walk({ batchSize, activeOnly: values.active === true });
           async function* rows(): AsyncIterable<OutputRow> {
-            for await (const batch of managed.walk({
-              batchSize,
-              activeOnly: values.active === true,
-            })) {
+            for await (const batch of pages) {
               for (const record of batch.sessions) {
                 const user = record.data === null ? "?" : (userIdOf(record.data) ?? "-");
                 if (wantedUser !== undefined && canonicalUserId(user) !== wantedUser) continue;
@@ -186,16 +214,16 @@ Examples:
             throw new UsageError("give either a session KEY or --user ID, not both");
           const userId = values.user;
           await withStore(config, async (managed) => {
-            const deleted = await revokeUserSessions(managed, userId, {
+            const { deleted, via, reason } = await revokeUserSessions(managed, userId, {
               batchSize,
               stderr,
               env,
               stop,
             });
-            if (json) writeJson(stdout, { user_id: userId, deleted });
+            if (json) writeJson(stdout, { user_id: userId, deleted, via, via_reason: reason });
             else
               stdout.write(
-                `Deleted ${deleted} session${deleted === 1 ? "" : "s"} of user ${userId} from ${managed.description}\n`,
+                `Deleted ${deleted} session${deleted === 1 ? "" : "s"} of user ${userId} from ${managed.description} (${describeLookup(via, reason)})\n`,
               );
             if (stop.stopped)
               throw new CommandFailure(
@@ -215,6 +243,21 @@ Examples:
             stdout.write(
               existed ? `Deleted session ${key}\n` : `No session ${key} (nothing deleted)\n`,
             );
+        });
+        return;
+      }
+      case "index": {
+        if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+        await runIndex(config, {
+          backfill: values.backfill === true,
+          follow: values.follow === true,
+          json,
+          batchSize,
+          stdout,
+          stderr,
+          env,
+          stop,
+          stopSignal,
         });
         return;
       }
@@ -310,7 +353,7 @@ Examples:
         return;
       }
       case undefined:
-        throw new UsageError("missing subcommand (list, show, revoke, migrate)");
+        throw new UsageError("missing subcommand (list, show, revoke, index, migrate)");
       default:
         throw new UsageError(
           `unknown subcommand "${sub}"${didYouMean(sub, SUBCOMMANDS) || ` (${SUBCOMMANDS.join(", ")})`}`,

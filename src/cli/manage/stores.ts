@@ -34,12 +34,14 @@ import type {
 } from "../../stores/contract.ts";
 import { sessionKeyOfFile } from "../../stores/file/paths.ts";
 import type { DjangoCacheEngine } from "../../stores/redis/keys.ts";
+import type { DjangoCacheStore } from "../../stores/redis/cache-store.ts";
+import type { DjangoRedisSessionsStore } from "../../stores/redis/redis-sessions-store.ts";
 import { parseIntKey, parseUuidKey } from "../../auth/django-user-source.ts";
 import { expireDateParam, naiveUtcTextSql } from "../../internal/sql/dates.ts";
 import { CommandFailure, UsageError } from "../command.ts";
 import { readEnvConfig } from "../env-config.ts";
 import { parseRedisTarget } from "../redis-url.ts";
-import { openStore, type OpenedStore } from "../session-store.ts";
+import { openStore, type OpenedStore, type RedisSubscribers } from "../session-store.ts";
 import type { ManageConfig } from "./config.ts";
 import { openManagedDatabase, requireSessionTable, type ManagedDatabase } from "./db.ts";
 
@@ -54,6 +56,13 @@ export interface ManagedStore {
   readonly store: SessionStore;
   /** The SQL database, for the SQL-backed kinds. */
   readonly database: ManagedDatabase | undefined;
+  /**
+   * The Redis store when Redis is the whole store (`cache`, `redis-sessions*`; not `cached_db`,
+   * whose truth is the table): what the per-user index and the GET-only walk work on.
+   */
+  readonly redis?: DjangoCacheStore | DjangoRedisSessionsStore;
+  /** With `redis`: opens subscriber connections, one per master (`sessions index --follow`). */
+  readonly redisSubscribers?: () => Promise<RedisSubscribers>;
   /** Walks every session after `position`, in batches (the store's `walk`). */
   walk(options: WalkOptions): AsyncIterable<StoredSessionPage>;
   /** How many sessions a full walk visits, when cheap to know. */
@@ -256,6 +265,9 @@ function managed(opened: OpenedStore<ManagedDatabase>): ManagedStore {
     description: opened.description,
     store,
     database: opened.database,
+    ...(opened.redis !== undefined && opened.sql === undefined
+      ? { redis: opened.redis.store, redisSubscribers: () => opened.redis!.subscribers() }
+      : {}),
     walk: (options) => {
       // signed_cookies has no walk: the sessions are in the browsers' cookies.
       if (store.walk === undefined) throw new CommandFailure(SIGNED_COOKIES_NOTE);

@@ -28,7 +28,10 @@ import {
   PyDateTime,
   PyDecimal,
   PyFloat,
+  PyFrozenSet,
   PyMarkup,
+  PyOrderedDict,
+  PySet,
   PyTimeDelta,
   PyTuple,
   PyUUID,
@@ -87,6 +90,8 @@ export function tagFlaskValue(value: PyValue): PyValue {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(tagFlaskValue); // PassList
   if (isPyDict(value)) return tagDict(Object.entries(value));
+  // A dict subclass to Flask: tagged as a dict, read back as one.
+  if (value instanceof PyOrderedDict) return tagDict([...value]);
   if (value instanceof PyFloat) return value;
   if (value instanceof PyTuple) return dictOf(" t", value.items.map(tagFlaskValue));
   if (value instanceof Uint8Array) return dictOf(" b", base64Encode(value));
@@ -98,6 +103,10 @@ export function tagFlaskValue(value: PyValue): PyValue {
   if (value instanceof PyDecimal) return value.value;
   if (value instanceof PyTimeDelta) {
     throw new UnsupportedValueError("Object of type timedelta is not JSON serializable");
+  }
+  if (value instanceof PySet || value instanceof PyFrozenSet) {
+    const type = value instanceof PySet ? "set" : "frozenset";
+    throw new UnsupportedValueError(`Object of type ${type} is not JSON serializable`);
   }
   throw new UnsupportedValueError("Object is not JSON serializable");
 }

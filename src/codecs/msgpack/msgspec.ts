@@ -7,7 +7,8 @@
  * - map/array/str in their smallest header (`fixmap`/`map16`/…), maps in insertion order;
  * - ints in the smallest form (`fixint`, `cc`/`cd`/`ce`/`cf` for positives, `d0`–`d3` for
  *   negatives), floats **always** float64 (`cb`), bytes as `bin`;
- * - tuple/list → array (tuples come back as lists), UUID → its 36-char string,
+ * - tuple/list/set/frozenset → array (they come back as lists), OrderedDict → map (back as a
+ *   dict), UUID → its 36-char string,
  *   Decimal → string, date / naive datetime → ISO string, aware datetime → timestamp
  *   extension −1 (32/64/96-bit forms); Markup and timedelta are not written here.
  *
@@ -23,7 +24,10 @@ import {
   PyDateTime,
   PyDecimal,
   PyFloat,
+  PyFrozenSet,
   PyMarkup,
+  PyOrderedDict,
+  PySet,
   PyTimeDelta,
   PyTuple,
   PyUUID,
@@ -200,6 +204,20 @@ function writeValue(w: Writer, v: PyValue, depth: number): void {
   if (v instanceof PyFloat) {
     w.u8(0xcb);
     return w.f64(v.value);
+  }
+  if (v instanceof PySet || v instanceof PyFrozenSet) {
+    // msgspec writes a set as an array (read back as a list, by msgspec too).
+    writeHeader(w, v.size, 0x90, 16, 0xdc);
+    for (const item of v) writeValue(w, item, depth + 1);
+    return;
+  }
+  if (v instanceof PyOrderedDict) {
+    writeHeader(w, v.size, 0x80, 16, 0xde);
+    for (const [key, value] of v) {
+      writeStr(w, key);
+      writeValue(w, value, depth + 1);
+    }
+    return;
   }
   if (Array.isArray(v) || v instanceof PyTuple) {
     const items = Array.isArray(v) ? v : v.items;

@@ -15,10 +15,11 @@
  * - `decimal.Decimal`: `REDUCE` with `(str,)`.
  * - `uuid.UUID`: `NEWOBJ` with `()` then `BUILD` with `{"int": n}` (and `"is_safe"`, ignored);
  *   protocols 0/1 go through `copyreg._reconstructor(uuid.UUID, object, None)`.
- * - `collections.OrderedDict`: `REDUCE` with `()`, then `SETITEMS` (read as a plain dict).
+ * - `collections.OrderedDict`: `REDUCE` with `()`, then `SETITEMS` (read as {@link PyOrderedDict}).
  * - `_codecs.encode(str, "latin1")`, `builtins.bytes()`, `builtins.bytearray(...)`: how protocol
  *   2 spells bytes; bytearray reads as `Uint8Array` (written back as `bytes`).
- * - `builtins.set` / `builtins.frozenset` (protocol ≤ 3 spelling of sets): read as lists.
+ * - `builtins.set` / `builtins.frozenset` (protocol ≤ 3 spelling of sets): read as
+ *   {@link PySet} / {@link PyFrozenSet} (or as lists with `sets: "list"`).
  * - `markupsafe.Markup`: a `str` subclass (`NEWOBJ` with `(str,)`), read as {@link PyMarkup}.
  * - `builtins.object`: only as the base argument of `copyreg._reconstructor`.
  */
@@ -28,12 +29,20 @@ import {
   PyDateTime,
   PyDecimal,
   PyMarkup,
+  PyOrderedDict,
   PyTimeDelta,
   PyUUID,
   isPyDict,
 } from "../python-values.ts";
 import { UnsupportedPickleGlobalError } from "./errors.ts";
-import { GlobalRef, Pending, TzOffset, type GlobalHandler, type StackValue } from "./values.ts";
+import {
+  GlobalRef,
+  Pending,
+  PendingSet,
+  TzOffset,
+  type GlobalHandler,
+  type StackValue,
+} from "./values.ts";
 
 /** Python 2 module names that CPython's unpickler maps for protocols < 3 (`_compat_pickle`). */
 const MODULE_ALIASES: ReadonlyMap<string, string> = new Map([
@@ -235,7 +244,8 @@ const markupHandler: GlobalHandler = {
 const orderedDictHandler: GlobalHandler = {
   reduce(args) {
     arity("collections.OrderedDict", args, 0, 0);
-    return {};
+    // Filled by the SETITEM(S) that follow; its values are checked by the reader's final pass.
+    return new PyOrderedDict();
   },
 };
 
@@ -266,14 +276,15 @@ const codecsEncodeHandler: GlobalHandler = {
   },
 };
 
-function setHandler(name: string): GlobalHandler {
+function setHandler(name: string, typed: "set" | "frozenset" | null): GlobalHandler {
   return {
     reduce(args) {
       arity(name, args, 0, 1);
-      if (args.length === 0) return [];
-      const v = args[0];
-      if (Array.isArray(v)) return v.slice();
-      return fail(`pickle: ${name} expects a list`);
+      const v = args.length === 0 ? [] : args[0];
+      if (!Array.isArray(v)) return fail(`pickle: ${name} expects a list`);
+      // Made a PySet/PyFrozenSet by the reader's final pass, which resolves the items too.
+      if (typed === null) return v.slice();
+      return new PendingSet(typed === "frozenset", v.slice());
     },
   };
 }
@@ -315,8 +326,14 @@ export const BUILTIN_GLOBALS: ReadonlyMap<string, GlobalHandler> = new Map<strin
   ["copyreg._reconstructor", reconstructorHandler],
 ]);
 
-/** Set constructors, allowed unless the caller asks for `sets: "error"`. */
+/** Set constructors making {@link PySet} / {@link PyFrozenSet} (`sets: "typed"`, the default). */
 export const SET_GLOBALS: ReadonlyMap<string, GlobalHandler> = new Map([
-  ["builtins.set", setHandler("builtins.set")],
-  ["builtins.frozenset", setHandler("builtins.frozenset")],
+  ["builtins.set", setHandler("builtins.set", "set")],
+  ["builtins.frozenset", setHandler("builtins.frozenset", "frozenset")],
+]);
+
+/** Set constructors making arrays (`sets: "list"`: the types are lost on a write). */
+export const SET_LIST_GLOBALS: ReadonlyMap<string, GlobalHandler> = new Map([
+  ["builtins.set", setHandler("builtins.set", null)],
+  ["builtins.frozenset", setHandler("builtins.frozenset", null)],
 ]);

@@ -14,7 +14,8 @@
  *
  * Value mapping (see `python-values.ts`): int → integral `number` (`bigint` beyond 2^53),
  * float → `number` (`PyFloat` when integral, incl. `-0.0`), bytes/bytearray → `Uint8Array`,
- * tuple → `PyTuple`, dict/OrderedDict → plain object, set/frozenset → array (by default),
+ * tuple → `PyTuple`, dict → plain object, OrderedDict → `PyOrderedDict`, set/frozenset →
+ * `PySet`/`PyFrozenSet` (all three written back with their type),
  * aware datetimes keep only their fixed UTC offset.
  *
  * Dict keys: Python dicts may have non-str keys; a plain object cannot say so. By default
@@ -37,7 +38,14 @@ import { ConfigurationError, MalformedError } from "../../errors.ts";
 import { isPyDict, type PyValue, type SessionData } from "../python-values.ts";
 import { BUILTIN_GLOBALS } from "./allow-list.ts";
 import { readPickle, type ReaderConfig } from "./reader.ts";
-import { GlobalRef, Pending, TzOffset, type GlobalHandler, type StackValue } from "./values.ts";
+import {
+  GlobalRef,
+  Pending,
+  PendingSet,
+  TzOffset,
+  type GlobalHandler,
+  type StackValue,
+} from "./values.ts";
 import { writePickle } from "./writer.ts";
 
 export { UnsupportedPickleGlobalError, UnsupportedPickleOpcodeError } from "./errors.ts";
@@ -81,8 +89,12 @@ export interface PickleLoadOptions {
   readonly maxDepth?: number;
   /** What to do with non-str dict keys; see the module docs. Default `"error"`. */
   readonly nonStringKeys?: "error" | "stringify";
-  /** Read set/frozenset as arrays (`"list"`, default) or refuse them (`"error"`). */
-  readonly sets?: "list" | "error";
+  /**
+   * Read set/frozenset as {@link PySet}/{@link PyFrozenSet} (`"typed"`, the default: written
+   * back as sets), as arrays (`"list"`: written back as lists, so Python's `.add()` breaks after a
+   * write), or refuse them (`"error"`).
+   */
+  readonly sets?: "typed" | "list" | "error";
   /**
    * Extra allow-listed globals by `module.qualname` (`"myapp.models.Money"`). They take
    * precedence over the built-in table. Never allow a global that has side effects.
@@ -117,7 +129,12 @@ function positive(name: string, v: number | undefined, dflt: number): number {
 function hookHandler(name: string, hook: PickleGlobalHook): GlobalHandler {
   const clean = (args: readonly StackValue[]): PyValue[] => {
     for (const a of args) {
-      if (a instanceof GlobalRef || a instanceof TzOffset || a instanceof Pending) {
+      if (
+        a instanceof GlobalRef ||
+        a instanceof TzOffset ||
+        a instanceof Pending ||
+        a instanceof PendingSet
+      ) {
         throw new MalformedError(`pickle: unsupported argument for ${name}`);
       }
     }
@@ -141,7 +158,7 @@ const DEFAULT_CONFIG: ReaderConfig = {
   maxItems: DEFAULT_MAX_ITEMS,
   maxDepth: DEFAULT_MAX_DEPTH,
   nonStringKeys: "error",
-  sets: "list",
+  sets: "typed",
   globals: BUILTIN_GLOBALS,
 };
 
@@ -162,7 +179,7 @@ function readerConfig(options: PickleLoadOptions | undefined): ReaderConfig {
     maxItems: positive("maxItems", options.maxItems, DEFAULT_MAX_ITEMS),
     maxDepth: Math.min(positive("maxDepth", options.maxDepth, DEFAULT_MAX_DEPTH), MAX_DEPTH_CAP),
     nonStringKeys: options.nonStringKeys ?? "error",
-    sets: options.sets ?? "list",
+    sets: options.sets ?? "typed",
     globals,
   };
   configs.set(options, config);

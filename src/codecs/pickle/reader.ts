@@ -19,12 +19,27 @@ import {
   TooLargeError,
 } from "../../errors.ts";
 import { floatRepr } from "../python-json.ts";
-import { PyFloat, PyTuple, isPyDict, type PyValue } from "../python-values.ts";
-import { SET_GLOBALS, canonicalGlobalName } from "./allow-list.ts";
+import {
+  PyFloat,
+  PyFrozenSet,
+  PyOrderedDict,
+  PySet,
+  PyTuple,
+  isPyDict,
+  type PyValue,
+} from "../python-values.ts";
+import { SET_GLOBALS, SET_LIST_GLOBALS, canonicalGlobalName } from "./allow-list.ts";
 import { UnsupportedPickleGlobalError, UnsupportedPickleOpcodeError } from "./errors.ts";
 import { Op, opcodeName } from "./opcodes.ts";
 import { Utf8Error, decodeUtf8 } from "./utf8.ts";
-import { GlobalRef, Pending, TzOffset, type GlobalHandler, type StackValue } from "./values.ts";
+import {
+  GlobalRef,
+  Pending,
+  PendingSet,
+  TzOffset,
+  type GlobalHandler,
+  type StackValue,
+} from "./values.ts";
 
 /** Fully resolved reader options. */
 export interface ReaderConfig {
@@ -32,7 +47,7 @@ export interface ReaderConfig {
   readonly maxItems: number;
   readonly maxDepth: number;
   readonly nonStringKeys: "error" | "stringify";
-  readonly sets: "list" | "error";
+  readonly sets: "typed" | "list" | "error";
   readonly globals: ReadonlyMap<string, GlobalHandler>;
 }
 
@@ -64,7 +79,13 @@ function isContainer(v: unknown): boolean {
   return (
     typeof v === "object" &&
     v !== null &&
-    (Array.isArray(v) || v instanceof PyTuple || v instanceof Pending || isPyDict(v))
+    (Array.isArray(v) ||
+      v instanceof PyTuple ||
+      v instanceof Pending ||
+      v instanceof PendingSet ||
+      v instanceof Set ||
+      v instanceof Map ||
+      isPyDict(v))
   );
 }
 
@@ -108,7 +129,7 @@ class Unpickler {
   private built = 0;
   /** A container was re-used through the memo or DUP. */
   private shared = false;
-  /** A global was looked up: only then can stack-only or pending values exist. */
+  /** A global was looked up or a set made: only then can stack-only or pending values exist. */
   private usedGlobals = false;
   private keyOrder: Map<object, string[]> | null = null;
   private readonly buf: Buffer;
@@ -116,7 +137,7 @@ class Unpickler {
   private readonly view: DataView;
   private readonly globals: ReadonlyMap<string, GlobalHandler>;
   private readonly nonStringKeys: "error" | "stringify";
-  private readonly sets: "list" | "error";
+  private readonly sets: "typed" | "list" | "error";
 
   constructor(
     private readonly input: Uint8Array,
@@ -223,8 +244,13 @@ class Unpickler {
           : ""),
     );
   }
-  private setItem(dict: Dict, key: StackValue, value: StackValue): void {
+  private setItem(dict: Dict | PyOrderedDict, key: StackValue, value: StackValue): void {
     const k = this.dictKey(key);
+    if (dict instanceof PyOrderedDict) {
+      // Its values may still be pending objects: the final pass resolves and checks them.
+      dict.set(k, value as PyValue);
+      return;
+    }
     let order = this.keyOrder?.get(dict);
     if (order === undefined && isIndexKey(k)) {
       this.keyOrder ??= new Map();
@@ -234,7 +260,8 @@ class Unpickler {
     if (order !== undefined && !Object.hasOwn(dict, k)) order.push(k);
     assign(dict, k, value);
   }
-  private asDict(v: StackValue, op: string): Dict {
+  private asDict(v: StackValue, op: string): Dict | PyOrderedDict {
+    if (v instanceof PyOrderedDict) return v;
     if (!isDict(v)) throw new MalformedError(`pickle: ${op} on a ${describe(v)}, not a dict`);
     return v;
   }
@@ -248,7 +275,11 @@ class Unpickler {
     const canonical = canonicalGlobalName(module, name);
     const handler =
       this.globals.get(canonical) ??
-      (this.sets === "list" ? SET_GLOBALS.get(canonical) : undefined);
+      (this.sets === "typed"
+        ? SET_GLOBALS.get(canonical)
+        : this.sets === "list"
+          ? SET_LIST_GLOBALS.get(canonical)
+          : undefined);
     if (handler === undefined) throw new UnsupportedPickleGlobalError(`${module}.${name}`);
     return new GlobalRef(canonical, handler);
   }
@@ -501,19 +532,35 @@ class Unpickler {
         }
         case Op.EMPTY_SET:
           if (this.sets === "error") refuseOpcode(op, this.pos - 1);
-          this.push([]);
+          if (this.sets === "typed") {
+            this.usedGlobals = true; // the final pass makes it a PySet
+            this.push(new PendingSet(false, []));
+          } else {
+            this.push([]);
+          }
           break;
         case Op.ADDITEMS: {
           if (this.sets === "error") refuseOpcode(op, this.pos - 1);
           const items = this.popMark();
-          const list = this.asList(this.top(), "ADDITEMS");
+          const target = this.top();
+          const list =
+            target instanceof PendingSet && !target.frozen
+              ? target.items
+              : this.asList(target, "ADDITEMS");
           for (const v of items) list.push(v);
           break;
         }
-        case Op.FROZENSET:
+        case Op.FROZENSET: {
           if (this.sets === "error") refuseOpcode(op, this.pos - 1);
-          this.push(this.popMark());
+          const items = this.popMark();
+          if (this.sets === "typed") {
+            this.usedGlobals = true;
+            this.push(new PendingSet(true, items));
+          } else {
+            this.push(items);
+          }
           break;
+        }
 
         // this.globals and objects: allow-list only
         case Op.GLOBAL: {
@@ -609,6 +656,7 @@ function describe(v: StackValue | undefined): string {
   if (v instanceof Uint8Array) return "bytes";
   if (v instanceof GlobalRef) return v.name;
   if (v instanceof Pending) return v.ref.name;
+  if (v instanceof PendingSet) return v.frozen ? "frozenset" : "set";
   if (typeof v === "object") return isPyDict(v) ? "dict" : v.constructor.name;
   return typeof v;
 }
@@ -686,9 +734,21 @@ function finish(
   const heights = shared ? new Map<object, number>() : null;
   const sizes = shared ? new Map<object, number>() : null;
 
+  // One PySet per set the pickle made, however often it is referenced.
+  const sets = new Map<PendingSet, PySet | PyFrozenSet>();
   const resolve = (v: StackValue): StackValue => {
     let x = v;
     while (x instanceof Pending) x = x.done ? x.value : buildPending(x, undefined);
+    if (x instanceof PendingSet) {
+      let made = sets.get(x);
+      if (made === undefined) {
+        // Items are resolved (and the set rebuilt) when the final pass visits it.
+        const items = x.items as PyValue[];
+        made = x.frozen ? new PyFrozenSet(items) : new PySet(items);
+        sets.set(x, made);
+      }
+      return made;
+    }
     if (x instanceof GlobalRef) {
       throw new UnsupportedPickleGlobalError(
         x.name,
@@ -705,11 +765,17 @@ function finish(
     if (typeof v !== "object" || v === null || v instanceof Uint8Array) return 0;
     let children: StackValue[];
     let dictKeys: string[] | null = null;
+    let rebuildSet = false;
     if (Array.isArray(v)) children = v as StackValue[];
     else if (v instanceof PyTuple) children = v.items as StackValue[];
     else if (isDict(v)) {
       dictKeys = Object.keys(v);
       children = dictKeys.map((k) => v[k]!);
+    } else if (v instanceof PyOrderedDict) {
+      dictKeys = [...v.keys()];
+      children = [...v.values()];
+    } else if (v instanceof PySet || v instanceof PyFrozenSet) {
+      children = [...v];
     } else return 0; // PyFloat, PyDecimal, PyDateTime, ...: leaves
     if (depth >= maxDepth) throw new TooLargeError(`pickle: nesting deeper than ${maxDepth}`);
     if (heights !== null) {
@@ -728,13 +794,26 @@ function finish(
     let height = 0;
     for (let i = 0; i < children.length; i++) {
       let c: StackValue = children[i]!;
-      if (c instanceof Pending || c instanceof GlobalRef || c instanceof TzOffset) {
+      if (
+        c instanceof Pending ||
+        c instanceof PendingSet ||
+        c instanceof GlobalRef ||
+        c instanceof TzOffset
+      ) {
         c = resolve(c);
-        if (dictKeys !== null) assign(v as Dict, dictKeys[i]!, c);
+        if (v instanceof PyOrderedDict) v.set(dictKeys![i]!, c as PyValue);
+        else if (dictKeys !== null) assign(v as Dict, dictKeys[i]!, c);
         else children[i] = c;
+        if (v instanceof Set) rebuildSet = true;
       }
       const h = visit(c, depth + 1) + 1;
       if (h > height) height = h;
+    }
+    if (rebuildSet) {
+      // A set held objects that waited for BUILD: the same items, resolved, in the same order.
+      const set = v as Set<StackValue>;
+      set.clear();
+      for (const c of children) set.add(c);
     }
     if (count > maxItems) tooMany(maxItems);
     if (heights !== null) {

@@ -41,8 +41,21 @@ export class Pending {
   ) {}
 }
 
+/**
+ * A set or frozenset under construction: a plain array until the final pass makes it a
+ * `PySet`/`PyFrozenSet` (a JS `Set` costs several times an array to make, and a hostile pickle
+ * of nothing but `EMPTY_SET`s must stay as cheap as one of `EMPTY_LIST`s).
+ */
+export class PendingSet {
+  constructor(
+    readonly frozen: boolean,
+    readonly items: unknown[],
+  ) {}
+}
+
 /** Anything on the unpickler's stack. */
-export type StackValue = PyValue | GlobalRef | TzOffset | Pending | unknown[] | StackDict;
+export type StackValue =
+  PyValue | GlobalRef | TzOffset | Pending | PendingSet | unknown[] | StackDict;
 
 /**
  * A list or dict under construction holds any stack value. Typed loosely (`unknown`) because a

@@ -11,7 +11,10 @@
  *   with `TUPLE1..3`;
  * - ints as `BININT1/BININT2/BININT` within int32, else `LONG1/LONG4`; floats as `BINFLOAT`;
  * - protocol 2 spells bytes `_codecs.encode(latin1_str, "latin1")` (`bytes()` when empty), as
- *   Python 3 does for protocol < 3.
+ *   Python 3 does for protocol < 3;
+ * - `PySet` as `EMPTY_SET` + `ADDITEMS` batches and `PyFrozenSet` as `FROZENSET` (protocol ≥ 4),
+ *   `set(list)` / `frozenset(list)` reduces before; `PyOrderedDict` as `OrderedDict.__reduce__`
+ *   gives it (`collections.OrderedDict()` then its items by `SETITEM(S)`).
  * Identity-based sharing in CPython (interned strings re-used through the memo) cannot be known
  * from JS values, so such pickles differ in memo opcodes only; Python reads both the same.
  */
@@ -22,7 +25,10 @@ import {
   PyDateTime,
   PyDecimal,
   PyFloat,
+  PyFrozenSet,
   PyMarkup,
+  PyOrderedDict,
+  PySet,
   PyTimeDelta,
   PyTuple,
   PyUUID,
@@ -200,6 +206,14 @@ class Pickler {
     if (Array.isArray(v))
       this.nested(v, () => {
         this.saveList(v);
+      });
+    else if (v instanceof PySet || v instanceof PyFrozenSet)
+      this.nested(v, () => {
+        this.saveSet(v);
+      });
+    else if (v instanceof PyOrderedDict)
+      this.nested(v, () => {
+        this.saveOrderedDict(v);
       });
     else if (v instanceof Map)
       this.nested(v, () => {
@@ -419,9 +433,14 @@ class Pickler {
       this.boundary();
       this.op(Op.STACK_GLOBAL);
     } else {
-      // fix_imports: Python 3 names as Python 2 spells them.
+      // fix_imports: Python 3 names as Python 2 spells them (protocols 0-2 only).
+      const py2 = this.proto < 3;
       const mod =
-        module === "builtins" ? "__builtin__" : module === "copyreg" ? "copy_reg" : module;
+        py2 && module === "builtins"
+          ? "__builtin__"
+          : py2 && module === "copyreg"
+            ? "copy_reg"
+            : module;
       const line = `${mod}\n${name}\n`;
       this.ensure(1 + line.length);
       this.buf[this.pos++] = Op.GLOBAL;
@@ -482,6 +501,93 @@ class Pickler {
       }
       this.op(Op.SETITEMS);
     } while (batch === BATCH);
+  }
+
+  /** CPython's `save_set` / `save_frozenset`. */
+  private saveSet(set: PySet | PyFrozenSet): void {
+    const frozen = set instanceof PyFrozenSet;
+    const items = [...set];
+    for (const item of items) {
+      const type = unhashableType(item);
+      if (type !== null) {
+        throw new UnsupportedValueError(
+          `cannot pickle a ${frozen ? "frozenset" : "set"} holding a ${type}: unhashable in Python`,
+        );
+      }
+    }
+    if (this.proto < 4) {
+      // save_reduce(set, (list(obj),)): the list is a fresh object, never shared.
+      this.saveGlobal("builtins", frozen ? "frozenset" : "set");
+      this.saveArgs([
+        () => {
+          this.saveList(items);
+        },
+      ]);
+      this.op(Op.REDUCE);
+      this.remember(set);
+      return;
+    }
+    if (frozen) {
+      this.op(Op.MARK);
+      for (const item of items) this.save(item);
+      this.op(Op.FROZENSET);
+      this.remember(set);
+      return;
+    }
+    this.op(Op.EMPTY_SET);
+    this.remember(set);
+    const n = items.length;
+    if (n === 0) return;
+    // A full last batch is followed by an empty MARK/ADDITEMS, as in _pickle.c.
+    let i = 0;
+    let batch: number;
+    do {
+      this.op(Op.MARK);
+      batch = 0;
+      while (i < n) {
+        this.save(items[i++]!);
+        if (++batch === BATCH) break;
+      }
+      this.op(Op.ADDITEMS);
+    } while (batch === BATCH);
+  }
+
+  /**
+   * `OrderedDict.__reduce__`: `(OrderedDict, (), None, None, iter(items))`, so
+   * `collections.OrderedDict` called with `()`, memoized, then the items as `batch_dict` writes
+   * an iterator's (`SETITEM` for a lone item, else `MARK … SETITEMS` per 1000).
+   */
+  private saveOrderedDict(dict: PyOrderedDict): void {
+    this.saveGlobal("collections", "OrderedDict");
+    this.saveArgs([]);
+    this.op(Op.REDUCE);
+    this.remember(dict);
+    const entries = [...dict];
+    const n = entries.length;
+    let i = 0;
+    while (i < n) {
+      if (n - i === 1) {
+        const [k, value] = entries[i]!;
+        this.saveDictKey(k);
+        this.save(value);
+        this.op(Op.SETITEM);
+        break;
+      }
+      this.op(Op.MARK);
+      let batch = 0;
+      while (i < n && batch < BATCH) {
+        const [k, value] = entries[i++]!;
+        this.saveDictKey(k);
+        this.save(value);
+        batch++;
+      }
+      this.op(Op.SETITEMS);
+    }
+  }
+
+  private saveDictKey(k: unknown): void {
+    if (typeof k !== "string") throw new UnsupportedValueError("dict keys must be strings");
+    this.save(k);
   }
 
   private saveTuple(t: PyTuple): void {
@@ -656,6 +762,21 @@ class Pickler {
     this.op(Op.NEWOBJ);
     this.remember(m);
   }
+}
+
+/** The Python type name of a value a set cannot hold (unhashable), or null when it can. */
+function unhashableType(v: PyValue): string | null {
+  if (v === null || typeof v !== "object") return null;
+  if (Array.isArray(v)) return "list";
+  if (v instanceof PySet) return "set";
+  if (v instanceof Map || isPyDict(v)) return "dict";
+  if (v instanceof PyTuple) {
+    for (const item of v.items) {
+      const inner = unhashableType(item);
+      if (inner !== null) return inner;
+    }
+  }
+  return null;
 }
 
 function isIntIn(n: number, lo: number, hi: number): boolean {

@@ -196,5 +196,6 @@ export function pyTruthy(value: PyValue | undefined): boolean {
   if (value instanceof PyTuple) return value.items.length > 0;
   if (value instanceof PyMarkup) return value.value !== "";
   if (isPyDict(value)) return Object.keys(value).length > 0;
+  if (value instanceof Set || value instanceof Map) return value.size > 0;
   return true;
 }

@@ -132,6 +132,21 @@ export interface RedisCommandClient {
     from?: string,
   ): AsyncIterable<{ readonly keys: readonly string[]; readonly position: string }>;
   /**
+   * `GET` and `PTTL` of many keys as one pipelined batch per master (a real-time gate
+   * re-checks every connected session with it): ioredis sends one pipeline per Cluster node,
+   * node-redis writes every command of the batch in the same tick (its auto-pipelining, per
+   * node connection). One entry per key, in order; a key holding another type than a string
+   * reads as missing (`value: null`). Optional, as `pttl`: the adapters here implement it; the
+   * stores fall back to one `GET` and `PTTL` per key without it.
+   */
+  readMany?(keys: readonly string[]): Promise<RedisValueWithTtl[]>;
+  /**
+   * `GET` of many keys, batched as {@link RedisCommandClient.readMany} (no `PTTL`): one entry per
+   * key, in order, `null` for a missing key or one of another type. Optional: walks that need
+   * only the values (`RedisStoreBase.loadPages`) fall back to one `GET` per key without it.
+   */
+  getMany?(keys: readonly string[]): Promise<(Buffer | null)[]>;
+  /**
    * Runs a Lua script on the one key it touches: `EVALSHA sha1 1 key …args` (a `Uint8Array`
    * argument goes as its bytes), then, on a
    * `NOSCRIPT` reply, `EVAL source 1 key …args` (which also caches it on that server), so it is
@@ -148,6 +163,21 @@ export interface RedisCommandClient {
     key: string,
     args: readonly (string | number | Uint8Array)[],
   ): Promise<unknown>;
+}
+
+/**
+ * One key as {@link RedisCommandClient.readMany} reads it.
+ *
+ * @example
+ * ```ts
+ * const read: RedisValueWithTtl = { value: null, pttl: -2 }; // a missing key
+ * ```
+ */
+export interface RedisValueWithTtl {
+  /** The value's bytes; `null` when the key is missing or does not hold a string. */
+  readonly value: Buffer | null;
+  /** `PTTL`: milliseconds left, `-1` without a TTL, `-2` for a missing key. */
+  readonly pttl: number;
 }
 
 /** Options of the client adapters. */

@@ -16,12 +16,17 @@ import { valueVersion } from "../value-version.ts";
 import { redisScript, type RedisCommandClient, type RedisTtl } from "./client.ts";
 
 /**
- * KEYS[1]: the key; ARGV: expected SHA-1 (hex), new value, `PX`/`EX` or `DEL`, TTL. Replies 1
- * when it wrote (or deleted, for an expiry already past), 0 when the value is gone or differs.
+ * KEYS[1]: the key; ARGV: expected SHA-1 (hex, or `""` for no value), new value, `PX`/`EX` or
+ * `DEL`, TTL. Replies 1 when it wrote (or deleted, for an expiry already past), 0 when the value
+ * differs from the expected one (is gone, is there when none was expected).
  */
 const COMPARE_AND_SET = redisScript(
   `local current = redis.call('GET', KEYS[1])
-if not current or redis.sha1hex(current) ~= ARGV[1] then return 0 end
+if current then
+  if redis.sha1hex(current) ~= ARGV[1] then return 0 end
+elseif ARGV[1] ~= '' then
+  return 0
+end
 if ARGV[3] == 'DEL' then
   redis.call('DEL', KEYS[1])
 else
@@ -37,8 +42,9 @@ const GONE = "";
 
 /**
  * Writes `value` under `key` with `ttl` (`null`: delete it, the expiry is past) only if the
- * stored bytes still have the SHA-1 `expected`. Resolves the new version, or `null` when the
- * value changed or is gone. Driver errors are the caller's to wrap.
+ * stored bytes still have the SHA-1 `expected` (`""`: only if there is no value, a creation).
+ * Resolves the new version, or `null` when the value changed or is gone. Driver errors are the
+ * caller's to wrap.
  *
  * @throws {ConfigurationError} for a caller's client without `evalScript`.
  * @example

@@ -64,12 +64,16 @@ import {
   hasMethod,
   isNoScriptError,
   withTimeout,
+  RedisReplyError,
   type RedisAdapterOptions,
   type RedisCommandClient,
   type RedisScript,
   type RedisSetOptions,
   type RedisTtl,
+  type RedisValueWithTtl,
 } from "./client.ts";
+import { isWrongTypeError } from "./errors.ts";
+import { keySlot } from "./slot.ts";
 import {
   requireSlotCoverage,
   runIdOf,
@@ -88,10 +92,20 @@ export interface IoredisCommandLike {
   toWritable(socket: object): string | Buffer;
 }
 
+/** The part of an ioredis `Pipeline` this module uses (reads only). */
+export interface IoredisPipelineLike {
+  getBuffer(key: string): unknown;
+  pttl(key: string): unknown;
+  /** Each command's `[error, reply]`, in order. */
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
 /** The part of an ioredis `Redis` this module uses. */
 export interface IoredisClientLike {
   call(command: string, args: IoredisArgument[]): Promise<unknown>;
   callBuffer(command: string, args: IoredisArgument[]): Promise<unknown>;
+  /** ioredis: a pipeline (on a Cluster, for keys served by one node). */
+  pipeline?(): IoredisPipelineLike;
   /** ioredis's connection status (`ready`, `reconnecting`, …); writes need `ready`. */
   readonly status?: string;
   /** ioredis: queues or writes a `Command` (how writes are sent, so they can be withdrawn). */
@@ -278,6 +292,86 @@ class IoredisAdapter implements RedisCommandClient {
 
   async pttl(key: string): Promise<number> {
     return asInteger(await this.#call("PTTL", [key]));
+  }
+
+  /**
+   * `GET` and `PTTL` of every key in one pipeline; on a Cluster one pipeline per node, the
+   * keys grouped by the node ioredis's slot table gives their slot, all sent at once.
+   */
+  readMany(keys: readonly string[]): Promise<RedisValueWithTtl[]> {
+    return this.#pipelined(keys, true);
+  }
+
+  /**
+   * `GET` of every key: one `MGET` on a single server (or Sentinel master); on a Cluster, where
+   * `MGET` needs one slot, pipelined per node as {@link IoredisAdapter.readMany}. A key of
+   * another type reads as `null` (`MGET`'s nil).
+   */
+  async getMany(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    if (keys.length === 0) return [];
+    if (isIoredisCluster(this.#client))
+      return (await this.#pipelined(keys, false)).map((read) => read.value);
+    const reply = await withTimeout(
+      this.#client.callBuffer("MGET", [...keys]),
+      "MGET",
+      this.#timeoutMs,
+    );
+    if (!Array.isArray(reply) || reply.length !== keys.length)
+      throw new RedisReplyError("Unexpected MGET reply");
+    return reply.map(asBuffer);
+  }
+
+  async #pipelined(keys: readonly string[], withTtl: boolean): Promise<RedisValueWithTtl[]> {
+    const client = this.#client;
+    const read: RedisValueWithTtl[] = new Array<RedisValueWithTtl>(keys.length);
+    const groups = new Map<string, number[]>();
+    const loose: number[] = [];
+    const cluster = isIoredisCluster(client);
+    const slotTable = cluster ? client.slots : undefined;
+    const step = withTtl ? 2 : 1;
+    keys.forEach((key, i) => {
+      // A node with no known slot owner yet goes alone (ioredis routes a single command).
+      const group = cluster ? slotTable?.[keySlot(key)]?.join(";") : "";
+      if (group === undefined || client.pipeline === undefined) loose.push(i);
+      else {
+        const indexes = groups.get(group);
+        if (indexes === undefined) groups.set(group, [i]);
+        else indexes.push(i);
+      }
+    });
+    await Promise.all([
+      ...[...groups.values()].map(async (indexes) => {
+        const pipeline = client.pipeline!();
+        for (const i of indexes) {
+          pipeline.getBuffer(keys[i]!);
+          if (withTtl) pipeline.pttl(keys[i]!);
+        }
+        const command = withTtl ? "GET/PTTL" : "GET";
+        const replies = (await withTimeout(pipeline.exec(), command, this.#timeoutMs)) ?? [];
+        indexes.forEach((keyIndex, n) => {
+          const [getError, value] = replies[step * n] ?? [null, null];
+          const [ttlError, ms] = withTtl ? (replies[2 * n + 1] ?? [null, -2]) : [null, -2];
+          if (getError !== null && !isWrongTypeError(getError)) throw getError;
+          if (ttlError !== null) throw ttlError;
+          read[keyIndex] = {
+            value: getError === null ? asBuffer(value) : null,
+            pttl: asInteger(ms),
+          };
+        });
+      }),
+      ...loose.map(async (i) => {
+        const key = keys[i]!;
+        const [value, ms] = await Promise.all([
+          this.get(key).catch((err: unknown) => {
+            if (isWrongTypeError(err)) return null;
+            throw err;
+          }),
+          withTtl ? this.pttl(key) : -2,
+        ]);
+        read[i] = { value, pttl: ms };
+      }),
+    ]);
+    return read;
   }
 
   async evalScript(

@@ -31,6 +31,7 @@
 import { Buffer } from "node:buffer";
 import {
   asBuffer,
+  RedisReplyError,
   asInteger,
   commandTimeout,
   hasMethod,
@@ -41,7 +42,9 @@ import {
   type RedisScript,
   type RedisSetOptions,
   type RedisTtl,
+  type RedisValueWithTtl,
 } from "./client.ts";
+import { isWrongTypeError } from "./errors.ts";
 import {
   requireSlotCoverage,
   runIdOf,
@@ -217,6 +220,55 @@ class NodeRedisAdapter implements RedisCommandClient {
 
   async pttl(key: string): Promise<number> {
     return asInteger(await this.#run("PTTL", this.#reads().pTTL(key)));
+  }
+
+  /**
+   * `GET` and `PTTL` of every key, all issued in one tick: node-redis writes them as one
+   * pipelined batch per connection (its auto-pipelining; on a cluster, per node).
+   */
+  async readMany(keys: readonly string[]): Promise<RedisValueWithTtl[]> {
+    const reads = this.#reads();
+    if (!hasMethod(reads, "pTTL")) {
+      throw new ConfigurationError("The node-redis client lacks PTTL");
+    }
+    const values = keys.map((key) =>
+      reads.get(key).catch((err: unknown) => {
+        if (isWrongTypeError(err)) return null;
+        throw err;
+      }),
+    );
+    const ttls = keys.map((key) => reads.pTTL(key));
+    const [got, left] = await this.#run(
+      "GET/PTTL",
+      Promise.all([Promise.all(values), Promise.all(ttls)]),
+    );
+    return keys.map((_, i) => ({ value: asBuffer(got[i]), pttl: asInteger(left[i]) }));
+  }
+
+  /**
+   * `GET` of every key: one `MGET` on a single server; on a cluster or sentinel (where `MGET`
+   * needs one slot, or the proxy may lack it) every `GET` issued in one tick, pipelined as
+   * {@link NodeRedisAdapter.readMany}. A key of another type reads as `null`.
+   */
+  async getMany(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    if (keys.length === 0) return [];
+    const reads = this.#reads();
+    if (!isNodeRedisCluster(this.#client) && hasMethod(reads, "mGet")) {
+      const reply = await this.#run(
+        "MGET",
+        (reads as unknown as { mGet(keys: string[]): Promise<unknown> }).mGet([...keys]),
+      );
+      if (!Array.isArray(reply) || reply.length !== keys.length)
+        throw new RedisReplyError("Unexpected MGET reply");
+      return reply.map(asBuffer);
+    }
+    const values = keys.map((key) =>
+      reads.get(key).catch((err: unknown) => {
+        if (isWrongTypeError(err)) return null;
+        throw err;
+      }),
+    );
+    return (await this.#run("GET", Promise.all(values))).map(asBuffer);
   }
 
   async evalScript(

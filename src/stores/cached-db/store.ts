@@ -13,12 +13,20 @@
  * ```
  *
  * Concurrent requests (only when the database store has `loadVersioned`/`saveIfUnchanged`; else
- * the engine saves blindly, as Django does): a load
- * served from the cache has no database version, so its first compare-and-set save reports a
- * conflict without any I/O and the engine reloads the latest copy (`latest`: the database),
- * merges and saves against the row; the cache is then set as Django sets it. Cache writes
- * themselves stay blind, as Django's: two saves' cache sets may land out of order, leaving the
- * cache with the older copy until the next save (the database keeps both).
+ * the engine saves blindly, as Django does): the database row is what the compare-and-set
+ * compares. A load served from the cache has no database version of its own; when it holds
+ * exactly the data this store last wrote under that key (a bounded memo of the latest
+ * {@link CachedDbStore.saveIfUnchanged} per key: the row's version and a fingerprint of the
+ * data), the save is tried against the version written then, with no extra read. Otherwise
+ * (another process or Django wrote it, or the memo forgot it) the first save reports a conflict
+ * without any I/O and the engine reloads the latest copy (`latest`: the database), merges and
+ * saves against the row. Either way the database decides: a guess that is out of date fails
+ * the compare-and-set and takes the reload. The cache is then set as Django sets it, and the
+ * row looked at again: if another save or a logout reached it since, the copy just cached may
+ * have landed after theirs, so it is deleted and the next load reads the row. Django's own
+ * cache sets stay blind: one of Django's landing after ours leaves the cache with Django's
+ * copy, without our change, until the next save (the database keeps both; our next save
+ * reloads the row, a Django save from that copy writes it back without our change).
  *
  * A failing cache read counts as a miss (Django #17810). A failing cache write after the
  * database write propagates in Django 3.2/4.2 and is logged in 5.1+ (`cacheErrors`). A failing
@@ -31,6 +39,7 @@
  * ```
  */
 import { DJANGO_VERSIONS, type DjangoVersion } from "../../codecs/django/version.ts";
+import { sessionFingerprint } from "../../internal/session-fingerprint.ts";
 import { versionOption } from "../../internal/version-option.ts";
 import {
   ConfigurationError,
@@ -49,6 +58,7 @@ import type {
   VersionedSessionData,
   WalkOptions,
 } from "../contract.ts";
+import { inspectEach } from "../walk.ts";
 
 /**
  * The database half. `expiryOf` (the row's `expire_date`, which the SQL store has) lets a
@@ -57,6 +67,11 @@ import type {
  */
 export interface CachedDbDatabase extends SessionStore {
   expiryOf?(key: string): Promise<Date | null>;
+  /**
+   * Whether the row still holds `version` (the SQL store has it): asked after a
+   * compare-and-set save set the cache; without it, `loadVersioned` answers.
+   */
+  holdsVersion?(key: string, version: string): Promise<boolean>;
 }
 
 /** What to do when writing the cache fails after the database write succeeded. */
@@ -94,6 +109,52 @@ const consoleLogger: StoreLogger = {
  */
 const FROM_CACHE = "\u0000cache";
 
+/**
+ * Keys whose last compare-and-set this store remembers (see the module notes): enough for the
+ * sessions in flight at once, a bound on the memory (each entry holds the row's text).
+ */
+const MEMO_SIZE = 1024;
+
+/** What the memo holds of this store's last successful compare-and-set of a key. */
+interface Written {
+  /** The database version written. */
+  readonly version: string;
+  /** {@link sessionFingerprint} of the data written (what the cache was then set to). */
+  readonly fingerprint: string;
+  /** With a compare-and-set cache: the version of the cache entry written. */
+  readonly cacheVersion?: string;
+}
+
+/** A cache store's compare-and-set pair, bound to it. */
+interface VersionedCache {
+  loadVersioned(key: string): Promise<VersionedSessionData | null>;
+  saveIfUnchanged(
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null>;
+}
+
+/** The cache version of an empty entry: a cache compare-and-set against it only creates. */
+const NO_ENTRY = "";
+/** A cache version no entry has (the cache's state is not known): never compared against. */
+const UNKNOWN = "?";
+
+/**
+ * A cache version and a database version as one version, opaque to the engine (cache versions
+ * are SHA-1 hex or write numbers: never a NUL).
+ */
+function bothVersions(cache: string, db: string): string {
+  return `${cache}\u0000${db}`;
+}
+
+function splitVersions(version: string): { cache: string; db: string } {
+  const at = version.indexOf("\u0000");
+  if (at < 0) return { cache: UNKNOWN, db: version };
+  return { cache: version.slice(0, at), db: version.slice(at + 1) };
+}
+
 /** Attempts at writing the cache when its store answers "exists"/"missing" (create ⇄ update). */
 const CACHE_WRITE_ATTEMPTS = 3;
 
@@ -117,6 +178,12 @@ export class CachedDbStore implements SessionStore {
   readonly #cacheErrors: CacheErrorPolicy;
   readonly #logger: StoreLogger;
   readonly #now: () => number;
+  /** The cache's compare-and-set pair, when both halves have it (see `#loadBothVersioned`). */
+  readonly #cacheCas: VersionedCache | undefined;
+  /** The database's `loadVersioned`, when it has the compare-and-set pair. */
+  readonly #dbLoadVersioned: SessionStore["loadVersioned"];
+  /** The last compare-and-set per key, least recently written first (see the module notes). */
+  readonly #written = new Map<string, Written>();
   /** Compare-and-set, present when the database store has it (see the module notes). */
   readonly loadVersioned?: (key: string, latest?: boolean) => Promise<VersionedSessionData | null>;
   /** See {@link CachedDbStore.loadVersioned}. */
@@ -133,11 +200,23 @@ export class CachedDbStore implements SessionStore {
     // eslint-disable-next-line @typescript-eslint/unbound-method
     const { loadVersioned, saveIfUnchanged } = options.db;
     if (loadVersioned && saveIfUnchanged) {
+      this.#dbLoadVersioned = loadVersioned;
       this.loadVersioned = (key, latest) => this.#loadVersioned(loadVersioned, key, latest);
       this.saveIfUnchanged = (key, data, expiry, expected) =>
         this.#saveIfUnchanged(saveIfUnchanged, key, data, expiry, expected);
     }
     this.#cache = options.cache;
+    const cache = options.cache;
+    this.#cacheCas =
+      this.#dbLoadVersioned !== undefined &&
+      cache.loadVersioned !== undefined &&
+      cache.saveIfUnchanged !== undefined
+        ? {
+            loadVersioned: (key) => cache.loadVersioned!(key),
+            saveIfUnchanged: (key, data, expiry, expected) =>
+              cache.saveIfUnchanged!(key, data, expiry, expected),
+          }
+        : undefined;
     const djangoVersion = versionOption({
       name: "djangoVersion",
       value: options.djangoVersion,
@@ -176,24 +255,28 @@ export class CachedDbStore implements SessionStore {
     const row = await this.#loadRow(key);
     if (row === null) return null;
     // Refilled, then the row looked at again: a logout that deleted it meanwhile wins.
-    if (row.expiry !== null && !(await this.#refill(key, row.data, row.expiry, false))) return null;
-    return row.data;
+    if (row.expiry === null) return row.data;
+    const refilled = await this.#refill(key, row.data, row.expiry, false, row.version);
+    return refilled === "gone" ? null : row.data;
   }
 
   /**
-   * A cache hit (unless `latest`) has the version {@link FROM_CACHE}, which no save matches;
-   * a miss, or `latest`, is the database's `loadVersioned` (a miss refills the cache as `load`
-   * does; `latest`, the reload before a compare-and-set save, leaves the cache to that save).
+   * A cache hit (unless `latest`) has the version this store last wrote when it holds the data
+   * written then, else {@link FROM_CACHE}, which no save matches; a miss, or `latest`, is the
+   * database's `loadVersioned` (a miss refills the cache as `load` does; `latest`, the reload
+   * before a compare-and-set save, leaves the cache to that save).
    */
   async #loadVersioned(
     loadVersioned: NonNullable<SessionStore["loadVersioned"]>,
     key: string,
     latest = false,
   ): Promise<VersionedSessionData | null> {
+    const cas = this.#cacheCas;
+    if (cas !== undefined) return this.#loadBothVersioned(loadVersioned, cas, key, latest);
     if (!latest) {
       try {
         const cached = await this.#cache.load(key);
-        if (cached !== null) return { data: cached, version: FROM_CACHE };
+        if (cached !== null) return { data: cached, version: this.#versionOf(key, cached) };
       } catch (err) {
         this.#report("Session cache read failed; reading the database", err);
       }
@@ -203,12 +286,17 @@ export class CachedDbStore implements SessionStore {
       latest ? Promise.resolve(null) : this.#expiryDate(key),
     ]);
     if (row === null) return null;
-    // `latest` is the engine's reload before a compare-and-set save, which sets the cache.
-    if (latest || date === null) return row;
-    return (await this.#refill(key, row.data, this.#expiryAt(date), false)) ? row : null;
+    // `latest` is the engine's reload before a compare-and-set save, which sets the cache; an
+    // undecodable row is never copied into the cache as an empty session.
+    if (latest || date === null || row.undecodable === true) return row;
+    const refilled = await this.#refill(key, row.data, this.#expiryAt(date), false, row.version);
+    return refilled === "gone" ? null : row;
   }
 
-  /** The database's compare-and-set, then the cache set; a cache-served version conflicts. */
+  /**
+   * The database's compare-and-set, then the cache set, then the row looked at again; a
+   * cache-served version this store did not write conflicts with no I/O.
+   */
   async #saveIfUnchanged(
     saveIfUnchanged: NonNullable<SessionStore["saveIfUnchanged"]>,
     key: string,
@@ -216,10 +304,152 @@ export class CachedDbStore implements SessionStore {
     expiry: SessionExpiry,
     expected: string,
   ): Promise<string | null> {
+    const cas = this.#cacheCas;
+    if (cas !== undefined) return this.#saveBoth(saveIfUnchanged, cas, key, data, expiry, expected);
     if (expected === FROM_CACHE) return null;
+    this.#written.delete(key);
     const version = await saveIfUnchanged.call(this.#db, key, data, expiry, expected);
-    if (version !== null) await this.#refill(key, data, expiry, true);
+    if (version === null) return null;
+    // Fingerprinted before the cache write: the data is what the cache is set to.
+    const fingerprint = expiry.age > 0 ? sessionFingerprint(data) : undefined;
+    const refilled = await this.#refill(key, data, expiry, true, version);
+    if (refilled === "held" && fingerprint !== undefined) {
+      this.#remember(key, { version, fingerprint });
+    }
     return version;
+  }
+
+  /**
+   * {@link CachedDbStore.loadVersioned} with a cache that has compare-and-set too: the version
+   * is the cache entry's version (`""`: none) and the row's, joined (see {@link bothVersions}).
+   * A hit takes the row version from the memo when the entry is the one this store last wrote
+   * (same cache version), else {@link FROM_CACHE}. A miss refills the cache only if it is still
+   * empty (a cache set of a newer save that landed meanwhile is never overwritten), then looks
+   * at the row. `latest` reads the row and the entry's version at once.
+   */
+  async #loadBothVersioned(
+    loadVersioned: NonNullable<SessionStore["loadVersioned"]>,
+    cas: VersionedCache,
+    key: string,
+    latest: boolean,
+  ): Promise<VersionedSessionData | null> {
+    let cacheVersion = NO_ENTRY;
+    if (!latest) {
+      try {
+        const cached = await cas.loadVersioned(key);
+        if (cached !== null) {
+          const written = this.#written.get(key);
+          const db = written?.cacheVersion === cached.version ? written.version : FROM_CACHE;
+          return { data: cached.data, version: bothVersions(cached.version, db) };
+        }
+      } catch (err) {
+        this.#report("Session cache read failed; reading the database", err);
+        cacheVersion = UNKNOWN;
+      }
+    }
+    const [row, date, entry] = await Promise.all([
+      loadVersioned.call(this.#db, key),
+      latest ? Promise.resolve(null) : this.#expiryDate(key),
+      latest ? this.#cacheVersionNow(cas, key) : Promise.resolve(cacheVersion),
+    ]);
+    if (row === null) return null;
+    if (latest || date === null)
+      return { data: row.data, version: bothVersions(entry, row.version) };
+    // The refill, only into an entry still empty; then the row looked at again: changed or
+    // deleted meanwhile (a save, a logout), the copy just cached goes.
+    if (entry === NO_ENTRY) {
+      const refilled = await this.#cacheSetIf(cas, key, row.data, this.#expiryAt(date), NO_ENTRY);
+      if (refilled !== null) {
+        if (await this.#holds(key, row.version)) {
+          return { data: row.data, version: bothVersions(refilled, row.version) };
+        }
+        await this.#cache.delete(key);
+        if (!(await this.#db.exists(key))) return null;
+      }
+    }
+    return { data: row.data, version: bothVersions(UNKNOWN, row.version) };
+  }
+
+  /**
+   * {@link CachedDbStore.saveIfUnchanged} with a cache that has compare-and-set: the row's
+   * compare-and-set, then the cache entry set only if it still holds what it held when the
+   * session was loaded (else deleted). So no copy of ours ever lands over a later save's: that
+   * save wrote the row after ours, and its cache set either comes after ours or has already
+   * changed the entry, which makes ours a delete. An entry that was empty or unknown at the
+   * load is deleted (never created: a logout's delete may be what emptied it).
+   */
+  async #saveBoth(
+    saveIfUnchanged: NonNullable<SessionStore["saveIfUnchanged"]>,
+    cas: VersionedCache,
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null> {
+    const { cache, db } = splitVersions(expected);
+    if (db === FROM_CACHE) return null;
+    this.#written.delete(key);
+    const version = await saveIfUnchanged.call(this.#db, key, data, expiry, db);
+    if (version === null) return null;
+    if (expiry.age <= 0) {
+      // Django: a cache set with a timeout <= 0 deletes (a key cycle retiring the old record).
+      await this.#cache.delete(key);
+      return bothVersions(UNKNOWN, version);
+    }
+    const written =
+      cache === NO_ENTRY || cache === UNKNOWN
+        ? null
+        : await this.#cacheSetIf(cas, key, data, expiry, cache);
+    if (written === null) await this.#cache.delete(key);
+    else this.#remember(key, { version, fingerprint: "", cacheVersion: written });
+    return bothVersions(written ?? UNKNOWN, version);
+  }
+
+  /** The cache entry's version now: {@link NO_ENTRY} when empty, {@link UNKNOWN} if unreadable. */
+  async #cacheVersionNow(cas: VersionedCache, key: string): Promise<string> {
+    try {
+      return (await cas.loadVersioned(key))?.version ?? NO_ENTRY;
+    } catch (err) {
+      this.#report("Session cache read failed; reading the database", err);
+      return UNKNOWN;
+    }
+  }
+
+  /**
+   * The cache's compare-and-set (`expected` {@link NO_ENTRY}: only into an empty entry), with
+   * the cache error policy; resolves the entry's new version, or `null` when it was not written.
+   */
+  async #cacheSetIf(
+    cas: VersionedCache,
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null> {
+    try {
+      return await cas.saveIfUnchanged(key, data, expiry, expected);
+    } catch (err) {
+      if (this.#cacheErrors === "raise") throw err;
+      this.#report("Error saving to cache", err);
+      return null;
+    }
+  }
+
+  /** The version last written under `key` if `cached` is the data written then, else {@link FROM_CACHE}. */
+  #versionOf(key: string, cached: SessionData): string {
+    const written = this.#written.get(key);
+    if (written === undefined || sessionFingerprint(cached) !== written.fingerprint) {
+      return FROM_CACHE;
+    }
+    return written.version;
+  }
+
+  #remember(key: string, written: Written): void {
+    this.#written.set(key, written);
+    if (this.#written.size > MEMO_SIZE) {
+      const oldest = this.#written.keys().next();
+      if (oldest.done !== true) this.#written.delete(oldest.value);
+    }
   }
 
   async exists(key: string): Promise<boolean> {
@@ -229,14 +459,16 @@ export class CachedDbStore implements SessionStore {
   }
 
   async save(key: string, data: SessionData, options: SaveOptions): Promise<void> {
+    this.#written.delete(key);
     await this.#db.save(key, data, options);
     // Django: `self._cache.set(self.cache_key, self._session, self.get_expiry_age())`. An
     // update then looks at the row (a new key is unknown to any logout).
     if (options.mustCreate) await this.#cacheWrite(key, data, options.expiry, false);
-    else await this.#refill(key, data, options.expiry, true);
+    else await this.#refill(key, data, options.expiry, true, undefined);
   }
 
   async delete(key: string): Promise<void> {
+    this.#written.delete(key);
     await this.#db.delete(key);
     await this.#cache.delete(key);
   }
@@ -262,6 +494,19 @@ export class CachedDbStore implements SessionStore {
     return this.#db.inspect(key);
   }
 
+  /**
+   * The database's rows for many keys, in one query where the database store batches
+   * (`inspectMany` of the SQL store), the truth as for {@link CachedDbStore.inspect}.
+   */
+  inspectMany(keys: readonly string[]): Promise<Map<string, StoredSession>> {
+    const db = this.#db;
+    if (db.inspectMany !== undefined) return db.inspectMany(keys);
+    if (db.inspect === undefined) {
+      return Promise.reject(new ConfigurationError(`${db.name} cannot inspect a session`));
+    }
+    return inspectEach(keys, (key) => db.inspect!(key));
+  }
+
   /** The database's count. */
   count(options: { readonly activeOnly?: boolean } = {}): Promise<number> {
     if (this.#db.count === undefined) {
@@ -276,13 +521,23 @@ export class CachedDbStore implements SessionStore {
   }
 
   /**
-   * The row and, when the database can tell, its remaining life as Django's
-   * `get_expiry_age(expiry=s.expire_date)`. Both queries run at once.
+   * The row (with its version when the database has one) and, when the database can tell, its
+   * remaining life as Django's `get_expiry_age(expiry=s.expire_date)`. Both queries run at once.
    */
-  async #loadRow(key: string): Promise<{ data: SessionData; expiry: SessionExpiry | null } | null> {
-    const [data, date] = await Promise.all([this.#db.load(key), this.#expiryDate(key)]);
-    if (data === null) return null;
-    return { data, expiry: date === null ? null : this.#expiryAt(date) };
+  async #loadRow(key: string): Promise<{
+    data: SessionData;
+    version: string | undefined;
+    expiry: SessionExpiry | null;
+  } | null> {
+    const loadVersioned = this.#dbLoadVersioned;
+    const [row, date] = await Promise.all([
+      loadVersioned === undefined
+        ? this.#db.load(key).then((data) => (data === null ? null : { data, version: undefined }))
+        : loadVersioned.call(this.#db, key),
+      this.#expiryDate(key),
+    ]);
+    if (row === null) return null;
+    return { ...row, expiry: date === null ? null : this.#expiryAt(date) };
   }
 
   /** The row's `expire_date`, when the database store can tell it. */
@@ -333,20 +588,35 @@ export class CachedDbStore implements SessionStore {
   /**
    * The cache write after a database save or a database read, then a look at the row: if a
    * logout deleted it meanwhile (database, then cache), the copy just cached is deleted again,
-   * so a deleted session never lives on in the cache (Django's cached_db can refill it). The
-   * order is what makes it hold: either the look sees the row gone, or the logout's cache
-   * delete comes after this cache write. Resolves whether the row was still there.
+   * so a deleted session never lives on in the cache (Django's cached_db can refill it). With
+   * the `version` the data was read or written as (compare-and-set databases), a row changed
+   * meanwhile (another save, Django's included) drops the copy just cached too: it may have
+   * landed after that save's own cache write and be the older one, which Django would load
+   * and save back. The order is what makes it hold: either the look sees the change, or the
+   * other side's cache write or delete comes after this one. Resolves `"held"` (the row is as
+   * written or read), `"changed"` (cache entry dropped) or `"gone"`.
    */
   async #refill(
     key: string,
     data: SessionData,
     expiry: SessionExpiry,
     likelyExists: boolean,
-  ): Promise<boolean> {
+    version: string | undefined,
+  ): Promise<"held" | "changed" | "gone"> {
     await this.#cacheWrite(key, data, expiry, likelyExists);
-    if (await this.#db.exists(key)) return true;
+    if (version !== undefined && (await this.#holds(key, version))) return "held";
+    const exists = await this.#db.exists(key);
+    if (exists && version === undefined) return "held";
     await this.#cache.delete(key);
-    return false;
+    return exists ? "changed" : "gone";
+  }
+
+  /** Whether the row still holds `version` (see {@link CachedDbDatabase.holdsVersion}). */
+  async #holds(key: string, version: string): Promise<boolean> {
+    if (this.#db.holdsVersion !== undefined) return this.#db.holdsVersion(key, version);
+    const loadVersioned = this.#dbLoadVersioned;
+    if (loadVersioned === undefined) return this.#db.exists(key);
+    return (await loadVersioned.call(this.#db, key))?.version === version;
   }
 
   #report(message: string, err: unknown): void {

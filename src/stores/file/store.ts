@@ -8,12 +8,16 @@
  * makes an empty placeholder with `O_CREAT | O_EXCL`, so two creators of one key cannot both
  * win. Concurrent requests: the version of a session is the SHA-1 of its file's bytes, and
  * `saveIfUnchanged` checks it and renames the new file in under a lock per session file: a
- * promise chain in this process and a `<file>_lock` file made with `O_EXCL` across processes,
- * so requests served by any number of Node processes on one directory never lose each other's
- * writes, and `delete` takes the same lock, so a logout never lands between the check and the
- * rename. Django's file engine locks nothing: a Django save or logout landing between our
- * check and our rename (two system calls apart) can still be overwritten or undone. Expiry is not stored in the file system: it is `_session_expiry`, else the file's mtime
- * plus `SESSION_COOKIE_AGE` (see `expiry.ts`); an expired file is deleted when it is read.
+ * promise chain in this process and a `<file>_lock` file made with `O_EXCL` across processes
+ * (the new content is written into the lock file itself, which is then renamed over the
+ * session file), so requests served by any number of Node processes on one directory never
+ * lose each other's writes, and `delete` takes the same lock, so a logout never lands between
+ * the check and the rename. Django's file engine locks nothing: a Django save (its rename) or
+ * logout (its unlink) landing between our read of the file and our rename, two consecutive
+ * synchronous system calls, is overwritten or undone; one landing anywhere else is seen and
+ * merged (or, for a logout, honoured). Expiry is not stored in the file system: it is
+ * `_session_expiry`, else the file's mtime plus `SESSION_COOKIE_AGE` (see `expiry.ts`); an
+ * expired file is deleted when it is read.
  *
  * @example
  * ```ts
@@ -26,7 +30,16 @@
  * ```
  */
 import { Buffer } from "node:buffer";
-import { constants, statSync, type Stats } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  type Stats,
+} from "node:fs";
 import { open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -49,7 +62,7 @@ import type {
 } from "../contract.ts";
 import type { SessionDataCodec } from "../contract.ts";
 import type { StoredSession, StoredSessionPage, WalkOptions } from "../contract.ts";
-import { sortedPages } from "../walk.ts";
+import { inspectEach, sortedPages } from "../walk.ts";
 import { valueVersion } from "../../internal/value-version.ts";
 import { DEFAULT_MAX_INFLATED_BYTES } from "../../codecs/zlib.ts";
 import { fileExpiryAge, type IntExpiryRule } from "./expiry.ts";
@@ -92,6 +105,8 @@ const LOCK_STALE_MS = 10_000;
 /** How long a compare-and-set or a delete waits for a session file's lock. */
 const LOCK_WAIT_MS = 5_000;
 const TEMP_ATTEMPTS = 100;
+/** The content of a lock file that installs nothing (a delete, a retirement). */
+const EMPTY_FILE = new Uint8Array(0);
 /** What Django's `decode` makes of an undecodable value: `{}`. */
 const EMPTY: SessionData = new Map();
 
@@ -100,6 +115,16 @@ const consoleLogger: StoreLogger = {
     console.warn(`sessionbridge: ${message}`, detail ?? "");
   },
 };
+
+/** A session file's lock while held (see `FileSessionStore.saveIfUnchanged`). */
+interface HeldLock {
+  /** The session file. */
+  readonly file: string;
+  /** The lock file. */
+  readonly path: string;
+  /** Set once the lock file was renamed over the session file: nothing is left to remove. */
+  released: boolean;
+}
 
 /** What one read of a session file found. */
 interface FileRead {
@@ -130,6 +155,8 @@ export class FileSessionStore implements SessionStore {
   readonly #now: () => number;
   /** The last pending compare-and-set per session file (see `saveIfUnchanged`). */
   readonly #locks = new Map<string, Promise<void>>();
+  /** Changes this process made to a session file while operations on it were pending. */
+  readonly #writes = new Map<string, number>();
 
   /** @throws {ConfigurationError} when the directory does not exist or the options are invalid. */
   constructor(options: FileStoreOptions) {
@@ -159,13 +186,19 @@ export class FileSessionStore implements SessionStore {
   }
 
   async load(key: string): Promise<SessionData | null> {
-    return (await this.loadVersioned(key))?.data ?? null;
+    const loaded = await this.loadVersioned(key);
+    return loaded === null || loaded.undecodable ? null : loaded.data;
   }
 
-  /** `load`, with the SHA-1 of the file's bytes as the version. */
-  async loadVersioned(key: string): Promise<VersionedSessionData | null> {
+  /**
+   * `load`, with the SHA-1 of the file's bytes as the version. `latest` (the engine's reload
+   * after a conflict) first lets this process's pending compare-and-sets on the file finish,
+   * so the retry starts from the version they leave instead of one about to be replaced.
+   */
+  async loadVersioned(key: string, latest = false): Promise<VersionedSessionData | null> {
     const path = this.#pathOf(key);
     if (path === null) return null;
+    if (latest) await this.#locks.get(path);
     const read = await this.#read(path, key);
     if (read === null) return null;
     const version = valueVersion(read.content);
@@ -177,14 +210,19 @@ export class FileSessionStore implements SessionStore {
       await this.#removeIfUnchanged(path, read.stats, key);
       return null;
     }
-    return data === null ? null : { data, version };
+    // A live file that cannot be decoded here is never replaced (issue 18 #13).
+    return data === null ? { data: new Map(), version, undecodable: true } : { data, version };
   }
 
   /**
-   * Replaces the file only if its bytes still have the SHA-1 `expected`: the check and the
-   * rename run under this process's lock on the file (see the module notes for other
-   * processes). The expiry is the file's mtime, as for `save`; an expiry already past removes
-   * the file instead.
+   * Replaces the file only if its bytes still have the SHA-1 `expected`. The new content is
+   * written into the session's lock file (`<file>_lock`, made with `O_CREAT | O_EXCL`, so
+   * taking the lock and writing the temporary file are one step); then the file is read, its
+   * SHA-1 compared, and the lock file renamed over it, which installs the new content and
+   * releases the lock at once. The read and the rename are two consecutive system calls with
+   * nothing in between (synchronous, a few microseconds for a session-sized file): the only
+   * window in which a writer that takes no lock (Django) can land unseen. The expiry is the
+   * file's mtime, as for `save`; an expiry already past removes the file instead.
    */
   async saveIfUnchanged(
     key: string,
@@ -194,28 +232,103 @@ export class FileSessionStore implements SessionStore {
   ): Promise<string | null> {
     const path = this.#pathOf(key);
     if (path === null) throw new InvalidArgumentError("file session store: invalid session key");
+    // A write of this process landing while this one waits its turn makes it stale: it then
+    // conflicts with no I/O (at worst a needless reload, if that write left the same bytes).
+    const seen = this.#writes.get(path) ?? 0;
+    const stale = () => (this.#writes.get(path) ?? 0) !== seen;
+    if (expiry.age <= 0) {
+      // Already expired (a key cycle retiring the old file): removed, as a load would.
+      return this.#locked(
+        path,
+        key,
+        EMPTY_FILE,
+        (lock) => {
+          if (!this.#holdsSync(path, key, expected)) return null;
+          this.#syncIo("delete", key, () => {
+            unlinkSync(path);
+          });
+          this.#wrote(lock);
+          return "";
+        },
+        () => (stale() ? null : undefined),
+      );
+    }
     const content = Buffer.from(this.#codec.encode(data), "latin1");
-    return this.#locked(path, key, async () => {
-      const read = await this.#read(path, key);
-      if (read === null || valueVersion(read.content) !== expected) return null;
-      if (expiry.age <= 0) {
-        // Already expired (a key cycle retiring the old file): removed, as a load would.
-        await this.#unlink(path, key);
-        return "";
-      }
-      await this.#replace(path, key, content);
-      return valueVersion(content);
-    });
+    return this.#locked(
+      path,
+      key,
+      content,
+      async (lock) => {
+        if (!this.#holdsSync(path, key, expected)) return null;
+        try {
+          await rename(lock.path, path);
+        } catch (err) {
+          throw this.#ioError("write", err, key);
+        }
+        // Released by the rename: another holder may own the name from now on.
+        lock.released = true;
+        this.#wrote(lock);
+        return valueVersion(content);
+      },
+      () => (stale() ? null : undefined),
+    );
+  }
+
+  /** Counts a change of `lock`'s session file made by this process (see `saveIfUnchanged`). */
+  #wrote(lock: HeldLock): void {
+    this.#writes.set(lock.file, (this.#writes.get(lock.file) ?? 0) + 1);
+  }
+
+  /**
+   * Whether the session file's bytes have the SHA-1 `expected`, read synchronously (see
+   * `saveIfUnchanged`); a missing file does not.
+   */
+  #holdsSync(path: string, key: string, expected: string): boolean {
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw this.#ioError("read", err, key);
+    }
+    try {
+      const { size } = fstatSync(fd);
+      // Past the bound, the first bytes over it tell a rewrite apart, as `#read` does.
+      const content = Buffer.alloc(Math.min(size, this.#maxBytes + 1));
+      const bytesRead = readSync(fd, content, 0, content.length, 0);
+      return valueVersion(content.subarray(0, bytesRead)) === expected;
+    } catch (err) {
+      throw this.#ioError("read", err, key);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Runs a synchronous file operation, failing as the asynchronous ones do. */
+  #syncIo(action: string, key: string, operation: () => void): void {
+    try {
+      operation();
+    } catch (err) {
+      throw this.#ioError(action, err, key);
+    }
   }
 
   /**
    * Runs `action` after every earlier one on `path` in this process settled, holding the
-   * session's lock file (`<file>_lock`, made with `O_CREAT | O_EXCL`) so that other processes
-   * using this store (another Node, a second worker) wait too.
+   * session's lock file (`<file>_lock` with `content`, see {@link FileSessionStore.saveIfUnchanged})
+   * so that other processes using this store (another Node, a second worker) wait too.
+   * `action` gets the lock file; if it renames it away, it sets `released`. When it is this
+   * call's turn, a result from `skip` (other than `undefined`) is taken instead, with no I/O.
    */
-  async #locked<R>(path: string, key: string, action: () => Promise<R>): Promise<R> {
+  async #locked<R>(
+    path: string,
+    key: string,
+    content: Uint8Array,
+    action: (lock: HeldLock) => R | Promise<R>,
+    skip: () => R | undefined = () => undefined,
+  ): Promise<R> {
     const before = this.#locks.get(path) ?? Promise.resolve();
-    const run = before.then(() => this.#withLockFile(path, key, action));
+    const run = before.then(() => skip() ?? this.#withLockFile(path, key, content, action));
     const settled = run.then(
       () => undefined,
       () => undefined,
@@ -224,26 +337,30 @@ export class FileSessionStore implements SessionStore {
     try {
       return await run;
     } finally {
-      if (this.#locks.get(path) === settled) this.#locks.delete(path);
+      if (this.#locks.get(path) === settled) {
+        this.#locks.delete(path);
+        this.#writes.delete(path);
+      }
     }
   }
 
   /**
-   * Holds `<path>_lock` while `action` runs. A lock file older than {@link LOCK_STALE_MS} is
+   * Holds `<path>_lock` (created holding `content`, mode 0600) while `action` runs, and removes
+   * it after unless `action` renamed it away (and said so: `released`). A lock file older than {@link LOCK_STALE_MS} is
    * one a crashed process left behind, and is removed; waiting longer than
    * {@link LOCK_WAIT_MS} fails with `SessionStoreError`. Django skips the name (its `_` is no
    * key character), and so do `walk` and `clearExpired`.
    */
-  async #withLockFile<R>(path: string, key: string, action: () => Promise<R>): Promise<R> {
+  async #withLockFile<R>(
+    path: string,
+    key: string,
+    content: Uint8Array,
+    action: (lock: HeldLock) => R | Promise<R>,
+  ): Promise<R> {
     const lock = `${path}_lock`;
     const started = Date.now();
     for (let wait = 1; ; wait = Math.min(wait * 2, 16)) {
-      try {
-        await (await open(lock, "wx", 0o600)).close();
-        break;
-      } catch (err) {
-        if (errorCode(err) !== "EEXIST") throw this.#ioError("lock", err, key);
-      }
+      if (await this.#createLock(lock, key, content)) break;
       const held = await stat(lock).catch(() => null);
       if (held !== null && Date.now() - held.mtimeMs > LOCK_STALE_MS) {
         await unlink(lock).catch(() => undefined);
@@ -254,11 +371,35 @@ export class FileSessionStore implements SessionStore {
       }
       await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random())));
     }
+    const held: HeldLock = { file: path, path: lock, released: false };
     try {
-      return await action();
+      return await action(held);
     } finally {
-      await unlink(lock).catch(() => undefined);
+      if (!held.released) await unlink(lock).catch(() => undefined);
     }
+  }
+
+  /** Creates `lock` with `content`; `false` when another holder has it. */
+  async #createLock(lock: string, key: string, content: Uint8Array): Promise<boolean> {
+    let handle;
+    try {
+      handle = await open(lock, "wx", 0o600);
+    } catch (err) {
+      if (errorCode(err) === "EEXIST") return false;
+      throw this.#ioError("lock", err, key);
+    }
+    try {
+      try {
+        if (content.length > 0) await handle.writeFile(content);
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      // This process made it: a lock file with half the content is not left behind.
+      await unlink(lock).catch(() => undefined);
+      throw this.#ioError("write", err, key);
+    }
+    return true;
   }
 
   async exists(key: string): Promise<boolean> {
@@ -304,7 +445,10 @@ export class FileSessionStore implements SessionStore {
   async delete(key: string): Promise<void> {
     const path = this.#pathOf(key);
     if (path === null) return;
-    await this.#locked(path, key, () => this.#unlink(path, key));
+    await this.#locked(path, key, EMPTY_FILE, async (lock) => {
+      await this.#unlink(path, key);
+      this.#wrote(lock);
+    });
   }
 
   async #unlink(path: string, key: string): Promise<void> {
@@ -375,6 +519,14 @@ export class FileSessionStore implements SessionStore {
       read.content.length === 0 ? new Map() : this.#decode(read.content, key);
     const age = this.#expiryAge(data ?? EMPTY, read.stats);
     return { key, data, expireDate: new Date(this.#now() + age * 1000) };
+  }
+
+  /**
+   * {@link FileSessionStore.inspect} for many keys, a bounded number of files open at once
+   * (files have no batched read); absent keys are missing from the map.
+   */
+  inspectMany(keys: readonly string[]): Promise<Map<string, StoredSession>> {
+    return inspectEach(keys, (key) => this.inspect(key));
   }
 
   #pathOf(key: string): string | null {

@@ -31,6 +31,7 @@ import type {
   SessionExpiry,
   SessionStore,
   StoreLogger,
+  StoredSession,
   VersionedSessionData,
 } from "../contract.ts";
 import { SessionStoreError } from "../../errors.ts";
@@ -39,6 +40,7 @@ import type { RedisCommandClient, RedisTtl } from "../../internal/redis/client.t
 import { setIfUnchanged } from "../../internal/redis/compare-and-set.ts";
 import { valueVersion } from "../../internal/value-version.ts";
 import { toRedisClient, type RedisClientInput } from "../../internal/redis/detect.ts";
+import { inspectRedisValues } from "../../internal/redis/read-many.ts";
 
 export { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../codecs/msgpack/msgspec.ts";
 
@@ -160,8 +162,13 @@ export class FlaskSessionRedisStore implements SessionStore {
   async loadVersioned(sid: string): Promise<VersionedSessionData | null> {
     const bytes = await this.#call("GET", () => this.#redis.get(this.storeKey(sid)));
     if (bytes === null || bytes.length === 0) return null;
+    const data = this.#decodeOrSkip(bytes);
+    return data === null ? null : { data, version: valueVersion(bytes) };
+  }
+
+  #decodeOrSkip(bytes: Uint8Array): SessionData | null {
     try {
-      return { data: this.decode(bytes), version: valueVersion(bytes) };
+      return this.decode(bytes);
     } catch (err) {
       this.#logger?.warn("flask-session: undecodable session value skipped", {
         store: this.name,
@@ -169,6 +176,26 @@ export class FlaskSessionRedisStore implements SessionStore {
       });
       return null;
     }
+  }
+
+  /** The value (`null` data when empty or undecodable) and its TTL; `null` when the key is gone. */
+  async inspect(sid: string): Promise<StoredSession | null> {
+    return (await this.inspectMany([sid])).get(sid) ?? null;
+  }
+
+  /**
+   * {@link FlaskSessionRedisStore.inspect} for many sids: every `GET` and `PTTL` in one
+   * pipelined batch per master, not one round trip per sid; absent sids are missing from the map.
+   */
+  inspectMany(sids: readonly string[]): Promise<Map<string, StoredSession>> {
+    return this.#call("GET/PTTL", () =>
+      inspectRedisValues(
+        this.#redis,
+        sids,
+        (sid) => this.storeKey(sid),
+        (_sid, bytes) => this.#decodeOrSkip(bytes),
+      ),
+    );
   }
 
   async exists(sid: string): Promise<boolean> {

@@ -20,7 +20,7 @@ import type {
   VersionedSessionData,
   WalkOptions,
 } from "../contract.ts";
-import { sortedPages } from "../walk.ts";
+import { inspectEach, sortedPages } from "../walk.ts";
 
 interface Entry {
   readonly data: SessionData;
@@ -67,7 +67,7 @@ export class MemoryStore implements SessionStore {
     return data === null || version === undefined ? null : { data, version: String(version) };
   }
 
-  /** Writes only if the entry was not written since the version `expected`. */
+  /** Writes only if the entry was not written since the version `expected` (`""`: no entry). */
   saveIfUnchanged(
     key: string,
     data: SessionData,
@@ -75,7 +75,8 @@ export class MemoryStore implements SessionStore {
     expected: string,
   ): Promise<string | null> {
     const entry = this.#live(key);
-    if (!entry || String(entry.version) !== expected) return Promise.resolve(null);
+    const current = entry === undefined ? "" : String(entry.version);
+    if (current !== expected) return Promise.resolve(null);
     return Promise.resolve(String(this.#put(key, data, expiry).version));
   }
 
@@ -124,6 +125,11 @@ export class MemoryStore implements SessionStore {
         ? null
         : { key, data: new Map(entry.data), expireDate: new Date(entry.expiresAt) },
     );
+  }
+
+  /** {@link MemoryStore.inspect} for many keys (no I/O); absent keys are missing from the map. */
+  inspectMany(keys: readonly string[]): Promise<Map<string, StoredSession>> {
+    return inspectEach(keys, (key) => this.inspect(key));
   }
 
   count(options: { readonly activeOnly?: boolean } = {}): Promise<number> {

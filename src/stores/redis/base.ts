@@ -20,7 +20,9 @@ import type { RedisCommandClient, RedisTtl } from "../../internal/redis/client.t
 import { toRedisClient, type RedisClientInput } from "../../internal/redis/detect.ts";
 import { isWrongTypeError, redisStoreError } from "../../internal/redis/errors.ts";
 import { setIfUnchanged } from "../../internal/redis/compare-and-set.ts";
+import { inspectRedisValues } from "../../internal/redis/read-many.ts";
 import { valueVersion } from "../../internal/value-version.ts";
+import { indexedUserId, RedisUserIndex, ttlMilliseconds } from "./user-index.ts";
 
 /** Options every Redis store takes. */
 export interface RedisStoreCommonOptions {
@@ -33,6 +35,14 @@ export interface RedisStoreCommonOptions {
   readonly commandTimeoutMs?: number;
   /** Where undecodable values are reported; default `console.warn`. */
   readonly logger?: StoreLogger;
+  /**
+   * Keep the per-user session index (`./user-index.ts`): every save of a session with an
+   * `_auth_user_id` (a login, a save, the new key of a cycle) also adds its key to that user's
+   * set, one more script call on one key. Deletes leave stale members, which readers check.
+   * Default false. A failure to index is reported to the logger, never fails the save: the
+   * index is complete only while an indexer follows every write anyway.
+   */
+  readonly userIndex?: boolean;
 }
 
 /**
@@ -52,6 +62,20 @@ export interface RedisSessionKeyspace {
   redisKey(sessionKey: string): string;
   /** The session key stored under a Redis key, or `null` if it is not one of the layout's. */
   sessionKeyOf(redisKey: string): string | null;
+}
+
+/**
+ * One page of {@link RedisStoreBase.loadPages}: the sessions' data without expiries.
+ *
+ * @example
+ * ```ts
+ * const page: LoadedSessionPage = { sessions: [{ key: "k5u2y0zq3n7b0x1c", data: null }], position: "" };
+ * ```
+ */
+export interface LoadedSessionPage {
+  readonly sessions: readonly { readonly key: string; readonly data: SessionData | null }[];
+  /** Where to resume after this page (as {@link StoredSessionPage.position}); `""` at the end. */
+  readonly position: string;
 }
 
 const consoleLogger: StoreLogger = {
@@ -74,6 +98,8 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   /** The client the store runs its commands on. */
   readonly client: RedisCommandClient;
   readonly #logger: StoreLogger;
+  readonly #indexWrites: boolean;
+  #index: RedisUserIndex | undefined;
 
   constructor(options: RedisStoreCommonOptions) {
     this.client = toRedisClient(
@@ -81,6 +107,37 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
       options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs },
     );
     this.#logger = options.logger ?? consoleLogger;
+    this.#indexWrites = options.userIndex === true;
+  }
+
+  /** The store's per-user session index (its keys follow the store's key layout). */
+  get userIndex(): RedisUserIndex {
+    // Built lazily: the subclass's key layout is only known after its constructor ran.
+    this.#index ??= new RedisUserIndex(this.client, this.redisKey(""));
+    return this.#index;
+  }
+
+  /** Whether saves maintain {@link RedisStoreBase.userIndex} (the `userIndex` option). */
+  get indexesWrites(): boolean {
+    return this.#indexWrites;
+  }
+
+  /**
+   * After a save wrote `data` under `key` with `ttl`: adds the key to its user's set when the
+   * store keeps the index and the session has a user. Never throws (see `userIndex`).
+   */
+  protected async indexWrite(key: string, data: SessionData, ttl: RedisTtl | null): Promise<void> {
+    if (!this.#indexWrites) return;
+    const user = indexedUserId(data);
+    if (user === null) return;
+    try {
+      await this.userIndex.add(user, [key], ttlMilliseconds(ttl));
+    } catch (err) {
+      this.#logger.warn("Could not add a session to the user index", {
+        store: this.name,
+        reason: err instanceof Error ? err.message.split("\n")[0]!.slice(0, 200) : "unknown",
+      });
+    }
   }
 
   abstract redisKey(sessionKey: string): string;
@@ -94,7 +151,8 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   protected abstract ttlFor(age: number): RedisTtl | null;
 
   async load(key: string): Promise<SessionData | null> {
-    return (await this.loadVersioned(key))?.data ?? null;
+    const loaded = await this.loadVersioned(key);
+    return loaded === null || loaded.undecodable ? null : loaded.data;
   }
 
   /** `load`, with the SHA-1 of the stored bytes as the version. */
@@ -108,9 +166,15 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
       return null;
     }
     if (bytes === null) return null;
+    const data = this.#decodeOrSkip(key, bytes);
+    if (data === null) return { data: new Map(), version: valueVersion(bytes), undecodable: true };
+    return { data, version: valueVersion(bytes) };
+  }
+
+  /** The decoded value, or `null` (reported) when it cannot be decoded. */
+  #decodeOrSkip(key: string, bytes: Buffer): SessionData | null {
     try {
-      const data = this.decodeValue(bytes);
-      return { data, version: valueVersion(bytes) };
+      return this.decodeValue(bytes);
     } catch (err) {
       // Django: any error on get → no session (backends/cache.py `load`); corrupt data is
       // reported, never thrown and never run.
@@ -125,7 +189,7 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   }
 
   /** Writes only if the stored bytes still have the SHA-1 `expected` (one Lua script). */
-  saveIfUnchanged(
+  async saveIfUnchanged(
     key: string,
     data: SessionData,
     expiry: SessionExpiry,
@@ -133,9 +197,11 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   ): Promise<string | null> {
     const value = this.encodeValue(data);
     const ttl = this.ttlFor(expiry.age);
-    return this.run(() =>
+    const version = await this.run(() =>
       setIfUnchanged(this.client, this.name, this.redisKey(key), value, ttl, expected),
     );
+    if (version !== null && ttl !== null) await this.indexWrite(key, data, ttl);
+    return version;
   }
 
   exists(key: string): Promise<boolean> {
@@ -169,15 +235,30 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
    * @throws {ConfigurationError} for a client without them, or a position of another walk.
    */
   async *walk(options: WalkOptions = {}): AsyncIterable<StoredSessionPage> {
+    if (this.client.pttl === undefined) {
+      throw new ConfigurationError("this Redis client cannot walk the sessions (scanPages, pttl)");
+    }
+    const next = this.#keyPages(options);
+    for (let page = await next(); page !== null; page = await next()) {
+      const read = await Promise.all(page.keys.map((key) => this.inspect(key)));
+      yield { sessions: read.filter((session) => session !== null), position: page.position };
+    }
+  }
+
+  /**
+   * The session keys of the SCAN walk, a reply at a time (`null` after the last), repeats seen
+   * recently skipped (SCAN may return a key twice; bounded memory). Calls may overlap: SCANs
+   * run one after another, in call order.
+   */
+  #keyPages(options: WalkOptions): () => Promise<{ keys: string[]; position: string } | null> {
     const count = walkBatchSize(options);
     const pages = this.client.scanPages?.(this.scanPattern, count, options.position ?? "");
-    if (pages === undefined || this.client.pttl === undefined) {
+    if (pages === undefined) {
       throw new ConfigurationError("this Redis client cannot walk the sessions (scanPages, pttl)");
     }
     const iterator = pages[Symbol.asyncIterator]();
-    // SCAN may return a key twice: skip repeats seen recently (bounded memory).
     const seen = new Set<string>();
-    for (;;) {
+    return async () => {
       let step: IteratorResult<{ readonly keys: readonly string[]; readonly position: string }>;
       try {
         step = await iterator.next();
@@ -185,7 +266,7 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
         if (err instanceof ConfigurationError) throw err;
         throw redisStoreError(this.name, err);
       }
-      if (step.done === true) return;
+      if (step.done === true) return null;
       const keys: string[] = [];
       for (const redisKey of step.value.keys) {
         const key = this.sessionKeyOf(redisKey);
@@ -193,12 +274,68 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
       }
       if (seen.size > 100_000) seen.clear();
       for (const key of keys) seen.add(key);
-      const read = await Promise.all(keys.map((key) => this.inspect(key)));
-      yield {
-        sessions: read.filter((session) => session !== null),
-        position: step.value.position,
+      return { keys, position: step.value.position };
+    };
+  }
+
+  /**
+   * The sessions' data only, as fast as Redis answers: the same SCAN walk over every master as
+   * {@link RedisStoreBase.walk}, but one `GET` per key and no `PTTL` (for what needs the users,
+   * not the expiries: `sessions revoke --user`), with `inFlight` pages (default 4) read at
+   * once, each page's `GET`s sent as one batch (the client's `getMany`: a pipeline per master)
+   * while the next SCAN runs. Pages come in walk order; `data` is `null` for a value that is
+   * gone or undecodable (reported to the logger, as `load` does).
+   *
+   * @throws {ConfigurationError} for a client without `scanPages`.
+   * @example
+   * ```ts
+   * for await (const page of store.loadPages({ batchSize: 1000 })) {
+   *   for (const { key, data } of page.sessions) if (data?.get("_auth_user_id") === "42") await store.delete(key);
+   * }
+   * ```
+   */
+  async *loadPages(
+    options: WalkOptions & { readonly inFlight?: number } = {},
+  ): AsyncIterable<LoadedSessionPage> {
+    const inFlight = options.inFlight ?? 4;
+    if (!Number.isSafeInteger(inFlight) || inFlight < 1)
+      throw new ConfigurationError("inFlight must be ≥ 1");
+    const next = this.#keyPages(options);
+    const read = async (): Promise<LoadedSessionPage | null> => {
+      const page = await next();
+      if (page === null) return null;
+      const data = await this.#loadMany(page.keys);
+      return {
+        sessions: page.keys.map((key, i) => ({ key, data: data[i] ?? null })),
+        position: page.position,
       };
+    };
+    // Pages requested ahead: their SCANs run one after another, the GETs of every requested
+    // page are in flight together.
+    const ahead: Promise<LoadedSessionPage | null>[] = [];
+    const request = (): void => {
+      const page = read();
+      page.catch(() => undefined); // awaited in order below; a failure surfaces there
+      ahead.push(page);
+    };
+    for (let i = 0; i < inFlight; i++) request();
+    for (;;) {
+      const page = await ahead.shift()!;
+      if (page === null) return;
+      request();
+      yield page;
     }
+  }
+
+  /** `load` of many keys: one batched `GET` (the client's `getMany`) where the client has it. */
+  async #loadMany(keys: readonly string[]): Promise<(SessionData | null)[]> {
+    const getMany = this.client.getMany?.bind(this.client);
+    if (getMany === undefined) return Promise.all(keys.map((key) => this.load(key)));
+    const values = await this.run(() => getMany(keys.map((key) => this.redisKey(key))));
+    return keys.map((key, i) => {
+      const bytes = values[i] ?? null;
+      return bytes === null || bytes.length === 0 ? null : this.#decodeOrSkip(key, bytes);
+    });
   }
 
   /** The value (`null` data when undecodable) and its TTL; `null` when the key is gone. */
@@ -211,6 +348,22 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
     const [data, ms] = await Promise.all([this.load(key), this.run(() => client.pttl!(redisKey))]);
     if (ms === -2) return null; // expired or deleted meanwhile
     return { key, data, expireDate: ms === -1 ? null : new Date(Date.now() + ms) };
+  }
+
+  /**
+   * {@link RedisStoreBase.inspect} for many keys: every `GET` and `PTTL` in one pipelined batch
+   * per master (see `RedisCommandClient.readMany`), not one round trip per key; absent keys are
+   * missing from the map.
+   */
+  inspectMany(keys: readonly string[]): Promise<Map<string, StoredSession>> {
+    return this.run(() =>
+      inspectRedisValues(
+        this.client,
+        keys,
+        (key) => this.redisKey(key),
+        (key, bytes) => this.#decodeOrSkip(key, bytes),
+      ),
+    );
   }
 
   /** Runs client calls, turning driver failures into `SessionStoreError`. */

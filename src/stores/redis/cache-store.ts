@@ -124,6 +124,7 @@ export class DjangoCacheStore extends RedisStoreBase {
     const condition = options.mustCreate ? "NX" : "XX";
     const written = await this.run(() => this.client.set(redisKey, value, { ttl, condition }));
     if (!written) throw options.mustCreate ? new SessionExistsError() : new SessionMissingError();
+    await this.indexWrite(key, data, ttl);
   }
 
   protected decodeValue(bytes: Buffer): SessionData {

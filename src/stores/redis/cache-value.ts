@@ -41,6 +41,8 @@ import {
 import { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../codecs/msgpack/msgspec.ts";
 import {
   PyFloat,
+  PyFrozenSet,
+  PySet,
   PyTuple,
   isPyDict,
   type PyValue,
@@ -273,7 +275,8 @@ function assertMsgpackable(value: PyValue | SessionData): void {
   if (Array.isArray(value)) return value.forEach(assertMsgpackable);
   if (value instanceof PyTuple) return value.items.forEach(assertMsgpackable);
   if (isPyDict(value)) return Object.values(value).forEach(assertMsgpackable);
+  const type = value instanceof PySet ? "set" : value instanceof PyFrozenSet ? "frozenset" : null;
   throw new UnsupportedValueError(
-    `can not serialize '${value.constructor.name.replace(/^Py/, "")}' object`,
+    `can not serialize '${type ?? value.constructor.name.replace(/^Py/, "")}' object`,
   );
 }

@@ -29,6 +29,7 @@ import {
   PyTimeDelta,
   PyTuple,
   PyUUID,
+  PyOrderedDict,
   isPyDict,
   type PyDict,
   type PyValue,
@@ -92,7 +93,13 @@ function toJsonable(value: PyValue): PyValue {
     }
     return out;
   }
-  return value; // PyFloat, bytes: left to dumpsPythonJson (bytes is refused, as Python's TypeError)
+  // An OrderedDict is a dict to json.dumps (read back as one).
+  if (value instanceof PyOrderedDict) {
+    return new PyOrderedDict([...value].map(([k, v]) => [k, toJsonable(v)] as const));
+  }
+  // PyFloat, bytes, sets: left to dumpsPythonJson (bytes and sets are refused, as Python's
+  // TypeError).
+  return value;
 }
 
 /**

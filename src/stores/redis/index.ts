@@ -8,6 +8,8 @@
  * - {@link DjangoRedisSessionsStore}: the third-party engines `redis_sessions.session` and
  *   `redis_sessions_fork.session`.
  * - {@link scanSessionKeys}: lists a store's sessions with `SCAN` (never `KEYS`).
+ * - {@link RedisUserIndex}: the per-user session index (one set per user), kept by the stores'
+ *   saves with `userIndex: true` and by `sessionbridge sessions index --follow`.
  *
  * Bring your own client: node-redis 5/6 (`redis`) or ioredis 5/6, both optional peer
  * dependencies that this module never imports. The stores never connect or close it. Every
@@ -53,7 +55,9 @@ export {
 export type { DjangoCacheEngine, DjangoCacheKeyParts } from "./keys.ts";
 export { scanSessionKeys } from "./scan.ts";
 export type { ScanSessionKeysOptions } from "./scan.ts";
-export type { RedisSessionKeyspace, RedisStoreCommonOptions } from "./base.ts";
+export type { LoadedSessionPage, RedisSessionKeyspace, RedisStoreCommonOptions } from "./base.ts";
+export { RedisUserIndex, USER_INDEX_KEY_HEAD, indexedUserId } from "./user-index.ts";
+export type { UserIndexState, UserIndexStatus } from "./user-index.ts";
 export { toRedisClient } from "../../internal/redis/detect.ts";
 export type { RedisClientInput } from "../../internal/redis/detect.ts";
 export { fromNodeRedis } from "../../internal/redis/node-redis.ts";

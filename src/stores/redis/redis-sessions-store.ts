@@ -126,10 +126,12 @@ export class DjangoRedisSessionsStore extends RedisStoreBase {
         this.client.set(redisKey, value, { ttl, condition: "NX" }),
       );
       if (!written) throw new SessionExistsError();
+      await this.indexWrite(key, data, ttl);
       return;
     }
     // SETEX: writes whether or not the key still exists.
     await this.run(() => this.client.set(redisKey, value, { ttl }));
+    await this.indexWrite(key, data, ttl);
   }
 
   protected encodeValue(data: SessionData): Uint8Array {

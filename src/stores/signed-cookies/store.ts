@@ -36,6 +36,7 @@ import { versionOption } from "../../internal/version-option.ts";
 import { ConfigurationError, SignatureExpiredError, TooLargeError } from "../../errors.ts";
 import { assertSecrets } from "../../codecs/secret.ts";
 import type { SessionData, SessionStore, StoreLogger, StoredSession } from "../contract.ts";
+import { inspectEach } from "../walk.ts";
 
 /** The salt of Django's signed-cookie sessions (the backend's module path). */
 export const SIGNED_COOKIES_SALT = "django.contrib.sessions.backends.signed_cookies";
@@ -257,6 +258,14 @@ export class SignedCookieStore implements SessionStore {
     // The value verified just above; this reads its signing time.
     const { timestamp } = this.#signer.unsignTimestamped(key);
     return { key, data, expireDate: new Date((timestamp + this.#cookieAge) * 1000) };
+  }
+
+  /**
+   * {@link SignedCookieStore.inspect} for many cookie values (no I/O: a signature check and a
+   * decode each); absent (unverifiable or expired) values are missing from the map.
+   */
+  inspectMany(keys: readonly string[]): Promise<Map<string, StoredSession>> {
+    return inspectEach(keys, (key) => this.inspect(key));
   }
 
   /** Always `false`, as Django's: a signed value is never "taken". */

@@ -184,7 +184,8 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async load(key: string): Promise<SessionData | null> {
-    return (await this.loadVersioned(key))?.data ?? null;
+    const loaded = await this.loadVersioned(key);
+    return loaded === null || loaded.undecodable ? null : loaded.data;
   }
 
   /** `load`, with the stored `session_data` text as the version. */
@@ -203,7 +204,12 @@ export class SqlSessionStore implements SessionStore {
         reason: errorCode(err) ?? (err instanceof Error ? err.name : "unknown"),
         key: `${key.slice(0, 4)}…`,
       });
-      return null;
+      // A live row: Django (with its key, its classes) may read it, so it is never replaced.
+      return {
+        data: new Map(),
+        version: typeof value === "string" ? value : "",
+        undecodable: true,
+      };
     }
   }
 
@@ -251,6 +257,22 @@ export class SqlSessionStore implements SessionStore {
       if (rows.length > 0) return value;
     }
     return null;
+  }
+
+  /**
+   * Whether the row of `key` still holds the version `version` (what `loadVersioned` or
+   * `saveIfUnchanged` resolved), expired or not: cached_db asks after setting its cache, to
+   * tell whether a save or a logout reached the row since.
+   *
+   * @example
+   * ```ts
+   * const version = await store.saveIfUnchanged(key, data, expiry, loaded.version);
+   * if (version !== null && !(await store.holdsVersion(key, version))) console.log("changed since");
+   * ```
+   */
+  async holdsVersion(key: string, version: string): Promise<boolean> {
+    if (key.length > MAX_KEY_LENGTH) return false;
+    return (await this.#database.query(this.#sql.holds, [key, version])).length > 0;
   }
 
   async delete(key: string): Promise<void> {

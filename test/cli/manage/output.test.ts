@@ -242,7 +242,7 @@ describe("sessions list --json into a real pipe nobody reads", { timeout: 120_00
     );
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((done) => child.once("exit", done));
+    const exited = new Promise<number | null>((done) => child.once("close", done));
     // Not read: wait until the walk stops asking Redis for more (the GET count holds still).
     let last = -1;
     let still = 0;

@@ -257,7 +257,12 @@ describe("changepassword", () => {
         env: { ...env, SESSIONBRIDGE_PASSWORD: "gina-pass-2" },
       });
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(JSON.parse(r.stdout), { username: "gina", id, sessions_deleted: 2 });
+      assert.deepEqual(JSON.parse(r.stdout), {
+        username: "gina",
+        id,
+        sessions_deleted: 2,
+        sessions_via: "walk", // no user index on this store
+      });
       const left = await redis.keys(`${prefix}:*`);
       assert.deepEqual(left, [
         `${prefix}:1:django.contrib.sessions.cacheaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3`,

@@ -7,6 +7,9 @@ import {
   PyDateTime,
   PyDecimal,
   PyFloat,
+  PyFrozenSet,
+  PyOrderedDict,
+  PySet,
   PyTuple,
   PyUUID,
   type PyValue,
@@ -18,7 +21,7 @@ import { runPython } from "../../support/python.ts";
 import { UnsupportedValueError } from "../../../src/errors.ts";
 
 const PY = String.raw`
-import json, sys, uuid, datetime, decimal, msgspec
+import collections, json, sys, uuid, datetime, decimal, msgspec
 tz = datetime.timezone.utc
 cases = {
   "ints": {"a": 0, "b": 127, "c": 128, "d": 255, "e": 256, "f": 65535, "g": 65536, "h": 2**32 - 1, "i": 2**32, "j": 2**63 + 5,
@@ -30,6 +33,7 @@ cases = {
   "times": {"aware": datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=tz), "micro": datetime.datetime(2024, 1, 2, 3, 4, 5, 123456, tzinfo=tz),
             "old": datetime.datetime(1960, 1, 1, tzinfo=tz), "naive": datetime.datetime(2024, 1, 2, 3, 4, 5, 7), "date": datetime.date(2024, 1, 2)},
   "others": {"uuid": uuid.UUID(int=5), "dec": decimal.Decimal("12.50"), "_permanent": True},
+  "sets": {"s": {1, 2, 3}, "fs": frozenset([7]), "od": collections.OrderedDict([("b", 1), ("a", [2])])},
 }
 print(json.dumps({k: msgspec.msgpack.Encoder().encode(v).hex() for k, v in cases.items()}))
 `;
@@ -87,6 +91,16 @@ const CASES: Record<string, SessionData> = {
     uuid: new PyUUID("00000000000000000000000000000005"),
     dec: new PyDecimal("12.50"),
     _permanent: true,
+  }),
+  // Issue 18 #14: msgspec writes a set as an array and an OrderedDict as a map (read back as a
+  // list and a dict, by msgspec too).
+  sets: ts({
+    s: new PySet([1, 2, 3]),
+    fs: new PyFrozenSet([7]),
+    od: new PyOrderedDict([
+      ["b", 1],
+      ["a", [2]],
+    ]),
   }),
 };
 

@@ -8,8 +8,9 @@ Commands (argv[1]):
 
 The canonical JSON form keeps Python types: {"$int": "12"}, {"$float": repr}, {"$bytes": hex},
 {"$tuple": [...]}, {"$dict": [[k, v], ...]}, {"$datetime": [y, mo, d, h, mi, s, us, offset]},
-{"$date": [y, m, d]}, {"$td": [d, s, us]}, {"$decimal": str}, {"$uuid": hex}; sets and
-frozensets become lists (sorted by repr), bytearray becomes bytes, OrderedDict a dict.
+{"$date": [y, m, d]}, {"$td": [d, s, us]}, {"$decimal": str}, {"$uuid": hex},
+{"$set": [...]} and {"$frozenset": [...]} (items in iteration order),
+{"$odict": [[k, v], ...]} (in order); bytearray becomes bytes.
 """
 import collections
 import datetime as dt
@@ -52,7 +53,9 @@ def canon(v):
     if isinstance(v, list):
         return [canon(x) for x in v]
     if isinstance(v, (set, frozenset)):
-        return [canon(x) for x in sorted(v, key=repr)]
+        return {"$set" if isinstance(v, set) else "$frozenset": [canon(x) for x in v]}
+    if isinstance(v, collections.OrderedDict):
+        return {"$odict": [[canon(k), canon(x)] for k, x in v.items()]}
     if isinstance(v, dict):
         return {"$dict": [[canon(k), canon(x)] for k, x in v.items()]}
     if isinstance(v, dt.datetime):
@@ -125,12 +128,16 @@ FIXTURES = {
     "many_frames": {"s": [f"item-{i}-" + "z" * 20 for i in range(8000)]},
     "markup": {"m": Markup("<b>x</b>"), "e": Markup("")},
     # Not byte-identical (different Python types or identity-based memo):
-    "sets": {"s": {1, 2, 3}, "fs": frozenset(["a"]), "empty": set()},
-    "ordered": collections.OrderedDict([("z", 1), ("a", [collections.OrderedDict()])]),
+    "sets": {"s": {1, 2, 3}, "fs": frozenset(["a"]), "empty": set(), "efs": frozenset(),
+             "in": [{(1, "b")}, frozenset([frozenset([2])])], "big": set(range(2001))},
+    "ordered": collections.OrderedDict([("z", 1), ("a", [collections.OrderedDict()]),
+                                        ("2", collections.OrderedDict([("b", 1), ("1", 2)]))]),
+    "ordered1000": {"o": collections.OrderedDict((f"k{i}", i) for i in range(1000)),
+                    "o1001": collections.OrderedDict((f"k{i}", i) for i in range(1001))},
 }
-# sets/OrderedDict/bytearray change type; "tuples": CPython shares the equal constant (1,)
-# between two places, so its pickle has a BINGET where ours repeats the tuple.
-INEXACT = {"sets", "ordered", "bytes", "tuples"}
+# bytearray changes type; "tuples": CPython shares the equal constant (1,) between two places,
+# so its pickle has a BINGET where ours repeats the tuple.
+INEXACT = {"bytes", "tuples"}
 
 
 def main():

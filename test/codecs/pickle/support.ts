@@ -7,7 +7,10 @@ import {
   PyDateTime,
   PyDecimal,
   PyFloat,
+  PyFrozenSet,
   PyMarkup,
+  PyOrderedDict,
+  PySet,
   PyTimeDelta,
   PyTuple,
   PyUUID,
@@ -47,7 +50,10 @@ export type Canon =
   | { $td: number[] }
   | { $decimal: string }
   | { $uuid: string }
-  | { $markup: string };
+  | { $markup: string }
+  | { $set: Canon[] }
+  | { $frozenset: Canon[] }
+  | { $odict: [Canon, Canon][] };
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 export const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
@@ -71,6 +77,11 @@ export function canonical(v: PyValue | SessionData): Canon {
   if (v instanceof Uint8Array) return { $bytes: hex(v) };
   if (Array.isArray(v)) return v.map(canonical);
   if (v instanceof PyTuple) return { $tuple: v.items.map(canonical) };
+  if (v instanceof PySet || v instanceof PyFrozenSet) {
+    const items = [...v].map(canonical);
+    return v instanceof PySet ? { $set: items } : { $frozenset: items };
+  }
+  if (v instanceof PyOrderedDict) return { $odict: [...v].map(([k, x]) => [k, canonical(x)]) };
   if (v instanceof Map) return { $dict: [...v].map(([k, x]) => [k, canonical(x)]) };
   if (v instanceof PyDateTime) {
     return {
@@ -105,7 +116,18 @@ export function sortDicts(c: Canon): Canon {
     return { $dict: entries };
   }
   if ("$tuple" in c) return { $tuple: c.$tuple.map(sortDicts) };
+  if ("$set" in c) return { $set: sortItems(c.$set.map(sortDicts)) };
+  if ("$frozenset" in c) return { $frozenset: sortItems(c.$frozenset.map(sortDicts)) };
+  if ("$odict" in c) return { $odict: c.$odict.map(([k, v]): [Canon, Canon] => [k, sortDicts(v)]) };
   return c;
+}
+
+/** Set items in one order (Python iterates a set in hash order). */
+function sortItems(items: Canon[]): Canon[] {
+  return items
+    .map((c) => [JSON.stringify(c), c] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([, c]) => c);
 }
 
 /** Builds the PyValue a canonical form describes; a top-level dict becomes SessionData. */
@@ -132,6 +154,9 @@ export function fromCanon(c: Canon, top = true): PyValue | SessionData {
   }
   if ("$bytes" in c) return unhex(c.$bytes);
   if ("$tuple" in c) return new PyTuple(c.$tuple.map(rec));
+  if ("$set" in c) return new PySet(c.$set.map(rec));
+  if ("$frozenset" in c) return new PyFrozenSet(c.$frozenset.map(rec));
+  if ("$odict" in c) return new PyOrderedDict(c.$odict.map(([k, v]) => [k as string, rec(v)]));
   if ("$dict" in c) {
     if (top) {
       const m: SessionData = new Map();

@@ -6,31 +6,19 @@
 //   accepts it, and its UserSession row, so Django's session list shows it; ending it there
 //   logs Node out.
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
-import express from "express";
-import { authMiddleware, getAuth, getUser } from "../../../src/adapters/express/auth.ts";
-import {
-  csrfMiddleware,
-  getSession,
-  sessionMiddleware,
-} from "../../../src/adapters/express/index.ts";
+import { getAuth, getUser } from "../../../src/adapters/express/auth.ts";
+import { csrfMiddleware, getSession } from "../../../src/adapters/express/index.ts";
 import { authenticate } from "../../../src/auth/authenticate.ts";
-import { DjangoUserSource } from "../../../src/auth/django-user-source.ts";
-import { DjangoSessionCodec } from "../../../src/codecs/django/session-encoding.ts";
 import { AllauthLogins } from "../../../src/django/allauth.ts";
-import {
-  createSqlStore,
-  openDatabaseUrl,
-  type SqlDatabase,
-} from "../../../src/stores/sql/index.ts";
-import { CookieJar, listen } from "../../support/http.ts";
+import type { SqlDatabase } from "../../../src/stores/sql/index.ts";
+import { CookieJar } from "../../support/http.ts";
 import {
   APPS_DJANGO_VERSIONS,
-  APPS_SECRET,
   APPS_USER,
-  startAppsProject,
+  startNodeBesideApps,
   type AppsProject,
+  type NodeBesideApps,
 } from "./apps.ts";
 
 const NODE_AGENT = "node-allauth-interop/1.0";
@@ -63,59 +51,44 @@ async function allauthAppLogin(url: string): Promise<string> {
 
 for (const version of APPS_DJANGO_VERSIONS) {
   describe(`django-allauth beside Node, Django ${version}`, () => {
+    let beside: NodeBesideApps;
     let django: AppsProject;
     let node: { url: string; close(): Promise<void> };
     let database: SqlDatabase;
 
     before(async () => {
-      django = await startAppsProject(version);
-      database = await openDatabaseUrl(django.databaseUrl);
-      const config = {
-        users: new DjangoUserSource({ database }),
-        secretKey: APPS_SECRET,
-        djangoVersion: version,
-        loginRecorders: [new AllauthLogins({ database })],
-      };
-      const app = express();
-      app.use(express.json());
-      app.use(
-        sessionMiddleware({
-          store: createSqlStore({
-            database,
-            codec: new DjangoSessionCodec({ secret: APPS_SECRET }),
-          }),
-          djangoVersion: version,
-          sessionTokenHeader: "X-Session-Token",
-        }),
+      beside = await startNodeBesideApps(
+        version,
+        ({ app, auth }) => {
+          app.post("/login", async (req, res) => {
+            const body = req.body as { username: string; password: string };
+            const result = await authenticate(
+              { ...body, ip: "203.0.113.7", userAgent: req.headers["user-agent"] },
+              auth,
+            );
+            if (!result.ok) return void res.status(400).json({ error: result.message });
+            await getAuth(req).login(result.user);
+            // An app client (X-Session-Token) learns its new token as allauth's meta.session_token.
+            res.json({ ok: true, session_token: getSession(req).key });
+          });
+          app.use(csrfMiddleware({ djangoVersion: version }));
+          app.get("/me", async (req, res) => {
+            const user = await getUser(req);
+            res.json({ username: user.isAuthenticated ? user.username : null });
+          });
+          app.post("/note", async (req, res) => {
+            await getSession(req).set("node_note", (req.body as { note: string }).note);
+            res.json({ ok: true });
+          });
+        },
+        {
+          auth: (db) => ({ loginRecorders: [new AllauthLogins({ database: db })] }),
+          sessionOptions: { sessionTokenHeader: "X-Session-Token" },
+        },
       );
-      app.use(authMiddleware(config));
-      app.post("/login", async (req, res) => {
-        const body = req.body as { username: string; password: string };
-        const result = await authenticate(
-          { ...body, ip: "203.0.113.7", userAgent: req.headers["user-agent"] },
-          config,
-        );
-        if (!result.ok) return void res.status(400).json({ error: result.message });
-        await getAuth(req).login(result.user);
-        // An app client (X-Session-Token) learns its new token as allauth's meta.session_token.
-        res.json({ ok: true, session_token: getSession(req).key });
-      });
-      app.use(csrfMiddleware({ djangoVersion: version }));
-      app.get("/me", async (req, res) => {
-        const user = await getUser(req);
-        res.json({ username: user.isAuthenticated ? user.username : null });
-      });
-      app.post("/note", async (req, res) => {
-        await getSession(req).set("node_note", (req.body as { note: string }).note);
-        res.json({ ok: true });
-      });
-      node = await listen(createServer(app));
+      ({ django, node, database } = beside);
     });
-    after(async () => {
-      await node.close();
-      await database.close();
-      await django.stop();
-    });
+    after(() => beside.stop());
 
     it("headless: allauth's app token is Node's session, with no CSRF and no cookie", async () => {
       const token = await allauthAppLogin(django.url);

@@ -3,50 +3,24 @@
 // AXES_LOCKOUT_PARAMETERS=["username"]), on one SQLite database: five wrong passwords through
 // Node lock the user out of Django's login, and five through Django's login lock Node's.
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { after, before, beforeEach, describe, it } from "node:test";
-import express from "express";
-import { authMiddleware, getAuth } from "../../../src/adapters/express/auth.ts";
-import { sessionMiddleware } from "../../../src/adapters/express/index.ts";
-import { DjangoSessionCodec } from "../../../src/codecs/django/session-encoding.ts";
-import { DjangoUserSource } from "../../../src/auth/django-user-source.ts";
+import { getAuth } from "../../../src/adapters/express/auth.ts";
 import { AxesLockout, axes5LockoutParameters } from "../../../src/django/axes.ts";
-import {
-  createSqlStore,
-  openDatabaseUrl,
-  type SqlDatabase,
-} from "../../../src/stores/sql/index.ts";
+import type { SqlDatabase } from "../../../src/stores/sql/index.ts";
 import { createTempDatabases, type TempDatabases } from "../../support/databases.ts";
-import { CookieJar, listen } from "../../support/http.ts";
+import { CookieJar } from "../../support/http.ts";
+import { postDjangoAdminLogin } from "./project.ts";
 import {
   APPS_DJANGO_VERSIONS,
-  APPS_SECRET,
   APPS_USER,
-  startAppsProject,
+  startNodeBesideApps,
   type AppsProject,
+  type NodeBesideApps,
 } from "./apps.ts";
 
-/** One POST to Django's admin login form (with its CSRF token); resolves with the status. */
+/** One POST to Django's admin login form as alice; resolves with the status. */
 async function djangoLogin(url: string, password: string): Promise<number> {
-  const page = await fetch(`${url}/admin/login/`);
-  const csrf = /csrftoken=([^;]+)/.exec(page.headers.getSetCookie().join("\n"))?.[1] ?? "";
-  const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await page.text())?.[1] ?? "";
-  const response = await fetch(`${url}/admin/login/`, {
-    method: "POST",
-    redirect: "manual",
-    headers: {
-      "Content-Type": "application/x-www-form-urlencoded",
-      Cookie: `csrftoken=${csrf}`,
-      "User-Agent": "axes-interop",
-    },
-    body: new URLSearchParams({
-      csrfmiddlewaretoken: token,
-      username: APPS_USER.username,
-      password,
-    }),
-  });
-  await response.arrayBuffer();
-  return response.status;
+  return (await postDjangoAdminLogin(url, APPS_USER.username, password, "axes-interop")).status;
 }
 
 // SQLite beside both Djangos, and axes' tables on PostgreSQL (5.2) and MariaDB (6.1).
@@ -58,6 +32,7 @@ const RUNS = [
 
 for (const { version, dialect } of RUNS) {
   describe(`django-axes lockout shared with Django ${version} on ${dialect}`, () => {
+    let beside: NodeBesideApps;
     let django: AppsProject;
     let node: { url: string; close(): Promise<void> };
     let database: SqlDatabase;
@@ -65,62 +40,48 @@ for (const { version, dialect } of RUNS) {
 
     before(async () => {
       databases = dialect === "sqlite" ? undefined : await createTempDatabases(`axes_${dialect}`);
-      django = await startAppsProject(
+      beside = await startNodeBesideApps(
         version,
-        { AXES_LOCKOUT: "username" },
-        databases?.url(dialect),
-      );
-      database = await openDatabaseUrl(django.databaseUrl);
-      const config = {
-        users: new DjangoUserSource({ database }),
-        secretKey: APPS_SECRET,
-        djangoVersion: version,
-        lockout: new AxesLockout({
-          database,
-          failureLimit: 5,
-          cooloffHours: 1,
-          lockoutParameters: axes5LockoutParameters({ onlyUserFailures: true }),
-          resetOnSuccess: true,
-        }),
-      };
-      const app = express();
-      app.use(express.json());
-      app.use(
-        sessionMiddleware({
-          store: createSqlStore({
-            database,
-            codec: new DjangoSessionCodec({ secret: APPS_SECRET }),
+        ({ app }) => {
+          app.post("/login", async (req, res) => {
+            const { username, password } = req.body as { username: string; password: string };
+            const auth = getAuth(req);
+            const result = await auth.authenticate({
+              username,
+              password,
+              ip: req.socket.remoteAddress,
+              userAgent: req.headers["user-agent"],
+            });
+            if (result.ok) await auth.login(result.user);
+            res.status(result.ok ? 200 : result.reason === "rate-limited" ? 429 : 400).json({});
+          });
+          app.post("/logout", async (req, res) => {
+            await getAuth(req).logout();
+            res.json({});
+          });
+        },
+        {
+          settings: { AXES_LOCKOUT: "username" },
+          ...(databases === undefined ? {} : { databaseUrl: databases.url(dialect) }),
+          auth: (db) => ({
+            lockout: new AxesLockout({
+              database: db,
+              failureLimit: 5,
+              cooloffHours: 1,
+              lockoutParameters: axes5LockoutParameters({ onlyUserFailures: true }),
+              resetOnSuccess: true,
+            }),
           }),
-          djangoVersion: version,
-        }),
+        },
       );
-      app.use(authMiddleware(config));
-      app.post("/login", async (req, res) => {
-        const { username, password } = req.body as { username: string; password: string };
-        const auth = getAuth(req);
-        const result = await auth.authenticate({
-          username,
-          password,
-          ip: req.socket.remoteAddress,
-          userAgent: req.headers["user-agent"],
-        });
-        if (result.ok) await auth.login(result.user);
-        res.status(result.ok ? 200 : result.reason === "rate-limited" ? 429 : 400).json({});
-      });
-      app.post("/logout", async (req, res) => {
-        await getAuth(req).logout();
-        res.json({});
-      });
-      node = await listen(createServer(app));
+      ({ django, node, database } = beside);
     });
     beforeEach(async () => {
       await database.execute("DELETE FROM axes_accessattempt", []);
       await database.execute("DELETE FROM axes_accesslog", []);
     });
     after(async () => {
-      await node.close();
-      await database.close();
-      await django.stop();
+      await beside.stop();
       await databases?.drop();
     });
 

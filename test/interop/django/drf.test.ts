@@ -3,81 +3,47 @@
 // DRF's user, DRF's CSRF rule refuses an unsafe method without the token and accepts Node's
 // token, and the other way round a Django login reaches Node, also when a DRF view calls Node.
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
-import express from "express";
-import { authMiddleware, getAuth, getUser } from "../../../src/adapters/express/auth.ts";
-import {
-  csrfMiddleware,
-  csrfToken,
-  sessionMiddleware,
-} from "../../../src/adapters/express/index.ts";
+import { getAuth, getUser } from "../../../src/adapters/express/auth.ts";
+import { csrfMiddleware, csrfToken } from "../../../src/adapters/express/index.ts";
 import { authenticate } from "../../../src/auth/authenticate.ts";
-import { DjangoUserSource } from "../../../src/auth/django-user-source.ts";
-import { DjangoSessionCodec } from "../../../src/codecs/django/session-encoding.ts";
-import {
-  createSqlStore,
-  openDatabaseUrl,
-  type SqlDatabase,
-} from "../../../src/stores/sql/index.ts";
-import { CookieJar, listen } from "../../support/http.ts";
+import { CookieJar } from "../../support/http.ts";
 import { djangoAdminLogin } from "./project.ts";
 import {
   APPS_DJANGO_VERSIONS,
-  APPS_SECRET,
   APPS_USER,
-  startAppsProject,
+  startNodeBesideApps,
   type AppsProject,
+  type NodeBesideApps,
 } from "./apps.ts";
 
 for (const version of APPS_DJANGO_VERSIONS) {
   describe(`Django REST framework SessionAuthentication with Django ${version}`, () => {
+    let beside: NodeBesideApps;
     let django: AppsProject;
     let node: { url: string; close(): Promise<void> };
-    let database: SqlDatabase;
 
     before(async () => {
-      django = await startAppsProject(version);
-      database = await openDatabaseUrl(django.databaseUrl);
-      const config = {
-        users: new DjangoUserSource({ database }),
-        secretKey: APPS_SECRET,
-        djangoVersion: version,
-      };
-      const app = express();
-      app.use(express.json());
-      app.use(
-        sessionMiddleware({
-          store: createSqlStore({
-            database,
-            codec: new DjangoSessionCodec({ secret: APPS_SECRET }),
-          }),
-          djangoVersion: version,
-        }),
-      );
-      app.use(authMiddleware(config));
-      app.post("/login", async (req, res) => {
-        const body = req.body as { username: string; password: string };
-        const result = await authenticate(body, config);
-        if (!result.ok) return void res.status(400).json({ error: result.message });
-        await getAuth(req).login(result.user);
-        res.json({ ok: true });
+      beside = await startNodeBesideApps(version, ({ app, auth }) => {
+        app.post("/login", async (req, res) => {
+          const body = req.body as { username: string; password: string };
+          const result = await authenticate(body, auth);
+          if (!result.ok) return void res.status(400).json({ error: result.message });
+          await getAuth(req).login(result.user);
+          res.json({ ok: true });
+        });
+        app.use(csrfMiddleware({ djangoVersion: version }));
+        app.get("/token", async (req, res) => {
+          res.json({ token: await csrfToken(req) });
+        });
+        app.get("/me", async (req, res) => {
+          const user = await getUser(req);
+          res.json({ username: user.isAuthenticated ? user.username : null });
+        });
       });
-      app.use(csrfMiddleware({ djangoVersion: version }));
-      app.get("/token", async (req, res) => {
-        res.json({ token: await csrfToken(req) });
-      });
-      app.get("/me", async (req, res) => {
-        const user = await getUser(req);
-        res.json({ username: user.isAuthenticated ? user.username : null });
-      });
-      node = await listen(createServer(app));
+      ({ django, node } = beside);
     });
-    after(async () => {
-      await node.close();
-      await database.close();
-      await django.stop();
-    });
+    after(() => beside.stop());
 
     it("a session Node's login made is DRF's user; DRF's CSRF rule holds for it", async () => {
       const jar = new CookieJar();

@@ -3,24 +3,22 @@
 // on SQLite: a message added by a Django view is shown by Node, one added by Node is shown by
 // Django, and showing it consumes it on either side.
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
-import express from "express";
-import { getSession, sessionMiddleware } from "../../../src/adapters/express/index.ts";
-import { DjangoSessionCodec } from "../../../src/codecs/django/session-encoding.ts";
+import { getSession } from "../../../src/adapters/express/index.ts";
 import {
   DjangoMessages,
   MESSAGE_LEVELS,
   messageTags,
   type MessageStorageName,
 } from "../../../src/django/messages.ts";
+import { CookieJar } from "../../support/http.ts";
 import {
-  createSqlStore,
-  openDatabaseUrl,
-  type SqlDatabase,
-} from "../../../src/stores/sql/index.ts";
-import { CookieJar, listen } from "../../support/http.ts";
-import { APPS_DJANGO_VERSIONS, APPS_SECRET, startAppsProject, type AppsProject } from "./apps.ts";
+  APPS_DJANGO_VERSIONS,
+  APPS_SECRET,
+  startNodeBesideApps,
+  type AppsProject,
+  type NodeBesideApps,
+} from "./apps.ts";
 
 const STORAGES: readonly MessageStorageName[] = ["session", "cookie", "fallback"];
 
@@ -30,62 +28,48 @@ interface Shown {
 
 for (const version of APPS_DJANGO_VERSIONS) {
   describe(`Django ${version} messages, every storage, both ways`, () => {
+    let beside: NodeBesideApps;
     let django: AppsProject;
     let node: { url: string; close(): Promise<void> };
-    let database: SqlDatabase;
 
     before(async () => {
-      django = await startAppsProject(version);
-      database = await openDatabaseUrl(django.databaseUrl);
-      const app = express();
-      app.use(
-        sessionMiddleware({
-          store: createSqlStore({
-            database,
-            codec: new DjangoSessionCodec({ secret: APPS_SECRET }),
-          }),
-          djangoVersion: version,
-        }),
-      );
-      const flash = Object.fromEntries(
-        STORAGES.map((storage) => [
-          storage,
-          new DjangoMessages({ storage, cookie: { secret: APPS_SECRET } }),
-        ]),
-      );
-      app.get("/add", async (req, res) => {
-        const box = flash[req.query.storage as string]!.open({
-          session: getSession(req),
-          cookieHeader: req.headers.cookie,
-        });
-        box.add(
-          Number(req.query.level),
-          req.query.text as string,
-          (req.query.tags as string | undefined) ?? "",
+      beside = await startNodeBesideApps(version, ({ app }) => {
+        const flash = Object.fromEntries(
+          STORAGES.map((storage) => [
+            storage,
+            new DjangoMessages({ storage, cookie: { secret: APPS_SECRET } }),
+          ]),
         );
-        for (const header of await box.commit()) res.append("Set-Cookie", header);
-        res.json({ ok: true });
-      });
-      app.get("/show", async (req, res) => {
-        const box = flash[req.query.storage as string]!.open({
-          session: getSession(req),
-          cookieHeader: req.headers.cookie,
+        app.get("/add", async (req, res) => {
+          const box = flash[req.query.storage as string]!.open({
+            session: getSession(req),
+            cookieHeader: req.headers.cookie,
+          });
+          box.add(
+            Number(req.query.level),
+            req.query.text as string,
+            (req.query.tags as string | undefined) ?? "",
+          );
+          for (const header of await box.commit()) res.append("Set-Cookie", header);
+          res.json({ ok: true });
         });
-        const messages = (await box.list()).map((m) => ({
-          level: m.level,
-          message: m.message,
-          tags: messageTags(m),
-        }));
-        for (const header of await box.commit()) res.append("Set-Cookie", header);
-        res.json({ messages });
+        app.get("/show", async (req, res) => {
+          const box = flash[req.query.storage as string]!.open({
+            session: getSession(req),
+            cookieHeader: req.headers.cookie,
+          });
+          const messages = (await box.list()).map((m) => ({
+            level: m.level,
+            message: m.message,
+            tags: messageTags(m),
+          }));
+          for (const header of await box.commit()) res.append("Set-Cookie", header);
+          res.json({ messages });
+        });
       });
-      node = await listen(createServer(app));
+      ({ django, node } = beside);
     });
-    after(async () => {
-      await node.close();
-      await database.close();
-      await django.stop();
-    });
+    after(() => beside.stop());
 
     const show = async (jar: CookieJar, base: string, storage: string): Promise<Shown> => {
       const path = base === node.url ? "/show" : "/messages/show/";

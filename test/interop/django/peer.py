@@ -24,7 +24,8 @@ Runs with Debian's system Python (/usr/bin/python3) and a Django taken from
 Subcommands (argv[1]) print one JSON document on stdout. Typed values use
 {"$type": T, "value": V} with T in datetime (isoformat), date, time,
 timedelta (total seconds), decimal (str), uuid (str), tuple (list),
-bytes (hex), set (list); the same convention is accepted on input.
+bytes (hex), set / frozenset (list), ordereddict ([key, value] pairs); the
+same convention is accepted on input.
 
   migrate | encode (stdin dict) | decode <value> | create [--expiry N] (stdin dict)
   load <key> | raw-row <key> | clearsessions | serve <port>  (0 = any free port)
@@ -34,6 +35,7 @@ postgres URLs accept ?schema=NAME (search_path; created by `migrate`) so that
 concurrent users of the same database do not clash.
 """
 
+import collections
 import datetime
 import decimal
 import json
@@ -68,7 +70,10 @@ def to_json(v):
     if isinstance(v, (bytes, bytearray)):
         return {"$type": "bytes", "value": bytes(v).hex()}
     if isinstance(v, (set, frozenset)):
-        return {"$type": "set", "value": [to_json(x) for x in v]}
+        kind = "set" if isinstance(v, set) else "frozenset"
+        return {"$type": kind, "value": [to_json(x) for x in v]}
+    if isinstance(v, collections.OrderedDict):
+        return {"$type": "ordereddict", "value": [[k, to_json(x)] for k, x in v.items()]}
     if isinstance(v, list):
         return [to_json(x) for x in v]
     if isinstance(v, dict):
@@ -105,6 +110,10 @@ def from_json(v):
         return bytes.fromhex(x)
     if t == "set":
         return set(from_json(i) for i in x)
+    if t == "frozenset":
+        return frozenset(from_json(i) for i in x)
+    if t == "ordereddict":
+        return collections.OrderedDict((k, from_json(i)) for k, i in x)
     if t == "float":
         return float(x)
     if t == "int":

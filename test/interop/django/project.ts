@@ -36,15 +36,24 @@ export async function djangoProject(
   return result.stdout;
 }
 
+/** What one POST to Django's admin login form answered. */
+export interface AdminLoginAttempt {
+  readonly status: number;
+  /** The `sessionid` Django set, if it set one. */
+  readonly sessionid: string | undefined;
+}
+
 /**
- * Logs in through Django's admin login form, as a person does: the form's CSRF token and
- * cookie, then the POST; resolves with the `sessionid` Django set.
+ * One login attempt through Django's admin login form, as a person makes it: the form's CSRF
+ * token and cookie, then the POST. A 302 with a `sessionid` is a login; 200 is the form again
+ * (a wrong password, or a lockout that answers with the form).
  */
-export async function djangoAdminLogin(
+export async function postDjangoAdminLogin(
   djangoUrl: string,
   username: string,
   password: string,
-): Promise<string> {
+  userAgent?: string,
+): Promise<AdminLoginAttempt> {
   const page = await fetch(`${djangoUrl}/admin/login/?next=/admin/`);
   const csrfCookie = /csrftoken=([^;]+)/.exec(page.headers.getSetCookie().join("\n"))?.[1];
   const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await page.text())?.[1];
@@ -59,12 +68,27 @@ export async function djangoAdminLogin(
       Cookie: `csrftoken=${csrfCookie}`,
       Origin: djangoUrl,
       Referer: `${djangoUrl}/admin/login/`,
+      ...(userAgent === undefined ? {} : { "User-Agent": userAgent }),
     },
     body: new URLSearchParams({ csrfmiddlewaretoken: token, username, password, next: "/admin/" }),
   });
+  await response.arrayBuffer();
   const sessionid = /sessionid=([^;]+)/.exec(response.headers.getSetCookie().join("\n"))?.[1];
-  if (response.status !== 302 || sessionid === undefined) {
-    throw new Error(`Django's admin login failed: ${response.status}`);
+  return { status: response.status, sessionid };
+}
+
+/**
+ * Logs in through Django's admin login form ({@link postDjangoAdminLogin}); resolves with the
+ * `sessionid` Django set, and throws when Django did not log the user in.
+ */
+export async function djangoAdminLogin(
+  djangoUrl: string,
+  username: string,
+  password: string,
+): Promise<string> {
+  const { status, sessionid } = await postDjangoAdminLogin(djangoUrl, username, password);
+  if (status !== 302 || sessionid === undefined) {
+    throw new Error(`Django's admin login failed: ${status}`);
   }
   return sessionid;
 }

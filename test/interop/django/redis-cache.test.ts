@@ -27,6 +27,7 @@ import {
   recordingLogger,
   uniquePrefix,
 } from "../../stores/redis/helpers.ts";
+import { fetchSession, startNodeApp } from "./engine-scenario.ts";
 import { DJANGO_VERSIONS, runDjango, startDjangoServer, type DjangoVersion } from "./peer.ts";
 
 const DB = 11;
@@ -180,6 +181,41 @@ for (const version of DJANGO_VERSIONS) {
             assert.deepEqual(loaded.data, toTypedJson(data));
           }
         });
+
+        if (variant.pickled) {
+          it("a set, a frozenset and an OrderedDict keep their types through Node requests that write (issue 18 #14)", async () => {
+            const input = {
+              tags: { $type: "set", value: [1, 2, 3] },
+              roles: { $type: "frozenset", value: [7] },
+              steps: {
+                $type: "ordereddict",
+                value: [
+                  ["2", "pay"],
+                  ["1", { $type: "set", value: [] }],
+                ],
+              },
+              count: "0",
+            };
+            const created = (await runDjango(version, ["create"], {
+              env,
+              input: JSON.stringify(input),
+            })) as CreateResult;
+            const node = await startNodeApp(store("ioredis"), version);
+            try {
+              const jar = new CookieJar();
+              jar.cookies.set("sessionid", created.key);
+              for (let i = 1; i <= 3; i++) {
+                const doc = await fetchSession(jar, `${node.url}/bump`);
+                assert.equal(doc.key, created.key);
+                assert.deepEqual(doc.data, { ...input, count: String(i) });
+              }
+            } finally {
+              await node.close();
+            }
+            const loaded = (await runDjango(version, ["load", created.key], { env })) as LoadResult;
+            assert.deepEqual(loaded.data, { ...input, count: "3" });
+          });
+        }
 
         it("round-trips through Django's SessionMiddleware over HTTP", async () => {
           const django = await startDjangoServer(version, env);

@@ -7,8 +7,10 @@ Werkzeug's threaded WSGI server. Prints "READY <port>" once listening.
 Env: SECRET_KEY (default "test-secret-key").
 
 Routes (GET): /set/<scenario>, /expected/<scenario>, /dump, /login/<uid>, /logout, /me,
-/flash, /flashes, /clear, /plain, /permanent, /cookie-headers.
+/flash, /flashes, /clear, /plain, /permanent, /cookie-headers, /keep/<types|python-only>,
+/types, /add-tag/<n>.
 """
+import collections
 import json
 import os
 import sys
@@ -48,6 +50,57 @@ class User(UserMixin):
 @login_manager.user_loader
 def load_user(uid):
     return User(uid) if uid in ("42", "alice", "7") else None
+
+
+class Cart:
+    """An application object in the session (pickled by reference: __main__.Cart)."""
+
+    def __init__(self, items):
+        self.items = items
+
+
+def keep_scenario(kind):
+    """A set, a frozenset and an OrderedDict; with python-only, what only Python can read."""
+    data = {
+        "tags": {1, 2, 3},
+        "roles": frozenset(["admin"]),
+        "steps": collections.OrderedDict([("pay", "2"), ("ship", "1")]),
+    }
+    if kind == "python-only":
+        from zoneinfo import ZoneInfo
+
+        data["cart"] = Cart(["apple"])
+        data["at"] = datetime(2026, 1, 2, 3, 4, tzinfo=ZoneInfo("Europe/Paris"))
+    return data
+
+
+@app.get("/keep/<kind>")
+def keep(kind):
+    session.update(keep_scenario(kind))
+    login_user(User("7"))
+    return jsonify(ok=True)
+
+
+@app.get("/types")
+def types():
+    """Each key's Python type and a JSON view of the kept values."""
+    out = {"types": {k: type(v).__name__ for k, v in session.items()}}
+    if "tags" in session:
+        out["tags"] = sorted(session["tags"])
+        out["roles"] = sorted(session["roles"])
+        out["steps"] = [list(item) for item in session["steps"].items()]
+    if "cart" in session:
+        out["cart"] = session["cart"].items
+        out["at"] = [session["at"].isoformat(), session["at"].tzinfo.key]
+    out["user"] = current_user.get_id() if current_user.is_authenticated else None
+    return jsonify(out)
+
+
+@app.get("/add-tag/<int:n>")
+def add_tag(n):
+    session["tags"].add(n)  # what Flask code does with a set in the session
+    session.modified = True
+    return jsonify(tags=sorted(session["tags"]))
 
 
 def scenario(name):

@@ -28,6 +28,7 @@ import type {
   SessionExpiry,
   SessionStore,
   StoreLogger,
+  VersionedSessionData,
 } from "../../../src/stores/contract.ts";
 import { MemoryStore } from "../../../src/stores/memory/index.ts";
 import {
@@ -39,7 +40,16 @@ import {
 const codec = new DjangoSessionCodec({ secret: "cached-db-test-secret" });
 const DAY = 86_400_000;
 
-type Op = "load" | "exists" | "save" | "delete" | "clearExpired" | "expiryOf";
+type Op =
+  | "load"
+  | "exists"
+  | "save"
+  | "delete"
+  | "clearExpired"
+  | "expiryOf"
+  | "loadVersioned"
+  | "saveIfUnchanged"
+  | "holdsVersion";
 
 /** Wraps a store, records every call, and fails the operations listed in `failing`. */
 class Spy implements SessionStore {
@@ -87,12 +97,66 @@ class DbSpy extends Spy {
   }
 }
 
+/** A DbSpy with the SQL store's compare-and-set pair, so the cached_db store has it too. */
+class VersionedDbSpy extends DbSpy {
+  loadVersioned(key: string): Promise<VersionedSessionData | null> {
+    this.calls.push({ op: "loadVersioned", key });
+    return this.inner.loadVersioned(key);
+  }
+  saveIfUnchanged(
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null> {
+    this.calls.push({ op: "saveIfUnchanged", key });
+    return this.inner.saveIfUnchanged(key, data, expiry, expected);
+  }
+  holdsVersion(key: string, version: string): Promise<boolean> {
+    this.calls.push({ op: "holdsVersion", key });
+    return this.inner.holdsVersion(key, version);
+  }
+}
+
+/** A Spy on a MemoryStore with the memory store's compare-and-set pair (a Redis cache has it). */
+class VersionedCacheSpy extends Spy {
+  declare readonly inner: MemoryStore;
+  loadVersioned(key: string): Promise<VersionedSessionData | null> {
+    this.calls.push({ op: "loadVersioned", key });
+    return this.inner.loadVersioned(key);
+  }
+  saveIfUnchanged(
+    key: string,
+    data: SessionData,
+    expiry: SessionExpiry,
+    expected: string,
+  ): Promise<string | null> {
+    this.calls.push({ op: "saveIfUnchanged", key });
+    return this.inner.saveIfUnchanged(key, data, expiry, expected);
+  }
+}
+
 function newKey(): string {
   return randomBytes(16).toString("hex");
 }
 
 function map(entries: Record<string, PyValue>): SessionData {
   return new Map(Object.entries(entries));
+}
+
+/** A session `{ n: 0 }` written through `s` by the engine, and its key. */
+async function counter(s: CachedDbStore): Promise<string> {
+  const session = new Session(s, null, resolveSessionSettings());
+  await session.set("n", 0);
+  await session.save();
+  return session.key!;
+}
+
+/** One request through the engine: load, `n` + 1, save. */
+async function increment(s: CachedDbStore, key: string): Promise<void> {
+  const session = new Session(s, key, resolveSessionSettings());
+  await session.set("n", ((await session.get("n")) as number) + 1);
+  await session.save();
 }
 
 function expiryIn(ms: number): SessionExpiry {
@@ -380,6 +444,176 @@ describe("CachedDbStore (SQLite + MemoryStore)", () => {
         SessionStoreError,
       );
       assert.deepEqual(cache.ops(), []);
+    });
+  });
+
+  describe("compare-and-set (a database store that has it)", () => {
+    it("a cache-served load of what this store last wrote saves with no database read", async () => {
+      const versioned = new VersionedDbSpy(sql);
+      const s = new CachedDbStore({ db: versioned, cache });
+      const key = await counter(s);
+      versioned.reset();
+      // Created by a plain insert: the first save after a cache-served load reads the row.
+      await increment(s, key);
+      assert.deepEqual(versioned.ops(), ["loadVersioned", "saveIfUnchanged", "holdsVersion"]);
+      versioned.reset();
+      cache.reset();
+      // Then the cache holds what `s` wrote: compared against the version written then.
+      await increment(s, key);
+      await increment(s, key);
+      assert.deepEqual(versioned.ops(), [
+        "saveIfUnchanged",
+        "holdsVersion",
+        "saveIfUnchanged",
+        "holdsVersion",
+      ]);
+      assert.deepEqual(cache.ops(), ["load", "save", "load", "save"]);
+      assert.deepEqual(await sql.load(key), map({ n: 3 }));
+      assert.deepEqual(await cache.inner.load(key), map({ n: 3 }));
+    });
+
+    it("the database decides: a row changed behind an unchanged cache is reloaded and merged", async () => {
+      const versioned = new VersionedDbSpy(sql);
+      const s = new CachedDbStore({ db: versioned, cache });
+      const key = await counter(s);
+      await increment(s, key);
+      // Django's save reached the row, its cache write has not (yet): the cache still holds
+      // exactly what `s` wrote, the version `s` remembers is out of date.
+      await sql.save(key, map({ n: 1, django: "yes" }), {
+        mustCreate: false,
+        expiry: expiryIn(DAY),
+      });
+      versioned.reset();
+      await increment(s, key);
+      assert.deepEqual(versioned.ops(), [
+        "saveIfUnchanged",
+        "loadVersioned",
+        "saveIfUnchanged",
+        "holdsVersion",
+      ]);
+      assert.deepEqual(await sql.load(key), map({ n: 2, django: "yes" }));
+    });
+
+    it("a cache another writer set is not taken for this store's version", async () => {
+      const versioned = new VersionedDbSpy(sql);
+      const s = new CachedDbStore({ db: versioned, cache });
+      const key = await counter(s);
+      await increment(s, key);
+      // Django wrote both halves: other data in the cache than `s` wrote.
+      const theirs = map({ n: 5, django: "yes" });
+      await sql.save(key, theirs, { mustCreate: false, expiry: expiryIn(DAY) });
+      await cache.inner.save(key, theirs, { mustCreate: false, expiry: expiryIn(DAY) });
+      versioned.reset();
+      await increment(s, key);
+      // No compare-and-set bound to fail: the row is read first.
+      assert.deepEqual(versioned.ops(), ["loadVersioned", "saveIfUnchanged", "holdsVersion"]);
+      assert.deepEqual(await sql.load(key), map({ n: 6, django: "yes" }));
+    });
+
+    it("drops its cache set when another save reached the row before it landed", async () => {
+      const theirs = map({ n: 7, django: "yes" });
+      /** Django's whole save (row, then cache) lands just before our cache set, once. */
+      class DjangoFirst extends Spy {
+        armed = false;
+        override async save(key: string, data: SessionData, options: SaveOptions): Promise<void> {
+          if (this.armed) {
+            this.armed = false;
+            await sql.save(key, theirs, { mustCreate: false, expiry: expiryIn(DAY) });
+            await this.inner.save(key, theirs, options);
+          }
+          await super.save(key, data, options);
+        }
+      }
+      const racing = new DjangoFirst(new MemoryStore());
+      const s = new CachedDbStore({ db: new VersionedDbSpy(sql), cache: racing });
+      const key = await counter(s);
+      racing.armed = true;
+      await increment(s, key);
+      // Our copy landed last in the cache but is older than the row: dropped, so the next
+      // load reads the row (Django's) instead of ours.
+      assert.equal(await racing.inner.exists(key), false);
+      assert.deepEqual(await s.load(key), theirs);
+      await increment(s, key);
+      assert.deepEqual(await sql.load(key), map({ n: 8, django: "yes" }));
+    });
+
+    it("a logout forgets the version: a stale cached copy is never saved back", async () => {
+      const s = new CachedDbStore({ db: new VersionedDbSpy(sql), cache });
+      const key = await counter(s);
+      await increment(s, key);
+      const stale = new Session(s, key, resolveSessionSettings());
+      await stale.get("n");
+      await new Session(s, key, resolveSessionSettings()).flush();
+      await stale.set("late", 1);
+      await assert.rejects(stale.save(), SessionMissingError);
+      assert.equal(await sql.exists(key), false);
+      assert.equal(await cache.inner.exists(key), false);
+    });
+  });
+
+  describe("compare-and-set on both halves (a cache that has it too)", () => {
+    it("after its first save, a request is one cache read, the row's and the cache's compare-and-set", async () => {
+      const db = new VersionedDbSpy(sql);
+      const versioned = new VersionedCacheSpy(new MemoryStore());
+      const s = new CachedDbStore({ db, cache: versioned });
+      const key = await counter(s);
+      await increment(s, key);
+      db.reset();
+      versioned.reset();
+      await increment(s, key);
+      assert.deepEqual(db.ops(), ["saveIfUnchanged"], "no row read, no look at the row after");
+      assert.deepEqual(versioned.ops(), ["loadVersioned", "saveIfUnchanged"]);
+      assert.deepEqual(await sql.load(key), map({ n: 2 }));
+      assert.deepEqual(await versioned.inner.load(key), map({ n: 2 }));
+    });
+
+    it("never sets its copy over the cache set of a save that reached the row after it", async () => {
+      const theirs = map({ n: 7, django: "yes" });
+      /** Django's whole save (row, then cache) lands just before our conditional cache set, once. */
+      class DjangoFirst extends VersionedCacheSpy {
+        armed = false;
+        override async saveIfUnchanged(
+          key: string,
+          data: SessionData,
+          expiry: SessionExpiry,
+          expected: string,
+        ): Promise<string | null> {
+          if (this.armed) {
+            this.armed = false;
+            await sql.save(key, theirs, { mustCreate: false, expiry: expiryIn(DAY) });
+            await this.inner.save(key, theirs, { mustCreate: false, expiry: expiryIn(DAY) });
+          }
+          return super.saveIfUnchanged(key, data, expiry, expected);
+        }
+      }
+      const racing = new DjangoFirst(new MemoryStore());
+      const s = new CachedDbStore({ db: new VersionedDbSpy(sql), cache: racing });
+      const key = await counter(s);
+      await increment(s, key);
+      racing.armed = true;
+      await increment(s, key);
+      // Ours would have been the older copy: the entry is dropped, the next load reads the row.
+      assert.equal(await racing.inner.exists(key), false);
+      assert.deepEqual(await s.load(key), theirs);
+      await increment(s, key);
+      assert.deepEqual(await sql.load(key), map({ n: 8, django: "yes" }));
+    });
+
+    it("refills an empty entry only while it is empty, and never saves a logged-out session back", async () => {
+      const versioned = new VersionedCacheSpy(new MemoryStore());
+      const s = new CachedDbStore({ db: new VersionedDbSpy(sql), cache: versioned });
+      const key = await counter(s);
+      await versioned.inner.delete(key);
+      const loaded = await s.loadVersioned!(key);
+      assert.deepEqual(loaded?.data, map({ n: 0 }));
+      assert.deepEqual(await versioned.inner.load(key), map({ n: 0 }), "refilled");
+      const stale = new Session(s, key, resolveSessionSettings());
+      await stale.get("n");
+      await new Session(s, key, resolveSessionSettings()).flush();
+      await stale.set("late", 1);
+      await assert.rejects(stale.save(), SessionMissingError);
+      assert.equal(await sql.exists(key), false);
+      assert.equal(await versioned.inner.exists(key), false);
     });
   });
 

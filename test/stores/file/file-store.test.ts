@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -196,6 +197,60 @@ describe("FileSessionStore", () => {
     await store.delete(key);
     assert.equal(await store.exists(key), false);
     assert.equal(await store.load(key), null);
+  });
+
+  describe("compare-and-set (saveIfUnchanged)", () => {
+    const lockOf = (key: string) => join(dir, `sessionid${key}_lock`);
+    const leftovers = (key: string) =>
+      readdirSync(dir).filter((n) => n.includes(key) && n !== `sessionid${key}`);
+
+    it("writes through the lock file: waits while another holds it, then renames it in", async () => {
+      const key = newKey();
+      await store.save(key, map({ n: 1 }), { mustCreate: true, expiry: EXPIRY });
+      const loaded = await store.loadVersioned(key);
+      assert.ok(loaded);
+      writeFileSync(lockOf(key), "");
+      const saving = store.saveIfUnchanged(key, map({ n: 2 }), EXPIRY, loaded.version);
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(await store.load(key), map({ n: 1 }), "nothing written while locked");
+      rmSync(lockOf(key));
+      const version = await saving;
+      assert.equal(version, (await store.loadVersioned(key))?.version);
+      assert.deepEqual(await store.load(key), map({ n: 2 }));
+      assert.equal(statSync(join(dir, `sessionid${key}`)).mode & 0o777, 0o600);
+      assert.deepEqual(leftovers(key), [], "no lock or temporary file left");
+    });
+
+    it("writes nothing over a file another writer replaced since the load", async () => {
+      const key = newKey();
+      await store.save(key, map({ n: 1 }), { mustCreate: true, expiry: EXPIRY });
+      const loaded = await store.loadVersioned(key);
+      assert.ok(loaded);
+      // Django's save: a new file renamed over the session file, no lock taken.
+      writeFileSync(join(dir, "django-temp"), codec.encode(map({ n: 1, django: 1 })));
+      renameSync(join(dir, "django-temp"), join(dir, `sessionid${key}`));
+      assert.equal(await store.saveIfUnchanged(key, map({ n: 2 }), EXPIRY, loaded.version), null);
+      assert.deepEqual(await store.load(key), map({ n: 1, django: 1 }));
+      assert.deepEqual(leftovers(key), []);
+      // Deleted meanwhile (a logout): never written back.
+      rmSync(join(dir, `sessionid${key}`));
+      assert.equal(await store.saveIfUnchanged(key, map({ n: 2 }), EXPIRY, loaded.version), null);
+      assert.equal(existsSync(join(dir, `sessionid${key}`)), false);
+      assert.deepEqual(leftovers(key), []);
+    });
+
+    it("an expiry already past removes the file if it is unchanged (a key cycle's retirement)", async () => {
+      const key = newKey();
+      await store.save(key, map({ n: 1 }), { mustCreate: true, expiry: EXPIRY });
+      const loaded = await store.loadVersioned(key);
+      assert.ok(loaded);
+      const past: SessionExpiry = { age: -86_400, date: new Date(Date.now() - DAY) };
+      assert.equal(await store.saveIfUnchanged(key, new Map(), past, "0".repeat(40)), null);
+      assert.equal(await store.exists(key), true, "a stale version removes nothing");
+      assert.equal(await store.saveIfUnchanged(key, new Map(), past, loaded.version), "");
+      assert.equal(await store.exists(key), false);
+      assert.deepEqual(leftovers(key), []);
+    });
   });
 
   it("treats an empty placeholder file as an empty session that keeps its key (Django)", async () => {
