@@ -120,7 +120,9 @@ export function plainResponseHeaders<T extends SessionShape>(
   if (hadCookie && empty) {
     return { setCookie: [deleteCookieHeader(settings)], varyCookie: true };
   }
-  const due = (session.modified || settings.saveEveryRequest) && !empty;
+  // A session stored but undecodable here is read-only: saved only when changed (and then
+  // refused), never on SESSION_SAVE_EVERY_REQUEST alone (issue 18 #13).
+  const due = (session.modified || (settings.saveEveryRequest && !session.undecodable)) && !empty;
   if (!due || skipsSaveOnStatus(settings, status)) return session.accessed ? VARY_ONLY : NOTHING;
   return undefined;
 }

@@ -16,6 +16,7 @@
  */
 import {
   InvalidArgumentError,
+  MalformedError,
   SessionBridgeError,
   SessionExistsError,
   SessionMissingError,
@@ -98,6 +99,8 @@ export class Session<T extends SessionShape = SessionShape> {
   readonly #read = new Set<string>();
   /** Whether the application set `modified` itself (an in-place change of a read value). */
   #markedModified = false;
+  /** The stored record is live but cannot be decoded here: read-only (issue 18 #13). */
+  #undecodable = false;
 
   /**
    * @param store where the session lives.
@@ -120,6 +123,16 @@ export class Session<T extends SessionShape = SessionShape> {
   /** The current key, or `null` when the session has none (yet). */
   get key(): string | null {
     return this.#key;
+  }
+
+  /**
+   * Whether the stored session exists but cannot be decoded here (a pickled application class,
+   * a `ZoneInfo` datetime, another `SECRET_KEY`): the data reads as empty, the record and its
+   * cookie are left as they are, and `save` and `cycleKey` throw `MalformedError` instead of
+   * replacing what the other framework may still read. `flush` (logout) still deletes it.
+   */
+  get undecodable(): boolean {
+    return this.#undecodable;
   }
 
   /** The store this session reads from and writes to. */
@@ -170,10 +183,12 @@ export class Session<T extends SessionShape = SessionShape> {
     let data: SessionData | null = null;
     if (this.#key !== null) {
       try {
-        if (this.#merges()) {
-          const loaded = await this.#store.loadVersioned!(this.#key);
+        if (this.#store.loadVersioned !== undefined) {
+          // Also without compare-and-set: it tells an undecodable record from a missing one.
+          const loaded = await this.#store.loadVersioned(this.#key);
           data = loaded?.data ?? null;
-          if (loaded) this.#version = loaded.version;
+          if (loaded && this.#merges()) this.#version = loaded.version;
+          if (loaded?.undecodable === true) this.#undecodable = true;
         } else {
           data = await this.#store.load(this.#key);
         }
@@ -181,8 +196,10 @@ export class Session<T extends SessionShape = SessionShape> {
         throw asStoreError(err, this.#store);
       }
     }
-    // Django: an unknown or expired key is forgotten, so a new one is made at save time.
+    // Django: an unknown or expired key is forgotten, so a new one is made at save time. An
+    // undecodable one is kept (read-only): forgetting it would drop the cookie Django reads.
     if (data === null) this.#key = null;
+    else if (this.#undecodable) data = new Map();
     else reportForeignExpiry(data.get(EXPIRY_KEY), this.#settings.djangoVersion);
     this.#cache ??= data ?? new Map();
     return this.#cache;
@@ -283,6 +300,7 @@ export class Session<T extends SessionShape = SessionShape> {
    */
   async cycleKey(): Promise<void> {
     let data = await this.#data();
+    this.#refuseUndecodable();
     const old = this.#key;
     // Compare-and-set stores: the old record is first retired (a compare-and-set to an expired,
     // empty value), so a concurrent save of it fails instead of landing in a record about to be
@@ -306,6 +324,7 @@ export class Session<T extends SessionShape = SessionShape> {
    *   record vanished meanwhile.
    */
   async save(mustCreate = false): Promise<void> {
+    this.#refuseUndecodable();
     const data =
       mustCreate || this.#key === null
         ? (this.#cache ?? new Map<string, PyValue>())
@@ -324,6 +343,14 @@ export class Session<T extends SessionShape = SessionShape> {
       }
     } catch (err) {
       throw asStoreError(err, this.#store);
+    }
+  }
+
+  #refuseUndecodable(): void {
+    if (this.#undecodable && this.#key !== null) {
+      throw new MalformedError(
+        `${this.#store.name}: the stored session cannot be decoded here; it is left as it is instead of being overwritten`,
+      );
     }
   }
 
@@ -391,6 +418,10 @@ export class Session<T extends SessionShape = SessionShape> {
       // Deleted (a logout, a revoke, a key cycle) or expired while this request ran: Django's
       // SessionInterrupted. Writing it back would resurrect it.
       if (fresh === null) throw new SessionMissingError();
+      if (fresh.undecodable === true) {
+        this.#undecodable = true;
+        this.#refuseUndecodable();
+      }
       data = this.#reapply(fresh.data, data);
       this.#cache = data;
       version = fresh.version;

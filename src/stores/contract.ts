@@ -113,6 +113,13 @@ export interface VersionedSessionData {
    * a digest of the stored bytes). Never logged: it may be the session itself.
    */
   readonly version: string;
+  /**
+   * The record is there and live but cannot be decoded here (a pickled application class, a
+   * `ZoneInfo` datetime, a value signed with another key): `data` is empty, and the engine
+   * never writes over it nor drops its cookie, since the other framework may well read it
+   * (issue 18 #13). `load` answers `null` for it, as before.
+   */
+  readonly undecodable?: true;
 }
 
 /**

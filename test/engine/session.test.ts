@@ -4,7 +4,13 @@ import { PyDateTime, type PyValue } from "../../src/codecs/python-values.ts";
 import { resolveSessionSettings } from "../../src/engine/config.ts";
 import { generateSessionKey, isValidSessionKey } from "../../src/engine/keys.ts";
 import { EXPIRY_KEY, Session, computeExpiry } from "../../src/engine/session.ts";
-import { SessionExistsError, SessionStoreError } from "../../src/errors.ts";
+import { MalformedError, SessionExistsError, SessionStoreError } from "../../src/errors.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DjangoSessionCodec } from "../../src/codecs/django/session-encoding.ts";
+import { commitResponseSession } from "../../src/engine/http.ts";
+import { createSqlStore, sqliteDatabase } from "../../src/stores/sql/index.ts";
 import type { SaveOptions, SessionData, SessionStore } from "../../src/stores/contract.ts";
 import { MemoryStore } from "../../src/stores/memory/index.ts";
 
@@ -251,6 +257,63 @@ describe("_session_expiry written by another Django version (issue 19 #2)", () =
       assert.equal(warnings.length, 2);
     } finally {
       console.warn = warn;
+    }
+  });
+});
+
+// Issue 18 #13: a live stored session that cannot be decoded here (here: signed with the Django
+// project's SECRET_KEY while Node was given another) reads as empty but keeps its key, so the
+// response neither deletes the cookie nor makes a new key; saves and key cycles are refused and
+// the row stays as it is; a logout (flush) still deletes it.
+describe("Session: a stored session that cannot be decoded here", () => {
+  it("is empty and read-only, keeps its key and row; flush still deletes it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-undecodable-"));
+    const database = await sqliteDatabase(join(dir, "db.sqlite3"));
+    try {
+      const djangoSide = createSqlStore({
+        database,
+        codec: new DjangoSessionCodec({ secret: "the-django-project-key" }),
+      });
+      await djangoSide.ensureSessionTable();
+      const store = createSqlStore({
+        database,
+        codec: new DjangoSessionCodec({ secret: "another-key" }),
+        logger: { warn: () => undefined },
+      });
+      const key = generateSessionKey();
+      const expiry = { age: 3600, date: new Date(Date.now() + 3_600_000) };
+      await djangoSide.save(key, new Map([["_auth_user_id", "1"]]), { mustCreate: true, expiry });
+      const row = async (): Promise<unknown> =>
+        (
+          await database.query("SELECT session_data FROM django_session WHERE session_key = ?", [
+            key,
+          ])
+        )[0]?.["session_data"];
+      const stored = await row();
+      const settings = resolveSessionSettings({ djangoVersion: "5.2", saveEveryRequest: true });
+      for (const concurrentWrites of ["merge", "overwrite"] as const) {
+        const session = new Session(store, key, { ...settings, concurrentWrites });
+        assert.equal(await session.get("_auth_user_id"), undefined);
+        assert.equal(session.undecodable, true);
+        assert.equal(session.key, key);
+        assert.equal(session.isEmpty(), false, "no deleting Set-Cookie");
+        const rs = { session, hadCookie: true };
+        assert.deepEqual(await commitResponseSession(rs, settings, 200), {
+          setCookie: [],
+          varyCookie: true,
+        });
+        await session.set("cart", [1]);
+        await assert.rejects(session.save(), MalformedError);
+        await assert.rejects(session.cycleKey(), MalformedError);
+        assert.equal(await row(), stored);
+      }
+      const logout = new Session(store, key, settings);
+      await logout.get("x");
+      await logout.flush();
+      assert.equal(await row(), undefined);
+    } finally {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

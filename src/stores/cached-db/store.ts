@@ -286,8 +286,9 @@ export class CachedDbStore implements SessionStore {
       latest ? Promise.resolve(null) : this.#expiryDate(key),
     ]);
     if (row === null) return null;
-    // `latest` is the engine's reload before a compare-and-set save, which sets the cache.
-    if (latest || date === null) return row;
+    // `latest` is the engine's reload before a compare-and-set save, which sets the cache; an
+    // undecodable row is never copied into the cache as an empty session.
+    if (latest || date === null || row.undecodable === true) return row;
     const refilled = await this.#refill(key, row.data, this.#expiryAt(date), false, row.version);
     return refilled === "gone" ? null : row;
   }

@@ -186,7 +186,8 @@ export class FileSessionStore implements SessionStore {
   }
 
   async load(key: string): Promise<SessionData | null> {
-    return (await this.loadVersioned(key))?.data ?? null;
+    const loaded = await this.loadVersioned(key);
+    return loaded === null || loaded.undecodable ? null : loaded.data;
   }
 
   /**
@@ -209,7 +210,8 @@ export class FileSessionStore implements SessionStore {
       await this.#removeIfUnchanged(path, read.stats, key);
       return null;
     }
-    return data === null ? null : { data, version };
+    // A live file that cannot be decoded here is never replaced (issue 18 #13).
+    return data === null ? { data: new Map(), version, undecodable: true } : { data, version };
   }
 
   /**

@@ -151,7 +151,8 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   protected abstract ttlFor(age: number): RedisTtl | null;
 
   async load(key: string): Promise<SessionData | null> {
-    return (await this.loadVersioned(key))?.data ?? null;
+    const loaded = await this.loadVersioned(key);
+    return loaded === null || loaded.undecodable ? null : loaded.data;
   }
 
   /** `load`, with the SHA-1 of the stored bytes as the version. */
@@ -166,7 +167,8 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
     }
     if (bytes === null) return null;
     const data = this.#decodeOrSkip(key, bytes);
-    return data === null ? null : { data, version: valueVersion(bytes) };
+    if (data === null) return { data: new Map(), version: valueVersion(bytes), undecodable: true };
+    return { data, version: valueVersion(bytes) };
   }
 
   /** The decoded value, or `null` (reported) when it cannot be decoded. */

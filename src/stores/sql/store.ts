@@ -184,7 +184,8 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async load(key: string): Promise<SessionData | null> {
-    return (await this.loadVersioned(key))?.data ?? null;
+    const loaded = await this.loadVersioned(key);
+    return loaded === null || loaded.undecodable ? null : loaded.data;
   }
 
   /** `load`, with the stored `session_data` text as the version. */
@@ -203,7 +204,12 @@ export class SqlSessionStore implements SessionStore {
         reason: errorCode(err) ?? (err instanceof Error ? err.name : "unknown"),
         key: `${key.slice(0, 4)}…`,
       });
-      return null;
+      // A live row: Django (with its key, its classes) may read it, so it is never replaced.
+      return {
+        data: new Map(),
+        version: typeof value === "string" ? value : "",
+        undecodable: true,
+      };
     }
   }
 
