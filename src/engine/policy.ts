@@ -7,6 +7,7 @@
  */
 import type { RequestSession, SessionResponseHeaders } from "./http.ts";
 import type { SessionShape } from "./session.ts";
+import type { SessionStore } from "../stores/contract.ts";
 
 /**
  * Request → session, session → response headers.
@@ -32,4 +33,10 @@ export interface SessionPolicy<T extends SessionShape = SessionShape> {
   plan(requestSession: RequestSession<T>, status: number): SessionResponseHeaders | undefined;
   /** Saves if due and returns the response headers. */
   commit(requestSession: RequestSession<T>, status: number): Promise<SessionResponseHeaders>;
+  /**
+   * The server-side store the cookie names sessions in (Flask-Session's), where there is one;
+   * absent when the cookie is the session. Real-time gates re-check live sessions in it, by
+   * the session key a request's session has.
+   */
+  readonly store?: SessionStore;
 }

@@ -221,6 +221,7 @@ export function flaskSessionServerPolicy<T extends SessionShape = SessionShape>(
     data.size === 0 || (v08 && data.size === 1 && data.has("_permanent"));
 
   return {
+    store,
     open(cookieHeader) {
       const raw = readCookie(cookieHeader, name, "first");
       let sid: string | undefined = raw === "" ? undefined : raw;

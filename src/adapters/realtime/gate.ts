@@ -214,6 +214,8 @@ export class RealtimeGate<U> {
       });
     if ("policy" in options) {
       this.#policy = options.policy;
+      // Flask-Session's store; a cookie session's own store is taken from the first handshake.
+      this.#store = options.policy.store;
       this.#settings = undefined;
       this.#keyPattern = options.sessionKeyPattern;
       this.#now = Date.now;

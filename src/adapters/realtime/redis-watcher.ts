@@ -1,9 +1,12 @@
 /**
  * Revocation by Redis keyspace notifications: a session key deleted (logout, `sessions revoke`,
  * `clearsessions`), expired or evicted closes its connections at once; a key rewritten (a save
- * on the Django side) is re-checked. Sessions are then never polled; users still are (a
- * password change lives in the SQL user table), one batched query per interval. The same
- * watcher feeds the per-user session index's keeper (`sessionbridge sessions index --follow`).
+ * on the Django side) or given a new TTL is re-checked, so the gate's expiry timer knows the
+ * new expiry (Redis's own `expired` event can come late: it is sent when Redis finds the key
+ * expired, on access or by sampling keys with a TTL). Sessions are then never polled; users
+ * still are (a password change lives in the SQL user table), one batched query per interval.
+ * The same watcher feeds the per-user session index's keeper (`sessionbridge sessions index
+ * --follow`).
  *
  * Redis publishes these events only when `notify-keyspace-events` holds `K` (keyspace
  * channel) and the classes `g` (DEL), `x` (expired), `e` (evicted) and `$` (SET), or `A`
@@ -170,7 +173,15 @@ export function redisKeyspaceWatcher(options: RedisKeyspaceWatcherOptions): Redi
         if (key === null) return;
         if (event === "del" || event === "evicted") gate.sessionGone(key, "session-ended");
         else if (event === "expired") gate.sessionGone(key, "session-expired");
-        else if (event === "set" || event === "rename_to" || event === "restore")
+        else if (
+          event === "set" ||
+          event === "expire" ||
+          event === "rename_to" ||
+          event === "restore"
+        )
+          // A new TTL (`expire`, or a SET with PX) is re-read: the gate's own expiry timer then
+          // closes the socket on time, since Redis reports `expired` only once it finds the key
+          // expired (on access, or by sampling: late when many keys have a TTL).
           void gate.sessionChanged(key);
       };
       for (const client of options.subscribers) {

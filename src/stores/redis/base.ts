@@ -232,8 +232,9 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   /**
    * Every session of the layout, by SCAN over every master (never `KEYS`), a SCAN reply per
    * page (`batchSize` is its `COUNT` hint, so a page may hold fewer or none), resumable from a
-   * page's position. Redis expires keys itself, so `activeOnly` changes nothing. Needs a client
-   * with `scanPages` and `pttl` (the adapters here have both).
+   * page's position, each page's values and TTLs read as one batch ({@link
+   * RedisStoreBase.inspectMany}). Redis expires keys itself, so `activeOnly` changes nothing.
+   * Needs a client with `scanPages` and `pttl` (the adapters here have both).
    *
    * @throws {ConfigurationError} for a client without them, or a position of another walk.
    */
@@ -243,8 +244,14 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
     }
     const next = this.#keyPages(options);
     for (let page = await next(); page !== null; page = await next()) {
-      const read = await Promise.all(page.keys.map((key) => this.inspect(key)));
-      yield { sessions: read.filter((session) => session !== null), position: page.position };
+      // A page's GETs and PTTLs as one batch (a pipeline per master), not a round trip per key.
+      const found = await this.inspectMany(page.keys);
+      const sessions: StoredSession[] = [];
+      for (const key of page.keys) {
+        const session = found.get(key);
+        if (session !== undefined) sessions.push(session);
+      }
+      yield { sessions, position: page.position };
     }
   }
 

@@ -20,6 +20,10 @@ const sessions = join(root, "sessions");
 mkdirSync(sessions);
 const path = join(root, "db.sqlite3");
 let database: SqlDatabase | undefined;
+const store = new FileSessionStore({
+  directory: sessions,
+  codec: new DjangoSessionCodec({ secret: SECRET }),
+});
 
 describe("realtime beside Django 5.2 on the file engine (polling)", () => {
   realtimeScenario({
@@ -32,10 +36,6 @@ describe("realtime beside Django 5.2 on the file engine (polling)", () => {
     cliEnv: { SESSION_STORE: "file", SESSION_FILE_PATH: sessions, DATABASE_URL: `sqlite:${path}` },
     async gate() {
       database = await openDatabaseUrl(`sqlite:${path}`);
-      const store = new FileSessionStore({
-        directory: sessions,
-        codec: new DjangoSessionCodec({ secret: SECRET }),
-      });
       return createRealtimeGate({
         djangoVersion: "5.2",
         store,
@@ -46,6 +46,10 @@ describe("realtime beside Django 5.2 on the file engine (polling)", () => {
         }),
         allowedOrigins: [ORIGIN],
       });
+    },
+    node() {
+      if (database === undefined) throw new Error("the gate was not made");
+      return { store, users: new DjangoUserSource({ database }) };
     },
     expire(key, at) {
       // The file's mtime such that mtime + SESSION_COOKIE_AGE is `at`.

@@ -16,7 +16,7 @@ import { DjangoSessionCodec } from "../../../src/codecs/django/session-encoding.
 import { createSqlStore, openDatabaseUrl } from "../../../src/stores/sql/index.ts";
 import { runCli } from "../../support/cli.ts";
 import { createTempDatabases } from "../../support/databases.ts";
-import { realtimeScenario, SECRET } from "./scenario.ts";
+import { realtimeScenario, SECRET, USERS } from "./scenario.ts";
 import { sqlParts } from "./sql-store.ts";
 
 const dbs = await createTempDatabases("realtime_pg");
@@ -92,7 +92,7 @@ describe("realtime beside Django 6.1 on PostgreSQL (LISTEN/NOTIFY)", () => {
     try {
       // The tables and Django's data are intact.
       const [users] = await database.query("SELECT count(*) AS n FROM auth_user", []);
-      assert.equal(Number(users?.["n"]), 7);
+      assert.equal(Number(users?.["n"]), USERS.length);
       const gate = createRealtimeGate({
         djangoVersion: "5.2",
         store: createSqlStore({ database, codec: new DjangoSessionCodec({ secret: SECRET }) }),

@@ -29,6 +29,7 @@ const admin = new Redis(REDIS_URL, { lazyConnect: true });
 let saved = "";
 let database: SqlDatabase | undefined;
 let subscriber: Redis | undefined;
+let sessions: DjangoCacheStore | undefined;
 
 async function notifyFlags(): Promise<string> {
   const reply = await admin.config("GET", "notify-keyspace-events");
@@ -98,6 +99,7 @@ describe("realtime beside Django 6.1 on Redis (keyspace notifications)", () => {
       async gate() {
         subscriber = new Redis(REDIS_URL);
         const store = new DjangoCacheStore({ client: admin, keyPrefix: PREFIX });
+        sessions = store;
         const gate = createRealtimeGate({
           djangoVersion: "5.2",
           store,
@@ -111,6 +113,10 @@ describe("realtime beside Django 6.1 on Redis (keyspace notifications)", () => {
         });
         await gate.start();
         return gate;
+      },
+      node() {
+        assert.ok(sessions && database, "the gate was made");
+        return { store: sessions, users: new DjangoUserSource({ database }) };
       },
       async expire(key, at) {
         await admin.pexpireat(`${PREFIX}:1:django.contrib.sessions.cache${key}`, at.getTime());

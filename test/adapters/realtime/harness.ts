@@ -35,18 +35,22 @@ function listen(server: HttpServer): Promise<number> {
 }
 
 /** Starts the three servers behind `gate`; each greets a connection with the user's name. */
-export async function startApps(gate: RealtimeGate<User>): Promise<RealtimeApps> {
+export async function startApps<U = User>(
+  gate: RealtimeGate<U>,
+  nameOf: (user: U) => string = (user) => (user as User).username,
+): Promise<RealtimeApps> {
   const wsHttp = createServer();
   const wss = new WebSocketServer({ server: wsHttp, verifyClient: wsVerifyClient(gate) });
   wss.on("connection", (ws, req) => {
     const { user } = trackWebSocket(gate, ws, req);
-    ws.send(JSON.stringify({ user: user?.username ?? null }));
+    ws.send(JSON.stringify({ user: user === null ? null : nameOf(user) }));
   });
   const ioHttp = createServer();
   const io = new SocketIoServer(ioHttp);
   io.use(socketIoAuth(gate));
   io.on("connection", (socket) => {
-    socket.emit("hello", { user: (socket.data as { user: User | null }).user?.username ?? null });
+    const { user } = socket.data as { user: U | null };
+    socket.emit("hello", { user: user === null ? null : nameOf(user) });
   });
   // Hocuspocus's listen(0) treats 0 as "no port" and falls back to its default (80, on every
   // address), which a second test file running at the same time finds taken: the port, the
@@ -74,9 +78,13 @@ export async function startApps(gate: RealtimeGate<User>): Promise<RealtimeApps>
   };
 }
 
-function headers(cookie: string | null, origin: string | null): Record<string, string> {
+function headers(
+  cookie: string | null,
+  origin: string | null,
+  cookieName = "sessionid",
+): Record<string, string> {
   return {
-    ...(cookie === null ? {} : { Cookie: `sessionid=${cookie}` }),
+    ...(cookie === null ? {} : { Cookie: `${cookieName}=${cookie}` }),
     ...(origin === null ? {} : { Origin: origin }),
   };
 }
@@ -102,9 +110,10 @@ export function openWs(
   url: string,
   cookie: string | null,
   origin: string | null = ORIGIN,
+  cookieName = "sessionid",
 ): Promise<Opened<WsClient>> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: headers(cookie, origin) });
+    const ws = new WebSocket(url, { headers: headers(cookie, origin, cookieName) });
     const closed = new Promise<Closed>((r) => {
       ws.once("close", (code, reason) => r({ code, reason: reason.toString("utf8") }));
     });
@@ -133,11 +142,12 @@ export function openIo(
   url: string,
   cookie: string | null,
   origin: string | null = ORIGIN,
+  cookieName = "sessionid",
 ): Promise<Opened<IoClient>> {
   return new Promise((resolve) => {
     const socket = ioClient(url, {
       transports: ["websocket"],
-      extraHeaders: headers(cookie, origin),
+      extraHeaders: headers(cookie, origin, cookieName),
       reconnection: false,
     });
     let revokedReason = "";

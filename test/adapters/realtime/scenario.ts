@@ -1,9 +1,17 @@
 // The real-time proof, shared by the per-store files: users log in through Django's login view
 // over HTTP; ws, socket.io and Hocuspocus clients connect with that cookie; refusals; and each
 // way a login ends (Django logout, `sessionbridge sessions revoke --user`, a password change
-// in Django, a deactivation, expiry) closes the sockets with the reason.
+// in Django, a deactivation, expiry, `sessions revoke KEY`, a logout through the Express
+// adapter in Node) closes the sockets with the reason.
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { after, before, it } from "node:test";
+import express from "express";
+import { sessionMiddleware } from "../../../src/adapters/express/index.ts";
+import { authMiddleware, getAuth } from "../../../src/adapters/express/auth.ts";
+import type { UserSource } from "../../../src/auth/user-source.ts";
+import type { SessionStore } from "../../../src/stores/contract.ts";
+import { listen } from "../../support/http.ts";
 import type { RealtimeGate } from "../../../src/adapters/realtime/index.ts";
 import { REVOKED_CLOSE_CODE } from "../../../src/adapters/realtime/index.ts";
 import type { User } from "../../../src/auth/user.ts";
@@ -29,13 +37,62 @@ export interface StoreUnderTest {
   readonly cliEnv: Record<string, string>;
   /** Makes the gate (after Django migrated). */
   gate(): Promise<RealtimeGate<User>>;
+  /** The session store and the users the gate reads (once `gate()` ran), for a Node app. */
+  node(): { readonly store: SessionStore; readonly users: UserSource };
   /** Moves a session's expiry to `at` (in the past: expired now). */
   expire(key: string, at: Date): Promise<void>;
   /** Releases what `gate()` opened. */
   close(): Promise<void>;
 }
 
-const USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"] as const;
+export const USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"] as const;
+
+/** Logs `username` in (password `<username>-pw`) through Django's login view; the session key. */
+export async function loginThroughDjango(djangoUrl: string, username: string): Promise<string> {
+  const response = await fetch(`${djangoUrl}/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ username, password: `${username}-pw` }).toString(),
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  const key = sessionCookie(response);
+  assert.ok(key, "Django set the session cookie");
+  return key;
+}
+
+/**
+ * A password change in Django closes carol's Hocuspocus and socket.io connections
+ * (`password-changed`); a deactivation closes both of erin's ws connections (`user-inactive`).
+ * Resolves carol's session cookie.
+ */
+export async function passwordChangeAndDeactivation(
+  apps: RealtimeApps,
+  login: (username: string) => Promise<string>,
+  peer: (args: string[], input?: unknown) => Promise<unknown>,
+): Promise<string> {
+  const key = await login("carol");
+  const hp = await openHocuspocus(apps.hocuspocusUrl, key);
+  const io = await openIo(apps.ioUrl, key);
+  assert.ok(hp.ok && io.ok);
+  await peer(["set-password"], { username: "carol", password: "carol-new-pw" });
+  assert.deepEqual(await hp.client.closed, {
+    code: REVOKED_CLOSE_CODE,
+    reason: "password-changed",
+  });
+  assert.equal((await io.client.revoked).reason, "password-changed");
+
+  const erin = await login("erin");
+  const sockets = await Promise.all([openWs(apps.wsUrl, erin), openWs(apps.wsUrl, erin)]);
+  await peer(["set-active"], { username: "erin", active: false });
+  for (const s of sockets) {
+    assert.ok(s.ok);
+    assert.deepEqual(await s.client.closed, {
+      code: REVOKED_CLOSE_CODE,
+      reason: "user-inactive",
+    });
+  }
+  return key;
+}
 
 export function realtimeScenario(store: StoreUnderTest): void {
   let django: DjangoServer | undefined;
@@ -50,17 +107,8 @@ export function realtimeScenario(store: StoreUnderTest): void {
     return { django, apps };
   };
 
-  async function login(username: string): Promise<string> {
-    const response = await fetch(`${running().django.url}/auth/login`, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ username, password: `${username}-pw` }).toString(),
-    });
-    assert.equal(response.status, 200, await response.clone().text());
-    const key = sessionCookie(response);
-    assert.ok(key, "Django set the session cookie");
-    return key;
-  }
+  const login = (username: string): Promise<string> =>
+    loginThroughDjango(running().django.url, username);
 
   before(async () => {
     await peer(["migrate"]);
@@ -179,31 +227,60 @@ export function realtimeScenario(store: StoreUnderTest): void {
     assert.deepEqual(await ws.client.closed, { code: REVOKED_CLOSE_CODE, reason: "session-ended" });
   });
 
-  it("a password change in Django closes the user's other sockets; deactivation closes all", async () => {
-    const key = await login("carol");
-    const hp = await openHocuspocus(running().apps.hocuspocusUrl, key);
-    const io = await openIo(running().apps.ioUrl, key);
-    assert.ok(hp.ok && io.ok);
-    await peer(["set-password"], { username: "carol", password: "carol-new-pw" });
-    assert.deepEqual(await hp.client.closed, {
-      code: REVOKED_CLOSE_CODE,
-      reason: "password-changed",
+  it("`sessionbridge sessions revoke KEY` closes that session's sockets and no other", async () => {
+    const revoked = await login("heidi");
+    const kept = await login("heidi");
+    const ws = await openWs(running().apps.wsUrl, revoked);
+    const io = await openIo(running().apps.ioUrl, revoked);
+    const other = await openWs(running().apps.wsUrl, kept);
+    assert.ok(ws.ok && io.ok && other.ok);
+    const result = await runCli(["sessions", "revoke", revoked], {
+      env: { ...store.cliEnv, SECRET_KEY: SECRET },
     });
-    assert.equal((await io.client.revoked).reason, "password-changed");
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(await ws.client.closed, { code: REVOKED_CLOSE_CODE, reason: "session-ended" });
+    assert.deepEqual(await io.client.revoked, {
+      reason: "session-ended",
+      disconnect: "io server disconnect",
+    });
+    // The other session's socket is still open: a message still goes through.
+    assert.equal(other.client.ws.readyState, other.client.ws.OPEN);
+    other.client.ws.close();
+    await other.client.closed;
+  });
 
-    const erin = await login("erin");
-    const sockets = await Promise.all([
-      openWs(running().apps.wsUrl, erin),
-      openWs(running().apps.wsUrl, erin),
-    ]);
-    await peer(["set-active"], { username: "erin", active: false });
-    for (const s of sockets) {
-      assert.ok(s.ok);
-      assert.deepEqual(await s.client.closed, {
-        code: REVOKED_CLOSE_CODE,
-        reason: "user-inactive",
+  it("a logout on the Node side (Express adapter, getAuth(req).logout()) closes the socket", async () => {
+    const { store: sessions, users } = store.node();
+    const app = express();
+    app.use(sessionMiddleware({ djangoVersion: store.version, store: sessions }));
+    app.use(authMiddleware({ users, secretKey: SECRET, djangoVersion: store.version }));
+    app.post("/logout", async (req, res) => {
+      await getAuth(req).logout();
+      res.json({ ok: true });
+    });
+    const node = await listen(createServer(app));
+    try {
+      const key = await login("alice");
+      const io = await openIo(running().apps.ioUrl, key);
+      const ws = await openWs(running().apps.wsUrl, key);
+      assert.ok(io.ok && ws.ok);
+      const response = await fetch(`${node.url}/logout`, {
+        method: "POST",
+        headers: { Cookie: `sessionid=${key}` },
       });
+      assert.equal(response.status, 200);
+      assert.deepEqual(await ws.client.closed, {
+        code: REVOKED_CLOSE_CODE,
+        reason: "session-ended",
+      });
+      assert.equal((await io.client.revoked).reason, "session-ended");
+    } finally {
+      await node.close();
     }
+  });
+
+  it("a password change in Django closes the user's other sockets; deactivation closes all", async () => {
+    await passwordChangeAndDeactivation(running().apps, login, peer);
   });
 
   it("expiry closes the socket", async () => {

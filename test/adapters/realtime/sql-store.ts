@@ -36,8 +36,9 @@ export interface SqlPartsOptions {
 export function sqlParts(
   url: string,
   options: SqlPartsOptions = {},
-): Pick<StoreUnderTest, "gate" | "expire" | "close"> {
+): Pick<StoreUnderTest, "gate" | "node" | "expire" | "close"> {
   let database: SqlDatabase | undefined;
+  let node: ReturnType<StoreUnderTest["node"]> | undefined;
   return {
     async gate() {
       const db = await openDatabaseUrl(url);
@@ -46,11 +47,13 @@ export function sqlParts(
         database: db,
         codec: new DjangoSessionCodec({ secret: SECRET }),
       });
+      const users = new DjangoUserSource({ database: db });
+      node = { store, users };
       const gate = createRealtimeGate({
         djangoVersion: "5.2",
         store,
         users: djangoUsers({
-          users: new DjangoUserSource({ database: db }),
+          users,
           secretKey: SECRET,
           djangoVersion: options.djangoVersion ?? "5.2",
         }),
@@ -59,6 +62,10 @@ export function sqlParts(
       });
       await gate.start();
       return gate;
+    },
+    node() {
+      if (node === undefined) throw new Error("the gate was not made");
+      return node;
     },
     async expire(key, at) {
       const db = database;
