@@ -2,8 +2,9 @@
 // sessions among BENCH_SESSIONS (default 100,000; the issue's scale is 1,000,000) Django
 // sessions on one Redis (django-redis pickles, 2-week TTL, 100 per user), three ways, in the
 // same run, each on its own user:
-//   - the old walk: the store's walk (SCAN, then GET + PTTL per key), deletes one at a time:
-//     the code path every store without a Redis fast path still takes;
+//   - the old walk: the store's walk (SCAN, then GET + PTTL of each page, now one batch per
+//     page), deletes one at a time: the code path every store without a Redis fast path takes
+//     (before issue 20 it was also one GET and one PTTL round trip per key);
 //   - the new walk: SCAN pages in flight, one GET per key (no PTTL), each page's deletes together;
 //   - the per-user index (complete): SMEMBERS, a GET per member, the deletes.
 // Each runs the CLI's own revokeUserSessions in this process (the index's time is the command's

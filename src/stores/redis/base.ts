@@ -23,6 +23,7 @@ import { setIfUnchanged } from "../../internal/redis/compare-and-set.ts";
 import { inspectRedisValues } from "../../internal/redis/read-many.ts";
 import { valueVersion } from "../../internal/value-version.ts";
 import { indexedUserId, RedisUserIndex, ttlMilliseconds } from "./user-index.ts";
+import { ReportedOnce } from "../../internal/reported-once.ts";
 
 /** Options every Redis store takes. */
 export interface RedisStoreCommonOptions {
@@ -98,6 +99,8 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   /** The client the store runs its commands on. */
   readonly client: RedisCommandClient;
   readonly #logger: StoreLogger;
+  /** Undecodable records already logged (once per key). */
+  readonly #reported = new ReportedOnce();
   readonly #indexWrites: boolean;
   #index: RedisUserIndex | undefined;
 
@@ -229,8 +232,9 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   /**
    * Every session of the layout, by SCAN over every master (never `KEYS`), a SCAN reply per
    * page (`batchSize` is its `COUNT` hint, so a page may hold fewer or none), resumable from a
-   * page's position. Redis expires keys itself, so `activeOnly` changes nothing. Needs a client
-   * with `scanPages` and `pttl` (the adapters here have both).
+   * page's position, each page's values and TTLs read as one batch ({@link
+   * RedisStoreBase.inspectMany}). Redis expires keys itself, so `activeOnly` changes nothing.
+   * Needs a client with `scanPages` and `pttl` (the adapters here have both).
    *
    * @throws {ConfigurationError} for a client without them, or a position of another walk.
    */
@@ -240,8 +244,14 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
     }
     const next = this.#keyPages(options);
     for (let page = await next(); page !== null; page = await next()) {
-      const read = await Promise.all(page.keys.map((key) => this.inspect(key)));
-      yield { sessions: read.filter((session) => session !== null), position: page.position };
+      // A page's GETs and PTTLs as one batch (a pipeline per master), not a round trip per key.
+      const found = await this.inspectMany(page.keys);
+      const sessions: StoredSession[] = [];
+      for (const key of page.keys) {
+        const session = found.get(key);
+        if (session !== undefined) sessions.push(session);
+      }
+      yield { sessions, position: page.position };
     }
   }
 
@@ -376,6 +386,8 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   }
 
   #skip(key: string, reason: string, extra: Readonly<Record<string, string>> = {}): void {
+    // Once per key: a session read on every request is not logged on every request.
+    if (!this.#reported.first(key, reason)) return;
     // The data and the full key stay out of the log.
     this.#logger.warn("Ignoring a Redis session value that cannot be decoded", {
       store: this.name,
