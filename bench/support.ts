@@ -312,9 +312,12 @@ export async function seedDjangoSessions(
   secret: string,
   rows: number,
 ): Promise<void> {
-  spawnSync(process.execPath, [cli, "migrate", "--database-url", database.url], {
-    stdio: "ignore",
+  // PostgreSQL's schema depends on the Django version (serial or identity ids): 5.2.
+  const made = spawnSync(process.execPath, [cli, "migrate", "--database-url", database.url], {
+    env: { ...process.env, DJANGO_VERSION: "5.2" },
+    encoding: "utf8",
   });
+  if (made.status !== 0) throw new Error(`sessionbridge migrate failed: ${made.stderr}`);
   const value = new DjangoSessionCodec({ secret }).encode(
     new Map<string, string>([
       ["_auth_user_id", "42"],

@@ -190,8 +190,13 @@ export async function copySessions(
       pages = open();
       first = await pages.next();
     }
-    for (let step = first; step.done !== true; step = await pages.next()) {
+    // The next page is read while this one is written: the source's reads (Redis GETs, an
+    // SQL page) overlap the target's writes. Its failure is seen when it is awaited.
+    let next: Promise<IteratorResult<StoredSessionPage>> | undefined;
+    for (let step = first; step.done !== true; step = await (next ?? pages.next())) {
       const batch = step.value;
+      next = batch.position === "" ? undefined : pages.next();
+      next?.catch(() => undefined);
       const now = Date.now();
       const live: { key: string; data: SessionData; date: Date }[] = [];
       for (const record of batch.sessions) {
