@@ -393,16 +393,29 @@ export class CachedDbStore implements SessionStore {
     if (version === null) return null;
     if (expiry.age <= 0) {
       // Django: a cache set with a timeout <= 0 deletes (a key cycle retiring the old record).
-      await this.#cache.delete(key);
+      await this.#cacheDrop(key);
       return bothVersions(UNKNOWN, version);
     }
     const written =
       cache === NO_ENTRY || cache === UNKNOWN
         ? null
         : await this.#cacheSetIf(cas, key, data, expiry, cache);
-    if (written === null) await this.#cache.delete(key);
+    if (written === null) await this.#cacheDrop(key);
     else this.#remember(key, { version, fingerprint: "", cacheVersion: written });
     return bothVersions(written ?? UNKNOWN, version);
+  }
+
+  /**
+   * The cache delete that stands for a cache set after a saved row (the database write is
+   * done): a failure follows the cache error policy, as a failed set does in Django.
+   */
+  async #cacheDrop(key: string): Promise<void> {
+    try {
+      await this.#cache.delete(key);
+    } catch (err) {
+      if (this.#cacheErrors === "raise") throw err;
+      this.#report("Error saving to cache", err);
+    }
   }
 
   /** The cache entry's version now: {@link NO_ENTRY} when empty, {@link UNKNOWN} if unreadable. */

@@ -132,6 +132,9 @@ class VersionedCacheSpy extends Spy {
     expected: string,
   ): Promise<string | null> {
     this.calls.push({ op: "saveIfUnchanged", key });
+    if (this.failing.has("saveIfUnchanged")) {
+      return Promise.reject(new SessionStoreError(`${this.name}: down`));
+    }
     return this.inner.saveIfUnchanged(key, data, expiry, expected);
   }
 }
@@ -597,6 +600,34 @@ describe("CachedDbStore (SQLite + MemoryStore)", () => {
       assert.deepEqual(await s.load(key), theirs);
       await increment(s, key);
       assert.deepEqual(await sql.load(key), map({ n: 8, django: "yes" }));
+    });
+
+    it("a cache down while saving: Django 5.1+ log it and the row is saved, 3.2/4.2 raise", async () => {
+      for (const cacheErrors of ["log", "raise"] as const) {
+        const versioned = new VersionedCacheSpy(new MemoryStore());
+        const s = new CachedDbStore({
+          db: new VersionedDbSpy(sql),
+          cache: versioned,
+          logger,
+          cacheErrors,
+        });
+        const key = await counter(s);
+        await increment(s, key);
+        versioned.failing.add("saveIfUnchanged");
+        versioned.failing.add("delete");
+        logger.calls.length = 0;
+        if (cacheErrors === "log") {
+          await increment(s, key);
+          // The conditional set, then the delete that stands for it: both reported.
+          assert.deepEqual(
+            logger.calls.map((c) => c.message),
+            ["Error saving to cache", "Error saving to cache"],
+          );
+        } else {
+          await assert.rejects(increment(s, key), SessionStoreError);
+        }
+        assert.deepEqual(await sql.load(key), map({ n: 2 }), "the row is saved either way");
+      }
     });
 
     it("refills an empty entry only while it is empty, and never saves a logged-out session back", async () => {
