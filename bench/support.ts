@@ -8,8 +8,10 @@ import { createInterface } from "node:readline";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import type { AddressInfo } from "node:net";
+import type { Redis } from "ioredis";
 import pg from "pg";
 import { createClient } from "redis";
+import { DjangoSessionCodec } from "../src/codecs/django/session-encoding.ts";
 import { Session, resolveSessionSettings } from "../src/index.ts";
 import type { SessionStore } from "../src/stores/contract.ts";
 import { SYSTEM_PYTHON } from "../test/interop/django/peer.ts";
@@ -298,6 +300,44 @@ export async function createBenchDatabase(name: string): Promise<BenchDatabase> 
       await dropper.end();
     },
   };
+}
+
+/**
+ * Fills the `django_session` of a bench database (made by `sessionbridge migrate`) with `rows`
+ * live sessions of one logged-in user (keys `kkk…1` to `kkk…rows`), signed with `secret`.
+ */
+export async function seedDjangoSessions(
+  database: BenchDatabase,
+  cli: string,
+  secret: string,
+  rows: number,
+): Promise<void> {
+  spawnSync(process.execPath, [cli, "migrate", "--database-url", database.url], {
+    stdio: "ignore",
+  });
+  const value = new DjangoSessionCodec({ secret }).encode(
+    new Map<string, string>([
+      ["_auth_user_id", "42"],
+      ["_auth_user_backend", "django.contrib.auth.backends.ModelBackend"],
+      ["_auth_user_hash", "0".repeat(64)],
+    ]),
+  );
+  await database.client.query(
+    `INSERT INTO django_session SELECT lpad(i::text, 32, 'k'), $1, now() + interval '1 day' FROM generate_series(1, $2) AS i`,
+    [value, rows],
+  );
+}
+
+/** Deletes (SCAN, never KEYS) the keys under `prefix` in database 0 of the local Redis. */
+export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<number> {
+  let cursor = "0";
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 5000);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.del(keys);
+  } while (cursor !== "0");
+  return deleted;
 }
 
 /** What {@link measureChild} reports of one command. */

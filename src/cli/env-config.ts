@@ -6,7 +6,7 @@
  * |---|---|---|
  * | `SESSION_STORE` | which engine (Django's `SESSION_ENGINE`): `db`, `cache`, `cached_db`, `file`, `signed_cookies`, `redis-sessions`, `redis-sessions-fork` | `db` |
  * | `DATABASE_URL` | `sqlite:PATH`, `postgres://…`, `mysql://…` (`db`, `cached_db`) | `sqlite:./sessionbridge.sqlite3` |
- * | `REDIS_URL` | `redis://[user:pw@]host:6379/0`, `rediss://` for TLS (`cache`, `cached_db`, `redis-sessions*`); a Redis Cluster is detected (`cluster_enabled:1`), and `redis://h1:7000,h2:7001` lists seed nodes (`../redis-url.ts`) | none |
+ * | `REDIS_URL` | `redis://[user:pw@]host:6379/0`, `rediss://` for TLS (`cache`, `cached_db`, `redis-sessions*`); a Redis Cluster is detected (`cluster_enabled:1`), `redis://h1:7000,h2:7001` lists seed nodes, `redis+sentinel://s1:26379,s2:26379/mymaster/0` is the master Sentinels name (`../redis-url.ts`) | none |
  * | `REDIS_CLUSTER_NODES` | more Cluster seed nodes, `host:port,host:port`, tried after `REDIS_URL`'s | none |
  * | `CACHE_BACKEND` | `django-redis` (`django_redis.cache.RedisCache`) or `django` (Django 4.0+'s `RedisCache`) | `django-redis` |
  * | `CACHE_KEY_PREFIX` | the cache's `KEY_PREFIX` | `""` |

@@ -12,7 +12,9 @@
  * | `redis-sessions`, `redis-sessions-fork` | the third-party `redis_sessions` engines | `REDIS_URL` |
  *
  * Redis is reached with `ioredis` or `redis` (node-redis), whichever is installed (both are
- * optional peers, imported only here; `SESSIONBRIDGE_REDIS_CLIENT` picks one). What the
+ * optional peers, imported only here; `SESSIONBRIDGE_REDIS_CLIENT` picks one): one server, a
+ * Redis Cluster (detected) or the master a Sentinel names (`redis+sentinel://`, see
+ * `redis-url.ts`). What the
  * factory opens (an SQL pool or connection, a Redis client) the returned `close()` closes.
  */
 import { dirname, join, resolve } from "node:path";
@@ -36,6 +38,7 @@ import {
   parseRedisTarget,
   seedUrl,
   type RedisSeed,
+  type RedisSentinelTarget,
   type RedisTarget,
 } from "./redis-url.ts";
 import { loadOrCreateSecretFile } from "./secret-key.ts";
@@ -386,6 +389,7 @@ interface IoredisClient {
   on(event: "error", listener: (err: Error) => void): unknown;
 }
 type IoredisConstructor = new (url: string, options: Record<string, unknown>) => IoredisClient;
+type IoredisOptionsConstructor = new (options: Record<string, unknown>) => IoredisClient;
 type IoredisClusterConstructor = new (
   nodes: readonly { host: string; port: number }[],
   options: Record<string, unknown>,
@@ -405,6 +409,12 @@ type CreateNodeRedisClient = (options: Record<string, unknown>) => NodeRedisClie
 type CreateNodeRedisCluster = (
   options: Record<string, unknown>,
 ) => Omit<NodeRedisClient, "sendCommand"> & { readonly masters: readonly unknown[] };
+
+type CreateNodeRedisSentinel = (
+  options: Record<string, unknown>,
+) => Omit<NodeRedisClient, "sendCommand"> & {
+  getMasterNode?(): { host: string; port: number } | undefined;
+};
 
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -485,6 +495,9 @@ async function connectRedis(
   reconnect: boolean,
 ): Promise<RedisConnection> {
   const driver = preferred ?? ((await canImport("ioredis")) ? "ioredis" : "redis");
+  if (target.sentinel !== undefined) {
+    return connectSentinel(driver, target, target.sentinel, preferred !== undefined, reconnect);
+  }
   const failures: SessionStoreError[] = [];
   let single: SingleConnection | undefined;
   let reached: RedisSeed | undefined;
@@ -669,6 +682,116 @@ async function connectCluster(
       }),
     close: () => closeNodeRedis(cluster),
   };
+}
+
+/**
+ * The master that the Sentinels in `target.seeds` name: the driver asks them (each in turn) for
+ * the master's address, connects to it and follows a failover (a server: reconnecting; a
+ * one-shot command: its next command fails instead).
+ */
+async function connectSentinel(
+  driver: RedisDriver,
+  target: RedisTarget,
+  sentinel: RedisSentinelTarget,
+  explicit: boolean,
+  reconnect: boolean,
+): Promise<RedisConnection> {
+  let connected = false;
+  const where = `Sentinel master ${sentinel.name}${target.db === 0 ? "" : `/${target.db}`} via ${target.seeds.map(hostPort).join(",")}`;
+  const auth = {
+    ...(target.username === "" ? {} : { username: target.username }),
+    ...(target.password === "" ? {} : { password: target.password }),
+  };
+  const sentinelAuth = {
+    ...(sentinel.username === "" ? {} : { username: sentinel.username }),
+    ...(sentinel.password === "" ? {} : { password: sentinel.password }),
+  };
+  const retry = (times: number): number | null =>
+    connected && reconnect ? Math.min(times * 200, 3000) : null;
+  // Credentials of the Sentinels are blanked from messages too.
+  const secrets = { ...target, password: sentinel.password || target.password };
+  if (driver === "ioredis") {
+    const { Redis } = await importRedisPackage<{ Redis: IoredisOptionsConstructor }>(
+      "ioredis",
+      explicit,
+      () => import("ioredis"),
+    );
+    const client = new Redis({
+      sentinels: target.seeds.map((s) => ({ host: s.host, port: s.port })),
+      name: sentinel.name,
+      db: target.db,
+      ...auth,
+      ...(sentinel.username === "" ? {} : { sentinelUsername: sentinel.username }),
+      ...(sentinel.password === "" ? {} : { sentinelPassword: sentinel.password }),
+      ...(target.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      retryStrategy: retry,
+      sentinelRetryStrategy: retry,
+    });
+    await openClient(client, () => client.connect(), dropIoredis(client), secrets, where);
+    connected = true;
+    return {
+      driver,
+      client: client as unknown as RedisClientInput,
+      where,
+      // The master the client is connected to now (its socket's peer).
+      masters: () => {
+        const stream = (client as { stream?: { remoteAddress?: string; remotePort?: number } })
+          .stream;
+        return [sentinelMaster(sentinel, stream?.remoteAddress, stream?.remotePort)];
+      },
+      close: () => quitIoredis(client),
+    };
+  }
+  const { createSentinel } = await importRedisPackage<{ createSentinel: CreateNodeRedisSentinel }>(
+    "redis",
+    explicit,
+    () => import("redis"),
+  );
+  const tls = target.tls ? { tls: true } : {};
+  const client = createSentinel({
+    name: sentinel.name,
+    sentinelRootNodes: target.seeds.map((s) => ({ host: s.host, port: s.port })),
+    nodeClientOptions: {
+      ...auth,
+      database: target.db,
+      disableOfflineQueue: true,
+      socket: { ...tls, ...nodeRedisSocket(() => connected, reconnect) },
+    },
+    sentinelClientOptions: {
+      ...sentinelAuth,
+      socket: { ...tls, ...nodeRedisSocket(() => connected, reconnect) },
+    },
+  });
+  await openClient(client, () => client.connect(), dropNodeRedis(client), secrets, where);
+  connected = true;
+  return {
+    driver,
+    client: client as unknown as RedisClientInput,
+    where,
+    masters: () => {
+      const node = client.getMasterNode?.();
+      return [sentinelMaster(sentinel, node?.host, node?.port)];
+    },
+    close: () => closeNodeRedis(client),
+  };
+}
+
+/** The Sentinel's master as the client reached it. */
+function sentinelMaster(
+  sentinel: RedisSentinelTarget,
+  host: string | undefined,
+  port: number | undefined,
+): RedisSeed {
+  if (host === undefined || port === undefined) {
+    throw new SessionStoreError(
+      `the address of the Sentinel master ${sentinel.name} is not known to the Redis client`,
+    );
+  }
+  return { host: host.replace(/^::ffff:/, ""), port };
 }
 
 function dropIoredis(client: Pick<IoredisClient, "disconnect">): () => void {

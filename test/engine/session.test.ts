@@ -269,6 +269,7 @@ describe("Session: a stored session that cannot be decoded here", () => {
   it("is empty and read-only, keeps its key and row; flush still deletes it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sb-undecodable-"));
     const database = await sqliteDatabase(join(dir, "db.sqlite3"));
+    let warnings = 0;
     try {
       const djangoSide = createSqlStore({
         database,
@@ -278,7 +279,11 @@ describe("Session: a stored session that cannot be decoded here", () => {
       const store = createSqlStore({
         database,
         codec: new DjangoSessionCodec({ secret: "another-key" }),
-        logger: { warn: () => undefined },
+        logger: {
+          warn: () => {
+            warnings++;
+          },
+        },
       });
       const key = generateSessionKey();
       const expiry = { age: 3600, date: new Date(Date.now() + 3_600_000) };
@@ -307,6 +312,7 @@ describe("Session: a stored session that cannot be decoded here", () => {
         await assert.rejects(session.cycleKey(), MalformedError);
         assert.equal(await row(), stored);
       }
+      assert.equal(warnings, 1, "logged once, not on every request");
       const logout = new Session(store, key, settings);
       await logout.get("x");
       await logout.flush();

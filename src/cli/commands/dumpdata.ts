@@ -13,6 +13,7 @@ import { dumpFixtures } from "../manage/fixtures/dump.ts";
 import { loadFixtureRows } from "../manage/fixtures/load.ts";
 import { selectModels } from "../manage/fixtures/models.ts";
 import { parseFixture } from "../manage/fixtures/parse.ts";
+import { PacedWriter } from "../manage/output.ts";
 import { startProgress } from "../manage/progress.ts";
 
 const MODEL_LIST =
@@ -30,7 +31,9 @@ DjangoJSONEncoder writes them ("2024-05-01T12:00:00.123Z"), foreign keys as pks,
 user_permissions / permissions as pk lists (natural keys with --natural-foreign), non-ASCII
 text as is, and a final newline with --indent (without --indent, DJANGO_VERSION is required:
 6.0 and 6.1 end with a newline as Django 6's serializer, earlier releases do not). Rows are read in pk order in batches (flat memory). Django's
-'loaddata' reads the result, and so does 'sessionbridge loaddata'.
+'loaddata' reads the result, and so does 'sessionbridge loaddata'. Output waits for a slow
+reader (flat memory); if reading the database fails midway, the command exits 1 saying the
+output is incomplete, and the JSON array is left open so that no loaddata takes it for whole.
 
 Options:
   --pks 1,2            only these primary keys (with exactly one model)
@@ -77,31 +80,43 @@ Examples:
         values.output === undefined
           ? undefined
           : createWriteStream(values.output, { encoding: "utf8" });
-      const failed = new Promise<never>((_, reject) => {
-        file?.on("error", (error) =>
-          reject(new CommandFailure(`cannot write ${values.output}: ${error.message}`)),
-        );
-      });
-      void failed.catch(() => {});
-      const out = file ?? stdout;
+      const out = new PacedWriter(file ?? stdout);
       const progress =
         file === undefined ? undefined : startProgress(stderr, "dumpdata", undefined, env);
+      const done = { started: false, objects: 0 };
       try {
-        await Promise.race([
-          dumpFixtures(database, {
-            models,
-            pks,
-            indent: indent === 0 ? undefined : indent,
-            naturalForeign: values["natural-foreign"] === true,
-            finalNewline,
-            write: (chunk) => void out.write(chunk),
-            onObject: () => progress?.tick(1),
-          }),
-          failed,
-        ]);
+        await dumpFixtures(database, {
+          models,
+          pks,
+          indent: indent === 0 ? undefined : indent,
+          naturalForeign: values["natural-foreign"] === true,
+          finalNewline,
+          write: (chunk) => {
+            done.started = true;
+            return out.write(chunk);
+          },
+          onObject: () => {
+            done.objects++;
+            progress?.tick(1);
+          },
+        });
+        await out.flush();
+      } catch (error) {
+        // What was produced goes out; the array stays open, so that no loaddata takes a
+        // partial fixture for a whole one.
+        await out.flush().catch(() => undefined);
+        const where = values.output ?? "standard output";
+        if (out.broken !== undefined)
+          throw new CommandFailure(`cannot write ${where}: ${out.broken.message}`);
+        if (!done.started) throw error;
+        const detail = error instanceof Error ? error.message : String(error);
+        throw new CommandFailure(
+          `output incomplete: ${done.objects} objects written to ${where} before: ${detail} (not a complete fixture: its JSON array is left open, so loaddata refuses it)`,
+        );
       } finally {
         progress?.done();
-        if (file !== undefined) await new Promise<void>((resolve) => file.end(resolve));
+        if (file !== undefined && !file.destroyed)
+          await new Promise<void>((resolve) => file.end(resolve));
       }
     });
   },

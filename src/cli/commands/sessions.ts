@@ -14,6 +14,7 @@ import {
   readCheckpoint,
 } from "../manage/copy.ts";
 import { streamRows, type OutputRow } from "../manage/output.ts";
+import { formatVerifyReport, verifyCopy, verifyFailureLine } from "../manage/verify.ts";
 import { revokeUserSessions } from "../manage/revoke.ts";
 import { describeLookup, indexedPages, runIndex } from "../manage/index-command.ts";
 import { userLookup } from "../manage/user-index.ts";
@@ -27,6 +28,7 @@ import {
 } from "../manage/stores.ts";
 
 const DEFAULT_BATCH = 1000;
+const DEFAULT_SAMPLE = 1000;
 const SUBCOMMANDS = ["list", "show", "revoke", "index", "migrate"];
 
 export const sessionsCommand: Command = {
@@ -38,7 +40,7 @@ export const sessionsCommand: Command = {
   sessionbridge sessions revoke KEY [options]
   sessionbridge sessions revoke --user ID [options]
   sessionbridge sessions index [--backfill | --follow] [--json] [options]
-  sessionbridge sessions migrate --from STORE_URL --to STORE_URL [--dry-run] [--checkpoint FILE] [--restart] [--batch-size N] [--json]
+  sessionbridge sessions migrate --from STORE_URL --to STORE_URL [--dry-run] [--verify] [--checkpoint FILE] [--restart] [--batch-size N] [--json]
 
 Works on the configured store (SESSION_STORE: db, cache, cached_db, file, redis-sessions;
 signed_cookies stores nothing server-side). Decoding session data needs SECRET_KEY (and
@@ -75,7 +77,12 @@ SECRET_KEY_FALLBACKS for data signed with an older key).
             A Redis position names the servers' run_ids: after a restart or failover the
             resumed walk starts over (upserts, counts from zero: nothing duplicated or
             counted twice). SQL targets get multi-row upserts, one transaction per batch.
-            --dry-run only counts what would be copied.
+            --dry-run only counts what would be copied. --verify then compares the target
+            with the source (also on its own, once the checkpoint says the copy is complete):
+            live sessions per user (_auth_user_id) on both sides, and a sample of sessions
+            read back from the target, decoded and compared with their expiry; any difference
+            is reported and the command exits 1. Verify once the source has stopped taking
+            writes (a session created since is a difference).
 
 Store URLs (migrate):
   sql+sqlite:PATH, sql+postgres://user:pw@host/db, sql+mysql://user:pw@host/db
@@ -96,6 +103,8 @@ Options:
   --checkpoint FILE     the checkpoint file (default .sessionbridge-migrate-<hash>.json here)
   --restart             ignore an existing checkpoint
   --batch-size N        sessions per batch (default ${DEFAULT_BATCH})
+  --verify              compare the target with the source after the copy (exit 1 on a difference)
+  --verify-sample N     sessions read back from the target by --verify (default ${DEFAULT_SAMPLE})
   --backfill            index: index every session now
   --follow              index: run the indexer until Ctrl-C
   --json                JSON output
@@ -120,6 +129,8 @@ Examples:
       checkpoint: { type: "string" },
       restart: { type: "boolean" },
       "batch-size": { type: "string" },
+      verify: { type: "boolean" },
+      "verify-sample": { type: "string" },
       backfill: { type: "boolean" },
       follow: { type: "boolean" },
     });
@@ -261,18 +272,36 @@ Examples:
         const dryRun = values["dry-run"] === true;
         const migration = migrationId(from, to);
         const checkpointPath = resolve(values.checkpoint ?? defaultCheckpointPath(from, to));
+        const verify = values.verify === true;
+        const sample = intOption(values["verify-sample"], "--verify-sample") ?? DEFAULT_SAMPLE;
+        if (sample < 0) throw new UsageError("--verify-sample must be 0 or more");
         const resumeFrom =
           values.restart === true || dryRun ? null : readCheckpoint(checkpointPath, migration);
-        if (resumeFrom?.done === true) {
-          const message = `already complete (${resumeFrom.copied} sessions copied): ${checkpointPath} says so; pass --restart to copy again`;
-          if (json) writeJson(stdout, { copied: 0, skipped: 0, complete: true, note: message });
-          else stdout.write(`Nothing to do: ${message}\n`);
+        const complete = resumeFrom?.done === true;
+        const doneNote = `already complete (${resumeFrom?.copied ?? 0} sessions copied): ${checkpointPath} says so; pass --restart to copy again`;
+        if (complete && !verify) {
+          if (json) writeJson(stdout, { copied: 0, skipped: 0, complete: true, note: doneNote });
+          else stdout.write(`Nothing to do: ${doneNote}\n`);
           return;
         }
         const source = await openStoreUrl(from, config, secret);
         let target: ManagedStore | undefined;
         try {
           target = await openStoreUrl(to, config, secret);
+          const into = target;
+          /** Verifies the copy, prints the report (with `summary` in JSON), fails on a mismatch. */
+          const verifyAndReport = async (summary: Record<string, unknown>): Promise<void> => {
+            const report = await verifyCopy(source, into, { batchSize, sample, stop, stderr, env });
+            if (json) writeJson(stdout, { ...summary, verify: report });
+            else stdout.write(formatVerifyReport(report));
+            if (!report.ok) throw new CommandFailure(verifyFailureLine(report));
+          };
+          if (complete) {
+            // Only the verify: the copy is done.
+            if (!json) stdout.write(`Nothing to copy: ${doneNote}\n`);
+            await verifyAndReport({ copied: 0, skipped: 0, complete: true, note: doneNote });
+            return;
+          }
           if (resumeFrom !== null && !json)
             stdout.write(
               `Resuming from ${checkpointPath} (${resumeFrom.copied} sessions already copied)\n`,
@@ -297,8 +326,7 @@ Examples:
             restarted: result.restarted,
             checkpoint: dryRun ? null : checkpointPath,
           };
-          if (json) writeJson(stdout, summary);
-          else {
+          if (!json) {
             const verb = dryRun ? "Would copy" : "Copied";
             stdout.write(
               `${verb} ${result.copied} session${result.copied === 1 ? "" : "s"} from ${source.description} to ${target.description}` +
@@ -309,10 +337,13 @@ Examples:
             );
           }
           if (result.interrupted) {
+            if (json) writeJson(stdout, summary);
             throw new CommandFailure(
               `interrupted after a complete batch; run the same command again to resume (checkpoint ${checkpointPath})`,
             );
           }
+          if (verify) await verifyAndReport(summary);
+          else if (json) writeJson(stdout, summary);
         } catch (error) {
           throw asFailure(error);
         } finally {

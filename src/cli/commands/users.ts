@@ -4,6 +4,7 @@ import { UsageError } from "../command.ts";
 import { CONFIG_HELP } from "../manage/config.ts";
 import { parseManageArgs, withDatabase } from "../manage/common.ts";
 import { isPasswordUsable } from "../../auth/hashers/random.ts";
+import { streamRows, type OutputRow } from "../manage/output.ts";
 import { requireAuthTables, userSource } from "../manage/users.ts";
 
 export const usersCommand: Command = {
@@ -13,7 +14,10 @@ export const usersCommand: Command = {
 
 Lists auth_user (or the table of a custom AUTH_USER_MODEL, see below) in key order: id,
 username (the USERNAME_FIELD), email, staff, superuser, active, last login and date joined.
-Password hashes are never printed (only whether the password is usable).
+Password hashes are never printed (only whether the password is usable). Users are read in
+pages and written as the reader takes them (a slow pipe holds the walk, not memory); if the
+walk fails midway, the output so far stays valid (the JSON array is closed) and the command
+exits 1 saying how many users it holds.
 
 Options:
   --json       print a JSON array of users
@@ -39,17 +43,12 @@ Examples:
     if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
     await withDatabase(config, async (database) => {
       await requireAuthTables(database, config.userModel);
-      const json = values.json === true;
-      if (json) stdout.write("[");
-      else
-        stdout.write(
-          `${["ID", "USERNAME", "EMAIL", "STAFF", "SUPERUSER", "ACTIVE", "LAST LOGIN", "JOINED"].join("\t")}\n`,
-        );
-      let first = true;
-      for await (const user of userSource(database, config.userModel).listUsers()) {
-        if (json) {
-          stdout.write(
-            `${first ? "" : ","}${JSON.stringify({
+      const source = userSource(database, config.userModel);
+      const yes = (b: boolean): string => (b ? "yes" : "no");
+      async function* rows(): AsyncIterable<OutputRow> {
+        for await (const user of source.listUsers()) {
+          yield {
+            json: {
               id: user.id,
               username: user.username,
               email: user.email,
@@ -61,17 +60,34 @@ Examples:
               has_usable_password: isPasswordUsable(user.password),
               last_login: user.lastLogin?.toISOString() ?? null,
               date_joined: user.dateJoined?.toISOString() ?? null,
-            })}`,
-          );
-        } else {
-          const yes = (b: boolean): string => (b ? "yes" : "no");
-          stdout.write(
-            `${[user.id, user.username, user.email || "-", yes(user.isStaff), yes(user.isSuperuser), yes(user.isActive), user.lastLogin?.toISOString() ?? "never", user.dateJoined?.toISOString() ?? "-"].join("\t")}\n`,
-          );
+            },
+            text: [
+              user.id,
+              user.username,
+              user.email || "-",
+              yes(user.isStaff),
+              yes(user.isSuperuser),
+              yes(user.isActive),
+              user.lastLogin?.toISOString() ?? "never",
+              user.dateJoined?.toISOString() ?? "-",
+            ].join("\t"),
+          };
         }
-        first = false;
       }
-      if (json) stdout.write("]\n");
+      await streamRows(stdout, rows(), {
+        json: values.json === true,
+        header: [
+          "ID",
+          "USERNAME",
+          "EMAIL",
+          "STAFF",
+          "SUPERUSER",
+          "ACTIVE",
+          "LAST LOGIN",
+          "JOINED",
+        ].join("\t"),
+        noun: "users",
+      });
     });
   },
 };

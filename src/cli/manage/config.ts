@@ -62,7 +62,8 @@ export const CONFIG_HELP = `Configuration (flags > environment > --config file):
   --store NAME              SESSION_STORE: ${SESSION_STORES.join(" | ")} (default db)
   --database-url URL        DATABASE_URL: sqlite:PATH | postgres://… | mysql://…  (default ${DEFAULT_DATABASE_URL})
   --redis-url URL           REDIS_URL: redis://host:6379/0 (cache, cached_db, redis-sessions stores);
-                            a Redis Cluster node is detected, redis://h1:7000,h2:7001 lists seed nodes
+                            a Redis Cluster node is detected, redis://h1:7000,h2:7001 lists seed nodes,
+                            redis+sentinel://s1:26379,s2:26379/mymaster/0 asks Sentinels for the master
   --cache-key-prefix P      CACHE_KEY_PREFIX: the cache's KEY_PREFIX (default "")
   --session-file-path DIR   SESSION_FILE_PATH: the file store's directory (default: the temp dir)
   --django-version V        DJANGO_VERSION: 3.2, 4.2, 5.2, 6.0 or 6.1; required by what depends on

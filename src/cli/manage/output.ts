@@ -1,5 +1,5 @@
 /**
- * Many-row output (`sessions list`, `users list`): rows go out as the walk produces them, and
+ * Many-row output (`sessions list`, `users list`; `dumpdata` through {@link PacedWriter}): rows go out as the walk produces them, and
  * the walk waits while the reader does not read (stdout backpressure), so memory stays flat
  * however slow the pipe. When the walk fails midway, what was written stays valid (a JSON
  * array is closed) and the command fails with one line saying the output is incomplete and
@@ -41,6 +41,11 @@ export class PacedWriter {
     stream.on("error", (error: Error) => {
       this.#broken ??= error;
     });
+  }
+
+  /** The stream's error, once it has failed (a closed pipe, a full disk). */
+  get broken(): Error | undefined {
+    return this.#broken;
   }
 
   /** Queues `text`; waits when enough is queued and the stream is full. */

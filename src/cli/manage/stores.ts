@@ -12,6 +12,7 @@
  * |---|---|
  * | `sql+sqlite:PATH`, `sql+postgres://…`, `sql+mysql://…` (or a bare `DATABASE_URL`) | `django_session` (`backends.db`, and the truth of `cached_db`) |
  * | `redis://[user:pw@]host:6379/0?layout=django-redis` | `backends.cache` on django-redis (default layout); a Redis Cluster is detected, `redis://h1:7000,h2:7001?…` lists seed nodes |
+ * | `redis+sentinel://s1:26379,s2:26379/mymaster/0?layout=…` | the same on the master the Sentinels name |
  * | `…?layout=django` | `backends.cache` on Django 4.0+'s built-in `RedisCache` |
  * | `…?layout=redis-sessions` / `redis-sessions-fork` | the third-party `redis_sessions` engines |
  * | `file:/path/to/dir` | `backends.file` |
@@ -117,7 +118,9 @@ export function storeUrlSettings(
 ): { settings: ManageConfig; cacheEngine: DjangoCacheEngine } {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined)
-    throw new CommandFailure("a store URL must start with sql+…:, redis://, rediss:// or file:");
+    throw new CommandFailure(
+      "a store URL must start with sql+…:, redis://, rediss://, redis+sentinel:// or file:",
+    );
   const read = (vars: Record<string, string | undefined>): ManageConfig => {
     try {
       return readEnvConfig({ DJANGO_VERSION: config.djangoVersion, ...vars });
@@ -131,7 +134,7 @@ export function storeUrlSettings(
     const databaseUrl = scheme.startsWith("sql+") ? url.slice(4) : url;
     return { settings: { ...config, sessionStore: "db", databaseUrl }, cacheEngine: "cache" };
   }
-  if (scheme === "redis" || scheme === "rediss") {
+  if (REDIS_SCHEMES.includes(scheme)) {
     // Not `new URL`: a Cluster's seed list (`redis://h1:7000,h2:7001`) is no WHATWG URL.
     try {
       parseRedisTarget(url);
@@ -203,10 +206,11 @@ export function storeUrlSettings(
     };
   }
   throw new CommandFailure(
-    `unsupported store URL scheme "${scheme.slice(0, 20)}" (sql+…, redis://, rediss://, file:)`,
+    `unsupported store URL scheme "${scheme.slice(0, 20)}" (sql+…, redis://, rediss://, redis+sentinel://, file:)`,
   );
 }
 
+const REDIS_SCHEMES = ["redis", "rediss", "redis+sentinel", "rediss+sentinel"];
 const SQL_SCHEMES = ["sqlite", "postgres", "postgresql", "mysql", "mariadb"];
 const LAYOUTS = ["django-redis", "django", "redis-sessions", "redis-sessions-fork"] as const;
 

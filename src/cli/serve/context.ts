@@ -42,7 +42,8 @@ export const SERVE_ENV_HELP = `Environment (Django's setting names; copy the val
   REDIS_URL             the Redis of the cache, cached_db and redis-sessions stores; CACHE_KEY_PREFIX, CACHE_VERSION,
                         CACHE_BACKEND (django-redis | django), CACHE_SERIALIZER as in Django's CACHES. A Redis
                         Cluster node is detected (a Cluster client then); redis://h1:7000,h2:7001 or
-                        REDIS_CLUSTER_NODES list seed nodes
+                        REDIS_CLUSTER_NODES list seed nodes; redis+sentinel://s1:26379,s2:26379/mymaster/0
+                        is the master the Sentinels name (followed through a failover)
   SESSION_FILE_PATH     the file store's directory
   SECRET_KEY            Django's SECRET_KEY (required for an existing Django database; unset on a
                         database serve creates: one is generated and kept beside it)

@@ -420,7 +420,10 @@ class IoredisAdapter implements RedisCommandClient {
 
 /** `host:port` of an ioredis node connection (its slot-table key), `""` when unknown. */
 function nodeLabel(node: IoredisClientLike): string {
-  const options = (node as { options?: { host?: unknown; port?: unknown } }).options;
+  const options = (node as { options?: { host?: unknown; port?: unknown; sentinels?: unknown } })
+    .options;
+  // A Sentinel-managed client keeps the default host:port in its options, not its master's.
+  if (Array.isArray(options?.sentinels) && options.sentinels.length > 0) return "";
   return typeof options?.host === "string" && typeof options.port === "number"
     ? `${options.host}:${options.port}`
     : "";

@@ -12,7 +12,10 @@
  * a key may rarely come twice (while Redis rehashes or a Cluster reshards). Masters are walked
  * in `host:port` order, and when the targets report their `run_id`, positions carry a hash of
  * them (`"<master>:<cursor>~<hash>"`): resuming on restarted or failed-over servers throws
- * {@link StaleWalkPositionError} instead of misreading a dead cursor.
+ * {@link StaleWalkPositionError} instead of misreading a dead cursor, and every SCAN is sent
+ * with an `INFO server` (same round trip), so that a client that follows a failover mid-walk
+ * (a Sentinel client, a reconnecting one) fails the walk with {@link RedisWalkError} rather
+ * than go on with a cursor of the old master.
  *
  * @example
  * ```ts
@@ -160,8 +163,8 @@ export async function* scanEveryMaster(
     ? [...targets].sort((a, b) => (a.label! < b.label! ? -1 : a.label! > b.label! ? 1 : 0))
     : [...targets];
   let epoch = "";
+  let ids: string[] | undefined;
   if (ordered.length > 0 && ordered.every((t) => t.identity !== undefined)) {
-    let ids: string[];
     try {
       ids = await Promise.all(ordered.map((t) => t.identity!()));
     } catch (err) {
@@ -197,19 +200,34 @@ export async function* scanEveryMaster(
   targets = ordered;
   for (; index < targets.length; index++) {
     const target = targets[index]!;
+    const where = `master ${index + 1} of ${targets.length}${target.label === undefined ? "" : ` (${target.label})`}`;
+    const expected = ids?.[index] || undefined; // "": a proxy without run_id
     do {
       let raw: unknown;
+      let now: string | undefined;
       try {
-        raw = await target.scan(cursor, pattern, count);
+        // The process's identity with every reply (sent together: one round trip): a client
+        // that followed a failover or a restart mid-walk would go on with a cursor of another
+        // process and silently skip keys.
+        [raw, now] = await Promise.all([
+          target.scan(cursor, pattern, count),
+          expected === undefined ? undefined : target.identity?.(),
+        ]);
       } catch (err) {
         if (err instanceof RedisWalkError) throw err;
-        const where = `master ${index + 1} of ${targets.length}${target.label === undefined ? "" : ` (${target.label})`}`;
         const detail = redisUnavailableError(`SCAN on ${where}`, err).message;
         throw new RedisWalkError(
           `Redis walk incomplete: ${detail} (${index} of ${targets.length} masters walked, ${listed} keys listed before)`,
           index,
           targets.length,
           { cause: err },
+        );
+      }
+      if (expected !== undefined && now !== expected) {
+        throw new RedisWalkError(
+          `Redis walk incomplete: ${where} is another Redis process than when the walk began (a restart or failover: its SCAN cursor means nothing there) (${index} of ${targets.length} masters walked, ${listed} keys listed before)`,
+          index,
+          targets.length,
         );
       }
       const reply = parseScanReply(raw);

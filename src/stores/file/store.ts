@@ -73,6 +73,7 @@ import {
   sessionKeyOfFile,
   tempFileName,
 } from "./paths.ts";
+import { ReportedOnce } from "../../internal/reported-once.ts";
 
 /** Options of {@link FileSessionStore}. */
 export interface FileStoreOptions {
@@ -152,6 +153,8 @@ export class FileSessionStore implements SessionStore {
   readonly #cookieAge: number;
   readonly #intExpiry: IntExpiryRule;
   readonly #logger: StoreLogger;
+  /** Undecodable records already logged (once per key). */
+  readonly #reported = new ReportedOnce();
   readonly #now: () => number;
   /** The last pending compare-and-set per session file (see `saveIfUnchanged`). */
   readonly #locks = new Map<string, Promise<void>>();
@@ -570,12 +573,15 @@ export class FileSessionStore implements SessionStore {
         throw new MalformedError("Session file is not ASCII");
       return this.#codec.decode(text);
     } catch (err) {
-      // Django logs and starts an empty session; the data and the key stay out of the log.
-      this.#logger.warn("Ignoring a session file that cannot be decoded", {
-        store: this.name,
-        reason: errorReason(err),
-        key: redactKey(key),
-      });
+      // Django logs and starts an empty session; the data and the key stay out of the log, and
+      // a file read on every request is logged once.
+      const reason = errorReason(err);
+      if (this.#reported.first(key, reason))
+        this.#logger.warn("Ignoring a session file that cannot be decoded", {
+          store: this.name,
+          reason,
+          key: redactKey(key),
+        });
       return null;
     }
   }

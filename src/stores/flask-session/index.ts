@@ -41,6 +41,7 @@ import { setIfUnchanged } from "../../internal/redis/compare-and-set.ts";
 import { valueVersion } from "../../internal/value-version.ts";
 import { toRedisClient, type RedisClientInput } from "../../internal/redis/detect.ts";
 import { inspectRedisValues } from "../../internal/redis/read-many.ts";
+import { ReportedOnce } from "../../internal/reported-once.ts";
 
 export { decodeMsgspecMsgpack, encodeMsgspecMsgpack } from "../../codecs/msgpack/msgspec.ts";
 
@@ -87,6 +88,8 @@ export class FlaskSessionRedisStore implements SessionStore {
   readonly #redis: RedisCommandClient;
   readonly #protocol: 2 | 3 | 4 | 5;
   readonly #logger: StoreLogger | undefined;
+  /** Undecodable values already logged (once per sid). */
+  readonly #reported = new ReportedOnce();
 
   constructor(options: FlaskSessionRedisStoreOptions) {
     this.#redis = toRedisClient(options.client);
@@ -162,18 +165,21 @@ export class FlaskSessionRedisStore implements SessionStore {
   async loadVersioned(sid: string): Promise<VersionedSessionData | null> {
     const bytes = await this.#call("GET", () => this.#redis.get(this.storeKey(sid)));
     if (bytes === null || bytes.length === 0) return null;
-    const data = this.#decodeOrSkip(bytes);
+    const data = this.#decodeOrSkip(bytes, sid);
     return data === null ? null : { data, version: valueVersion(bytes) };
   }
 
-  #decodeOrSkip(bytes: Uint8Array): SessionData | null {
+  #decodeOrSkip(bytes: Uint8Array, sid: string): SessionData | null {
     try {
       return this.decode(bytes);
     } catch (err) {
-      this.#logger?.warn("flask-session: undecodable session value skipped", {
-        store: this.name,
-        reason: err instanceof Error ? err.message : String(err),
-      });
+      // Once per sid: a session read on every request is not logged on every request.
+      const reason = err instanceof Error ? err.message : String(err);
+      if (this.#reported.first(sid, reason))
+        this.#logger?.warn("flask-session: undecodable session value skipped", {
+          store: this.name,
+          reason,
+        });
       return null;
     }
   }
@@ -193,7 +199,7 @@ export class FlaskSessionRedisStore implements SessionStore {
         this.#redis,
         sids,
         (sid) => this.storeKey(sid),
-        (_sid, bytes) => this.#decodeOrSkip(bytes),
+        (sid, bytes) => this.#decodeOrSkip(bytes, sid),
       ),
     );
   }

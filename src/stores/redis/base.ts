@@ -23,6 +23,7 @@ import { setIfUnchanged } from "../../internal/redis/compare-and-set.ts";
 import { inspectRedisValues } from "../../internal/redis/read-many.ts";
 import { valueVersion } from "../../internal/value-version.ts";
 import { indexedUserId, RedisUserIndex, ttlMilliseconds } from "./user-index.ts";
+import { ReportedOnce } from "../../internal/reported-once.ts";
 
 /** Options every Redis store takes. */
 export interface RedisStoreCommonOptions {
@@ -98,6 +99,8 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   /** The client the store runs its commands on. */
   readonly client: RedisCommandClient;
   readonly #logger: StoreLogger;
+  /** Undecodable records already logged (once per key). */
+  readonly #reported = new ReportedOnce();
   readonly #indexWrites: boolean;
   #index: RedisUserIndex | undefined;
 
@@ -383,6 +386,8 @@ export abstract class RedisStoreBase implements SessionStore, RedisSessionKeyspa
   }
 
   #skip(key: string, reason: string, extra: Readonly<Record<string, string>> = {}): void {
+    // Once per key: a session read on every request is not logged on every request.
+    if (!this.#reported.first(key, reason)) return;
     // The data and the full key stay out of the log.
     this.#logger.warn("Ignoring a Redis session value that cannot be decoded", {
       store: this.name,

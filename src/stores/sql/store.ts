@@ -46,6 +46,7 @@ import type {
   VersionedSessionData,
 } from "../contract.ts";
 import { walkBatchSize } from "../walk.ts";
+import { ReportedOnce } from "../../internal/reported-once.ts";
 
 export type { SessionDataCodec };
 
@@ -158,6 +159,8 @@ export class SqlSessionStore implements SessionStore {
   readonly #database: SqlDatabase;
   readonly #codec: SessionDataCodec;
   readonly #logger: StoreLogger;
+  /** Undecodable records already logged (once per key). */
+  readonly #reported = new ReportedOnce();
   readonly #now: () => number;
   readonly #sql: Statements;
   readonly #keyColumn: string;
@@ -198,12 +201,15 @@ export class SqlSessionStore implements SessionStore {
       if (typeof value !== "string") throw new MalformedError("session_data is not text");
       return { data: this.#codec.decode(value), version: value };
     } catch (err) {
-      // Django logs and starts an empty session; the data and the key stay out of the log.
-      this.#logger.warn("Ignoring a session row that cannot be decoded", {
-        store: this.name,
-        reason: errorCode(err) ?? (err instanceof Error ? err.name : "unknown"),
-        key: `${key.slice(0, 4)}…`,
-      });
+      // Django logs and starts an empty session; the data and the key stay out of the log, and
+      // a row read on every request is logged once.
+      const reason = errorCode(err) ?? (err instanceof Error ? err.name : "unknown");
+      if (this.#reported.first(key, reason))
+        this.#logger.warn("Ignoring a session row that cannot be decoded", {
+          store: this.name,
+          reason,
+          key: `${key.slice(0, 4)}…`,
+        });
       // A live row: Django (with its key, its classes) may read it, so it is never replaced.
       return {
         data: new Map(),

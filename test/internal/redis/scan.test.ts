@@ -146,6 +146,44 @@ describe("positions across Redis processes", () => {
   });
 });
 
+describe("a master that becomes another process mid-walk", () => {
+  it("fails the walk at the next page, with how far it got, instead of reading a dead cursor", async () => {
+    // The second master answers as another process (a failover the client followed) from its
+    // second page on.
+    let calls = 0;
+    const identified: RedisScanTarget[] = masters.map((redis, i) => ({
+      scan: (cursor, match, count) => redis.scan(cursor, "MATCH", match, "COUNT", count),
+      identity: async () => {
+        const id = runIdOf(await redis.info("server"));
+        if (i === 1 && ++calls > 2) return `${id.slice(0, -1)}x`;
+        return id;
+      },
+      label: `db${i}`,
+    }));
+    const listed: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const page of scanEveryMaster(identified, pattern, 10))
+          listed.push(...page.keys);
+      })(),
+      (err: unknown) => {
+        assert.ok(err instanceof RedisWalkError);
+        assert.equal(err.mastersDone, 1);
+        assert.match(
+          err.message,
+          /master 2 of 2 \(db1\) is another Redis process than when the walk began .* \(1 of 2 masters walked, (\d+) keys listed before\)/,
+        );
+        const count = Number(/(\d+) keys listed before/.exec(err.message)?.[1]);
+        assert.equal(count, listed.length);
+        return true;
+      },
+    );
+    // Every key of the first master, and the second's first page only.
+    assert.equal(listed.filter((k) => k.startsWith(`${prefix}:0:`)).length, 60);
+    assert.ok(listed.filter((k) => k.startsWith(`${prefix}:1:`)).length < 60);
+  });
+});
+
 async function walkAllOf(targets: readonly RedisScanTarget[], from: string): Promise<string[]> {
   const keys: string[] = [];
   for await (const page of scanEveryMaster(targets, pattern, 10, from)) keys.push(...page.keys);

@@ -39,9 +39,10 @@ describe("Django 5.2, django-redis pickle: a session only Python can read (issue
   let ioredis: Awaited<ReturnType<typeof ioredisClient>>;
   let node: NodeApp;
   let store: DjangoCacheStore;
+  const logger = recordingLogger();
   before(async () => {
     ioredis = await ioredisClient(DB);
-    store = new DjangoCacheStore({ client: ioredis, keyPrefix: prefix, logger: recordingLogger() });
+    store = new DjangoCacheStore({ client: ioredis, keyPrefix: prefix, logger });
     node = await startNodeApp(store, VERSION);
   });
   after(async () => {
@@ -88,6 +89,8 @@ describe("Django 5.2, django-redis pickle: a session only Python can read (issue
     assert.deepEqual(await raw.get(redisKey), pickled);
     assert.ok((await raw.ttl(redisKey)) > 3500, "its expiry is untouched");
     assert.equal(jar.cookies.get("sessionid"), created.key);
+    assert.equal(logger.calls.length, 1, "logged once with its reason, not per request");
+    assert.match(JSON.stringify(logger.calls[0]), /unsupported-pickle-global/);
 
     const loaded = (await runDjango(VERSION, ["load", created.key], { env })) as LoadResult;
     assert.equal(loaded.exists, true);

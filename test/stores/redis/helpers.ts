@@ -236,8 +236,8 @@ export class RedisProcesses {
     }
   }
 
-  /** A sentinel watching `masterPort` as `name` (quorum 1). */
-  sentinel(port: number, name: string, masterPort: number): Promise<void> {
+  /** A sentinel watching `masterPort` as `name` (quorum 1); `extra`: more configuration lines. */
+  sentinel(port: number, name: string, masterPort: number, extra: string[] = []): Promise<void> {
     const conf = join(this.dir, `sentinel-${port}.conf`);
     writeFileSync(
       conf,
@@ -246,6 +246,7 @@ export class RedisProcesses {
         `bind ${REDIS_HOST}`,
         `dir ${this.dir}`,
         `sentinel monitor ${name} ${REDIS_HOST} ${masterPort} 1`,
+        ...extra,
         "",
       ].join("\n"),
     );
