@@ -81,6 +81,9 @@ const result = spawnSync(
     "tsx",
     "--test",
     `--test-concurrency=${concurrency}`,
+    // A test that hangs (an event that never comes) fails under its own name after 15 minutes
+    // instead of holding the whole run until CI's limit.
+    "--test-timeout=900000",
     ...reporters,
     ...flags,
     ...files,

@@ -22,13 +22,13 @@ import {
  *
  * @example
  * ```ts
- * describeLookup("walk", "no backfill has run"); // "walked every session: the user index is not complete (no backfill has run)"
+ * describeLookup("walk", "no backfill has run"); // "walked every session, the user index is not complete: no backfill has run"
  * ```
  */
 export function describeLookup(via: "index" | "walk", reason: string): string {
   return via === "index"
     ? `via the user index: ${reason}`
-    : `walked every session: the user index is not complete (${reason})`;
+    : `walked every session, the user index is not complete: ${reason}`;
 }
 
 /** The user's sessions as one walk page, from the index (each checked, with its expiry). */

@@ -26,6 +26,7 @@ import type { DjangoCacheStore } from "../../stores/redis/cache-store.ts";
 import type { DjangoRedisSessionsStore } from "../../stores/redis/redis-sessions-store.ts";
 import { indexedUserId, type UserIndexStatus } from "../../stores/redis/user-index.ts";
 import type { RedisKeyspaceWatcher } from "../../adapters/realtime/redis-watcher.ts";
+import { ConfigurationError } from "../../errors.ts";
 import { CommandFailure } from "../command.ts";
 
 /** The Redis stores the index is kept for. */
@@ -175,6 +176,23 @@ function maxTtl(current: number, session: StoredSession, now: number): number {
   return Math.max(current, session.expireDate.getTime() - now);
 }
 
+/** Starts the keyspace watcher, its refusal worded for the indexer (not for a gate). */
+async function startWatcher(
+  watcher: RedisKeyspaceWatcher,
+  listener: Parameters<RedisKeyspaceWatcher["start"]>[0],
+): Promise<void> {
+  try {
+    await watcher.start(listener);
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      throw new CommandFailure(
+        `${error.message.replace(/, or drop redisKeyspaceWatcher.*$/, "")}: the indexer follows every session write through them`,
+      );
+    }
+    throw error;
+  }
+}
+
 /** Options of {@link followUserIndex}. */
 export interface FollowOptions {
   /** The store's keyspace watcher (the realtime adapters' `redisKeyspaceWatcher`). */
@@ -220,7 +238,7 @@ export async function followUserIndex(
   };
   // Subscribed before the lease is taken and the walk begins: nothing written from here on is
   // missed, and the backfill covers what was written before.
-  await options.watcher.start({
+  await startWatcher(options.watcher, {
     sessionGone() {
       // A deleted or expired session leaves a stale member, checked by every reader.
     },

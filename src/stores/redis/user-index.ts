@@ -259,19 +259,23 @@ export class RedisUserIndex {
   async status(): Promise<UserIndexStatus> {
     const [state, holder] = await Promise.all([this.readState(), this.leaseHolder()]);
     if (state === null)
-      return { complete: false, reason: "no backfill has run (sessions index --backfill)", state };
+      return {
+        complete: false,
+        reason: "no backfill has run; sessions index --follow builds and keeps it",
+        state,
+      };
     if (state.indexer === "") {
       return {
         complete: false,
         reason:
-          "backfilled without an indexer running: sessions written since by Django may be missing (run sessions index --follow)",
+          "backfilled without an indexer running, so sessions Django wrote since may be missing; run sessions index --follow",
         state,
       };
     }
     if (holder === null)
       return {
         complete: false,
-        reason: "the indexer (sessions index --follow) is not running",
+        reason: "the indexer, sessions index --follow, is not running",
         state,
       };
     if (holder !== state.indexer) {

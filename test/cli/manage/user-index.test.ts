@@ -5,6 +5,7 @@
 // indexer (`sessions index --follow`) or a backfill can put them there.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Cluster, Redis } from "ioredis";
@@ -178,7 +179,7 @@ describe("sessions index on one Redis server", { timeout: 60_000 }, () => {
       const text = await cli(driver, url, ["sessions", "revoke", "--user", `${base + 4}`]);
       assert.match(
         text.stdout,
-        /Deleted \d+ sessions of user \d+ .*\(walked every session: the user index is not complete/,
+        /Deleted \d+ sessions of user \d+ .*\(walked every session, the user index is not complete: /,
       );
     });
   }
@@ -262,6 +263,51 @@ describe("sessions index on one Redis server", { timeout: 60_000 }, () => {
       );
     });
   }
+
+  it("changepassword revokes the user's sessions through the complete index", async () => {
+    const sqlite = resolve(`.work/user-index-${process.pid}.sqlite3`);
+    rmSync(sqlite, { force: true });
+    const extra = { DATABASE_URL: `sqlite:${sqlite}` };
+    assert.equal((await cli("ioredis", url, ["migrate"], extra)).code, 0);
+    const made = await cli(
+      "ioredis",
+      url,
+      ["createuser", "--no-input", "--username", "ivy", "--json"],
+      {
+        ...extra,
+        SESSIONBRIDGE_PASSWORD: "ivy-pass-1",
+      },
+    );
+    assert.equal(made.code, 0, made.stderr);
+    const id = String((JSON.parse(made.stdout) as { id: number }).id);
+    const indexer = await follow("ioredis", url);
+    // Django logs ivy in twice while the indexer runs; someone else's session is left alone.
+    const keys = [sessionKey("pw", 1), sessionKey("pw", 2)];
+    const other = sessionKey("pw", 3);
+    await Promise.all([
+      ...keys.map((k) => djangoSet(redis, k, id)),
+      djangoSet(redis, other, "999"),
+    ]);
+    await eventually(
+      async () => (await store.userIndex.members(id)).length === 2,
+      "the indexer indexed both logins",
+    );
+    const r = await cli("ioredis", url, ["changepassword", "ivy", "--json"], {
+      ...extra,
+      SESSIONBRIDGE_PASSWORD: "ivy-pass-2",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), {
+      username: "ivy",
+      id: Number(id),
+      sessions_deleted: 2,
+      sessions_via: "index",
+    });
+    assert.deepEqual([...(await alive(store, [...keys, other]))], [other]);
+    indexer.child.kill("SIGINT");
+    assert.equal(await indexer.exited, 0, indexer.output());
+    rmSync(sqlite, { force: true });
+  });
 
   it("an indexer whose subscription dies gives up its lease and fails", async () => {
     const indexer = await follow("ioredis", url);
