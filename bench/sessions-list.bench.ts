@@ -42,11 +42,12 @@ def rss():
 stalled_max = 0
 while time.monotonic() - t < stall and p.poll() is None:
     stalled_max = max(stalled_max, rss()); time.sleep(0.25)
-size = 0; rows = 0
+size = 0; rows = 0; tail = b""
 while True:
     chunk = p.stdout.read(1 << 20)
     if not chunk: break
-    size += len(chunk); rows += chunk.count(b'"session_key"')
+    # A row's key may straddle two reads: the last 12 bytes (less than the 13 of the key) go on.
+    size += len(chunk); rows += (tail + chunk).count(b'"session_key"'); tail = chunk[-12:]
 err = p.stderr.read().decode()[-500:]
 code = p.wait()
 print(json.dumps({"seconds": time.monotonic() - t, "stalled_rss_kib": stalled_max, "maxrss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "bytes": size, "rows": rows, "code": code, "err": err}))`;
@@ -103,7 +104,8 @@ try {
       { env: { ...env, ...storeEnv }, encoding: "utf8", maxBuffer: 1 << 20 },
     );
     const m = JSON.parse(r.stdout) as Stalled;
-    if (m.code !== 0 || m.rows !== ROWS) throw new Error(`list from ${label} failed: ${m.err}`);
+    if (m.code !== 0 || m.rows !== ROWS)
+      throw new Error(`list from ${label} failed (exit ${m.code}, ${m.rows} rows): ${m.err}`);
     console.log(
       `sessions list --json: ${ROWS.toLocaleString("en")} sessions from ${label}, reader stalled ${STALL_S} s`,
     );
