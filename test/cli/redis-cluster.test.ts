@@ -107,7 +107,9 @@ async function listWhileKilling(
   });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.once("exit", done));
+  // "close": the process has exited and its output has been read to the end ("exit" may come
+  // first, and the JSON would look cut short).
+  const exited = new Promise<number | null>((done) => child.once("close", done));
   // Paused: nothing is read until the first bytes are there, then the reader stalls.
   while (child.stdout.readableLength === 0) {
     if (child.exitCode !== null) break;
