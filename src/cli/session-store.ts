@@ -410,9 +410,10 @@ type CreateNodeRedisCluster = (
   options: Record<string, unknown>,
 ) => Omit<NodeRedisClient, "sendCommand"> & { readonly masters: readonly unknown[] };
 
-type CreateNodeRedisSentinel = (
-  options: Record<string, unknown>,
-) => Omit<NodeRedisClient, "sendCommand"> & {
+type CreateNodeRedisSentinel = (options: Record<string, unknown>) => Omit<
+  NodeRedisClient,
+  "sendCommand"
+> & {
   getMasterNode?(): { host: string; port: number } | undefined;
 };
 
