@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { Cluster, Redis } from "ioredis";
 import pg from "pg";
 import { DjangoCacheStore } from "../../src/stores/redis/index.ts";
-import { CLI, runCli } from "../support/cli.ts";
+import { CLI, redisCacheCliEnv, runCli } from "../support/cli.ts";
 import { REDIS_HOST, RedisProcesses, expiryIn, redisCli } from "../stores/redis/helpers.ts";
 import { ready } from "../stores/redis/open-clients.ts";
 
@@ -72,15 +72,7 @@ async function startCluster(
 }
 
 function env(driver: Driver, url: string, extra: Record<string, string> = {}) {
-  return {
-    SECRET_KEY: SECRET,
-    SESSION_STORE: "cache",
-    CACHE_KEY_PREFIX: PREFIX,
-    REDIS_URL: url,
-    SESSIONBRIDGE_REDIS_CLIENT: driver,
-    SESSIONBRIDGE_NO_PROGRESS: "1",
-    ...extra,
-  };
+  return redisCacheCliEnv(driver, { secretKey: SECRET, keyPrefix: PREFIX, url }, extra);
 }
 
 async function listed(driver: Driver, url: string, args: string[] = []): Promise<string[]> {

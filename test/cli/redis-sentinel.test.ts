@@ -14,7 +14,7 @@ import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { DjangoCacheStore } from "../../src/stores/redis/index.ts";
-import { CLI, runCli } from "../support/cli.ts";
+import { CLI, redisCacheCliEnv, runCli } from "../support/cli.ts";
 import { createTempDatabases, type TempDatabases } from "../support/databases.ts";
 import { CookieJar } from "../support/http.ts";
 import { startServe, submitLogin } from "../support/serve.ts";
@@ -50,15 +50,7 @@ const sessionKey = (i: number): string =>
 const userOf = (i: number): string => String(i % USERS);
 
 function env(driver: Driver, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    SECRET_KEY: SECRET,
-    SESSION_STORE: "cache",
-    CACHE_KEY_PREFIX: PREFIX,
-    REDIS_URL: URL,
-    SESSIONBRIDGE_REDIS_CLIENT: driver,
-    SESSIONBRIDGE_NO_PROGRESS: "1",
-    ...extra,
-  };
+  return redisCacheCliEnv(driver, { secretKey: SECRET, keyPrefix: PREFIX, url: URL }, extra);
 }
 
 /** A Sentinel watching `portA` as NAME (quorum 1, quick to fail over). */

@@ -28,3 +28,26 @@ export function runCli(
     },
   });
 }
+
+/** The Redis clients the CLI drives (`SESSIONBRIDGE_REDIS_CLIENT`). */
+export type CliRedisDriver = "ioredis" | "redis";
+
+/**
+ * The CLI's environment for Django's cache engine on Redis (`SESSION_STORE=cache`) through
+ * `driver`, without progress lines; `extra` adds to it or overrides it.
+ */
+export function redisCacheCliEnv(
+  driver: CliRedisDriver,
+  store: { readonly secretKey: string; readonly keyPrefix: string; readonly url: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    SECRET_KEY: store.secretKey,
+    SESSION_STORE: "cache",
+    CACHE_KEY_PREFIX: store.keyPrefix,
+    REDIS_URL: store.url,
+    SESSIONBRIDGE_REDIS_CLIENT: driver,
+    SESSIONBRIDGE_NO_PROGRESS: "1",
+    ...extra,
+  };
+}

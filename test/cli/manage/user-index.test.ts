@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { Cluster, Redis } from "ioredis";
 import { dumpsPickle } from "../../../src/codecs/pickle/index.ts";
 import { DjangoCacheStore } from "../../../src/stores/redis/index.ts";
-import { CLI, TEST_DJANGO, runCli } from "../../support/cli.ts";
+import { CLI, TEST_DJANGO, redisCacheCliEnv, runCli } from "../../support/cli.ts";
 import { REDIS_HOST, RedisProcesses, redisCli } from "../../stores/redis/helpers.ts";
 import { ready } from "../../stores/redis/open-clients.ts";
 
@@ -36,15 +36,7 @@ after(async () => {
 });
 
 function env(driver: Driver, url: string, extra: Record<string, string> = {}) {
-  return {
-    SECRET_KEY: SECRET,
-    SESSION_STORE: "cache",
-    CACHE_KEY_PREFIX: PREFIX,
-    REDIS_URL: url,
-    SESSIONBRIDGE_REDIS_CLIENT: driver,
-    SESSIONBRIDGE_NO_PROGRESS: "1",
-    ...extra,
-  };
+  return redisCacheCliEnv(driver, { secretKey: SECRET, keyPrefix: PREFIX, url }, extra);
 }
 
 /** A session key of Django's shape. */

@@ -162,6 +162,24 @@ async function increment(s: CachedDbStore, key: string): Promise<void> {
   await session.save();
 }
 
+/**
+ * A request loads the session, another logs out (flush), then the first saves: refused as
+ * Django's `SessionInterrupted`, and neither the row nor the cache entry comes back.
+ */
+async function assertLogoutNotSavedBack(
+  s: CachedDbStore,
+  key: string,
+  stores: { readonly sql: SqlSessionStore; readonly cache: SessionStore },
+): Promise<void> {
+  const stale = new Session(s, key, resolveSessionSettings());
+  await stale.get("n");
+  await new Session(s, key, resolveSessionSettings()).flush();
+  await stale.set("late", 1);
+  await assert.rejects(stale.save(), SessionMissingError);
+  assert.equal(await stores.sql.exists(key), false);
+  assert.equal(await stores.cache.exists(key), false);
+}
+
 function expiryIn(ms: number): SessionExpiry {
   return { age: Math.floor(ms / 1000), date: new Date(Date.now() + ms) };
 }
@@ -544,13 +562,7 @@ describe("CachedDbStore (SQLite + MemoryStore)", () => {
       const s = new CachedDbStore({ db: new VersionedDbSpy(sql), cache });
       const key = await counter(s);
       await increment(s, key);
-      const stale = new Session(s, key, resolveSessionSettings());
-      await stale.get("n");
-      await new Session(s, key, resolveSessionSettings()).flush();
-      await stale.set("late", 1);
-      await assert.rejects(stale.save(), SessionMissingError);
-      assert.equal(await sql.exists(key), false);
-      assert.equal(await cache.inner.exists(key), false);
+      await assertLogoutNotSavedBack(s, key, { sql, cache: cache.inner });
     });
   });
 
@@ -638,13 +650,7 @@ describe("CachedDbStore (SQLite + MemoryStore)", () => {
       const loaded = await s.loadVersioned!(key);
       assert.deepEqual(loaded?.data, map({ n: 0 }));
       assert.deepEqual(await versioned.inner.load(key), map({ n: 0 }), "refilled");
-      const stale = new Session(s, key, resolveSessionSettings());
-      await stale.get("n");
-      await new Session(s, key, resolveSessionSettings()).flush();
-      await stale.set("late", 1);
-      await assert.rejects(stale.save(), SessionMissingError);
-      assert.equal(await sql.exists(key), false);
-      assert.equal(await versioned.inner.exists(key), false);
+      await assertLogoutNotSavedBack(s, key, { sql, cache: versioned.inner });
     });
   });
 
